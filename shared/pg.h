@@ -1,0 +1,46 @@
+/* pg.h — a PostgreSQL connection (libpq) that reconnects after the server restarts,
+ * with parameterised queries only. Handles carry err/errstr like hiredis contexts. */
+#ifndef SHARED_PG_H
+#define SHARED_PG_H
+
+#include <libpq-fe.h>
+
+typedef struct pg_conn {
+    PGconn *conn;          /* NULL until connected */
+    char url[512];
+    char schema[64];       /* search_path set on every (re)connect; "" = default */
+    int err;               /* non-zero after a failure; errstr says why */
+    char errstr[256];
+    char sqlstate[6];      /* SQLSTATE of the last server error, "" when none */
+    int lost;              /* the last failure was the connection itself */
+} pg_conn;
+
+/* Connects to url (a libpq URI or key=value string) and sets search_path to schema.
+ * Never NULL: check ->err; a failed connection is retried by the next pg_exec.
+ * Free with pg_close. */
+pg_conn *pg_connect(const char *url, const char *schema);
+void pg_close(pg_conn *pg);
+
+/* Reconnects when the connection is down. 0 when usable. */
+int pg_ensure(pg_conn *pg);
+
+/* Runs a parameterised statement (text parameters, NULL = SQL NULL). Returns the
+ * result when its status is COMMAND_OK or TUPLES_OK (caller PQclear()s it); otherwise
+ * NULL with err/errstr, sqlstate and lost set. */
+PGresult *pg_exec(pg_conn *pg, const char *sql, int nparams, const char *const *params);
+/* pg_exec for statements whose result is not needed: 0 on success, -1 on error. */
+int pg_run(pg_conn *pg, const char *sql, int nparams, const char *const *params);
+/* SQLSTATE of the last server error ("23505"), "" when none. */
+const char *pg_sqlstate(const pg_conn *pg);
+/* 1 when the last failure was the connection (retry later: UNAVAILABLE). */
+int pg_connection_lost(const pg_conn *pg);
+
+/* BEGIN / COMMIT / ROLLBACK helpers: 0 or -1. */
+int pg_begin(pg_conn *pg);
+int pg_commit(pg_conn *pg);
+void pg_rollback(pg_conn *pg);
+
+/* 0 when the server answers a trivial query. */
+int pg_ping(pg_conn *pg);
+
+#endif

@@ -1,0 +1,223 @@
+/* redis.c — hiredis connection handling, reconnects, and EVALSHA with NOSCRIPT reload. */
+#include "redis.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/time.h>
+
+#include "log.h"
+
+#define SCRIPT_MAX_ARGS 64
+
+int redis_parse_url(const char *url, char *host, size_t host_cap, int *port, int *db, char *password,
+                    size_t password_cap)
+{
+    const char *p = url;
+    *port = 6379;
+    *db = 0;
+    password[0] = '\0';
+    if (strncmp(p, "redis://", 8) == 0)
+        p += 8;
+    const char *at = strchr(p, '@');
+    if (at) {
+        const char *colon = memchr(p, ':', (size_t)(at - p));
+        const char *pw = colon ? colon + 1 : p;
+        snprintf(password, password_cap, "%.*s", (int)(at - pw), pw);
+        p = at + 1;
+    }
+    size_t hlen = strcspn(p, ":/");
+    if (hlen == 0 || hlen >= host_cap)
+        return -1;
+    memcpy(host, p, hlen);
+    host[hlen] = '\0';
+    p += hlen;
+    if (*p == ':') {
+        char *end;
+        long v = strtol(p + 1, &end, 10);
+        if (end == p + 1 || v <= 0 || v > 65535)
+            return -1;
+        *port = (int)v;
+        p = end;
+    }
+    if (*p == '/' && p[1]) {
+        char *end;
+        *db = (int)strtol(p + 1, &end, 10);
+        if (*end)
+            return -1;
+    }
+    return 0;
+}
+
+static void redis_fail(redis_conn *r, const char *what)
+{
+    r->err = 1;
+    snprintf(r->errstr, sizeof r->errstr, "%s: %s", what, r->ctx ? r->ctx->errstr : "no connection");
+    if (r->ctx)
+        redisFree(r->ctx);
+    r->ctx = NULL;
+}
+
+static int redis_select_and_auth(redis_conn *r)
+{
+    redisReply *reply;
+    if (r->password[0]) {
+        reply = redisCommand(r->ctx, "AUTH %s", r->password);
+        int ok = reply && reply->type != REDIS_REPLY_ERROR;
+        freeReplyObject(reply);
+        if (!ok)
+            return -1;
+    }
+    if (r->db) {
+        reply = redisCommand(r->ctx, "SELECT %d", r->db);
+        int ok = reply && reply->type != REDIS_REPLY_ERROR;
+        freeReplyObject(reply);
+        if (!ok)
+            return -1;
+    }
+    return 0;
+}
+
+static int redis_open(redis_conn *r)
+{
+    struct timeval tv = {r->timeout_ms / 1000, (r->timeout_ms % 1000) * 1000};
+    if (r->ctx)
+        redisFree(r->ctx);
+    r->ctx = redisConnectWithTimeout(r->host, r->port, tv);
+    if (!r->ctx || r->ctx->err) {
+        redis_fail(r, "connect");
+        return -1;
+    }
+    redisSetTimeout(r->ctx, tv);
+    if (redis_select_and_auth(r) != 0) {
+        redis_fail(r, "auth/select");
+        return -1;
+    }
+    r->err = 0;
+    r->errstr[0] = '\0';
+    return 0;
+}
+
+redis_conn *redis_connect(const char *url, int timeout_ms)
+{
+    redis_conn *r = calloc(1, sizeof *r);
+    r->timeout_ms = timeout_ms > 0 ? timeout_ms : 2000;
+    if (redis_parse_url(url, r->host, sizeof r->host, &r->port, &r->db, r->password, sizeof r->password) != 0) {
+        r->err = 1;
+        snprintf(r->errstr, sizeof r->errstr, "REDIS_URL \"%s\" is not redis://host:port/db", url);
+        return r;
+    }
+    if (redis_open(r) != 0)
+        log_warn("redis not reachable yet (%s); will retry", r->errstr);
+    return r;
+}
+
+void redis_close(redis_conn *r)
+{
+    if (!r)
+        return;
+    if (r->ctx)
+        redisFree(r->ctx);
+    free(r);
+}
+
+int redis_ensure(redis_conn *r)
+{
+    if (r->ctx && !r->ctx->err)
+        return 0;
+    if (!r->host[0])
+        return -1;
+    return redis_open(r);
+}
+
+redisReply *redis_command_argv(redis_conn *r, int argc, const char **argv, const size_t *argvlen)
+{
+    if (redis_ensure(r) != 0)
+        return NULL;
+    redisReply *reply = redisCommandArgv(r->ctx, argc, argv, argvlen);
+    if (!reply)
+        redis_fail(r, "command");
+    return reply;
+}
+
+redisReply *redis_command(redis_conn *r, const char *fmt, ...)
+{
+    if (redis_ensure(r) != 0)
+        return NULL;
+    va_list ap;
+    va_start(ap, fmt);
+    redisReply *reply = redisvCommand(r->ctx, fmt, ap);
+    va_end(ap);
+    if (!reply)
+        redis_fail(r, "command");
+    return reply;
+}
+
+static int script_load(redis_conn *r, redis_script *s)
+{
+    redisReply *reply = redis_command(r, "SCRIPT LOAD %s", s->source);
+    if (!reply)
+        return -1;
+    int ok = reply->type == REDIS_REPLY_STRING && reply->len == 40;
+    if (ok) {
+        pthread_mutex_lock(&s->lock);
+        memcpy(s->sha, reply->str, 40);
+        s->sha[40] = '\0';
+        pthread_mutex_unlock(&s->lock);
+    } else {
+        log_error("SCRIPT LOAD %s failed: %s", s->name, reply->type == REDIS_REPLY_ERROR ? reply->str : "?");
+    }
+    freeReplyObject(reply);
+    return ok ? 0 : -1;
+}
+
+static void script_sha(redis_script *s, char sha[41])
+{
+    pthread_mutex_lock(&s->lock);
+    memcpy(sha, s->sha, 41);
+    pthread_mutex_unlock(&s->lock);
+}
+
+static redisReply *evalsha(redis_conn *r, redis_script *s, int nkeys, int argc, const char **argv)
+{
+    const char *args[SCRIPT_MAX_ARGS + 3];
+    char sha[41], keys[16];
+    script_sha(s, sha);
+    snprintf(keys, sizeof keys, "%d", nkeys);
+    args[0] = "EVALSHA";
+    args[1] = sha;
+    args[2] = keys;
+    for (int i = 0; i < argc; i++)
+        args[i + 3] = argv[i];
+    return redis_command_argv(r, argc + 3, args, NULL);
+}
+
+redisReply *redis_eval(redis_conn *r, redis_script *s, int nkeys, int argc, const char **argv)
+{
+    if (argc > SCRIPT_MAX_ARGS) {
+        r->err = 1;
+        snprintf(r->errstr, sizeof r->errstr, "%s: too many arguments (%d)", s->name, argc);
+        return NULL;
+    }
+    char sha[41];
+    script_sha(s, sha);
+    if (!sha[0] && script_load(r, s) != 0)
+        return NULL;
+    redisReply *reply = evalsha(r, s, nkeys, argc, argv);
+    if (reply && reply->type == REDIS_REPLY_ERROR && strncmp(reply->str, "NOSCRIPT", 8) == 0) {
+        freeReplyObject(reply);
+        if (script_load(r, s) != 0)
+            return NULL;
+        reply = evalsha(r, s, nkeys, argc, argv);
+    }
+    return reply;
+}
+
+int redis_ping(redis_conn *r)
+{
+    redisReply *reply = redis_command(r, "PING");
+    int ok = reply && reply->type == REDIS_REPLY_STATUS;
+    freeReplyObject(reply);
+    return ok ? 0 : -1;
+}

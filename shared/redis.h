@@ -1,0 +1,55 @@
+/* redis.h — a Redis connection (hiredis) that reconnects after the server restarts,
+ * and Lua scripts run with EVALSHA (loaded on first use, reloaded on NOSCRIPT). */
+#ifndef SHARED_REDIS_H
+#define SHARED_REDIS_H
+
+#include <hiredis/hiredis.h>
+#include <pthread.h>
+#include <stddef.h>
+
+typedef struct redis_conn {
+    redisContext *ctx;   /* NULL until connected */
+    char host[256];
+    int port;
+    int db;
+    char password[128];
+    int timeout_ms;
+    int err;             /* non-zero after a failure; errstr says why */
+    char errstr[256];
+} redis_conn;
+
+/* A Lua script embedded at build time. Define one static per script:
+ *   static redis_script hold_create = REDIS_SCRIPT("hold_create", hold_create_lua); */
+typedef struct redis_script {
+    const char *name;
+    const char *source;
+    char sha[41];        /* set by the first SCRIPT LOAD; the same on every server */
+    pthread_mutex_t lock;
+} redis_script;
+
+#define REDIS_SCRIPT(name, source) {(name), (const char *)(source), "", PTHREAD_MUTEX_INITIALIZER}
+
+/* Parses redis://[:password@]host[:port][/db]. 0 or -1. */
+int redis_parse_url(const char *url, char *host, size_t host_cap, int *port, int *db, char *password,
+                    size_t password_cap);
+
+/* Connects (timeouts of timeout_ms for connect and each command). Never NULL: check
+ * ->err; a failed connection is retried by the next command. Free with redis_close. */
+redis_conn *redis_connect(const char *url, int timeout_ms);
+void redis_close(redis_conn *r);
+int redis_ensure(redis_conn *r);
+
+/* Runs a command (hiredis format). Returns the reply (freeReplyObject) or NULL when
+ * the connection failed (err/errstr set; the next call reconnects). An error reply
+ * (REDIS_REPLY_ERROR) is returned as a reply, not NULL. */
+redisReply *redis_command(redis_conn *r, const char *fmt, ...);
+redisReply *redis_command_argv(redis_conn *r, int argc, const char **argv, const size_t *argvlen);
+
+/* EVALSHA script with nkeys keys followed by args (argc strings in total). On NOSCRIPT
+ * the script is loaded and the call repeated once. Same reply contract as redis_command. */
+redisReply *redis_eval(redis_conn *r, redis_script *script, int nkeys, int argc, const char **argv);
+
+/* 0 when the server answers PING. */
+int redis_ping(redis_conn *r);
+
+#endif

@@ -1,0 +1,89 @@
+/* rpc.h — what a service sees of the gRPC runtime: method tables, one handler
+ * signature, call accessors (identity, idempotency key, deadline), per-call memory
+ * and status replies. No gRPC core type appears here; rpc_server.c owns the core API. */
+#ifndef SHARED_RPC_H
+#define SHARED_RPC_H
+
+#include <protobuf-c/protobuf-c.h>
+#include <stdarg.h>
+#include <stdint.h>
+
+#include "status.h"
+
+/* Who may call a method. Identity comes from the gateway as x-user-id / x-user-role. */
+typedef enum rpc_role {
+    RPC_ROLE_NONE = 0,  /* no identity needed (internal services, health, reflection) */
+    RPC_ROLE_CUSTOMER,  /* any authenticated user: customer or admin */
+    RPC_ROLE_ADMIN,     /* x-user-role: admin */
+} rpc_role;
+
+typedef enum rpc_kind {
+    RPC_UNARY = 0,
+    RPC_BIDI_STREAM,    /* the handler runs once per request message, answering each */
+    RPC_SERVER_WATCH,   /* one request, one answer, then open until the client leaves */
+} rpc_kind;
+
+typedef struct rpc_call rpc_call;
+
+/* Every RPC handler has this signature. On success it sets *response to a message
+ * allocated with rpc_alloc (or static) and returns 0; on failure it returns the -1 of
+ * rpc_fail / rpc_invalid_argument, which set the status. */
+typedef int (*rpc_handler)(rpc_call *call, const ProtobufCMessage *request, ProtobufCMessage **response);
+
+typedef struct rpc_method {
+    const char *name;  /* "CreateHold": must name a method of the service descriptor */
+    rpc_handler handler;
+    rpc_role role;
+    rpc_kind kind;
+} rpc_method;
+
+/* A service as data: the protoc-c service descriptor gives the names and message
+ * types; the table gives handlers. Methods of the descriptor without an entry in
+ * the table answer UNIMPLEMENTED. */
+typedef struct rpc_service {
+    const ProtobufCServiceDescriptor *descriptor;
+    const rpc_method *methods;
+    size_t method_count;
+} rpc_service;
+
+/* Identity and metadata of the current call. Strings are "" when absent. */
+const char *rpc_user_id(const rpc_call *call);
+const char *rpc_user_role(const rpc_call *call);  /* "customer", "admin" or "" */
+int rpc_is_admin(const rpc_call *call);
+/* idempotency-key metadata, else the request's idempotency_key field, else "". */
+const char *rpc_idempotency_key(const rpc_call *call);
+const char *rpc_request_id(const rpc_call *call);
+/* Any request metadata value by lower-case key (text values only); NULL if absent. */
+const char *rpc_metadata(const rpc_call *call, const char *key);
+/* Milliseconds left before the client's deadline (INT64_MAX when it set none). */
+int64_t rpc_deadline_left_ms(const rpc_call *call);
+/* "/booking.v1.BookingService/CreateHold" */
+const char *rpc_method_path(const rpc_call *call);
+/* The worker's state, made by the server's worker_init (store connections). */
+void *rpc_worker_state(const rpc_call *call);
+
+/* Per-call memory, zeroed, released when the call ends. Never NULL. */
+void *rpc_alloc(rpc_call *call, size_t size);
+char *rpc_strdup(rpc_call *call, const char *s);
+char *rpc_sprintf(rpc_call *call, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* The protobuf-c allocator of the call's memory (to unpack nested messages). */
+ProtobufCAllocator *rpc_allocator(rpc_call *call);
+#define RPC_NEW(call, type, init_fn) ((type *)rpc_init_message((call), sizeof(type), (void (*)(void *))(init_fn)))
+void *rpc_init_message(rpc_call *call, size_t size, void (*init)(void *));
+
+/* Fails the call: sets code, the message and an ErrorInfo reason; returns -1. */
+int rpc_fail(rpc_call *call, rpc_code code, const char *reason, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+int rpc_vfail(rpc_call *call, rpc_code code, const char *reason, const char *fmt, va_list ap);
+/* INVALID_ARGUMENT whose message starts with the field name and whose ErrorInfo
+ * carries field=<field>; returns -1. */
+int rpc_invalid_argument(rpc_call *call, const char *field, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+/* Adds key=value to the failure's ErrorInfo metadata (after rpc_fail). */
+void rpc_error_detail(rpc_call *call, const char *key, const char *value);
+
+/* The status set so far (RPC_OK until a failure). */
+rpc_code rpc_status_code(const rpc_call *call);
+const char *rpc_status_message(const rpc_call *call);
+
+#endif

@@ -1,0 +1,196 @@
+/* rpc_call.c — per-call accessors (identity, metadata, deadline), per-call memory and
+ * the status a handler sets when it fails. */
+#include "rpc_internal.h"
+
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include "log.h"
+
+int64_t rpc_now_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static int64_t deadline_to_ms(gpr_timespec deadline)
+{
+    gpr_timespec inf = gpr_inf_future(deadline.clock_type);
+    if (gpr_time_cmp(deadline, inf) == 0)
+        return INT64_MAX;
+    gpr_timespec now = gpr_now(deadline.clock_type);
+    int64_t left = gpr_time_to_millis(gpr_time_sub(deadline, now));
+    return rpc_now_ms() + left;
+}
+
+/* A request id is kept only if short and printable; otherwise one is generated. */
+static const char *request_id_or_new(rpc_call *call, const char *given)
+{
+    static _Thread_local unsigned long long counter;
+    static _Thread_local unsigned seed;
+    if (given) {
+        size_t n = strlen(given);
+        int ok = n > 0 && n <= 64;
+        for (size_t i = 0; ok && i < n; i++)
+            ok = given[i] > 0x20 && given[i] < 0x7f && given[i] != '"' && given[i] != '\\';
+        if (ok)
+            return given;
+    }
+    if (!seed)
+        seed = (unsigned)rpc_now_ms() ^ (unsigned)(uintptr_t)&counter;
+    return rpc_sprintf(call, "%08x%012llx", seed, ++counter);
+}
+
+void rpc_call_read_metadata(rpc_call *call, const grpc_metadata_array *md, gpr_timespec deadline)
+{
+    const char *request_id = NULL;
+    call->user_id = call->role = call->idempotency_key = "";
+    call->metadata = rpc_alloc(call, sizeof(rpc_metadata_pair) * (md->count ? md->count : 1));
+    for (size_t i = 0; i < md->count; i++) {
+        const grpc_slice *k = &md->metadata[i].key, *v = &md->metadata[i].value;
+        char *key = arena_strndup(&call->mem, (const char *)GRPC_SLICE_START_PTR(*k), GRPC_SLICE_LENGTH(*k));
+        size_t klen = GRPC_SLICE_LENGTH(*k);
+        if (klen > 4 && strcmp(key + klen - 4, "-bin") == 0)
+            continue;
+        char *value = arena_strndup(&call->mem, (const char *)GRPC_SLICE_START_PTR(*v), GRPC_SLICE_LENGTH(*v));
+        call->metadata[call->metadata_count++] = (rpc_metadata_pair){key, value};
+        if (strcmp(key, "x-user-id") == 0)
+            call->user_id = value;
+        else if (strcmp(key, "x-user-role") == 0)
+            call->role = value;
+        else if (strcmp(key, "idempotency-key") == 0)
+            call->idempotency_key = value;
+        else if (strcmp(key, "x-request-id") == 0)
+            request_id = value;
+    }
+    call->request_id = request_id_or_new(call, request_id);
+    call->deadline_ms = deadline_to_ms(deadline);
+}
+
+int rpc_call_authorize(rpc_call *call, rpc_role role)
+{
+    if (role == RPC_ROLE_NONE)
+        return 0;
+    if (!*call->user_id)
+        return rpc_fail(call, RPC_UNAUTHENTICATED, "MISSING_IDENTITY", "x-user-id metadata is required");
+    int admin = strcmp(call->role, "admin") == 0;
+    int customer = !*call->role || strcmp(call->role, "customer") == 0;
+    if (!admin && !customer)
+        return rpc_fail(call, RPC_PERMISSION_DENIED, "UNKNOWN_ROLE", "x-user-role \"%s\" is not customer or admin",
+                        call->role);
+    if (role == RPC_ROLE_ADMIN && !admin)
+        return rpc_fail(call, RPC_PERMISSION_DENIED, "ADMIN_REQUIRED", "this method needs x-user-role: admin");
+    return 0;
+}
+
+void rpc_call_reset(rpc_call *call)
+{
+    arena_reset(&call->mem);
+    call->request = NULL;
+    call->metadata = NULL;
+    call->metadata_count = 0;
+    call->user_id = call->role = call->idempotency_key = call->request_id = "";
+    call->deadline_ms = INT64_MAX;
+    call->code = RPC_OK;
+    call->message = NULL;
+    memset(&call->info, 0, sizeof call->info);
+}
+
+const char *rpc_user_id(const rpc_call *call) { return call->user_id; }
+const char *rpc_user_role(const rpc_call *call) { return call->role; }
+int rpc_is_admin(const rpc_call *call) { return strcmp(call->role, "admin") == 0; }
+const char *rpc_request_id(const rpc_call *call) { return call->request_id; }
+const char *rpc_method_path(const rpc_call *call) { return call->entry->path; }
+void *rpc_worker_state(const rpc_call *call) { return rpc_worker_state_of(call->worker); }
+rpc_worker *rpc_call_worker(const rpc_call *call) { return call->worker; }
+
+const char *rpc_idempotency_key(const rpc_call *call)
+{
+    if (*call->idempotency_key || !call->request)
+        return call->idempotency_key;
+    const ProtobufCFieldDescriptor *f =
+        protobuf_c_message_descriptor_get_field_by_name(call->request->descriptor, "idempotency_key");
+    if (!f || f->type != PROTOBUF_C_TYPE_STRING)
+        return "";
+    const char *value = *(char *const *)((const char *)call->request + f->offset);
+    return value ? value : "";
+}
+
+const char *rpc_metadata(const rpc_call *call, const char *key)
+{
+    for (size_t i = 0; i < call->metadata_count; i++)
+        if (strcmp(call->metadata[i].key, key) == 0)
+            return call->metadata[i].value;
+    return NULL;
+}
+
+int64_t rpc_deadline_left_ms(const rpc_call *call)
+{
+    return call->deadline_ms == INT64_MAX ? INT64_MAX : call->deadline_ms - rpc_now_ms();
+}
+
+void *rpc_alloc(rpc_call *call, size_t size) { return arena_alloc(&call->mem, size); }
+char *rpc_strdup(rpc_call *call, const char *s) { return arena_strdup(&call->mem, s ? s : ""); }
+ProtobufCAllocator *rpc_allocator(rpc_call *call) { return &call->mem.allocator; }
+
+char *rpc_sprintf(rpc_call *call, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    int n = vsnprintf(NULL, 0, fmt, ap);
+    va_end(ap);
+    char *s = rpc_alloc(call, (size_t)(n > 0 ? n : 0) + 1);
+    va_start(ap, fmt);
+    vsnprintf(s, (size_t)(n > 0 ? n : 0) + 1, fmt, ap);
+    va_end(ap);
+    return s;
+}
+
+void *rpc_init_message(rpc_call *call, size_t size, void (*init)(void *))
+{
+    void *m = rpc_alloc(call, size);
+    init(m);
+    return m;
+}
+
+int rpc_vfail(rpc_call *call, rpc_code code, const char *reason, const char *fmt, va_list ap)
+{
+    char message[512];
+    vsnprintf(message, sizeof message, fmt, ap);
+    call->code = code == RPC_OK ? RPC_UNKNOWN : code;
+    call->message = rpc_strdup(call, message);
+    memset(&call->info, 0, sizeof call->info);
+    snprintf(call->info.reason, sizeof call->info.reason, "%s", reason ? reason : rpc_code_name(code));
+    return -1;
+}
+
+int rpc_fail(rpc_call *call, rpc_code code, const char *reason, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    rpc_vfail(call, code, reason, fmt, ap);
+    va_end(ap);
+    return -1;
+}
+
+int rpc_invalid_argument(rpc_call *call, const char *field, const char *fmt, ...)
+{
+    char detail[400];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(detail, sizeof detail, fmt, ap);
+    va_end(ap);
+    rpc_fail(call, RPC_INVALID_ARGUMENT, "INVALID_FIELD", "%s: %s", field, detail);
+    rpc_error_info_add(&call->info, "field", field);
+    return -1;
+}
+
+void rpc_error_detail(rpc_call *call, const char *key, const char *value)
+{
+    rpc_error_info_add(&call->info, key, value);
+}
+
+rpc_code rpc_status_code(const rpc_call *call) { return call->code; }
+const char *rpc_status_message(const rpc_call *call) { return call->message ? call->message : ""; }

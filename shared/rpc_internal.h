@@ -1,0 +1,59 @@
+/* rpc_internal.h — the call state shared by rpc_server.c (dispatch) and rpc_call.c
+ * (accessors and replies). Only the runtime includes this header. */
+#ifndef SHARED_RPC_INTERNAL_H
+#define SHARED_RPC_INTERNAL_H
+
+#include <grpc/grpc.h>
+#include <stdbool.h>
+
+#include "arena.h"
+#include "metrics.h"
+#include "rpc.h"
+#include "status.h"
+
+typedef struct rpc_server rpc_server;
+typedef struct rpc_worker rpc_worker;
+
+/* One method as registered with the core: its table entry (NULL = unimplemented). */
+typedef struct rpc_method_entry {
+    const rpc_service *service;
+    const rpc_method *method;
+    const ProtobufCMethodDescriptor *descriptor;
+    char path[192];
+    void *registered;     /* grpc_server_register_method handle */
+    rpc_kind kind;
+    metric *handled;      /* grpc_server_handled_total by code */
+    metric *latency;      /* grpc_server_handling_seconds */
+} rpc_method_entry;
+
+typedef struct rpc_metadata_pair {
+    const char *key, *value;
+} rpc_metadata_pair;
+
+struct rpc_call {
+    arena mem;
+    rpc_worker *worker;
+    const rpc_method_entry *entry;
+    const ProtobufCMessage *request;
+    rpc_metadata_pair *metadata;
+    size_t metadata_count;
+    const char *user_id, *role, *idempotency_key, *request_id;
+    int64_t deadline_ms;  /* CLOCK_MONOTONIC ms; INT64_MAX = none */
+    rpc_code code;
+    char *message;
+    rpc_error_info info;
+};
+
+/* Reads the request metadata of a new call into call (copies into its arena). */
+void rpc_call_read_metadata(rpc_call *call, const grpc_metadata_array *md, gpr_timespec deadline);
+/* Checks the method's role against the caller's identity; sets the status, returns -1. */
+int rpc_call_authorize(rpc_call *call, rpc_role role);
+/* Clears per-call state so the struct can serve the next call. */
+void rpc_call_reset(rpc_call *call);
+int64_t rpc_now_ms(void);
+
+rpc_worker *rpc_call_worker(const rpc_call *call);
+void *rpc_worker_state_of(const rpc_worker *worker);
+rpc_server *rpc_worker_server(const rpc_worker *worker);
+
+#endif

@@ -1,0 +1,63 @@
+/* service.h — what a service binary declares (name, ports, stores, method tables,
+ * settings, migrations, background work); service_main runs it. */
+#ifndef SHARED_SERVICE_H
+#define SHARED_SERVICE_H
+
+#include <stddef.h>
+
+#include "config.h"
+#include "migrate.h"
+#include "pg.h"
+#include "redis.h"
+#include "rpc.h"
+
+/* Settings every service has. */
+typedef struct service_settings {
+    char grpc_listen[CONFIG_STRING_MAX];
+    char metrics_listen[CONFIG_STRING_MAX];
+    char redis_url[CONFIG_STRING_MAX];
+    char database_url[CONFIG_STRING_MAX];
+    char log_level[CONFIG_STRING_MAX];
+    long workers;
+    long calls_ahead;
+    long drain_ms;
+    long store_timeout_ms;
+} service_settings;
+
+/* The state of one worker thread: its own store connections. */
+typedef struct service_worker {
+    pg_conn *pg;        /* NULL when the service has no PostgreSQL */
+    redis_conn *redis;  /* NULL when the service has no Redis */
+    void *app;          /* the service's shared state (from start) */
+    int index;
+} service_worker;
+
+typedef struct service_definition {
+    const char *name;                    /* "booking-svc" */
+    const char *grpc_listen_default;     /* "127.0.0.1:50052" */
+    const char *metrics_listen_default;  /* "127.0.0.1:9102" */
+    const char *database_url_default;    /* NULL: the service uses no PostgreSQL */
+    const char *database_schema;         /* search_path and migration schema */
+    int uses_redis;
+    const rpc_service *const *services;
+    size_t service_count;
+    const config_entry *config;          /* the service's own settings */
+    size_t config_count;
+    const migration *migrations;         /* applied by `<name> --migrate` */
+    size_t migration_count;
+    /* Before serving: make the shared state and start background work. 0 or -1. */
+    int (*start)(const service_settings *settings, void **app);
+    /* After the server stopped: stop background work, free the state. */
+    void (*stop)(void *app);
+} service_definition;
+
+/* Parses settings, then serves until SIGTERM/SIGINT (exit 0), or runs --migrate /
+ * --help. Returns the process exit code. */
+int service_main(const service_definition *def, int argc, char **argv);
+
+/* Opens the stores the definition asks for (also for background threads). */
+service_worker *service_worker_open(const service_definition *def, const service_settings *settings,
+                                    void *app, int index);
+void service_worker_close(service_worker *w);
+
+#endif

@@ -1,0 +1,193 @@
+/* service_main.c — the life of a service process: settings, logging, migrations,
+ * metrics endpoint, gRPC server with per-worker stores, signal-driven shutdown. */
+#include "service.h"
+
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "descriptor_set.h"
+#include "log.h"
+#include "metrics_http.h"
+#include "rpc_server.h"
+
+typedef struct service_runtime {
+    const service_definition *def;
+    service_settings settings;
+    void *app;
+} service_runtime;
+
+static size_t common_settings(const service_definition *def, service_settings *s, config_entry *out)
+{
+    const config_entry table[] = {
+        {"GRPC_LISTEN", CONFIG_STRING, s->grpc_listen, def->grpc_listen_default, 0, 0, "gRPC address"},
+        {"METRICS_LISTEN", CONFIG_STRING, s->metrics_listen, def->metrics_listen_default, 0, 0,
+         "Prometheus /metrics address"},
+        {"REDIS_URL", CONFIG_STRING, s->redis_url, "redis://127.0.0.1:16379/0", 0, 0, "Redis (hold cache)"},
+        {"DATABASE_URL", CONFIG_STRING, s->database_url, def->database_url_default ? def->database_url_default : "",
+         0, 0, "PostgreSQL (system of record)"},
+        {"LOG_LEVEL", CONFIG_STRING, s->log_level, "info", 0, 0, "error, warn, info or debug"},
+        {"GRPC_WORKERS", CONFIG_INT, &s->workers, "4", 1, 256, "worker threads (each has its own stores)"},
+        {"GRPC_CALLS_AHEAD", CONFIG_INT, &s->calls_ahead, "16", 1, 1024, "calls requested ahead per method"},
+        {"SHUTDOWN_DRAIN_MS", CONFIG_INT, &s->drain_ms, "10000", 0, 600000, "graceful shutdown drain time"},
+        {"STORE_TIMEOUT_MS", CONFIG_INT, &s->store_timeout_ms, "2000", 10, 60000, "Redis connect/command timeout"},
+    };
+    memcpy(out, table, sizeof table);
+    return sizeof table / sizeof table[0];
+}
+
+static int load_settings(service_runtime *rt, int print_only)
+{
+    config_entry common[16];
+    size_t n = common_settings(rt->def, &rt->settings, common);
+    if (print_only) {
+        printf("%s settings (environment variables):\n", rt->def->name);
+        config_print(common, n);
+        config_print(rt->def->config, rt->def->config_count);
+        return 0;
+    }
+    char err[256];
+    if (config_load_env(common, n, err, sizeof err) != 0 ||
+        config_load_env(rt->def->config, rt->def->config_count, err, sizeof err) != 0) {
+        fprintf(stderr, "%s: bad setting: %s\n", rt->def->name, err);
+        return -1;
+    }
+    if (log_init(rt->def->name, rt->settings.log_level) != 0) {
+        fprintf(stderr, "%s: bad setting: LOG_LEVEL \"%s\"\n", rt->def->name, rt->settings.log_level);
+        return -1;
+    }
+    return 0;
+}
+
+service_worker *service_worker_open(const service_definition *def, const service_settings *settings, void *app,
+                                    int index)
+{
+    service_worker *w = calloc(1, sizeof *w);
+    w->app = app;
+    w->index = index;
+    if (def->database_url_default)
+        w->pg = pg_connect(settings->database_url, def->database_schema);
+    if (def->uses_redis)
+        w->redis = redis_connect(settings->redis_url, (int)settings->store_timeout_ms);
+    return w;
+}
+
+void service_worker_close(service_worker *w)
+{
+    if (!w)
+        return;
+    pg_close(w->pg);
+    redis_close(w->redis);
+    free(w);
+}
+
+static void *worker_init(int index, void *arg)
+{
+    service_runtime *rt = arg;
+    return service_worker_open(rt->def, &rt->settings, rt->app, index);
+}
+
+static void worker_free(void *state, void *arg)
+{
+    (void)arg;
+    service_worker_close(state);
+}
+
+static int worker_health(void *state, void *arg)
+{
+    service_worker *w = state;
+    (void)arg;
+    if (w->pg && pg_ping(w->pg) != 0)
+        return -1;
+    if (w->redis && redis_ping(w->redis) != 0)
+        return -1;
+    return 0;
+}
+
+static int run_migrations(service_runtime *rt)
+{
+    if (!rt->def->migration_count) {
+        fprintf(stderr, "%s has no migrations\n", rt->def->name);
+        return 0;
+    }
+    pg_conn *pg = pg_connect(rt->settings.database_url, rt->def->database_schema);
+    char err[512] = "";
+    int applied = migrate_apply(pg, rt->def->database_schema, rt->def->migrations, rt->def->migration_count, err,
+                                sizeof err);
+    pg_close(pg);
+    if (applied < 0) {
+        log_error("migrations failed: %s", err);
+        return 1;
+    }
+    log_info("schema %s is up to date (%d migrations applied now)", rt->def->database_schema, applied);
+    return 0;
+}
+
+static int wait_for_signal(const sigset_t *set)
+{
+    int sig = 0;
+    sigwait(set, &sig);
+    return sig;
+}
+
+static int serve(service_runtime *rt, const sigset_t *signals)
+{
+    char err[256];
+    metrics_http *metrics = metrics_http_start(rt->settings.metrics_listen, err, sizeof err);
+    if (!metrics) {
+        log_error("%s", err);
+        return 1;
+    }
+    if (rt->def->start && rt->def->start(&rt->settings, &rt->app) != 0) {
+        metrics_http_stop(metrics);
+        return 1;
+    }
+    rpc_server_options opts = {
+        .listen_addr = rt->settings.grpc_listen, .workers = (int)rt->settings.workers,
+        .calls_ahead = (int)rt->settings.calls_ahead, .drain_ms = (int)rt->settings.drain_ms,
+        .services = rt->def->services, .service_count = rt->def->service_count, .worker_init = worker_init,
+        .worker_free = worker_free, .health_check = worker_health, .app = rt,
+        .descriptor_set = booking_descriptor_set, .descriptor_set_len = booking_descriptor_set_len};
+    rpc_server *server = rpc_server_start(&opts, err, sizeof err);
+    int code = 0;
+    if (!server) {
+        log_error("%s", err);
+        code = 1;
+    } else {
+        log_info("%s serving gRPC on %s (port %d), %ld workers", rt->def->name, rt->settings.grpc_listen,
+                 rpc_server_port(server), rt->settings.workers);
+        int sig = wait_for_signal(signals);
+        log_info("signal %d: draining and stopping", sig);
+        rpc_server_stop(server);
+    }
+    if (rt->def->stop)
+        rt->def->stop(rt->app);
+    metrics_http_stop(metrics);
+    log_info("%s stopped", rt->def->name);
+    return code;
+}
+
+int service_main(const service_definition *def, int argc, char **argv)
+{
+    service_runtime rt = {.def = def};
+    int migrate = argc > 1 && strcmp(argv[1], "--migrate") == 0;
+    if (argc > 1 && !migrate) {
+        printf("usage: %s [--migrate]\n", def->name);
+        load_settings(&rt, 1);
+        return strcmp(argv[1], "--help") == 0 ? 0 : 2;
+    }
+    if (load_settings(&rt, 0) != 0)
+        return 2;
+    if (migrate)
+        return run_migrations(&rt);
+    /* Every thread inherits this mask; only sigwait sees the signals. */
+    sigset_t signals;
+    sigemptyset(&signals);
+    sigaddset(&signals, SIGTERM);
+    sigaddset(&signals, SIGINT);
+    pthread_sigmask(SIG_BLOCK, &signals, NULL);
+    signal(SIGPIPE, SIG_IGN);
+    return serve(&rt, &signals);
+}
