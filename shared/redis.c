@@ -216,8 +216,13 @@ redisReply *redis_eval(redis_conn *r, redis_script *s, int nkeys, int argc, cons
 
 int redis_ping(redis_conn *r)
 {
-    redisReply *reply = redis_command(r, "PING");
-    int ok = reply && reply->type == REDIS_REPLY_STATUS;
-    freeReplyObject(reply);
-    return ok ? 0 : -1;
+    /* a connection left over from before a restart fails once; PING is safe to repeat */
+    for (int attempt = 0; attempt < 2; attempt++) {
+        redisReply *reply = redis_command(r, "PING");
+        int ok = reply && reply->type == REDIS_REPLY_STATUS;
+        freeReplyObject(reply);
+        if (ok)
+            return 0;
+    }
+    return -1;
 }

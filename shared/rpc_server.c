@@ -163,10 +163,11 @@ static void slot_finish(call_slot *s, bool send_initial_metadata)
 {
     grpc_op ops[4];
     size_t n = 0;
+    bool unary = s->entry == NULL || s->entry->kind == RPC_UNARY;
     memset(ops, 0, sizeof ops);
     if (send_initial_metadata)
         ops[n++].op = GRPC_OP_SEND_INITIAL_METADATA;
-    if (s->reply && s->ctx.code == RPC_OK) {
+    if (unary && s->reply && s->ctx.code == RPC_OK) {
         ops[n].op = GRPC_OP_SEND_MESSAGE;
         ops[n++].data.send_message.send_message = s->reply;
     }
@@ -186,7 +187,7 @@ static void slot_finish(call_slot *s, bool send_initial_metadata)
         ops[n].data.send_status_from_server.trailing_metadata = &s->trailer;
     }
     n++;
-    if (s->entry == NULL || s->entry->kind == RPC_UNARY) {
+    if (unary) {
         ops[n].op = GRPC_OP_RECV_CLOSE_ON_SERVER;
         ops[n++].data.recv_close_on_server.cancelled = &s->close_cancelled;
     }
@@ -619,7 +620,13 @@ rpc_server *rpc_server_start(const rpc_server_options *options, char *err, size_
     if (srv->opts.descriptor_set)
         srv->pool = descriptor_pool_new(srv->opts.descriptor_set, srv->opts.descriptor_set_len);
     collect_services(srv);
-    srv->core = grpc_server_create(NULL, NULL);
+    /* Clients re-resolve DNS when a connection ages out, so new replicas get traffic. */
+    grpc_arg args[2] = {
+        {.type = GRPC_ARG_INTEGER, .key = (char *)GRPC_ARG_MAX_CONNECTION_AGE_MS, .value.integer = 300000},
+        {.type = GRPC_ARG_INTEGER, .key = (char *)GRPC_ARG_MAX_CONNECTION_AGE_GRACE_MS, .value.integer = 30000},
+    };
+    grpc_channel_args channel_args = {2, args};
+    srv->core = grpc_server_create(&channel_args, NULL);
     if (register_methods(srv, err, errlen) != 0)
         goto fail;
     srv->workers = calloc((size_t)srv->opts.workers, sizeof *srv->workers);
@@ -701,6 +708,8 @@ const char *rpc_server_service_name(const rpc_server *srv, size_t index)
 {
     return index < srv->service_count ? srv->services[index]->descriptor->name : NULL;
 }
+
+int rpc_server_alive(const rpc_call *call) { return !atomic_load(&call->worker->server->shutting_down); }
 
 int rpc_server_health(const rpc_call *call)
 {

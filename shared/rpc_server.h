@@ -44,7 +44,9 @@ rpc_server *rpc_call_server(const rpc_call *call);
 size_t rpc_server_service_count(const rpc_server *server);
 const char *rpc_server_service_name(const rpc_server *server, size_t index);
 const descriptor_pool *rpc_server_descriptors(const rpc_server *server);
-/* 0 when the calling worker's stores answer. */
+/* 0 when the calling worker's stores answer (and the server is not stopping). */
 int rpc_server_health(const rpc_call *call);
+/* 1 while the server is not stopping. */
+int rpc_server_alive(const rpc_call *call);
 
 #endif

@@ -1,0 +1,397 @@
+/* harness.c — starts real stores and service binaries for integration tests and
+ * guarantees their teardown: a reaper process stops the stores if the test dies. */
+#include "harness.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <netinet/in.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "grpc/health/v1/health.pb-c.h"
+#include "rpc_client.h"
+
+#define MAX_INSTANCES 8
+#define HEALTH_WAIT_MS 60000
+
+extern char **environ;
+
+typedef struct instance {
+    char name[32];     /* "expiry-svc#2" */
+    char binary[32];   /* "expiry-svc" */
+    int port, metrics_port;
+    pid_t pid;
+    char addr[32];
+    char log[512];
+} instance;
+
+struct harness {
+    char dir[256];
+    int pg_port, redis_port;
+    pid_t reaper;
+    char redis_url[64];
+    char db_url[128];
+    instance instances[MAX_INSTANCES];
+    size_t instance_count;
+    const char *const *env;
+    PGconn *db;
+    redisContext *redis;
+};
+
+static void die(const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    fputs("harness: ", stderr);
+    vfprintf(stderr, fmt, ap);
+    fputc('\n', stderr);
+    va_end(ap);
+    exit(1);
+}
+
+static int free_port(void)
+{
+    int fd = socket(AF_INET, SOCK_STREAM, 0);
+    struct sockaddr_in sa = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+    socklen_t len = sizeof sa;
+    if (fd < 0 || bind(fd, (struct sockaddr *)&sa, sizeof sa) != 0 || getsockname(fd, (struct sockaddr *)&sa, &len))
+        die("no free port: %s", strerror(errno));
+    close(fd);
+    return ntohs(sa.sin_port);
+}
+
+static void sleep_ms(long ms)
+{
+    struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
+    nanosleep(&ts, NULL);
+}
+
+static long now_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return ts.tv_sec * 1000L + ts.tv_nsec / 1000000L;
+}
+
+/* Runs tests/stack.sh with arguments; returns its exit status. */
+static int stack(const char *a1, const char *a2, const char *a3, const char *a4)
+{
+    pid_t pid = fork();
+    if (pid == 0) {
+        execl("/bin/bash", "bash", HARNESS_SOURCE_DIR "/tests/stack.sh", a1, a2, a3, a4, (char *)NULL);
+        _exit(127);
+    }
+    int status = 0;
+    waitpid(pid, &status, 0);
+    return WIFEXITED(status) ? WEXITSTATUS(status) : 1;
+}
+
+static void stores_down(const char *dir)
+{
+    stack("pg-stop", dir, "immediate", NULL);
+    stack("redis-stop", dir, NULL, NULL);
+}
+
+/* A child that outlives nothing: when the test process dies it stops the stores. */
+static pid_t start_reaper(const char *dir)
+{
+    pid_t parent = getpid();
+    pid_t pid = fork();
+    if (pid != 0)
+        return pid;
+    sigset_t set;
+    sigemptyset(&set);
+    sigaddset(&set, SIGTERM);
+    sigprocmask(SIG_BLOCK, &set, NULL);
+    prctl(PR_SET_PDEATHSIG, SIGTERM);
+    if (getppid() == parent) {
+        int sig;
+        sigwait(&set, &sig);
+    }
+    stores_down(dir);
+    char cmd[300];
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+    if (system(cmd) != 0)
+        _exit(1);
+    _exit(0);
+}
+
+static instance *find_instance(harness *h, const char *name)
+{
+    for (size_t i = 0; i < h->instance_count; i++)
+        if (strcmp(h->instances[i].name, name) == 0)
+            return &h->instances[i];
+    return NULL;
+}
+
+static instance *add_instance(harness *h, const char *name)
+{
+    instance *in = find_instance(h, name);
+    if (in)
+        return in;
+    if (h->instance_count == MAX_INSTANCES)
+        die("too many service instances");
+    in = &h->instances[h->instance_count++];
+    memset(in, 0, sizeof *in);
+    snprintf(in->name, sizeof in->name, "%s", name);
+    snprintf(in->binary, sizeof in->binary, "%.*s", (int)strcspn(name, "#"), name);
+    in->port = free_port();
+    in->metrics_port = free_port();
+    snprintf(in->addr, sizeof in->addr, "127.0.0.1:%d", in->port);
+    char log[sizeof in->log];
+    snprintf(log, sizeof log, "%s/%s.log", h->dir, in->name);
+    memcpy(in->log, log, sizeof log);
+    return in;
+}
+
+static void print_log(const instance *in)
+{
+    char cmd[600];
+    snprintf(cmd, sizeof cmd, "tail -n 40 '%s' >&2", in->log);
+    fprintf(stderr, "---- last lines of %s ----\n", in->name);
+    if (system(cmd) != 0)
+        fprintf(stderr, "(no log)\n");
+}
+
+static size_t build_env(harness *h, instance *in, const char *const *extra, char **out, size_t cap, char *buf,
+                        size_t buflen)
+{
+    size_t n = 0, used = 0;
+    instance *payment = add_instance(h, "payment-svc");
+    const char *role = strcmp(in->binary, "payment-svc") == 0 ? "payment_svc" : "booking_svc";
+#define PUT(...)                                                                  \
+    do {                                                                          \
+        out[n++] = buf + used;                                                    \
+        used += (size_t)snprintf(buf + used, buflen - used, __VA_ARGS__) + 1;     \
+    } while (0)
+    PUT("GRPC_LISTEN=%s", in->addr);
+    PUT("METRICS_LISTEN=127.0.0.1:%d", in->metrics_port);
+    PUT("REDIS_URL=%s", h->redis_url);
+    PUT("DATABASE_URL=%s", harness_database_url(h, role));
+    PUT("PAYMENT_ADDR=%s", payment->addr);
+    PUT("GRPC_WORKERS=4");
+    PUT("LOG_LEVEL=%s", getenv("HARNESS_LOG_LEVEL") ? getenv("HARNESS_LOG_LEVEL") : "info");
+#undef PUT
+    for (size_t i = 0; h->env && h->env[i] && n + 1 < cap; i++)
+        out[n++] = (char *)h->env[i];
+    for (size_t i = 0; extra && extra[i] && n + 1 < cap; i++)
+        out[n++] = (char *)extra[i];
+    for (size_t i = 0; environ[i] && n + 1 < cap; i++)
+        out[n++] = environ[i];
+    out[n] = NULL;
+    return n;
+}
+
+static void spawn(harness *h, instance *in, const char *const *extra)
+{
+    char *envp[256], buf[4096], path[512];
+    build_env(h, in, extra, envp, 256, buf, sizeof buf);
+    snprintf(path, sizeof path, HARNESS_BUILD_DIR "/%s/%s", in->binary, in->binary);
+    pid_t pid = fork();
+    if (pid == 0) {
+        prctl(PR_SET_PDEATHSIG, SIGKILL);
+        FILE *log = fopen(in->log, "a");
+        if (log) {
+            dup2(fileno(log), STDOUT_FILENO);
+            dup2(fileno(log), STDERR_FILENO);
+        }
+        execve(path, (char *[]){path, NULL}, envp);
+        _exit(127);
+    }
+    in->pid = pid;
+}
+
+static int serving(const char *addr)
+{
+    rpc_client *c = rpc_client_new(addr, &grpc__health__v1__health__descriptor);
+    Grpc__Health__V1__HealthCheckRequest req = GRPC__HEALTH__V1__HEALTH_CHECK_REQUEST__INIT;
+    ProtobufCMessage *resp = NULL;
+    int ok = rpc_client_call(c, "Check", &req.base, NULL, 0, 1000, 0, &resp, NULL) == 0 &&
+             ((Grpc__Health__V1__HealthCheckResponse *)resp)->status ==
+                 GRPC__HEALTH__V1__HEALTH_CHECK_RESPONSE__SERVING_STATUS__SERVING;
+    if (resp)
+        protobuf_c_message_free_unpacked(resp, NULL);
+    rpc_client_free(c);
+    return ok;
+}
+
+static int wait_serving(harness *h, instance *in)
+{
+    long give_up = now_ms() + HEALTH_WAIT_MS;
+    while (now_ms() < give_up) {
+        int status;
+        if (waitpid(in->pid, &status, WNOHANG) == in->pid) {
+            in->pid = 0;
+            fprintf(stderr, "harness: %s exited during start\n", in->name);
+            print_log(in);
+            return -1;
+        }
+        if (serving(in->addr))
+            return 0;
+        sleep_ms(50);
+    }
+    fprintf(stderr, "harness: %s not SERVING after %d ms\n", in->name, HEALTH_WAIT_MS);
+    print_log(in);
+    (void)h;
+    return -1;
+}
+
+int harness_start_service(harness *h, const char *name, const char *const *env)
+{
+    instance *in = add_instance(h, name);
+    if (in->pid > 0)
+        harness_stop_service(h, name, SIGTERM);
+    spawn(h, in, env);
+    return wait_serving(h, in);
+}
+
+int harness_stop_service(harness *h, const char *name, int sig)
+{
+    instance *in = find_instance(h, name);
+    if (!in || in->pid <= 0)
+        return -1;
+    kill(in->pid, sig);
+    int status = 0;
+    long give_up = now_ms() + 30000;
+    while (waitpid(in->pid, &status, WNOHANG) == 0) {
+        if (now_ms() > give_up) {
+            fprintf(stderr, "harness: %s ignored signal %d for 30 s; killing\n", in->name, sig);
+            kill(in->pid, SIGKILL);
+            waitpid(in->pid, &status, 0);
+            break;
+        }
+        sleep_ms(10);
+    }
+    in->pid = 0;
+    return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+}
+
+static void stores_up(harness *h)
+{
+    char port[16];
+    snprintf(port, sizeof port, "%d", h->pg_port);
+    if (stack("pg-start", h->dir, port, "fast") != 0)
+        die("postgres did not start (see %s/postgres.log)", h->dir);
+    snprintf(port, sizeof port, "%d", h->redis_port);
+    if (stack("redis-start", h->dir, port, "cluster") != 0)
+        die("redis did not start");
+    snprintf(port, sizeof port, "%d", h->pg_port);
+    if (stack("migrate", HARNESS_BUILD_DIR, port, NULL) != 0)
+        die("migrations failed");
+}
+
+static void connect_clients(harness *h)
+{
+    char conninfo[128];
+    snprintf(conninfo, sizeof conninfo, "postgresql://postgres@127.0.0.1:%d/booking", h->pg_port);
+    h->db = PQconnectdb(conninfo);
+    if (PQstatus(h->db) != CONNECTION_OK)
+        die("cannot connect to postgres: %s", PQerrorMessage(h->db));
+    h->redis = redisConnect("127.0.0.1", h->redis_port);
+    if (!h->redis || h->redis->err)
+        die("cannot connect to redis");
+}
+
+harness *harness_start(const char *const *services, const char *const *env)
+{
+    harness *h = calloc(1, sizeof *h);
+    snprintf(h->dir, sizeof h->dir, "/tmp/booking-harness-XXXXXX");
+    if (!mkdtemp(h->dir))
+        die("mkdtemp: %s", strerror(errno));
+    chmod(h->dir, 0755);
+    h->env = env;
+    h->pg_port = free_port();
+    h->redis_port = free_port();
+    snprintf(h->redis_url, sizeof h->redis_url, "redis://127.0.0.1:%d/0", h->redis_port);
+    h->reaper = start_reaper(h->dir);
+    stores_up(h);
+    connect_clients(h);
+    for (size_t i = 0; services && services[i]; i++)
+        if (harness_start_service(h, services[i], NULL) != 0)
+            die("service %s did not start", services[i]);
+    return h;
+}
+
+int harness_stop(harness *h)
+{
+    int rc = 0;
+    for (size_t i = 0; i < h->instance_count; i++) {
+        instance *in = &h->instances[i];
+        if (in->pid <= 0)
+            continue;
+        int status = harness_stop_service(h, in->name, SIGTERM);
+        if (status != 0) {
+            fprintf(stderr, "harness: %s exited with status %d on SIGTERM\n", in->name, status);
+            print_log(in);
+            rc = -1;
+        }
+    }
+    PQfinish(h->db);
+    redisFree(h->redis);
+    if (getenv("HARNESS_KEEP")) {
+        fprintf(stderr, "harness: kept %s\n", h->dir);
+        stores_down(h->dir);
+        kill(h->reaper, SIGKILL);
+    } else {
+        kill(h->reaper, SIGTERM); /* it stops the stores and removes the folder */
+    }
+    waitpid(h->reaper, NULL, 0);
+    free(h);
+    return rc;
+}
+
+const char *harness_addr(const harness *h, const char *name)
+{
+    instance *in = find_instance((harness *)h, name);
+    return in ? in->addr : NULL;
+}
+
+int harness_metrics_port(const harness *h, const char *name)
+{
+    instance *in = find_instance((harness *)h, name);
+    return in ? in->metrics_port : -1;
+}
+
+PGconn *harness_db(harness *h) { return h->db; }
+redisContext *harness_redis(harness *h) { return h->redis; }
+const char *harness_redis_url(const harness *h) { return h->redis_url; }
+
+const char *harness_database_url(const harness *h, const char *role)
+{
+    harness *mh = (harness *)h;
+    snprintf(mh->db_url, sizeof mh->db_url, "postgresql://%s@127.0.0.1:%d/booking", role, h->pg_port);
+    return mh->db_url;
+}
+
+int harness_restart_redis(harness *h)
+{
+    char port[16];
+    snprintf(port, sizeof port, "%d", h->redis_port);
+    redisFree(h->redis);
+    stack("redis-stop", h->dir, NULL, NULL);
+    char cmd[400];
+    snprintf(cmd, sizeof cmd, "rm -rf '%s/redis'", h->dir);
+    if (system(cmd) != 0 || stack("redis-start", h->dir, port, "cluster") != 0)
+        return -1;
+    h->redis = redisConnect("127.0.0.1", h->redis_port);
+    return h->redis && !h->redis->err ? 0 : -1;
+}
+
+long harness_sql_long(harness *h, const char *sql, int nparams, const char *const *params)
+{
+    PGresult *r = PQexecParams(h->db, sql, nparams, NULL, params, NULL, NULL, 0);
+    if (PQresultStatus(r) != PGRES_TUPLES_OK || PQntuples(r) < 1)
+        die("query failed: %s\n%s", sql, PQresultErrorMessage(r));
+    long v = PQgetisnull(r, 0, 0) ? 0 : strtol(PQgetvalue(r, 0, 0), NULL, 10);
+    PQclear(r);
+    return v;
+}

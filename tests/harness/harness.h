@@ -1,0 +1,46 @@
+/* harness.h — integration-test harness: a real PostgreSQL 15 and Redis 7 (cluster mode,
+ * one node owning every slot) in a temporary folder on free loopback ports, migrations,
+ * and the service binaries, all torn down at the end — also when the test dies. */
+#ifndef TESTS_HARNESS_H
+#define TESTS_HARNESS_H
+
+#include <hiredis/hiredis.h>
+#include <libpq-fe.h>
+
+typedef struct harness harness;
+
+/* Starts the stores, applies migrations, and starts `services` (NULL-terminated list
+ * of "booking-svc", "payment-svc", "search-svc", "expiry-svc"), each with the common
+ * environment plus `env` ("NAME=value", NULL-terminated, may be NULL), and waits until
+ * each answers health SERVING. Aborts the test program with a message on failure. */
+harness *harness_start(const char *const *services, const char *const *env);
+/* Stops services (SIGTERM; a non-zero exit, e.g. a sanitizer report, is returned as
+ * -1 after printing the service's log), then the stores; removes the folder. */
+int harness_stop(harness *h);
+
+/* "127.0.0.1:PORT" of a running service instance ("expiry-svc" or "expiry-svc#2"). */
+const char *harness_addr(const harness *h, const char *instance);
+/* The instance's /metrics port. */
+int harness_metrics_port(const harness *h, const char *instance);
+/* Starts (or restarts) an instance with extra env; "expiry-svc#2" runs a second
+ * expiry-svc. Waits for SERVING. Returns 0 or -1. */
+int harness_start_service(harness *h, const char *instance, const char *const *env);
+/* Sends sig to an instance and waits for it to exit; returns its exit status
+ * (128+signal when killed), or -1 when it is not running. */
+int harness_stop_service(harness *h, const char *instance, int sig);
+
+/* Superuser connection to the booking database (invariant checks). Owned by h. */
+PGconn *harness_db(harness *h);
+/* A connection to the test Redis. Owned by h. */
+redisContext *harness_redis(harness *h);
+const char *harness_redis_url(const harness *h);
+/* postgresql://<role>@127.0.0.1:PORT/booking */
+const char *harness_database_url(const harness *h, const char *role);
+/* Stops and restarts Redis with its data gone (same port). */
+int harness_restart_redis(harness *h);
+
+/* Runs SQL with parameters on harness_db and returns the first column of the first
+ * row as a long (aborts on error). */
+long harness_sql_long(harness *h, const char *sql, int nparams, const char *const *params);
+
+#endif

@@ -1,0 +1,129 @@
+#!/usr/bin/env bash
+# stack.sh — starts and stops the project-local PostgreSQL 15 and Redis 7 on loopback,
+# for ./dev (the local stack) and the test harness (a temporary folder per run).
+# PostgreSQL refuses to run as root: as root, it runs as the unprivileged user
+# $STACK_PG_USER (created on first use).
+#
+#   stack.sh pg-start DIR PORT [durable|fast]    initdb on first use, start, bootstrap
+#   stack.sh pg-stop DIR [fast|immediate]
+#   stack.sh redis-start DIR PORT [standalone|cluster]
+#   stack.sh redis-stop DIR
+#   stack.sh migrate BUILD_DIR PORT              booking and payment schemas
+set -euo pipefail
+
+PG_BIN=${PG_BIN:-/usr/lib/postgresql/15/bin}
+STACK_PG_USER=${STACK_PG_USER:-bookingpg}
+
+as_pg_user() {
+  if [ "$(id -u)" = 0 ]; then runuser -u "$STACK_PG_USER" -- "$@"; else "$@"; fi
+}
+
+ensure_pg_user() {
+  [ "$(id -u)" = 0 ] || return 0
+  id "$STACK_PG_USER" >/dev/null 2>&1 ||
+    useradd --system --no-create-home --shell /usr/sbin/nologin "$STACK_PG_USER"
+}
+
+psql_admin() { # PORT DB SQL...
+  local port=$1 db=$2; shift 2
+  "$PG_BIN/psql" -X -q -v ON_ERROR_STOP=1 -h 127.0.0.1 -p "$port" -U postgres -d "$db" "$@"
+}
+
+# Roles, database and schemas: booking_svc owns schema booking, payment_svc owns
+# schema payment and neither can touch the other's (SPEC §7).
+pg_bootstrap() {
+  local port=$1
+  psql_admin "$port" postgres <<'SQL'
+CREATE ROLE booking_svc LOGIN;
+CREATE ROLE payment_svc LOGIN;
+CREATE DATABASE booking;
+SQL
+  psql_admin "$port" booking <<'SQL'
+REVOKE ALL ON SCHEMA public FROM PUBLIC;
+REVOKE CREATE ON DATABASE booking FROM PUBLIC;
+CREATE SCHEMA booking AUTHORIZATION booking_svc;
+CREATE SCHEMA payment AUTHORIZATION payment_svc;
+GRANT CONNECT ON DATABASE booking TO booking_svc, payment_svc;
+SQL
+}
+
+pg_start() {
+  local dir=$1 port=$2 mode=${3:-durable}
+  ensure_pg_user
+  mkdir -p "$dir"
+  chmod 755 "$dir"
+  local fresh=0
+  if [ ! -f "$dir/pgdata/PG_VERSION" ]; then
+    mkdir -p "$dir/pgdata" "$dir/pgsock"
+    [ "$(id -u)" = 0 ] && chown "$STACK_PG_USER" "$dir/pgdata" "$dir/pgsock"
+    as_pg_user "$PG_BIN/initdb" -D "$dir/pgdata" -U postgres --auth=trust --no-sync -E UTF8 --locale=C >"$dir/initdb.log" 2>&1 ||
+      { cat "$dir/initdb.log" >&2; exit 1; }
+    fresh=1
+  fi
+  local opts="-p $port -k $dir/pgsock -c listen_addresses=127.0.0.1 -c max_connections=300"
+  opts+=" -c shared_buffers=256MB -c log_min_messages=warning"
+  [ "$mode" = fast ] && opts+=" -c fsync=off -c synchronous_commit=off -c full_page_writes=off"
+  touch "$dir/postgres.log"
+  [ "$(id -u)" = 0 ] && chown "$STACK_PG_USER" "$dir/postgres.log"
+  as_pg_user "$PG_BIN/pg_ctl" -D "$dir/pgdata" -l "$dir/postgres.log" -o "$opts" -w -t 60 start >/dev/null ||
+    { tail -20 "$dir/postgres.log" >&2; exit 1; }
+  [ $fresh = 1 ] && pg_bootstrap "$port"
+  return 0
+}
+
+pg_stop() {
+  local dir=$1 mode=${2:-fast}
+  [ -f "$dir/pgdata/postmaster.pid" ] || return 0
+  as_pg_user "$PG_BIN/pg_ctl" -D "$dir/pgdata" -m "$mode" -w -t 60 stop >/dev/null 2>&1 || true
+}
+
+redis_start() {
+  local dir=$1 port=$2 mode=${3:-standalone}
+  mkdir -p "$dir/redis"
+  local args=(--port "$port" --bind 127.0.0.1 --daemonize yes --pidfile "$dir/redis/redis.pid"
+              --dir "$dir/redis" --logfile "$dir/redis/redis.log" --save "" --appendonly no
+              --notify-keyspace-events Ex --protected-mode no)
+  [ "$mode" = cluster ] && args+=(--cluster-enabled yes --cluster-config-file "$dir/redis/nodes.conf")
+  redis-server "${args[@]}"
+  for _ in $(seq 100); do
+    redis-cli -p "$port" ping >/dev/null 2>&1 && break
+    sleep 0.05
+  done
+  if [ "$mode" = cluster ]; then
+    # One node owning every hash slot: a script touching two slots fails with CROSSSLOT.
+    redis-cli -p "$port" cluster addslotsrange 0 16383 >/dev/null
+    for _ in $(seq 100); do
+      redis-cli -p "$port" cluster info | grep -q 'cluster_state:ok' && return 0
+      sleep 0.05
+    done
+    echo "redis cluster did not become ready" >&2
+    exit 1
+  fi
+}
+
+redis_stop() {
+  local dir=$1
+  [ -f "$dir/redis/redis.pid" ] || return 0
+  local pid
+  pid=$(cat "$dir/redis/redis.pid")
+  kill "$pid" 2>/dev/null || true
+  for _ in $(seq 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.05; done
+  rm -f "$dir/redis/redis.pid"
+}
+
+migrate() {
+  local build=$1 port=$2
+  DATABASE_URL="postgresql://booking_svc@127.0.0.1:$port/booking" LOG_LEVEL=warn "$build/booking-svc/booking-svc" --migrate
+  DATABASE_URL="postgresql://payment_svc@127.0.0.1:$port/booking" LOG_LEVEL=warn "$build/payment-svc/payment-svc" --migrate
+}
+
+cmd=${1:-}
+shift || true
+case "$cmd" in
+  pg-start) pg_start "$@" ;;
+  pg-stop) pg_stop "$@" ;;
+  redis-start) redis_start "$@" ;;
+  redis-stop) redis_stop "$@" ;;
+  migrate) migrate "$@" ;;
+  *) sed -n '2,13p' "$0" >&2; exit 2 ;;
+esac
