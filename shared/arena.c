@@ -45,6 +45,10 @@ static void arena_grow(arena *a, size_t size)
 
 void *arena_alloc(arena *a, size_t size)
 {
+    if (size > SIZE_MAX / 2) {
+        fputs("arena: allocation too large\n", stderr);
+        abort();
+    }
     size_t rounded = (size + ARENA_ALIGN - 1) & ~(size_t)(ARENA_ALIGN - 1);
     if (rounded == 0)
         rounded = ARENA_ALIGN;

@@ -47,6 +47,15 @@ size_t log_json_escape(char *out, size_t cap, const char *s)
         return 0;
     for (; *s && n + 7 < cap; s++) {
         unsigned char c = (unsigned char)*s;
+        if (c >= 0xc0) { /* a UTF-8 lead byte: copy the whole character or stop */
+            size_t len = c >= 0xf0 ? 4 : c >= 0xe0 ? 3 : 2;
+            if (n + len + 7 > cap || strnlen(s, len) < len)
+                break;
+            memcpy(out + n, s, len);
+            n += len;
+            s += len - 1;
+            continue;
+        }
         if (c == '"' || c == '\\') {
             out[n++] = '\\';
             out[n++] = (char)c;

@@ -30,9 +30,11 @@ int split_host_port(const char *addr, char *host, unsigned long cap, int *port)
         return -1;
     memcpy(host, addr, (size_t)(colon - addr));
     host[colon - addr] = '\0';
-    char *end;
-    long p = strtol(colon + 1, &end, 10);
-    if (*end || p < 0 || p > 65535)
+    long p = 0;
+    const char *d = colon + 1;
+    for (; *d >= '0' && *d <= '9' && p <= 65535; d++)
+        p = p * 10 + (*d - '0');
+    if (d == colon + 1 || *d || p > 65535)
         return -1;
     *port = (int)p;
     return 0;

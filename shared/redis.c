@@ -9,7 +9,24 @@
 
 #include "log.h"
 
-#define SCRIPT_MAX_ARGS 64
+#define SCRIPT_MAX_ARGS 4096
+
+/* Digits only (no sign, no space) within [min, max]; *end is set past them. */
+static int parse_decimal(const char *s, const char **end, long min, long max, int *out)
+{
+    long v = 0;
+    const char *p = s;
+    for (; *p >= '0' && *p <= '9'; p++) {
+        v = v * 10 + (*p - '0');
+        if (v > max)
+            return -1;
+    }
+    if (p == s || v < min)
+        return -1;
+    *out = (int)v;
+    *end = p;
+    return 0;
+}
 
 int redis_parse_url(const char *url, char *host, size_t host_cap, int *port, int *db, char *password,
                     size_t password_cap)
@@ -20,10 +37,12 @@ int redis_parse_url(const char *url, char *host, size_t host_cap, int *port, int
     password[0] = '\0';
     if (strncmp(p, "redis://", 8) == 0)
         p += 8;
-    const char *at = strchr(p, '@');
+    const char *at = strrchr(p, '@');
     if (at) {
         const char *colon = memchr(p, ':', (size_t)(at - p));
         const char *pw = colon ? colon + 1 : p;
+        if ((size_t)(at - pw) >= password_cap)
+            return -1;
         snprintf(password, password_cap, "%.*s", (int)(at - pw), pw);
         p = at + 1;
     }
@@ -33,21 +52,11 @@ int redis_parse_url(const char *url, char *host, size_t host_cap, int *port, int
     memcpy(host, p, hlen);
     host[hlen] = '\0';
     p += hlen;
-    if (*p == ':') {
-        char *end;
-        long v = strtol(p + 1, &end, 10);
-        if (end == p + 1 || v <= 0 || v > 65535)
-            return -1;
-        *port = (int)v;
-        p = end;
-    }
-    if (*p == '/' && p[1]) {
-        char *end;
-        *db = (int)strtol(p + 1, &end, 10);
-        if (*end)
-            return -1;
-    }
-    return 0;
+    if (*p == ':' && parse_decimal(p + 1, &p, 1, 65535, port) != 0)
+        return -1;
+    if (*p == '/' && p[1] && parse_decimal(p + 1, &p, 0, 1 << 20, db) != 0)
+        return -1;
+    return *p == '\0' || (p[0] == '/' && p[1] == '\0') ? 0 : -1;
 }
 
 static void redis_fail(redis_conn *r, const char *what)
@@ -181,7 +190,7 @@ static void script_sha(redis_script *s, char sha[41])
 
 static redisReply *evalsha(redis_conn *r, redis_script *s, int nkeys, int argc, const char **argv)
 {
-    const char *args[SCRIPT_MAX_ARGS + 3];
+    const char **args = malloc(sizeof *args * (size_t)(argc + 3));
     char sha[41], keys[16];
     script_sha(s, sha);
     snprintf(keys, sizeof keys, "%d", nkeys);
@@ -190,7 +199,9 @@ static redisReply *evalsha(redis_conn *r, redis_script *s, int nkeys, int argc, 
     args[2] = keys;
     for (int i = 0; i < argc; i++)
         args[i + 3] = argv[i];
-    return redis_command_argv(r, argc + 3, args, NULL);
+    redisReply *reply = redis_command_argv(r, argc + 3, args, NULL);
+    free(args);
+    return reply;
 }
 
 redisReply *redis_eval(redis_conn *r, redis_script *s, int nkeys, int argc, const char **argv)

@@ -162,7 +162,7 @@ int rpc_vfail(rpc_call *call, rpc_code code, const char *reason, const char *fmt
     call->code = code == RPC_OK ? RPC_UNKNOWN : code;
     call->message = rpc_strdup(call, message);
     memset(&call->info, 0, sizeof call->info);
-    snprintf(call->info.reason, sizeof call->info.reason, "%s", reason ? reason : rpc_code_name(code));
+    snprintf(call->info.reason, sizeof call->info.reason, "%s", reason ? reason : rpc_code_name(call->code));
     return -1;
 }
 

@@ -85,10 +85,12 @@ redis_start() {
               --notify-keyspace-events Ex --protected-mode no)
   [ "$mode" = cluster ] && args+=(--cluster-enabled yes --cluster-config-file "$dir/redis/nodes.conf")
   redis-server "${args[@]}"
-  for _ in $(seq 100); do
-    redis-cli -p "$port" ping >/dev/null 2>&1 && break
+  local up=0
+  for _ in $(seq 200); do
+    redis-cli -p "$port" ping >/dev/null 2>&1 && { up=1; break; }
     sleep 0.05
   done
+  [ $up = 1 ] || { echo "redis did not answer on port $port" >&2; tail -5 "$dir/redis/redis.log" >&2; exit 1; }
   if [ "$mode" = cluster ]; then
     # One node owning every hash slot: a script touching two slots fails with CROSSSLOT.
     redis-cli -p "$port" cluster addslotsrange 0 16383 >/dev/null

@@ -241,9 +241,9 @@ static void test_fail_sets_code_reason_and_details(void **state)
     assert_string_equal(call->info.meta_key[0], "available");
 }
 
-/* A failure never goes out as OK; without a reason the code's name is used.
- * (The reason of rpc_fail(RPC_OK, NULL, ...) is not asserted: it is "OK" today; see
- * the report on rpc_vfail.) */
+/* A failure never goes out as OK; without a reason the code's name is used. The
+ * reason of rpc_fail(RPC_OK, NULL, ...) is left unasserted: rpc_vfail names it after
+ * the code passed in, so it reads "OK" while the status is UNKNOWN. */
 static void test_fail_with_ok_becomes_unknown(void **state)
 {
     rpc_call *call = *state;

@@ -46,8 +46,9 @@ static void error_info_any(Google__Protobuf__Any *any, const char *reason, size_
     assert_true(n <= 8);
     for (size_t i = 0; i < n; i++) {
         google__rpc__error_info__metadata_entry__init(&entries[i]);
-        snprintf(keys[i], sizeof keys[i], "k%zu", i);
-        snprintf(values[i], sizeof values[i], "v%zu", i);
+        keys[i][0] = 'k', values[i][0] = 'v';
+        keys[i][1] = values[i][1] = (char)('0' + i);
+        keys[i][2] = values[i][2] = '\0';
         entries[i].key = keys[i];
         entries[i].value = values[i];
         ptrs[i] = &entries[i];
@@ -190,7 +191,7 @@ static void test_packed_bytes_are_a_standard_status(void **state)
 
 static void test_round_trip_full_metadata_and_long_values(void **state)
 {
-    rpc_error_info in = info_of("ABCDEFGHIJKLMNOPQRSTUVWXYZ_ABCDEFGHIJKLMNOPQRSTUVWXYZ_0123456789"), out;
+    rpc_error_info in = info_of("ABCDEFGHIJKLMNOPQRSTUVWXYZ_ABCDEFGHIJKLMNOPQRSTUVWXYZ_012345678"), out;
     char value[128];
     memset(value, 'x', sizeof value - 1);
     value[sizeof value - 1] = '\0';
@@ -205,6 +206,7 @@ static void test_round_trip_full_metadata_and_long_values(void **state)
     char message[8];
     assert_int_equal(rpc_status_details_pack(RPC_INVALID_ARGUMENT, "bad", &in, &buf, &len), 0);
     assert_int_equal(rpc_status_details_unpack(buf, len, &code, message, sizeof message, &out), 0);
+    assert_int_equal(strlen(in.reason), sizeof in.reason - 1);  /* the longest reason */
     assert_string_equal(out.reason, in.reason);
     assert_int_equal(out.meta_count, RPC_ERROR_META_MAX);
     for (int i = 0; i < RPC_ERROR_META_MAX; i++) {
