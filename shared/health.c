@@ -56,8 +56,8 @@ static int health_watch(rpc_call *call, const ProtobufCMessage *request, Protobu
 }
 
 static const rpc_method health_methods[] = {
-    {"Check", health_check, RPC_ROLE_NONE, RPC_UNARY},
-    {"Watch", health_watch, RPC_ROLE_NONE, RPC_SERVER_WATCH},
+    {"Check", health_check, RPC_ROLE_NONE, RPC_UNARY, 0},
+    {"Watch", health_watch, RPC_ROLE_NONE, RPC_SERVER_WATCH, 0},
 };
 
 static const rpc_service health = {&grpc__health__v1__health__descriptor, health_methods, 2};

@@ -143,7 +143,7 @@ static int server_reflection_info(rpc_call *call, const ProtobufCMessage *reques
 /* ---- method tables ---- */
 
 static const rpc_method reflection_methods[] = {
-    {"ServerReflectionInfo", server_reflection_info, RPC_ROLE_NONE, RPC_BIDI_STREAM},
+    {"ServerReflectionInfo", server_reflection_info, RPC_ROLE_NONE, RPC_BIDI_STREAM, 0},
 };
 
 static const rpc_service reflection_v1 = {

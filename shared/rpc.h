@@ -30,12 +30,21 @@ typedef struct rpc_call rpc_call;
  * rpc_fail / rpc_invalid_argument, which set the status. */
 typedef int (*rpc_handler)(rpc_call *call, const ProtobufCMessage *request, ProtobufCMessage **response);
 
+/* Method flags. */
+#define RPC_IDEMPOTENT 1u  /* mutating: an idempotency key replays the first outcome */
+
 typedef struct rpc_method {
     const char *name;  /* "CreateHold": must name a method of the service descriptor */
     rpc_handler handler;
     rpc_role role;
     rpc_kind kind;
+    unsigned flags;
 } rpc_method;
+
+/* Runs around the handler of every RPC_IDEMPOTENT method (idempotency records). It
+ * calls `handler` itself, or answers from a stored outcome. Same contract as a handler. */
+typedef int (*rpc_interceptor)(rpc_call *call, const ProtobufCMessage *request, ProtobufCMessage **response,
+                               rpc_handler handler);
 
 /* A service as data: the protoc-c service descriptor gives the names and message
  * types; the table gives handlers. Methods of the descriptor without an entry in
@@ -59,6 +68,8 @@ const char *rpc_metadata(const rpc_call *call, const char *key);
 int64_t rpc_deadline_left_ms(const rpc_call *call);
 /* "/booking.v1.BookingService/CreateHold" */
 const char *rpc_method_path(const rpc_call *call);
+/* The message type the method answers with. */
+const ProtobufCMessageDescriptor *rpc_response_type(const rpc_call *call);
 /* The worker's state, made by the server's worker_init (store connections). */
 void *rpc_worker_state(const rpc_call *call);
 
@@ -81,6 +92,8 @@ int rpc_invalid_argument(rpc_call *call, const char *field, const char *fmt, ...
     __attribute__((format(printf, 3, 4)));
 /* Adds key=value to the failure's ErrorInfo metadata (after rpc_fail). */
 void rpc_error_detail(rpc_call *call, const char *key, const char *value);
+/* The failure's ErrorInfo reason ("" when none). */
+const char *rpc_status_reason(const rpc_call *call);
 
 /* The status set so far (RPC_OK until a failure). */
 rpc_code rpc_status_code(const rpc_call *call);

@@ -15,6 +15,7 @@
 #include "builtin_services.h"
 #include "descriptor_pool.h"
 #include "log.h"
+#include "proto_check.h"
 #include "rpc_internal.h"
 
 #define STATUS_DETAILS_KEY "grpc-status-details-bin"
@@ -208,8 +209,14 @@ static int slot_handle(call_slot *s, grpc_byte_buffer *message)
         return rpc_fail(call, RPC_INVALID_ARGUMENT, "MALFORMED_MESSAGE", "request: not a valid %s message",
                         s->entry->descriptor->input->name);
     call->request = request;
+    char field[128];
+    if (proto_check_utf8(request, field, sizeof field) != 0)
+        return rpc_invalid_argument(call, field, "is not valid UTF-8");
     ProtobufCMessage *response = NULL;
-    if (m->handler(call, request, &response) != 0 || call->code != RPC_OK) {
+    rpc_interceptor intercept = s->worker->server->opts.intercept;
+    int rc = intercept && (m->flags & RPC_IDEMPOTENT) ? intercept(call, request, &response, m->handler)
+                                                      : m->handler(call, request, &response);
+    if (rc != 0 || call->code != RPC_OK) {
         if (call->code == RPC_OK)
             rpc_fail(call, RPC_INTERNAL, "HANDLER_FAILED", "%s failed", s->entry->path);
         return -1;

@@ -25,6 +25,8 @@ typedef struct rpc_server_options {
     void (*worker_free)(void *state, void *app);
     /* 0 when the worker's stores answer (health SERVING). Optional: always serving. */
     int (*health_check)(void *state, void *app);
+    /* Wraps RPC_IDEMPOTENT methods (optional). */
+    rpc_interceptor intercept;
     void *app;
     const uint8_t *descriptor_set;  /* FileDescriptorSet served by reflection */
     size_t descriptor_set_len;

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "descriptor_set.h"
+#include "idempotency.h"
 #include "log.h"
 #include "metrics_http.h"
 #include "rpc_server.h"
@@ -106,6 +107,14 @@ static int worker_health(void *state, void *arg)
     return 0;
 }
 
+/* Idempotency keys are recorded in the service's own schema. */
+static int intercept(rpc_call *call, const ProtobufCMessage *request, ProtobufCMessage **response,
+                     rpc_handler handler)
+{
+    service_worker *w = rpc_worker_state(call);
+    return w->pg ? idempotency_run(w->pg, call, request, response, handler) : handler(call, request, response);
+}
+
 static int run_migrations(service_runtime *rt)
 {
     if (!rt->def->migration_count) {
@@ -148,7 +157,7 @@ static int serve(service_runtime *rt, const sigset_t *signals)
         .listen_addr = rt->settings.grpc_listen, .workers = (int)rt->settings.workers,
         .calls_ahead = (int)rt->settings.calls_ahead, .drain_ms = (int)rt->settings.drain_ms,
         .services = rt->def->services, .service_count = rt->def->service_count, .worker_init = worker_init,
-        .worker_free = worker_free, .health_check = worker_health, .app = rt,
+        .worker_free = worker_free, .health_check = worker_health, .intercept = intercept, .app = rt,
         .descriptor_set = booking_descriptor_set, .descriptor_set_len = booking_descriptor_set_len};
     rpc_server *server = rpc_server_start(&opts, err, sizeof err);
     int code = 0;

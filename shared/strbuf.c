@@ -53,3 +53,18 @@ void strbuf_free(strbuf *b)
     b->data = NULL;
     b->len = b->cap = 0;
 }
+
+void strbuf_json_string(strbuf *b, const char *s)
+{
+    strbuf_puts(b, "\"");
+    for (; *s; s++) {
+        unsigned char c = (unsigned char)*s;
+        if (c == '"' || c == '\\')
+            strbuf_printf(b, "\\%c", c);
+        else if (c < 0x20)
+            strbuf_printf(b, "\\u%04x", c);
+        else
+            strbuf_append(b, (const char *)&c, 1);
+    }
+    strbuf_puts(b, "\"");
+}

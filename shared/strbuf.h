@@ -15,5 +15,7 @@ void strbuf_append(strbuf *b, const char *s, size_t n);
 void strbuf_puts(strbuf *b, const char *s);
 void strbuf_printf(strbuf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void strbuf_free(strbuf *b);
+/* Appends s as a quoted, escaped JSON string. */
+void strbuf_json_string(strbuf *b, const char *s);
 
 #endif

@@ -19,6 +19,7 @@ CREATE TABLE idempotency_keys (
     status_code  int,                   -- NULL while the first call runs
     response     bytea,
     message      text,
+    reason       text,
     created_at   timestamptz NOT NULL DEFAULT now(),
     PRIMARY KEY (key, user_id, method)
 );

@@ -15,3 +15,18 @@ CREATE TABLE payments (
     CONSTRAINT captured_within_authorized CHECK (captured_minor <= amount_minor),
     CONSTRAINT refunds_within_captured CHECK (refunded_minor <= captured_minor)
 );
+
+-- One row per idempotency key and caller: the request's fingerprint and, once the
+-- call finished, its status and serialized response.
+CREATE TABLE idempotency_keys (
+    key          text NOT NULL,
+    user_id      text NOT NULL,
+    method       text NOT NULL,
+    fingerprint  bytea NOT NULL,
+    status_code  int,                   -- NULL while the first call runs
+    response     bytea,
+    message      text,
+    reason       text,
+    created_at   timestamptz NOT NULL DEFAULT now(),
+    PRIMARY KEY (key, user_id, method)
+);

@@ -141,7 +141,7 @@ static int get_stats(rpc_call *call, const ProtobufCMessage *request, ProtobufCM
     return 0;
 }
 
-static const rpc_method methods[] = {{"GetStats", get_stats, RPC_ROLE_CUSTOMER, RPC_UNARY}};
+static const rpc_method methods[] = {{"GetStats", get_stats, RPC_ROLE_CUSTOMER, RPC_UNARY, 0}};
 static const rpc_service service = {&booking__v1__expiry_service__descriptor, methods, 1};
 static const rpc_service *const services[] = {&service};
 

@@ -1,0 +1,49 @@
+/* booking.h — what booking-svc's handlers share: settings, store access, identity
+ * checks and the conversions between stored rows and wire messages. */
+#ifndef BOOKING_SVC_BOOKING_H
+#define BOOKING_SVC_BOOKING_H
+
+#include "booking/v1/booking.pb-c.h"
+#include "rpc.h"
+#include "service.h"
+
+typedef struct booking_settings {
+    long hold_ttl_seconds;     /* default hold lifetime */
+    long max_held_units;       /* anti-hoarding: units one user may hold at once */
+    long max_quantity;         /* per hold, unless the resource says otherwise */
+    long max_slots;            /* slots one hold may cover */
+    long horizon_days;         /* how far ahead holds may reach */
+    long max_inventory_slots;  /* slots one SetInventory may change */
+} booking_settings;
+
+extern booking_settings booking_config;
+
+/* The worker's stores. */
+pg_conn *booking_pg(rpc_call *call);
+redis_conn *booking_redis(rpc_call *call);
+
+/* UNAVAILABLE (connection lost: safe to retry) or INTERNAL, naming the store; -1. */
+int fail_pg(rpc_call *call, pg_conn *pg);
+int fail_redis(rpc_call *call, const char *detail);
+
+/* A customer may act only on their own records; admins on any. -1 with status set. */
+int require_owner(rpc_call *call, const char *owner_user_id);
+
+/* A resource loaded from the store (body unpacked into call memory). 0 found, -1 with
+ * NOT_FOUND or a store failure set. */
+int load_resource(rpc_call *call, const char *resource_id, Booking__V1__Resource **out);
+
+/* A Money in call memory. */
+Booking__V1__Money *money_new(rpc_call *call, const char *currency, int64_t amount_minor);
+/* A Timestamp in call memory. */
+Google__Protobuf__Timestamp *timestamp_new(rpc_call *call, int64_t seconds);
+
+/* Handlers (one signature for every RPC). */
+int rpc_create_resource(rpc_call *call, const ProtobufCMessage *request, ProtobufCMessage **response);
+int rpc_update_resource(rpc_call *call, const ProtobufCMessage *request, ProtobufCMessage **response);
+int rpc_set_inventory(rpc_call *call, const ProtobufCMessage *request, ProtobufCMessage **response);
+int rpc_create_hold(rpc_call *call, const ProtobufCMessage *request, ProtobufCMessage **response);
+int rpc_get_hold(rpc_call *call, const ProtobufCMessage *request, ProtobufCMessage **response);
+int rpc_release_hold(rpc_call *call, const ProtobufCMessage *request, ProtobufCMessage **response);
+
+#endif

@@ -1,0 +1,59 @@
+/* booking_common.c — helpers every booking-svc handler uses: stores, store failures,
+ * ownership, resource loading, small message constructors. */
+#include <string.h>
+
+#include "booking.h"
+#include "booking_store.h"
+#include "log.h"
+
+booking_settings booking_config;
+
+pg_conn *booking_pg(rpc_call *call) { return ((service_worker *)rpc_worker_state(call))->pg; }
+redis_conn *booking_redis(rpc_call *call) { return ((service_worker *)rpc_worker_state(call))->redis; }
+
+int fail_pg(rpc_call *call, pg_conn *pg)
+{
+    pg_rollback(pg);
+    if (pg->lost || !pg->conn)
+        return rpc_fail(call, RPC_UNAVAILABLE, "STORE_UNAVAILABLE", "database unavailable; safe to retry");
+    log_error("database error: %s", pg->errstr);
+    return rpc_fail(call, RPC_INTERNAL, "STORE_ERROR", "database error");
+}
+
+int fail_redis(rpc_call *call, const char *detail)
+{
+    log_warn("redis: %s", detail);
+    return rpc_fail(call, RPC_UNAVAILABLE, "CACHE_UNAVAILABLE", "hold cache unavailable; safe to retry");
+}
+
+int require_owner(rpc_call *call, const char *owner_user_id)
+{
+    if (rpc_is_admin(call) || strcmp(rpc_user_id(call), owner_user_id) == 0)
+        return 0;
+    return rpc_fail(call, RPC_PERMISSION_DENIED, "NOT_OWNER", "this belongs to another user");
+}
+
+int load_resource(rpc_call *call, const char *resource_id, Booking__V1__Resource **out)
+{
+    int found = inventory_load_resource(booking_pg(call), resource_id, LOCK_NONE, rpc_allocator(call), out);
+    if (found < 0)
+        return fail_pg(call, booking_pg(call));
+    if (!found)
+        return rpc_fail(call, RPC_NOT_FOUND, "RESOURCE_NOT_FOUND", "resource \"%s\" does not exist", resource_id);
+    return 0;
+}
+
+Booking__V1__Money *money_new(rpc_call *call, const char *currency, int64_t amount_minor)
+{
+    Booking__V1__Money *m = RPC_NEW(call, Booking__V1__Money, booking__v1__money__init);
+    m->currency = rpc_strdup(call, currency);
+    m->amount_minor = amount_minor;
+    return m;
+}
+
+Google__Protobuf__Timestamp *timestamp_new(rpc_call *call, int64_t seconds)
+{
+    Google__Protobuf__Timestamp *t = RPC_NEW(call, Google__Protobuf__Timestamp, google__protobuf__timestamp__init);
+    t->seconds = seconds;
+    return t;
+}

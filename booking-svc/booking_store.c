@@ -1,0 +1,247 @@
+/* booking_store.c — SQL of booking-svc (resources, inventory, holds, events). */
+#include "booking_store.h"
+
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "inventory_store.h"
+#include "strbuf.h"
+
+#define I64(buf, v) (snprintf((buf), sizeof(buf), "%" PRId64, (int64_t)(v)), (buf))
+
+/* Runs a statement with binary parameters where lengths[i] > 0. */
+static PGresult *exec_mixed(pg_conn *pg, const char *sql, int n, const char *const *params, const int *lengths,
+                            const int *formats)
+{
+    if (pg_ensure(pg) != 0)
+        return NULL;
+    PGresult *r = PQexecParams(pg->conn, sql, n, NULL, params, lengths, formats, 0);
+    ExecStatusType st = PQresultStatus(r);
+    if (st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK)
+        return r;
+    pg->err = 1;
+    const char *state = PQresultErrorField(r, PG_DIAG_SQLSTATE);
+    snprintf(pg->sqlstate, sizeof pg->sqlstate, "%s", state ? state : "");
+    snprintf(pg->errstr, sizeof pg->errstr, "%s", PQresultErrorMessage(r));
+    pg->lost = PQstatus(pg->conn) != CONNECTION_OK;
+    PQclear(r);
+    return NULL;
+}
+
+static uint8_t *pack_message(const ProtobufCMessage *m, size_t *len)
+{
+    *len = protobuf_c_message_get_packed_size(m);
+    uint8_t *buf = malloc(*len + 1);
+    protobuf_c_message_pack(m, buf);
+    return buf;
+}
+
+/* ---- resources ------------------------------------------------------------------ */
+
+static PGresult *resource_write(pg_conn *pg, const Booking__V1__Resource *r, const char *sql)
+{
+    char type[24], lat[32], lon[32], cap[24], slot[24], status[24], rating[32], price[24];
+    size_t len;
+    uint8_t *body = pack_message(&r->base, &len);
+    snprintf(lat, sizeof lat, "%.9f", r->latitude);
+    snprintf(lon, sizeof lon, "%.9f", r->longitude);
+    snprintf(rating, sizeof rating, "%.4f", r->rating);
+    const char *params[12] = {r->resource_id, I64(type, r->resource_type), r->name, r->location, lat, lon,
+                              I64(cap, r->capacity), I64(slot, r->slot_minutes), I64(status, r->status), rating,
+                              r->base_price->currency, I64(price, r->base_price->amount_minor)};
+    const char *all[13];
+    int lengths[13] = {0}, formats[13] = {0};
+    memcpy(all, params, sizeof params);
+    all[12] = (const char *)body;
+    lengths[12] = (int)len;
+    formats[12] = 1;
+    PGresult *res = exec_mixed(pg, sql, 13, all, lengths, formats);
+    free(body);
+    return res;
+}
+
+int store_resource_insert(pg_conn *pg, const Booking__V1__Resource *r)
+{
+    PGresult *res = resource_write(pg, r,
+        "INSERT INTO resources (resource_id, resource_type, name, location, latitude, longitude, capacity, "
+        "slot_minutes, status, rating, currency, base_price_minor, body) "
+        "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) ON CONFLICT DO NOTHING");
+    if (!res)
+        return -1;
+    int inserted = atoi(PQcmdTuples(res)) == 1;
+    PQclear(res);
+    return inserted;
+}
+
+int store_resource_update(pg_conn *pg, const Booking__V1__Resource *r)
+{
+    PGresult *res = resource_write(pg, r,
+        "UPDATE resources SET resource_type = $2, name = $3, location = $4, latitude = $5, longitude = $6, "
+        "capacity = $7, slot_minutes = $8, status = $9, rating = $10, currency = $11, base_price_minor = $12, "
+        "body = $13, updated_at = now() WHERE resource_id = $1");
+    if (!res)
+        return -1;
+    PQclear(res);
+    return 0;
+}
+
+/* ---- inventory ------------------------------------------------------------------ */
+
+int store_slots_confirmed_above(pg_conn *pg, const char *resource_id, int64_t from, int64_t to, int total)
+{
+    char f[24], t[24], n[24];
+    const char *params[4] = {resource_id, I64(f, from), I64(t, to), I64(n, total)};
+    PGresult *r = pg_exec(pg,
+                          "SELECT count(*) FROM slots WHERE resource_id = $1 AND slot_start >= to_timestamp($2) "
+                          "AND slot_start < to_timestamp($3) AND confirmed > $4",
+                          4, params);
+    if (!r)
+        return -1;
+    int count = atoi(PQgetvalue(r, 0, 0));
+    PQclear(r);
+    return count;
+}
+
+int store_slots_set(pg_conn *pg, const char *resource_id, const int64_t *starts, int n, int64_t slot_seconds,
+                    int total, int64_t price_minor)
+{
+    char secs[24], cap[24], price[24];
+    char *array = int64_array_literal(starts, n);
+    const char *params[5] = {resource_id, array, I64(secs, slot_seconds), I64(cap, total),
+                             price_minor >= 0 ? I64(price, price_minor) : NULL};
+    PGresult *r = pg_exec(pg,
+        "INSERT INTO slots (resource_id, slot_start, slot_end, total_capacity, price_minor) "
+        "SELECT $1, to_timestamp(s), to_timestamp(s + $3::bigint), $4, $5 FROM unnest($2::bigint[]) AS s "
+        "ON CONFLICT (resource_id, slot_start) DO UPDATE SET total_capacity = EXCLUDED.total_capacity, "
+        "price_minor = EXCLUDED.price_minor, updated_at = now()",
+        5, params);
+    free(array);
+    if (!r)
+        return -1;
+    int rows = atoi(PQcmdTuples(r));
+    PQclear(r);
+    return rows;
+}
+
+int store_slot_overlaps(pg_conn *pg, const char *resource_id, int64_t start, int64_t end)
+{
+    char s[24], e[24];
+    const char *params[3] = {resource_id, I64(s, start), I64(e, end)};
+    PGresult *r = pg_exec(pg,
+                          "SELECT count(*) FROM slots WHERE resource_id = $1 AND slot_start <> to_timestamp($2) "
+                          "AND slot_start < to_timestamp($3) AND slot_end > to_timestamp($2)",
+                          3, params);
+    if (!r)
+        return -1;
+    int overlaps = atoi(PQgetvalue(r, 0, 0)) > 0;
+    PQclear(r);
+    return overlaps;
+}
+
+/* ---- holds ---------------------------------------------------------------------- */
+
+long store_user_held_units_locked(pg_conn *pg, const char *user_id)
+{
+    const char *params[1] = {user_id};
+    if (pg_run(pg, "SELECT pg_advisory_xact_lock(hashtext('holds-of:' || $1))", 1, params) != 0)
+        return -1;
+    PGresult *r = pg_exec(pg,
+                          "SELECT coalesce(sum(quantity), 0) FROM holds WHERE user_id = $1 "
+                          "AND status IN (1, 2) AND expires_at > now()",
+                          1, params);
+    if (!r)
+        return -1;
+    long units = atol(PQgetvalue(r, 0, 0));
+    PQclear(r);
+    return units;
+}
+
+int store_hold_insert(pg_conn *pg, const hold_row *h, const Booking__V1__Price *quote, const char *actor)
+{
+    char start[24], end[24], exp[24], q[24];
+    size_t len;
+    uint8_t *body = pack_message(&quote->base, &len);
+    strbuf meta = STRBUF_INIT;
+    strbuf_printf(&meta, "{\"resource_id\":");
+    strbuf_json_string(&meta, h->resource_id);
+    strbuf_printf(&meta, ",\"quantity\":\"%d\"}", h->quantity);
+    const char *params[10] = {h->hold_id, h->user_id, h->resource_id, I64(start, h->start_time),
+                              I64(end, h->end_time), I64(q, h->quantity), I64(exp, h->expires_at),
+                              (const char *)body, actor, meta.data};
+    int lengths[10] = {0, 0, 0, 0, 0, 0, 0, (int)len, 0, 0}, formats[10] = {0, 0, 0, 0, 0, 0, 0, 1, 0, 0};
+    PGresult *r = exec_mixed(pg,
+        "WITH h AS (INSERT INTO holds (hold_id, user_id, resource_id, start_time, end_time, quantity, status, "
+        "expires_at, quote) VALUES ($1, $2, $3, to_timestamp($4), to_timestamp($5), $6, 1, "
+        "to_timestamp($7::double precision / 1000), $8) RETURNING hold_id) "
+        "INSERT INTO events (subject_id, event_type, actor_id, metadata) "
+        "SELECT hold_id, 'hold.created', $9, $10::jsonb FROM h",
+        10, params, lengths, formats);
+    free(body);
+    strbuf_free(&meta);
+    if (!r)
+        return -1;
+    PQclear(r);
+    return 0;
+}
+
+static void hold_from(PGresult *r, ProtobufCAllocator *alloc, hold_row *out)
+{
+    memset(out, 0, sizeof *out);
+    snprintf(out->hold_id, sizeof out->hold_id, "%s", PQgetvalue(r, 0, 0));
+    snprintf(out->user_id, sizeof out->user_id, "%s", PQgetvalue(r, 0, 1));
+    snprintf(out->resource_id, sizeof out->resource_id, "%s", PQgetvalue(r, 0, 2));
+    out->start_time = strtoll(PQgetvalue(r, 0, 3), NULL, 10);
+    out->end_time = strtoll(PQgetvalue(r, 0, 4), NULL, 10);
+    out->quantity = atoi(PQgetvalue(r, 0, 5));
+    out->status = atoi(PQgetvalue(r, 0, 6));
+    out->expires_at = strtoll(PQgetvalue(r, 0, 7), NULL, 10);
+    size_t len;
+    unsigned char *quote = PQunescapeBytea((const unsigned char *)PQgetvalue(r, 0, 8), &len);
+    out->quote = booking__v1__price__unpack(alloc, len, quote);
+    PQfreemem(quote);
+    snprintf(out->booking_id, sizeof out->booking_id, "%s", PQgetvalue(r, 0, 9));
+    out->created_at = strtoll(PQgetvalue(r, 0, 10), NULL, 10);
+}
+
+int store_hold_load(pg_conn *pg, const char *hold_id, ProtobufCAllocator *alloc, hold_row *out)
+{
+    const char *params[1] = {hold_id};
+    PGresult *r = pg_exec(pg,
+        "SELECT hold_id, user_id, resource_id, extract(epoch FROM start_time)::bigint, "
+        "extract(epoch FROM end_time)::bigint, quantity, status, "
+        "(extract(epoch FROM expires_at) * 1000)::bigint, quote, coalesce(booking_id, ''), "
+        "extract(epoch FROM created_at)::bigint FROM holds WHERE hold_id = $1",
+        1, params);
+    if (!r)
+        return -1;
+    int found = PQntuples(r) == 1;
+    if (found)
+        hold_from(r, alloc, out);
+    PQclear(r);
+    return found;
+}
+
+int store_hold_transition(pg_conn *pg, const char *hold_id, const int *from, int n, int to, const char *event_type,
+                          const char *actor, const char *metadata_json)
+{
+    int64_t from64[8];
+    for (int i = 0; i < n && i < 8; i++)
+        from64[i] = from[i];
+    char *from_array = int64_array_literal(from64, n < 8 ? n : 8), to_s[24];
+    const char *params[6] = {hold_id, from_array, I64(to_s, to), event_type, actor,
+                             metadata_json ? metadata_json : "{}"};
+    PGresult *r = pg_exec(pg,
+        "WITH h AS (UPDATE holds SET status = $3, updated_at = now() WHERE hold_id = $1 "
+        "AND status = ANY ($2::smallint[]) RETURNING hold_id) "
+        "INSERT INTO events (subject_id, event_type, actor_id, metadata) "
+        "SELECT hold_id, $4, $5, $6::jsonb FROM h",
+        6, params);
+    free(from_array);
+    if (!r)
+        return -1;
+    int moved = atoi(PQcmdTuples(r));
+    PQclear(r);
+    return moved;
+}

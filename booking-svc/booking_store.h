@@ -1,0 +1,50 @@
+/* booking_store.h — booking-svc's SQL: resources, inventory writes, hold history and
+ * their audit events. Every statement is parameterised. */
+#ifndef BOOKING_SVC_BOOKING_STORE_H
+#define BOOKING_SVC_BOOKING_STORE_H
+
+#include <stdint.h>
+
+#include "booking/v1/booking.pb-c.h"
+#include "ids.h"
+#include "inventory_store.h"
+#include "pg.h"
+
+/* 1 inserted, 0 when the id exists, -1 on a store error. */
+int store_resource_insert(pg_conn *pg, const Booking__V1__Resource *r);
+/* Rewrites the resource; 0 or -1. */
+int store_resource_update(pg_conn *pg, const Booking__V1__Resource *r);
+
+/* How many slots in [from, to) have more confirmed units than total; -1 on error. */
+int store_slots_confirmed_above(pg_conn *pg, const char *resource_id, int64_t from, int64_t to, int total);
+/* Sets total capacity and price override (-1 = base price) of the slots starting at
+ * starts[0..n); creates missing rows. Returns the rows written or -1. */
+int store_slots_set(pg_conn *pg, const char *resource_id, const int64_t *starts, int n, int64_t slot_seconds,
+                    int total, int64_t price_minor);
+/* For single-slot resources: 1 when a slot other than [start, end) overlaps it. */
+int store_slot_overlaps(pg_conn *pg, const char *resource_id, int64_t start, int64_t end);
+
+typedef struct hold_row {
+    char hold_id[ID_MAX + 1];
+    char user_id[160];
+    char resource_id[ID_MAX + 1];
+    int64_t start_time, end_time, expires_at, created_at;
+    int quantity;
+    int status;                 /* Booking__V1__HoldStatus */
+    char booking_id[ID_MAX + 1];
+    Booking__V1__Price *quote;  /* unpacked into the caller's allocator */
+} hold_row;
+
+/* Units the user holds in live holds, after taking the user's hold lock for the rest
+ * of the transaction (so two holds of one user cannot both pass the limit). -1 on error. */
+long store_user_held_units_locked(pg_conn *pg, const char *user_id);
+/* Inserts the hold and its hold.created event. 0 or -1. */
+int store_hold_insert(pg_conn *pg, const hold_row *h, const Booking__V1__Price *quote, const char *actor);
+/* 1 found, 0 not found, -1 error. */
+int store_hold_load(pg_conn *pg, const char *hold_id, ProtobufCAllocator *alloc, hold_row *out);
+/* Moves the hold to `to` if its status is one of from[0..n) and records one event of
+ * `event_type` with JSON metadata. 1 moved, 0 not in such a status, -1 error. */
+int store_hold_transition(pg_conn *pg, const char *hold_id, const int *from, int n, int to, const char *event_type,
+                          const char *actor, const char *metadata_json);
+
+#endif

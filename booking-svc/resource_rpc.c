@@ -1,0 +1,146 @@
+/* resource_rpc.c — CreateResource and UpdateResource (admin). */
+#include <string.h>
+
+#include "booking.h"
+#include "booking_store.h"
+#include "hold_cache.h"
+#include "ids.h"
+#include "inventory_store.h"
+#include "resource_validate.h"
+#include "slots.h"
+
+/* Fields an update may change; the others define the resource's identity and slots. */
+static const char *const updatable[] = {"name", "location", "latitude", "longitude", "capacity", "time_zone",
+                                        "status", "rating", "amenities", "base_price", "hold_ttl_seconds",
+                                        "cancellation_rules", "metadata", "pricing", "max_quantity_per_hold"};
+#define UPDATABLE_COUNT (sizeof updatable / sizeof updatable[0])
+
+int rpc_create_resource(rpc_call *call, const ProtobufCMessage *request, ProtobufCMessage **response)
+{
+    const Booking__V1__CreateResourceRequest *req = (const Booking__V1__CreateResourceRequest *)request;
+    Booking__V1__Resource *r = req->resource;
+    if (validate_resource(call, r) != 0)
+        return -1;
+    if (!r->resource_id || !*r->resource_id) {
+        char id[ID_MAX + 1];
+        new_id("res", id, sizeof id);
+        r->resource_id = rpc_strdup(call, id);
+    }
+    r->created_at = r->updated_at = NULL;
+    int inserted = store_resource_insert(booking_pg(call), r);
+    if (inserted < 0)
+        return fail_pg(call, booking_pg(call));
+    if (!inserted)
+        return rpc_fail(call, RPC_ALREADY_EXISTS, "RESOURCE_EXISTS", "resource \"%s\" already exists",
+                        r->resource_id);
+    return load_resource(call, r->resource_id, (Booking__V1__Resource **)response);
+}
+
+/* Copies one field, by its proto name, from src to dst (both in call memory). */
+static void copy_field(Booking__V1__Resource *dst, const Booking__V1__Resource *src, const char *name)
+{
+    const ProtobufCFieldDescriptor *f =
+        protobuf_c_message_descriptor_get_field_by_name(&booking__v1__resource__descriptor, name);
+    size_t size = f->label == PROTOBUF_C_LABEL_REPEATED || f->type == PROTOBUF_C_TYPE_MESSAGE ||
+                          f->type == PROTOBUF_C_TYPE_STRING
+                      ? sizeof(void *)
+                  : f->type == PROTOBUF_C_TYPE_DOUBLE ? sizeof(double)
+                                                      : sizeof(int32_t);
+    memcpy((char *)dst + f->offset, (const char *)src + f->offset, size);
+    if (f->label == PROTOBUF_C_LABEL_REPEATED)
+        memcpy((char *)dst + f->quantifier_offset, (const char *)src + f->quantifier_offset, sizeof(size_t));
+}
+
+static int apply_mask(rpc_call *call, Booking__V1__Resource *dst, const Booking__V1__Resource *src,
+                      const Google__Protobuf__FieldMask *mask)
+{
+    size_t n = mask ? mask->n_paths : 0;
+    if (n == 0) {
+        for (size_t i = 0; i < UPDATABLE_COUNT; i++)
+            copy_field(dst, src, updatable[i]);
+        return 0;
+    }
+    for (size_t i = 0; i < n; i++) {
+        size_t k = 0;
+        while (k < UPDATABLE_COUNT && strcmp(mask->paths[i], updatable[k]) != 0)
+            k++;
+        if (k == UPDATABLE_COUNT)
+            return rpc_invalid_argument(call, "update_mask", "\"%s\" cannot be updated", mask->paths[i]);
+        copy_field(dst, src, updatable[k]);
+    }
+    return 0;
+}
+
+/* A changed default capacity moves every loaded counter of a slot without a row. */
+static int shift_implicit_slots(rpc_call *call, const Booking__V1__Resource *r, int delta)
+{
+    hold_keys k;
+    hold_keys_for(&k, r->resource_id, NULL);
+    redisReply *reply = redis_command(booking_redis(call), "HKEYS %s", k.avail);
+    if (!reply)
+        return fail_redis(call, booking_redis(call)->errstr);
+    int n = (int)reply->elements;
+    int64_t *starts = rpc_alloc(call, sizeof *starts * (size_t)(n + 1));
+    int *deltas = rpc_alloc(call, sizeof *deltas * (size_t)(n + 1));
+    slot_row *rows = rpc_alloc(call, sizeof *rows * (size_t)(n + 1));
+    for (int i = 0; i < n; i++)
+        starts[i] = strtoll(reply->element[i]->str, NULL, 10);
+    freeReplyObject(reply);
+    if (inventory_load_slots(booking_pg(call), r->resource_id, starts, n, 0, r->capacity, rows) != 0)
+        return fail_pg(call, booking_pg(call));
+    int m = 0;
+    for (int i = 0; i < n; i++)
+        if (!rows[i].exists) {
+            starts[m] = starts[i];
+            deltas[m++] = delta;
+        }
+    if (hold_cache_adjust(booking_redis(call), r->resource_id, starts, deltas, m) != 0)
+        return fail_redis(call, booking_redis(call)->errstr);
+    return 0;
+}
+
+static int check_immutable(rpc_call *call, const Booking__V1__Resource *old, const Booking__V1__Resource *given)
+{
+    if (given->resource_type && given->resource_type != old->resource_type)
+        return rpc_invalid_argument(call, "resource.resource_type", "cannot change");
+    if (given->slot_minutes && given->slot_minutes != old->slot_minutes)
+        return rpc_invalid_argument(call, "resource.slot_minutes", "cannot change once the resource exists");
+    if (given->base_price && given->base_price->currency && *given->base_price->currency &&
+        strcmp(given->base_price->currency, old->base_price->currency) != 0)
+        return rpc_invalid_argument(call, "resource.base_price", "currency cannot change");
+    return 0;
+}
+
+int rpc_update_resource(rpc_call *call, const ProtobufCMessage *request, ProtobufCMessage **response)
+{
+    const Booking__V1__UpdateResourceRequest *req = (const Booking__V1__UpdateResourceRequest *)request;
+    pg_conn *pg = booking_pg(call);
+    if (!req->resource || !req->resource->resource_id || !*req->resource->resource_id)
+        return rpc_invalid_argument(call, "resource.resource_id", "is required");
+    Booking__V1__Resource *r;
+    if (pg_begin(pg) != 0)
+        return fail_pg(call, pg);
+    int found = inventory_load_resource(pg, req->resource->resource_id, LOCK_UPDATE, rpc_allocator(call), &r);
+    if (found <= 0) {
+        pg_rollback(pg);
+        return found < 0 ? fail_pg(call, pg)
+                         : rpc_fail(call, RPC_NOT_FOUND, "RESOURCE_NOT_FOUND", "resource \"%s\" does not exist",
+                                    req->resource->resource_id);
+    }
+    int old_capacity = r->capacity;
+    if (check_immutable(call, r, req->resource) != 0 || apply_mask(call, r, req->resource, req->update_mask) != 0 ||
+        validate_resource(call, r) != 0) {
+        pg_rollback(pg);
+        return -1;
+    }
+    if (store_resource_update(pg, r) != 0)
+        return fail_pg(call, pg);
+    if (r->capacity != old_capacity && r->slot_minutes != SLOT_MINUTES_SINGLE &&
+        shift_implicit_slots(call, r, r->capacity - old_capacity) != 0) {
+        pg_rollback(pg);
+        return -1;
+    }
+    if (pg_commit(pg) != 0)
+        return fail_pg(call, pg);
+    return load_resource(call, r->resource_id, (Booking__V1__Resource **)response);
+}

@@ -1,0 +1,188 @@
+/* idempotency.c — claim a key, run the call once, store its outcome, replay it to
+ * retries; waiters poll while the first call runs; a claim left by a crashed process
+ * is taken over after a lease. */
+#include "idempotency.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "log.h"
+
+#define LEASE_SECONDS "30"
+#define POLL_MS 20
+#define WAIT_MAX_MS 10000
+
+typedef enum claim { CLAIM_OWNED, CLAIM_DONE, CLAIM_BUSY, CLAIM_MISMATCH, CLAIM_FAILED } claim;
+
+typedef struct record {
+    const char *params[4];  /* key, user, method, fingerprint */
+    int lengths[4];
+    int formats[4];
+    uint8_t *fingerprint;
+    size_t fingerprint_len;
+} record;
+
+int idempotency_code_is_final(rpc_code code)
+{
+    switch (code) {
+    case RPC_OK:
+    case RPC_INVALID_ARGUMENT:
+    case RPC_NOT_FOUND:
+    case RPC_ALREADY_EXISTS:
+    case RPC_PERMISSION_DENIED:
+    case RPC_FAILED_PRECONDITION:
+    case RPC_OUT_OF_RANGE:
+        return 1;
+    default:
+        return 0;
+    }
+}
+
+/* Runs sql with the record's four parameters; binary != 0 asks for binary results. */
+static PGresult *exec_record(pg_conn *pg, const char *sql, const record *r, int binary)
+{
+    if (pg_ensure(pg) != 0)
+        return NULL;
+    PGresult *res = PQexecParams(pg->conn, sql, 4, NULL, r->params, r->lengths, r->formats, binary);
+    ExecStatusType st = PQresultStatus(res);
+    if (st == PGRES_TUPLES_OK || st == PGRES_COMMAND_OK)
+        return res;
+    snprintf(pg->errstr, sizeof pg->errstr, "%s", PQresultErrorMessage(res));
+    PQclear(res);
+    return NULL;
+}
+
+/* Inserts the claim; otherwise reads the existing record into *existing. */
+static claim try_claim(pg_conn *pg, const record *r, PGresult **existing)
+{
+    PGresult *res = exec_record(pg,
+        "WITH claimed AS (INSERT INTO idempotency_keys (key, user_id, method, fingerprint) "
+        "VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING RETURNING 1), "
+        "taken AS (UPDATE idempotency_keys SET created_at = now() WHERE key = $1 AND user_id = $2 "
+        "AND method = $3 AND fingerprint = $4 AND status_code IS NULL "
+        "AND created_at < now() - interval '" LEASE_SECONDS " seconds' RETURNING 1) "
+        "SELECT (SELECT count(*) FROM claimed) + (SELECT count(*) FROM taken)", r, 0);
+    if (!res)
+        return CLAIM_FAILED;
+    int owned = strcmp(PQgetvalue(res, 0, 0), "0") != 0;
+    PQclear(res);
+    if (owned)
+        return CLAIM_OWNED;
+    res = exec_record(pg,
+        "SELECT fingerprint = $4, status_code, response, message, reason FROM idempotency_keys "
+        "WHERE key = $1 AND user_id = $2 AND method = $3", r, 1);
+    if (!res)
+        return CLAIM_FAILED;
+    if (PQntuples(res) == 0) { /* dropped meanwhile: claim again */
+        PQclear(res);
+        return CLAIM_BUSY;
+    }
+    if (PQgetvalue(res, 0, 0)[0] != 1) { /* binary bool: same fingerprint */
+        PQclear(res);
+        return CLAIM_MISMATCH;
+    }
+    if (PQgetisnull(res, 0, 1)) {
+        PQclear(res);
+        return CLAIM_BUSY;
+    }
+    *existing = res;
+    return CLAIM_DONE;
+}
+
+/* Answers from a stored outcome (binary result: code is int4 big-endian). */
+static int replay(rpc_call *call, PGresult *res, ProtobufCMessage **response)
+{
+    const unsigned char *c = (const unsigned char *)PQgetvalue(res, 0, 1);
+    rpc_code code = (rpc_code)((c[0] << 24) | (c[1] << 16) | (c[2] << 8) | c[3]);
+    int rc;
+    if (code == RPC_OK) {
+        *response = protobuf_c_message_unpack(rpc_response_type(call), rpc_allocator(call),
+                                              (size_t)PQgetlength(res, 0, 2), (const uint8_t *)PQgetvalue(res, 0, 2));
+        rc = *response ? 0 : rpc_fail(call, RPC_INTERNAL, "REPLAY_FAILED", "stored response is unreadable");
+    } else {
+        rc = rpc_fail(call, code, PQgetvalue(res, 0, 4), "%s", PQgetvalue(res, 0, 3));
+    }
+    PQclear(res);
+    return rc;
+}
+
+static void store_outcome(pg_conn *pg, rpc_call *call, const record *r, int rc, const ProtobufCMessage *response)
+{
+    rpc_code code = rc == 0 ? RPC_OK : rpc_status_code(call);
+    if (!idempotency_code_is_final(code)) {
+        PQclear(exec_record(pg, "DELETE FROM idempotency_keys WHERE key = $1 AND user_id = $2 AND method = $3 "
+                                "AND fingerprint = $4", r, 0));
+        return;
+    }
+    size_t len = code == RPC_OK ? protobuf_c_message_get_packed_size(response) : 0;
+    uint8_t *body = malloc(len + 1);
+    if (code == RPC_OK)
+        protobuf_c_message_pack(response, body);
+    char code_s[12];
+    snprintf(code_s, sizeof code_s, "%d", (int)code);
+    const char *params[7] = {r->params[0], r->params[1], r->params[2], code_s, (const char *)body,
+                             rpc_status_message(call), rpc_status_reason(call)};
+    int lengths[7] = {0, 0, 0, 0, (int)len, 0, 0}, formats[7] = {0, 0, 0, 0, 1, 0, 0};
+    PGresult *res = PQexecParams(pg->conn,
+        "UPDATE idempotency_keys SET status_code = $4, response = $5, message = $6, reason = $7 "
+        "WHERE key = $1 AND user_id = $2 AND method = $3", 7, NULL, params, lengths, formats, 0);
+    if (PQresultStatus(res) != PGRES_COMMAND_OK)
+        log_warn("idempotency record not stored: %s", PQresultErrorMessage(res));
+    PQclear(res);
+    free(body);
+}
+
+static void record_init(record *r, rpc_call *call, const char *key, const ProtobufCMessage *request)
+{
+    r->fingerprint_len = protobuf_c_message_get_packed_size(request);
+    r->fingerprint = rpc_alloc(call, r->fingerprint_len + 1);
+    protobuf_c_message_pack(request, r->fingerprint);
+    const char *params[4] = {key, rpc_user_id(call), rpc_method_path(call), (const char *)r->fingerprint};
+    for (int i = 0; i < 4; i++) {
+        r->params[i] = params[i];
+        r->lengths[i] = i == 3 ? (int)r->fingerprint_len : 0;
+        r->formats[i] = i == 3;
+    }
+}
+
+static void pause_ms(long ms)
+{
+    struct timespec ts = {0, ms * 1000000L};
+    nanosleep(&ts, NULL);
+}
+
+int idempotency_run(pg_conn *pg, rpc_call *call, const ProtobufCMessage *request, ProtobufCMessage **response,
+                    rpc_handler handler)
+{
+    const char *key = rpc_idempotency_key(call);
+    if (!*key)
+        return handler(call, request, response);
+    if (strlen(key) > IDEMPOTENCY_KEY_MAX)
+        return rpc_invalid_argument(call, "idempotency_key", "longer than %d characters", IDEMPOTENCY_KEY_MAX);
+    record r;
+    record_init(&r, call, key, request);
+    for (int waited = 0; waited < WAIT_MAX_MS && rpc_deadline_left_ms(call) > POLL_MS; waited += POLL_MS) {
+        PGresult *existing = NULL;
+        switch (try_claim(pg, &r, &existing)) {
+        case CLAIM_OWNED: {
+            int rc = handler(call, request, response);
+            store_outcome(pg, call, &r, rc, *response);
+            return rc;
+        }
+        case CLAIM_DONE:
+            return replay(call, existing, response);
+        case CLAIM_MISMATCH:
+            return rpc_fail(call, RPC_ALREADY_EXISTS, "IDEMPOTENCY_KEY_REUSED",
+                            "idempotency-key \"%s\" was already used with a different request", key);
+        case CLAIM_FAILED:
+            return rpc_fail(call, RPC_UNAVAILABLE, "STORE_UNAVAILABLE", "idempotency store: %s", pg->errstr);
+        case CLAIM_BUSY:
+            pause_ms(POLL_MS);
+            break;
+        }
+    }
+    return rpc_fail(call, RPC_ABORTED, "IDEMPOTENCY_KEY_IN_USE",
+                    "a call with idempotency-key \"%s\" is still running; retry later", key);
+}

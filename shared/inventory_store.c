@@ -1,0 +1,120 @@
+/* inventory_store.c — catalogue reads shared by the services on the booking schema. */
+#include "inventory_store.h"
+
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "strbuf.h"
+
+#define SLOT_COLUMNS                                                                              \
+    "extract(epoch FROM slot_start)::bigint, extract(epoch FROM slot_end)::bigint, total_capacity, " \
+    "confirmed, coalesce(price_minor, -1)"
+
+static const char *const resource_select[] = {
+    "SELECT body, extract(epoch FROM created_at)::bigint, extract(epoch FROM updated_at)::bigint "
+    "FROM resources WHERE resource_id = $1",
+    "SELECT body, extract(epoch FROM created_at)::bigint, extract(epoch FROM updated_at)::bigint "
+    "FROM resources WHERE resource_id = $1 FOR SHARE",
+    "SELECT body, extract(epoch FROM created_at)::bigint, extract(epoch FROM updated_at)::bigint "
+    "FROM resources WHERE resource_id = $1 FOR UPDATE",
+};
+
+static Google__Protobuf__Timestamp *timestamp_in(ProtobufCAllocator *alloc, const char *seconds)
+{
+    Google__Protobuf__Timestamp *t = alloc->alloc(alloc->allocator_data, sizeof *t);
+    google__protobuf__timestamp__init(t);
+    t->seconds = strtoll(seconds, NULL, 10);
+    return t;
+}
+
+int inventory_load_resource(pg_conn *pg, const char *resource_id, row_lock lock, ProtobufCAllocator *alloc,
+                        Booking__V1__Resource **out)
+{
+    const char *params[1] = {resource_id};
+    PGresult *r = pg_exec(pg, resource_select[lock], 1, params);
+    if (!r)
+        return -1;
+    if (PQntuples(r) == 0) {
+        PQclear(r);
+        return 0;
+    }
+    size_t len;
+    unsigned char *body = PQunescapeBytea((const unsigned char *)PQgetvalue(r, 0, 0), &len);
+    *out = booking__v1__resource__unpack(alloc, len, body);
+    PQfreemem(body);
+    if (*out) {
+        (*out)->created_at = timestamp_in(alloc, PQgetvalue(r, 0, 1));
+        (*out)->updated_at = timestamp_in(alloc, PQgetvalue(r, 0, 2));
+    }
+    PQclear(r);
+    return *out ? 1 : -1;
+}
+
+char *int64_array_literal(const int64_t *values, int n)
+{
+    strbuf b = STRBUF_INIT;
+    strbuf_puts(&b, "{");
+    for (int i = 0; i < n; i++)
+        strbuf_printf(&b, "%s%" PRId64, i ? "," : "", values[i]);
+    strbuf_puts(&b, "}");
+    return b.data;
+}
+
+static void row_from(PGresult *r, int i, slot_row *out)
+{
+    out->start = strtoll(PQgetvalue(r, i, 0), NULL, 10);
+    out->end = strtoll(PQgetvalue(r, i, 1), NULL, 10);
+    out->total = atoi(PQgetvalue(r, i, 2));
+    out->confirmed = atoi(PQgetvalue(r, i, 3));
+    out->price_minor = strtoll(PQgetvalue(r, i, 4), NULL, 10);
+    out->exists = 1;
+}
+
+int inventory_load_slots(pg_conn *pg, const char *resource_id, const int64_t *starts, int n, int64_t slot_seconds,
+                         int default_capacity, slot_row *out)
+{
+    for (int i = 0; i < n; i++)
+        out[i] = (slot_row){starts[i], starts[i] + slot_seconds, default_capacity, 0, -1, 0};
+    char *array = int64_array_literal(starts, n);
+    const char *params[2] = {resource_id, array};
+    PGresult *r = pg_exec(pg,
+                          "SELECT " SLOT_COLUMNS " FROM slots WHERE resource_id = $1 "
+                          "AND slot_start = ANY (SELECT to_timestamp(unnest($2::bigint[])))",
+                          2, params);
+    free(array);
+    if (!r)
+        return -1;
+    for (int row = 0; row < PQntuples(r); row++) {
+        slot_row found;
+        row_from(r, row, &found);
+        for (int i = 0; i < n; i++)
+            if (out[i].start == found.start)
+                out[i] = found;
+    }
+    PQclear(r);
+    return 0;
+}
+
+int inventory_load_range(pg_conn *pg, const char *resource_id, int64_t from, int64_t to, slot_row *out, int cap,
+                         int *count)
+{
+    char from_s[24], to_s[24], cap_s[16];
+    snprintf(from_s, sizeof from_s, "%" PRId64, from);
+    snprintf(to_s, sizeof to_s, "%" PRId64, to);
+    snprintf(cap_s, sizeof cap_s, "%d", cap);
+    const char *params[4] = {resource_id, from_s, to_s, cap_s};
+    PGresult *r = pg_exec(pg,
+                          "SELECT " SLOT_COLUMNS " FROM slots WHERE resource_id = $1 "
+                          "AND slot_start >= to_timestamp($2) AND slot_start < to_timestamp($3) "
+                          "ORDER BY slot_start LIMIT $4",
+                          4, params);
+    if (!r)
+        return -1;
+    *count = PQntuples(r);
+    for (int i = 0; i < *count; i++)
+        row_from(r, i, &out[i]);
+    PQclear(r);
+    return 0;
+}

@@ -1,0 +1,42 @@
+/* inventory_store.h — SQL over the booking schema's catalogue that booking-svc,
+ * search-svc and expiry-svc all read: resources, and per-slot capacity, confirmed count
+ * and price override. */
+#ifndef SHARED_INVENTORY_STORE_H
+#define SHARED_INVENTORY_STORE_H
+
+#include <stdint.h>
+
+#include "booking/v1/common.pb-c.h"
+#include "pg.h"
+
+typedef enum row_lock { LOCK_NONE, LOCK_SHARE, LOCK_UPDATE } row_lock;
+
+/* Loads a resource: 1 found (*out unpacked with alloc, created_at/updated_at filled),
+ * 0 not found, -1 on error. lock: FOR SHARE / FOR UPDATE inside a transaction. */
+int inventory_load_resource(pg_conn *pg, const char *resource_id, row_lock lock, ProtobufCAllocator *alloc,
+                            Booking__V1__Resource **out);
+
+/* One slot. A slot without a row (exists = 0) has the resource's capacity, nothing
+ * confirmed and the base price. */
+typedef struct slot_row {
+    int64_t start, end;    /* Unix seconds */
+    int total;
+    int confirmed;
+    int64_t price_minor;   /* override, or -1 for the base price */
+    int exists;
+} slot_row;
+
+/* Loads the slots starting at starts[0..n) (each slot_seconds long) into out, filling
+ * rows that do not exist with default_capacity. 0, or -1 on a store error. */
+int inventory_load_slots(pg_conn *pg, const char *resource_id, const int64_t *starts, int n, int64_t slot_seconds,
+                         int default_capacity, slot_row *out);
+
+/* Loads the rows that exist with slot_start in [from, to), ordered by start; *count is
+ * set to how many (at most cap). 0 or -1. */
+int inventory_load_range(pg_conn *pg, const char *resource_id, int64_t from, int64_t to, slot_row *out, int cap,
+                         int *count);
+
+/* Writes "{1,2,3}" (a bigint[] literal) of n values into a malloc'd string. */
+char *int64_array_literal(const int64_t *values, int n);
+
+#endif

@@ -1,0 +1,39 @@
+/* timeutil.c — clocks and Timestamp helpers. */
+#include "timeutil.h"
+
+#include <stdio.h>
+#include <time.h>
+
+#define MIN_SECONDS (-62135596800LL) /* 0001-01-01T00:00:00Z */
+#define MAX_SECONDS 253402300799LL   /* 9999-12-31T23:59:59Z */
+
+int64_t wall_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+int64_t wall_seconds(void) { return wall_ms() / 1000; }
+
+int64_t ts_seconds(const Google__Protobuf__Timestamp *t) { return t ? t->seconds : 0; }
+
+int ts_valid(const Google__Protobuf__Timestamp *t)
+{
+    return t && t->seconds >= MIN_SECONDS && t->seconds <= MAX_SECONDS && t->nanos >= 0 && t->nanos < 1000000000;
+}
+
+void ts_set(Google__Protobuf__Timestamp *t, int64_t seconds)
+{
+    google__protobuf__timestamp__init(t);
+    t->seconds = seconds;
+}
+
+char *format_rfc3339(int64_t seconds, char *buf, size_t cap)
+{
+    time_t t = (time_t)seconds;
+    struct tm tm;
+    if (!gmtime_r(&t, &tm) || strftime(buf, cap, "%Y-%m-%dT%H:%M:%SZ", &tm) == 0)
+        snprintf(buf, cap, "@%lld", (long long)seconds);
+    return buf;
+}

@@ -1,0 +1,111 @@
+/* support.c — integration-test helpers (see support.h). */
+#include "support.h"
+
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include <cmocka.h>
+
+rpc_code call_as(rpc_client *c, const char *method, const ProtobufCMessage *req, identity id, ProtobufCMessage **resp,
+                 rpc_result *result)
+{
+    rpc_md md[3];
+    size_t n = 0;
+    if (id.user)
+        md[n++] = (rpc_md){"x-user-id", id.user};
+    if (id.role)
+        md[n++] = (rpc_md){"x-user-role", id.role};
+    if (id.key)
+        md[n++] = (rpc_md){"idempotency-key", id.key};
+    rpc_result local;
+    rpc_result *r = result ? result : &local;
+    ProtobufCMessage *out = NULL;
+    rpc_client_call(c, method, req, md, n, 20000, 0, &out, r);
+    if (resp)
+        *resp = out;
+    else if (out)
+        protobuf_c_message_free_unpacked(out, NULL);
+    return r->code;
+}
+
+Google__Protobuf__Timestamp *at(int64_t seconds)
+{
+    static _Thread_local Google__Protobuf__Timestamp ring[16];
+    static _Thread_local int next;
+    Google__Protobuf__Timestamp *t = &ring[next++ % 16];
+    google__protobuf__timestamp__init(t);
+    t->seconds = seconds;
+    return t;
+}
+
+int64_t day(int days)
+{
+    int64_t now = (int64_t)time(NULL);
+    return now - now % 86400 + (int64_t)days * 86400;
+}
+
+const char *create_resource(rpc_client *booking, const char *name, Booking__V1__ResourceType type, int capacity,
+                            int slot_minutes, int64_t price_minor)
+{
+    static char ids[8][80];
+    static int next;
+    Booking__V1__Money price = BOOKING__V1__MONEY__INIT;
+    price.currency = (char *)"EUR";
+    price.amount_minor = price_minor;
+    Booking__V1__Resource r = BOOKING__V1__RESOURCE__INIT;
+    r.resource_type = type;
+    r.name = (char *)name;
+    r.location = (char *)"Lisbon";
+    r.capacity = capacity;
+    r.slot_minutes = slot_minutes;
+    r.base_price = &price;
+    Booking__V1__CreateResourceRequest req = BOOKING__V1__CREATE_RESOURCE_REQUEST__INIT;
+    req.resource = &r;
+    ProtobufCMessage *resp = NULL;
+    rpc_result res;
+    if (call_as(booking, "CreateResource", &req.base, ADMIN, &resp, &res) != RPC_OK)
+        fail_msg("CreateResource: %s %s", rpc_code_name(res.code), res.message);
+    char *id = ids[next++ % 8];
+    snprintf(id, 80, "%s", ((Booking__V1__Resource *)resp)->resource_id);
+    protobuf_c_message_free_unpacked(resp, NULL);
+    return id;
+}
+
+rpc_code hold(rpc_client *booking, const char *user, const char *resource_id, int64_t start, int64_t end,
+              int quantity, char *hold_id, size_t cap)
+{
+    Booking__V1__CreateHoldRequest req = BOOKING__V1__CREATE_HOLD_REQUEST__INIT;
+    req.resource_id = (char *)resource_id;
+    req.start_time = at(start);
+    req.end_time = at(end);
+    req.quantity = quantity;
+    ProtobufCMessage *resp = NULL;
+    rpc_code code = call_as(booking, "CreateHold", &req.base, CUSTOMER(user), &resp, NULL);
+    if (code == RPC_OK && hold_id)
+        snprintf(hold_id, cap, "%s", ((Booking__V1__Hold *)resp)->hold_id);
+    if (resp)
+        protobuf_c_message_free_unpacked(resp, NULL);
+    return code;
+}
+
+int available_at(rpc_client *search, const char *resource_id, int64_t slot, int64_t slot_end)
+{
+    Booking__V1__GetCalendarRequest req = BOOKING__V1__GET_CALENDAR_REQUEST__INIT;
+    req.resource_id = (char *)resource_id;
+    req.start_time = at(slot);
+    req.end_time = at(slot_end);
+    ProtobufCMessage *resp = NULL;
+    if (call_as(search, "GetCalendar", &req.base, CUSTOMER("viewer"), &resp, NULL) != RPC_OK)
+        return -1;
+    Booking__V1__GetCalendarResponse *cal = (Booking__V1__GetCalendarResponse *)resp;
+    int available = -1;
+    for (size_t i = 0; i < cal->n_slots; i++)
+        if (cal->slots[i]->slot_start->seconds == slot)
+            available = cal->slots[i]->available;
+    protobuf_c_message_free_unpacked(resp, NULL);
+    return available;
+}

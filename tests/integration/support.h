@@ -1,0 +1,42 @@
+/* support.h — helpers for integration tests: calls with identity metadata, builders
+ * for resources and holds, and assertions on gRPC outcomes. */
+#ifndef TESTS_SUPPORT_H
+#define TESTS_SUPPORT_H
+
+#include "booking/v1/booking.pb-c.h"
+#include "booking/v1/search.pb-c.h"
+#include "harness.h"
+#include "rpc_client.h"
+
+typedef struct identity {
+    const char *user;  /* NULL: no x-user-id */
+    const char *role;  /* "customer", "admin" or NULL */
+    const char *key;   /* idempotency-key or NULL */
+} identity;
+
+#define ADMIN ((identity){"admin-1", "admin", NULL})
+#define CUSTOMER(u) ((identity){(u), "customer", NULL})
+
+/* Calls a method with the identity's metadata; returns the status code. On OK,
+ * *resp must be freed with protobuf_c_message_free_unpacked (resp may be NULL). */
+rpc_code call_as(rpc_client *c, const char *method, const ProtobufCMessage *req, identity id, ProtobufCMessage **resp,
+                 rpc_result *result);
+
+/* A timestamp at Unix seconds (static storage rotated across 16 calls). */
+Google__Protobuf__Timestamp *at(int64_t seconds);
+/* 00:00Z of the UTC day `days` from today. */
+int64_t day(int days);
+
+/* Creates a resource (as admin) and returns its id (static storage rotated across 8
+ * calls). slot_minutes 1440 = nightly. Fails the test on error. */
+const char *create_resource(rpc_client *booking, const char *name, Booking__V1__ResourceType type, int capacity,
+                            int slot_minutes, int64_t price_minor);
+
+/* CreateHold as `user`; returns the code; on OK copies the hold id into hold_id. */
+rpc_code hold(rpc_client *booking, const char *user, const char *resource_id, int64_t start, int64_t end,
+              int quantity, char *hold_id, size_t cap);
+
+/* Available units of the slot starting at `slot` per GetCalendar (-1 on error). */
+int available_at(rpc_client *search, const char *resource_id, int64_t slot, int64_t slot_end);
+
+#endif
