@@ -250,10 +250,8 @@ static int record_hold(rpc_call *call, hold_plan *p, hold_row *row)
     if (rc == 0 && (store_hold_insert(pg, row, price, rpc_user_id(call)) != 0 || pg_commit(pg) != 0))
         rc = fail_pg(call, pg);
     if (rc != 0) {
-        int q;
-        char st;
         pg_rollback(pg);
-        hold_cache_release(booking_redis(call), p->resource->resource_id, p->hold_id, 'R', wall_ms(), &q, &st);
+        hold_cache_release(booking_redis(call), p->resource->resource_id, p->hold_id, 'R', wall_ms());
         return -1;
     }
     row->quote = price;
@@ -331,10 +329,9 @@ int rpc_release_hold(rpc_call *call, const ProtobufCMessage *request, ProtobufCM
         return rpc_fail(call, RPC_FAILED_PRECONDITION, "HOLD_CONFIRMED", "hold \"%s\" is %s and cannot be released",
                         h.hold_id, h.status == BOOKING__V1__HOLD_STATUS__HOLD_STATUS_CONFIRMED ? "confirmed" : "being confirmed");
     if (h.status == BOOKING__V1__HOLD_STATUS__HOLD_STATUS_ACTIVE) {
-        int q;
-        char st = 'R';
-        hold_release_status rs =
-            hold_cache_release(booking_redis(call), h.resource_id, h.hold_id, 'R', wall_ms(), &q, &st);
+        hold_release rel = hold_cache_release(booking_redis(call), h.resource_id, h.hold_id, 'R', wall_ms());
+        hold_release_status rs = rel.status;
+        char st = rel.final_status;
         if (rs == RELEASE_FAILED)
             return fail_redis(call, booking_redis(call)->errstr);
         if (rs == RELEASE_FINAL && (st == 'C' || st == 'F'))

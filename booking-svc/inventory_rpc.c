@@ -118,6 +118,7 @@ int rpc_set_inventory(rpc_call *call, const ProtobufCMessage *request, ProtobufC
         hold_cache_adjust(booking_redis(call), c.resource_id, c.starts, deltas, c.span.count);
         return fail_pg(call, pg);
     }
+    hold_cache_touch(booking_redis(call), c.resource_id); /* readers refresh from PostgreSQL */
     Booking__V1__SetInventoryResponse *resp =
         RPC_NEW(call, Booking__V1__SetInventoryResponse, booking__v1__set_inventory_response__init);
     resp->slots_updated = c.span.count;

@@ -33,6 +33,7 @@ int rpc_create_resource(rpc_call *call, const ProtobufCMessage *request, Protobu
     if (!inserted)
         return rpc_fail(call, RPC_ALREADY_EXISTS, "RESOURCE_EXISTS", "resource \"%s\" already exists",
                         r->resource_id);
+    hold_cache_touch(booking_redis(call), r->resource_id);
     return load_resource(call, r->resource_id, (Booking__V1__Resource **)response);
 }
 
@@ -142,5 +143,6 @@ int rpc_update_resource(rpc_call *call, const ProtobufCMessage *request, Protobu
     }
     if (pg_commit(pg) != 0)
         return fail_pg(call, pg);
+    hold_cache_touch(booking_redis(call), r->resource_id); /* readers refresh from PostgreSQL */
     return load_resource(call, r->resource_id, (Booking__V1__Resource **)response);
 }

@@ -36,6 +36,7 @@ void hold_keys_for(hold_keys *k, const char *resource_id, const char *hold_id)
     snprintf(k->deadlines, sizeof k->deadlines, "deadlines:{p%02d}", p);
     snprintf(k->hold, sizeof k->hold, "hold:{p%02d}:%s", p, hold_id ? hold_id : "");
     snprintf(k->ttl, sizeof k->ttl, "holdttl:{p%02d}:%s", p, hold_id ? hold_id : "");
+    snprintf(k->changes, sizeof k->changes, "changes:{p%02d}", p);
 }
 
 /* Argument strings for slot lists: one buffer of fixed-width cells. */
@@ -111,9 +112,9 @@ void hold_cache_take(redis_conn *r, const char *resource_id, const char *hold_id
     hold_keys k;
     argbuf a;
     hold_keys_for(&k, resource_id, hold_id);
-    args_init(&a, n + 11);
-    const char *keys[] = {k.avail, k.hold, k.ttl, k.deadlines, k.live};
-    for (int i = 0; i < 5; i++)
+    args_init(&a, n + 12);
+    const char *keys[] = {k.avail, k.hold, k.ttl, k.deadlines, k.live, k.changes};
+    for (int i = 0; i < 6; i++)
         args_str(&a, keys[i]);
     args_str(&a, hold_id);
     args_str(&a, resource_id);
@@ -124,7 +125,7 @@ void hold_cache_take(redis_conn *r, const char *resource_id, const char *hold_id
     for (int i = 0; i < n; i++)
         args_int(&a, slots[i]);
     out->missing_count = 0;
-    redisReply *reply = redis_eval(r, &script_take, 5, a.argc, a.argv);
+    redisReply *reply = redis_eval(r, &script_take, 6, a.argc, a.argv);
     args_free(&a);
     if (!reply) {
         out->status = HOLD_FAILED;
@@ -135,34 +136,35 @@ void hold_cache_take(redis_conn *r, const char *resource_id, const char *hold_id
     freeReplyObject(reply);
 }
 
-hold_release_status hold_cache_release(redis_conn *r, const char *resource_id, const char *hold_id, char mode,
-                                       int64_t now_ms, int *quantity, char *final_status)
+hold_release hold_cache_release(redis_conn *r, const char *resource_id, const char *hold_id, char mode,
+                                int64_t now_ms)
 {
     hold_keys k;
+    hold_release out = {RELEASE_FAILED, 0, 0, 0};
     char mode_s[2] = {mode, 0}, now_s[24];
     hold_keys_for(&k, resource_id, hold_id);
     snprintf(now_s, sizeof now_s, "%" PRId64, now_ms);
-    const char *argv[] = {k.avail, k.hold, k.ttl, k.deadlines, k.live, hold_id, mode_s, now_s};
-    redisReply *reply = redis_eval(r, &script_release, 5, 8, argv);
+    const char *argv[] = {k.avail, k.hold, k.ttl, k.deadlines, k.live, k.changes, hold_id, mode_s, now_s};
+    redisReply *reply = redis_eval(r, &script_release, 6, 9, argv);
     if (!reply)
-        return RELEASE_FAILED;
-    hold_release_status st = RELEASE_FAILED;
-    if (reply_is(reply, 0, "RELEASED") && reply->elements == 3) {
-        *quantity = (int)reply_int(reply->element[1]);
-        *final_status = reply->element[2]->str[0];
-        st = RELEASE_DONE;
+        return out;
+    if (reply_is(reply, 0, "RELEASED") && reply->elements == 4) {
+        out.quantity = (int)reply_int(reply->element[1]);
+        out.final_status = reply->element[2]->str[0];
+        out.expires_ms = reply_int(reply->element[3]);
+        out.status = RELEASE_DONE;
     } else if (reply_is(reply, 0, "FINAL") && reply->elements == 2) {
-        *final_status = reply->element[1]->str[0];
-        st = RELEASE_FINAL;
+        out.final_status = reply->element[1]->str[0];
+        out.status = RELEASE_FINAL;
     } else if (reply_is(reply, 0, "NOTDUE")) {
-        st = RELEASE_NOT_DUE;
+        out.status = RELEASE_NOT_DUE;
     } else if (reply_is(reply, 0, "GONE")) {
-        st = RELEASE_GONE;
+        out.status = RELEASE_GONE;
     } else {
         log_error("hold_release %s: %s", hold_id, reply->type == REDIS_REPLY_ERROR ? reply->str : "unexpected reply");
     }
     freeReplyObject(reply);
-    return st;
+    return out;
 }
 
 /* Runs a pairs script (slot, value, ...) on the resource's availability hash. */
@@ -172,13 +174,15 @@ static int run_pairs(redis_conn *r, redis_script *script, const char *resource_i
     hold_keys k;
     argbuf a;
     hold_keys_for(&k, resource_id, NULL);
-    args_init(&a, 2 * n + 1);
+    args_init(&a, 2 * n + 3);
     args_str(&a, k.avail);
+    args_str(&a, k.changes);
+    args_str(&a, resource_id);
     for (int i = 0; i < n; i++) {
         args_int(&a, slots[i]);
         args_int(&a, values[i]);
     }
-    redisReply *reply = redis_eval(r, script, 1, a.argc, a.argv);
+    redisReply *reply = redis_eval(r, script, 2, a.argc, a.argv);
     args_free(&a);
     int ok = reply && reply->type == REDIS_REPLY_INTEGER;
     if (reply && !ok)
@@ -226,4 +230,14 @@ int hold_cache_status(redis_conn *r, const char *resource_id, const char *hold_i
     int st = reply->type == REDIS_REPLY_STRING && reply->len > 0 ? reply->str[0] : 0;
     freeReplyObject(reply);
     return st;
+}
+
+int hold_cache_touch(redis_conn *r, const char *resource_id)
+{
+    hold_keys k;
+    hold_keys_for(&k, resource_id, NULL);
+    redisReply *reply = redis_command(r, "XADD %s MAXLEN ~ 10000 * r %s", k.changes, resource_id);
+    int ok = reply && reply->type == REDIS_REPLY_STRING;
+    freeReplyObject(reply);
+    return ok ? 0 : -1;
 }

@@ -19,6 +19,7 @@ typedef struct hold_keys {
     char ttl[HOLD_KEY_MAX];        /* holdttl:{pNN}:<hold>     STRING with the hold's TTL */
     char deadlines[HOLD_KEY_MAX];  /* deadlines:{pNN}          ZSET hold -> expires_at ms */
     char live[HOLD_KEY_MAX];       /* live:{pNN}:<resource>    SET of live hold ids */
+    char changes[HOLD_KEY_MAX];    /* changes:{pNN}            STREAM of changed resource ids (r) */
 } hold_keys;
 
 int hold_partition(const char *resource_id);
@@ -55,9 +56,16 @@ typedef enum hold_release_status {
     RELEASE_FAILED,    /* Redis unreachable */
 } hold_release_status;
 
+typedef struct hold_release {
+    hold_release_status status;
+    int quantity;        /* RELEASE_DONE: units returned */
+    char final_status;   /* RELEASE_DONE: 'R' or 'X'; RELEASE_FINAL: the status found */
+    int64_t expires_ms;  /* RELEASE_DONE: the hold's expires_at */
+} hold_release;
+
 /* mode: 'R' user release, 'X' expiry, 'F' forced expiry of ACTIVE/CONFIRMING. */
-hold_release_status hold_cache_release(redis_conn *r, const char *resource_id, const char *hold_id, char mode,
-                                       int64_t now_ms, int *quantity, char *final_status);
+hold_release hold_cache_release(redis_conn *r, const char *resource_id, const char *hold_id, char mode,
+                                int64_t now_ms);
 
 /* Sets counters that are missing (HSETNX). 0 or -1. */
 int hold_cache_init_slots(redis_conn *r, const char *resource_id, const int64_t *slots, const int *values, int n);
@@ -68,5 +76,7 @@ int hold_cache_read(redis_conn *r, const char *resource_id, const int64_t *slots
 /* The Redis status letter of a hold (A, C, F, R, X), or 0 when Redis does not know it;
  * -1 when Redis is unreachable. */
 int hold_cache_status(redis_conn *r, const char *resource_id, const char *hold_id);
+/* Tells readers of the change stream that the resource changed in PostgreSQL. 0/-1. */
+int hold_cache_touch(redis_conn *r, const char *resource_id);
 
 #endif

@@ -21,7 +21,7 @@ typedef struct quote_line {
     int64_t slot_start, slot_end;
     int64_t unit_price_minor;  /* after multipliers and discount */
     int64_t amount_minor;      /* unit x quantity */
-    char description[96];      /* e.g. "weekend x1.2500, 10 % early-booking discount" ("" = base) */
+    char description[96];      /* e.g. "weekend x1.25; 15 % early booking" ("" = base price) */
 } quote_line;
 
 typedef struct quote {

@@ -49,6 +49,9 @@ typedef struct service_definition {
     int (*start)(const service_settings *settings, void **app);
     /* After the server stopped: stop background work, free the state. */
     void (*stop)(void *app);
+    /* Optional: 0 while the service itself is fit to serve (beyond its stores answering);
+     * health reports NOT_SERVING otherwise. */
+    int (*health)(void *app);
 } service_definition;
 
 /* Parses settings, then serves until SIGTERM/SIGINT (exit 0), or runs --migrate /

@@ -99,12 +99,12 @@ static void worker_free(void *state, void *arg)
 static int worker_health(void *state, void *arg)
 {
     service_worker *w = state;
-    (void)arg;
+    service_runtime *rt = arg;
     if (w->pg && pg_ping(w->pg) != 0)
         return -1;
     if (w->redis && redis_ping(w->redis) != 0)
         return -1;
-    return 0;
+    return rt->def->health ? rt->def->health(rt->app) : 0;
 }
 
 /* Idempotency keys are recorded in the service's own schema. */

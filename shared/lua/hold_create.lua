@@ -1,5 +1,6 @@
 -- hold_create.lua: takes `q` units of every slot of a hold, all or nothing.
--- KEYS: 1 avail hash, 2 hold hash, 3 ttl marker, 4 deadline zset, 5 live-hold set
+-- KEYS: 1 avail hash, 2 hold hash, 3 ttl marker, 4 deadline zset, 5 live-hold set,
+--       6 change stream (readers learn which resource changed)
 -- ARGV: 1 hold id, 2 resource id, 3 user id, 4 quantity, 5 expires_at ms, 6 ttl ms, 7.. slot starts
 -- Returns {'OK', available-before...} | {'MISSING', slot...} | {'SHORT', slot, available}
 --       | {'EXISTS', status}
@@ -23,4 +24,5 @@ redis.call('HSET', KEYS[2], 'rid', ARGV[2], 'user', ARGV[3], 'q', q,
 redis.call('SET', KEYS[3], ARGV[1], 'PX', ARGV[6])
 redis.call('ZADD', KEYS[4], ARGV[5], ARGV[1])
 redis.call('SADD', KEYS[5], ARGV[1])
+redis.call('XADD', KEYS[6], 'MAXLEN', '~', 10000, '*', 'r', ARGV[2])
 return {'OK', unpack(available)}

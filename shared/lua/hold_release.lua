@@ -1,13 +1,16 @@
 -- hold_release.lua: gives a hold's units back exactly once and ends it.
--- KEYS: 1 avail hash, 2 hold hash, 3 ttl marker, 4 deadline zset, 5 live-hold set
+-- KEYS: 1 avail hash, 2 hold hash, 3 ttl marker, 4 deadline zset, 5 live-hold set,
+--       6 change stream
 -- ARGV: 1 hold id, 2 'R' (the user releases) | 'X' (expiry) | 'F' (forced expiry of a
 --       CONFIRMING hold that PostgreSQL shows was never booked), 3 now ms
 -- An active hold past expires_at ends EXPIRED even when the user releases it.
--- Returns {'RELEASED', quantity, final status} | {'NOTDUE'} | {'FINAL', status} | {'GONE'}
+-- Returns {'RELEASED', quantity, final status, expires_at ms} | {'NOTDUE'}
+--       | {'FINAL', status} | {'GONE'}
 local st = redis.call('HGET', KEYS[2], 'st')
 if not st then return {'GONE'} end
 local now = tonumber(ARGV[3])
-local overdue = tonumber(redis.call('HGET', KEYS[2], 'exp')) <= now
+local expires = redis.call('HGET', KEYS[2], 'exp')
+local overdue = tonumber(expires) <= now
 local final = 'R'
 if ARGV[2] == 'F' then
   if st ~= 'A' and st ~= 'C' then return {'FINAL', st} end
@@ -29,4 +32,5 @@ redis.call('PEXPIRE', KEYS[2], 3600000)
 redis.call('DEL', KEYS[3])
 redis.call('ZREM', KEYS[4], ARGV[1])
 redis.call('SREM', KEYS[5], ARGV[1])
-return {'RELEASED', q, final}
+redis.call('XADD', KEYS[6], 'MAXLEN', '~', 10000, '*', 'r', redis.call('HGET', KEYS[2], 'rid'))
+return {'RELEASED', q, final, expires}
