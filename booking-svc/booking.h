@@ -5,7 +5,10 @@
 
 #include "booking/v1/booking.pb-c.h"
 #include "rpc.h"
+#include "rpc_client.h"
 #include "service.h"
+
+typedef struct hold_row hold_row;
 
 typedef struct booking_settings {
     long hold_ttl_seconds;     /* default hold lifetime */
@@ -14,9 +17,14 @@ typedef struct booking_settings {
     long max_slots;            /* slots one hold may cover */
     long horizon_days;         /* how far ahead holds may reach */
     long max_inventory_slots;  /* slots one SetInventory may change */
+    char payment_addr[CONFIG_STRING_MAX];
+    long payment_timeout_ms;       /* one call to payment-svc */
+    long confirm_timeout_seconds;  /* how long a hold may stay CONFIRMING */
 } booking_settings;
 
 extern booking_settings booking_config;
+/* The channel to payment-svc (thread-safe; made at start). */
+extern rpc_client *booking_payments;
 
 /* The worker's stores. */
 pg_conn *booking_pg(rpc_call *call);
@@ -33,6 +41,13 @@ int require_owner(rpc_call *call, const char *owner_user_id);
  * NOT_FOUND or a store failure set. */
 int load_resource(rpc_call *call, const char *resource_id, Booking__V1__Resource **out);
 
+/* Loads a hold the caller may see. 0, or -1 with NOT_FOUND / PERMISSION_DENIED set. */
+int load_hold_owned(rpc_call *call, const char *hold_id, hold_row *h);
+
+typedef struct booking_row booking_row;
+/* The wire message of a stored booking (call memory). */
+Booking__V1__Booking *booking_message_of(rpc_call *call, const booking_row *b);
+
 /* A Money in call memory. */
 Booking__V1__Money *money_new(rpc_call *call, const char *currency, int64_t amount_minor);
 /* A Timestamp in call memory. */
@@ -45,5 +60,10 @@ int rpc_set_inventory(rpc_call *call, const ProtobufCMessage *request, ProtobufC
 int rpc_create_hold(rpc_call *call, const ProtobufCMessage *request, ProtobufCMessage **response);
 int rpc_get_hold(rpc_call *call, const ProtobufCMessage *request, ProtobufCMessage **response);
 int rpc_release_hold(rpc_call *call, const ProtobufCMessage *request, ProtobufCMessage **response);
+int rpc_confirm_booking(rpc_call *call, const ProtobufCMessage *request, ProtobufCMessage **response);
+int rpc_get_booking(rpc_call *call, const ProtobufCMessage *request, ProtobufCMessage **response);
+int rpc_cancel_booking(rpc_call *call, const ProtobufCMessage *request, ProtobufCMessage **response);
+int rpc_list_bookings(rpc_call *call, const ProtobufCMessage *request, ProtobufCMessage **response);
+int rpc_list_events(rpc_call *call, const ProtobufCMessage *request, ProtobufCMessage **response);
 
 #endif

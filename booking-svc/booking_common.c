@@ -7,6 +7,7 @@
 #include "log.h"
 
 booking_settings booking_config;
+rpc_client *booking_payments;
 
 pg_conn *booking_pg(rpc_call *call) { return ((service_worker *)rpc_worker_state(call))->pg; }
 redis_conn *booking_redis(rpc_call *call) { return ((service_worker *)rpc_worker_state(call))->redis; }

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "inventory_store.h"
+#include "states.h"
 #include "strbuf.h"
 
 #define I64(buf, v) (snprintf((buf), sizeof(buf), "%" PRId64, (int64_t)(v)), (buf))
@@ -223,21 +224,23 @@ int store_hold_load(pg_conn *pg, const char *hold_id, ProtobufCAllocator *alloc,
     return found;
 }
 
-int store_hold_transition(pg_conn *pg, const char *hold_id, const int *from, int n, int to, const char *event_type,
+int store_hold_transition(pg_conn *pg, const char *hold_id, int to, const char *booking_id, const char *event_type,
                           const char *actor, const char *metadata_json)
 {
+    int from[8];
     int64_t from64[8];
-    for (int i = 0; i < n && i < 8; i++)
+    int n = hold_sources(to, from);
+    for (int i = 0; i < n; i++)
         from64[i] = from[i];
-    char *from_array = int64_array_literal(from64, n < 8 ? n : 8), to_s[24];
-    const char *params[6] = {hold_id, from_array, I64(to_s, to), event_type, actor,
-                             metadata_json ? metadata_json : "{}"};
+    char *from_array = int64_array_literal(from64, n), to_s[24];
+    const char *params[7] = {hold_id, from_array, I64(to_s, to), event_type, actor,
+                             metadata_json ? metadata_json : "{}", booking_id};
     PGresult *r = pg_exec(pg,
-        "WITH h AS (UPDATE holds SET status = $3, updated_at = now() WHERE hold_id = $1 "
-        "AND status = ANY ($2::smallint[]) RETURNING hold_id) "
+        "WITH h AS (UPDATE holds SET status = $3, booking_id = coalesce($7, booking_id), updated_at = now() "
+        "WHERE hold_id = $1 AND status = ANY ($2::smallint[]) RETURNING hold_id) "
         "INSERT INTO events (subject_id, event_type, actor_id, metadata) "
         "SELECT hold_id, $4, $5, $6::jsonb FROM h",
-        6, params);
+        7, params);
     free(from_array);
     if (!r)
         return -1;

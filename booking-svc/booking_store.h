@@ -42,9 +42,10 @@ long store_user_held_units_locked(pg_conn *pg, const char *user_id);
 int store_hold_insert(pg_conn *pg, const hold_row *h, const Booking__V1__Price *quote, const char *actor);
 /* 1 found, 0 not found, -1 error. */
 int store_hold_load(pg_conn *pg, const char *hold_id, ProtobufCAllocator *alloc, hold_row *out);
-/* Moves the hold to `to` if its status is one of from[0..n) and records one event of
- * `event_type` with JSON metadata. 1 moved, 0 not in such a status, -1 error. */
-int store_hold_transition(pg_conn *pg, const char *hold_id, const int *from, int n, int to, const char *event_type,
+/* Moves the hold to `to` if the state machine (states.h) allows it from its current
+ * status, records one event of `event_type` with JSON metadata (NULL = {}), and sets
+ * booking_id when given. 1 moved, 0 not allowed from its status, -1 error. */
+int store_hold_transition(pg_conn *pg, const char *hold_id, int to, const char *booking_id, const char *event_type,
                           const char *actor, const char *metadata_json);
 
 #endif

@@ -283,8 +283,7 @@ int rpc_create_hold(rpc_call *call, const ProtobufCMessage *request, ProtobufCMe
     return 0;
 }
 
-/* Loads a hold the caller may see. 0, or -1 with NOT_FOUND / PERMISSION_DENIED. */
-static int load_hold(rpc_call *call, const char *hold_id, hold_row *h)
+int load_hold_owned(rpc_call *call, const char *hold_id, hold_row *h)
 {
     if (!hold_id || !*hold_id)
         return rpc_invalid_argument(call, "hold_id", "is required");
@@ -300,7 +299,7 @@ int rpc_get_hold(rpc_call *call, const ProtobufCMessage *request, ProtobufCMessa
 {
     const Booking__V1__GetHoldRequest *req = (const Booking__V1__GetHoldRequest *)request;
     hold_row h;
-    if (load_hold(call, req->hold_id, &h) != 0)
+    if (load_hold_owned(call, req->hold_id, &h) != 0)
         return -1;
     *response = &hold_message(call, &h)->base;
     return 0;
@@ -309,11 +308,10 @@ int rpc_get_hold(rpc_call *call, const ProtobufCMessage *request, ProtobufCMessa
 /* Records the end of a hold whose units Redis gave back (or lost). */
 static int record_release(rpc_call *call, hold_row *h, char final_status)
 {
-    static const int live[] = {BOOKING__V1__HOLD_STATUS__HOLD_STATUS_ACTIVE};
     int to = final_status == 'X' ? BOOKING__V1__HOLD_STATUS__HOLD_STATUS_EXPIRED
                                  : BOOKING__V1__HOLD_STATUS__HOLD_STATUS_RELEASED;
     const char *type = final_status == 'X' ? "hold.expired" : "hold.released";
-    if (store_hold_transition(booking_pg(call), h->hold_id, live, 1, to, type, rpc_user_id(call), NULL) < 0)
+    if (store_hold_transition(booking_pg(call), h->hold_id, to, NULL, type, rpc_user_id(call), NULL) < 0)
         return fail_pg(call, booking_pg(call));
     return 0;
 }
@@ -322,7 +320,7 @@ int rpc_release_hold(rpc_call *call, const ProtobufCMessage *request, ProtobufCM
 {
     const Booking__V1__ReleaseHoldRequest *req = (const Booking__V1__ReleaseHoldRequest *)request;
     hold_row h;
-    if (load_hold(call, req->hold_id, &h) != 0)
+    if (load_hold_owned(call, req->hold_id, &h) != 0)
         return -1;
     if (h.status == BOOKING__V1__HOLD_STATUS__HOLD_STATUS_CONFIRMING ||
         h.status == BOOKING__V1__HOLD_STATUS__HOLD_STATUS_CONFIRMED)
@@ -339,7 +337,7 @@ int rpc_release_hold(rpc_call *call, const ProtobufCMessage *request, ProtobufCM
                             h.hold_id);
         if (rs == RELEASE_GONE || rs == RELEASE_DONE || rs == RELEASE_FINAL) {
             char final = rs == RELEASE_GONE ? (h.expires_at <= wall_ms() ? 'X' : 'R') : st;
-            if (record_release(call, &h, final) != 0 || load_hold(call, req->hold_id, &h) != 0)
+            if (record_release(call, &h, final) != 0 || load_hold_owned(call, req->hold_id, &h) != 0)
                 return -1;
         }
     }

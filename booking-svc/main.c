@@ -1,6 +1,7 @@
 /* main.c — booking-svc: the strongly controlled write path (BookingService): its
  * settings, its method table and the service definition. */
 #include "booking.h"
+#include "booking/v1/payment.pb-c.h"
 
 extern const migration booking_migrations[];
 extern const size_t booking_migration_count;
@@ -17,6 +18,12 @@ static const config_entry settings[] = {
      "how far ahead a hold may reach"},
     {"MAX_INVENTORY_SLOTS", CONFIG_INT, &booking_config.max_inventory_slots, "20000", 1, 1000000,
      "slots one SetInventory may change"},
+    {"PAYMENT_ADDR", CONFIG_STRING, booking_config.payment_addr, "127.0.0.1:50053", 0, 0,
+     "payment-svc (dns:///payment-svc:50053 balances round_robin)"},
+    {"PAYMENT_TIMEOUT_MS", CONFIG_INT, &booking_config.payment_timeout_ms, "5000", 100, 120000,
+     "deadline of one call to payment-svc"},
+    {"CONFIRM_TIMEOUT_SECONDS", CONFIG_INT, &booking_config.confirm_timeout_seconds, "60", 1, 3600,
+     "how long a hold may stay CONFIRMING before the repair resolves it"},
 };
 
 static const rpc_method booking_methods[] = {
@@ -26,7 +33,27 @@ static const rpc_method booking_methods[] = {
     {"CreateHold", rpc_create_hold, RPC_ROLE_CUSTOMER, RPC_UNARY, RPC_IDEMPOTENT},
     {"GetHold", rpc_get_hold, RPC_ROLE_CUSTOMER, RPC_UNARY, 0},
     {"ReleaseHold", rpc_release_hold, RPC_ROLE_CUSTOMER, RPC_UNARY, RPC_IDEMPOTENT},
+    {"ConfirmBooking", rpc_confirm_booking, RPC_ROLE_CUSTOMER, RPC_UNARY, RPC_IDEMPOTENT},
+    {"GetBooking", rpc_get_booking, RPC_ROLE_CUSTOMER, RPC_UNARY, 0},
+    {"ListBookings", rpc_list_bookings, RPC_ROLE_CUSTOMER, RPC_UNARY, 0},
+    {"CancelBooking", rpc_cancel_booking, RPC_ROLE_CUSTOMER, RPC_UNARY, RPC_IDEMPOTENT},
+    {"ListEvents", rpc_list_events, RPC_ROLE_CUSTOMER, RPC_UNARY, 0},
 };
+
+static int start(const service_settings *common, void **app)
+{
+    (void)common;
+    *app = NULL;
+    booking_payments = rpc_client_new(booking_config.payment_addr, &booking__v1__payment_service__descriptor);
+    return 0;
+}
+
+static void stop(void *app)
+{
+    (void)app;
+    rpc_client_free(booking_payments);
+    booking_payments = NULL;
+}
 
 static const rpc_service booking_service = {&booking__v1__booking_service__descriptor, booking_methods,
                                             sizeof booking_methods / sizeof booking_methods[0]};
@@ -47,6 +74,8 @@ int main(int argc, char **argv)
         .config_count = sizeof settings / sizeof settings[0],
         .migrations = booking_migrations,
         .migration_count = booking_migration_count,
+        .start = start,
+        .stop = stop,
     };
     return service_main(&def, argc, argv);
 }

@@ -1,9 +1,42 @@
-/* ctl.c — bookingctl's global options, addresses and error reporting. */
+/* ctl.c — bookingctl's global options, addresses, calls and error reporting. */
 #include "ctl.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include "booking/v1/booking.pb-c.h"
+#include "booking/v1/search.pb-c.h"
+#include "ids.h"
+#include "json.h"
+#include "strbuf.h"
+
+typedef struct service_target {
+    const ProtobufCServiceDescriptor *descriptor;
+    const char *name, *env, *fallback;
+} service_target;
+
+static const service_target services[] = {
+    [CTL_SEARCH] = {&booking__v1__search_service__descriptor, "search-svc", "SEARCH_ADDR", "127.0.0.1:50051"},
+    [CTL_BOOKING] = {&booking__v1__booking_service__descriptor, "booking-svc", "BOOKING_ADDR", "127.0.0.1:50052"},
+};
+
+int ctl_global_option(ctl_context *ctx, int argc, char **argv, int *i)
+{
+    const char *a = argv[*i];
+    const char **value = strcmp(a, "--user") == 0 ? &ctx->user_id : strcmp(a, "--key") == 0 ? &ctx->key : NULL;
+    if (strcmp(a, "--json") == 0)
+        ctx->json = 1;
+    else if (strcmp(a, "--admin") == 0)
+        ctx->role = "admin";
+    else if (!value)
+        return 0;
+    else if (*i + 1 >= argc)
+        return -1;
+    else
+        *value = argv[++*i];
+    return 1;
+}
 
 int ctl_parse_globals(ctl_context *ctx, int argc, char **argv)
 {
@@ -13,15 +46,9 @@ int ctl_parse_globals(ctl_context *ctx, int argc, char **argv)
     ctx->timeout_ms = 10000;
     int i = 1;
     for (; i < argc && argv[i][0] == '-'; i++) {
-        if (strcmp(argv[i], "--json") == 0)
-            ctx->json = 1;
-        else if (strcmp(argv[i], "--admin") == 0)
-            ctx->role = "admin";
-        else if (strcmp(argv[i], "--user") == 0 && i + 1 < argc)
-            ctx->user_id = argv[++i];
-        else if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0)
+        if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0)
             return argc;
-        else
+        if (ctl_global_option(ctx, argc, argv, &i) != 1)
             return -1;
     }
     return i;
@@ -36,8 +63,66 @@ const char *ctl_addr(const char *env_name, const char *fallback)
 int ctl_report(const char *what, const rpc_result *r)
 {
     fprintf(stderr, "%s: %s: %s", what, rpc_code_name(r->code), r->message);
-    if (r->info.reason[0])
-        fprintf(stderr, " [%s]", r->info.reason);
+    if (r->info.reason[0]) {
+        fprintf(stderr, " [%s", r->info.reason);
+        for (size_t i = 0; i < r->info.meta_count; i++)
+            fprintf(stderr, " %s=%s", r->info.meta_key[i], r->info.meta_value[i]);
+        fputc(']', stderr);
+    }
     fputc('\n', stderr);
     return 1;
+}
+
+/* The idempotency key of this invocation: --key, or one generated on first use. */
+static const char *idempotency_key(ctl_context *ctx)
+{
+    if (!ctx->key) {
+        new_id("ctl", ctx->key_buf, sizeof ctx->key_buf);
+        ctx->key = ctx->key_buf;
+    }
+    return ctx->key;
+}
+
+/* What to do next after a failure whose cause the user can act on. */
+static void hint(ctl_context *ctx, const service_target *s, const char *addr, const rpc_result *r, int mutating)
+{
+    if (r->code == RPC_UNAVAILABLE)
+        fprintf(stderr, "bookingctl: is %s running at %s? (set %s)\n", s->name, addr, s->env);
+    if (mutating && (r->code == RPC_UNAVAILABLE || r->code == RPC_DEADLINE_EXCEEDED || r->code == RPC_UNKNOWN))
+        fprintf(stderr, "bookingctl: if it may have been applied, repeat with --key %s to retry safely\n",
+                ctx->key);
+}
+
+int ctl_call(ctl_context *ctx, ctl_service service, const char *method, const ProtobufCMessage *request,
+             int mutating, ProtobufCMessage **response)
+{
+    const service_target *s = &services[service];
+    const char *addr = ctl_addr(s->env, s->fallback);
+    rpc_md md[3] = {{"x-user-id", ctx->user_id}, {"x-user-role", ctx->role}, {"idempotency-key", NULL}};
+    size_t n_md = 2;
+    if (mutating)
+        md[n_md++].value = idempotency_key(ctx);
+    rpc_result r;
+    rpc_client *client = rpc_client_new(addr, s->descriptor);
+    int rc = rpc_client_call(client, method, request, md, n_md, ctx->timeout_ms, 1, response, &r);
+    rpc_client_free(client);
+    if (rc == 0)
+        return 0;
+    ctl_report(method, &r);
+    hint(ctx, s, addr, &r, mutating);
+    return -1;
+}
+
+int ctl_output(ctl_context *ctx, ProtobufCMessage *response, ctl_printer print_table)
+{
+    if (ctx->json) {
+        strbuf b = STRBUF_INIT;
+        json_message(&b, response);
+        puts(b.data);
+        strbuf_free(&b);
+    } else {
+        print_table(response);
+    }
+    protobuf_c_message_free_unpacked(response, NULL);
+    return fflush(stdout) == 0 && !ferror(stdout) ? 0 : 1;
 }

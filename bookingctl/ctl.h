@@ -1,33 +1,109 @@
-/* ctl.h — what bookingctl's commands share: global options, addresses, output. */
+/* ctl.h — what bookingctl's commands share: global options, command options as a
+ * table, calls with the caller's identity, output as tables or JSON. */
 #ifndef BOOKINGCTL_CTL_H
 #define BOOKINGCTL_CTL_H
 
+#include <stddef.h>
+#include <stdint.h>
+
 #include "rpc_client.h"
+
+struct ctl_command;
 
 typedef struct ctl_context {
     int json;              /* --json: one JSON document on stdout */
-    const char *user_id;   /* --user (x-user-id), default "demo-user" */
+    const char *user_id;   /* --user (x-user-id), default $BOOKING_USER or "demo-user" */
     const char *role;      /* "customer", or "admin" with --admin */
+    const char *key;       /* --key (idempotency-key of mutating calls); NULL = generate one */
+    char key_buf[64];      /* the generated key, one per invocation */
     int64_t timeout_ms;
+    const struct ctl_command *command; /* the command running, for its usage line */
 } ctl_context;
 
 typedef int (*ctl_run)(ctl_context *ctx, int argc, char **argv);
 
 typedef struct ctl_command {
-    const char *name;
-    ctl_run run;
+    const char *name;  /* "hold" */
+    const char *sub;   /* "create", or NULL for a one-word command */
+    ctl_run run;       /* gets the arguments after the command words; returns the exit status */
     const char *usage;
     const char *help;
 } ctl_command;
 
 /* Parses the options before the command; returns the index of the command word,
- * argc when there is none, or -1 on a bad option. */
+ * argc when there is none (or --help), or -1 on a bad option. */
 int ctl_parse_globals(ctl_context *ctx, int argc, char **argv);
+/* Consumes the global option at argv[*i] (--json, --admin, --user ID, --key K) and
+ * its value. Returns 1 when consumed, 0 when argv[*i] is not one, -1 when its value
+ * is missing. Commands accept global options anywhere through ctl_parse_opts. */
+int ctl_global_option(ctl_context *ctx, int argc, char **argv, int *i);
 /* The address of a service from its environment variable or the local default. */
 const char *ctl_addr(const char *env_name, const char *fallback);
-/* Prints a failed call ("NOT_FOUND: hold h_1 does not exist") to stderr; returns 1. */
+/* Prints a failed call ("GetHold: NOT_FOUND: hold h_1 does not exist [HOLD_NOT_FOUND]")
+ * to stderr; returns 1. */
 int ctl_report(const char *what, const rpc_result *r);
 
+/* ---- command options (ctl_opts.c) ---- */
+
+#define CTL_LIST_MAX 32
+
+typedef struct ctl_list {
+    const char *item[CTL_LIST_MAX];
+    size_t count;
+} ctl_list;
+
+typedef enum ctl_opt_type {
+    CTL_OPT_STR,    /* const char ** */
+    CTL_OPT_INT,    /* int32_t * */
+    CTL_OPT_DOUBLE, /* double * */
+    CTL_OPT_TIME,   /* int64_t *: Unix seconds (fmt_parse_time) */
+    CTL_OPT_AMOUNT, /* int64_t *: minor units (fmt_parse_amount) */
+    CTL_OPT_LIST,   /* ctl_list *: a repeatable string option */
+} ctl_opt_type;
+
+typedef struct ctl_opt {
+    const char *name; /* "--from"; "--from=T" is accepted too */
+    ctl_opt_type type;
+    void *target;
+    int required;
+    int seen; /* set by ctl_parse_opts */
+} ctl_opt;
+
+/* Parses a command's arguments: its options (table opts), global options anywhere,
+ * and exactly n_pos positional arguments into pos ("--" ends the options). Returns
+ * 0, or 2 after printing a usage error. */
+int ctl_parse_opts(ctl_context *ctx, int argc, char **argv, ctl_opt *opts, size_t n_opts, const char **pos,
+                   size_t n_pos);
+/* 1 when the option called name was given. */
+int ctl_opt_seen(const ctl_opt *opts, size_t n_opts, const char *name);
+/* Prints "bookingctl: <message>" and the command's usage to stderr; returns 2. */
+int ctl_usage_error(const ctl_context *ctx, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* ---- calls and output ---- */
+
+typedef enum ctl_service { CTL_SEARCH, CTL_BOOKING } ctl_service;
+
+/* Calls service.method with x-user-id and x-user-role, plus idempotency-key when
+ * mutating (so UNAVAILABLE is retried safely). On success sets *response (the caller
+ * frees it, e.g. through ctl_output) and returns 0; otherwise reports the failure
+ * to stderr and returns -1. */
+int ctl_call(ctl_context *ctx, ctl_service service, const char *method, const ProtobufCMessage *request,
+             int mutating, ProtobufCMessage **response);
+
+typedef void (*ctl_printer)(const ProtobufCMessage *response);
+/* Prints response as one JSON document (--json) or with print_table, then frees it.
+ * Returns the exit status: 0, or 1 when stdout could not be written. */
+int ctl_output(ctl_context *ctx, ProtobufCMessage *response, ctl_printer print_table);
+
+/* ---- commands ---- */
+
 int ctl_health(ctl_context *ctx, int argc, char **argv);
+int ctl_resources_create(ctl_context *ctx, int argc, char **argv);
+int ctl_resources_get(ctl_context *ctx, int argc, char **argv);
+int ctl_inventory_set(ctl_context *ctx, int argc, char **argv);
+int ctl_calendar(ctl_context *ctx, int argc, char **argv);
+int ctl_hold_create(ctl_context *ctx, int argc, char **argv);
+int ctl_hold_get(ctl_context *ctx, int argc, char **argv);
+int ctl_hold_release(ctl_context *ctx, int argc, char **argv);
 
 #endif

@@ -1,5 +1,5 @@
 /* main.c — bookingctl: the command-line client of the booking platform, for people
- * (aligned tables) and scripts (--json). Commands are a table: name, handler, usage. */
+ * (aligned tables) and scripts (--json). Commands are a table: words, handler, usage. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -7,29 +7,104 @@
 #include "ctl.h"
 
 static const ctl_command commands[] = {
-    {"health", ctl_health, "health [SERVICE]", "health of every service (or one) at its address"},
+    {"health", NULL, ctl_health, "health [SERVICE]", "health of every service (or one) at its address"},
+    {"resources", "create", ctl_resources_create,
+     "resources create --type TYPE --name N --city C --capacity N --slot-minutes M\n"
+     "        --price 120.00 --currency EUR [--lat X --lon Y] [--rating 4.5] [--amenity A]...\n"
+     "        [--hold-ttl SECONDS] [--cancel HOURS:PERCENT]... [--weekend-bp BP] [--tax-bp BP]\n"
+     "        [--fee-bp BP] [--id ID] [--tz Europe/Paris]",
+     "define a resource (admin); TYPE: hotel_room, restaurant_table, appointment,\n"
+     "flight_seat, event_ticket, rental_car; --slot-minutes 1440 = nightly, 0 = one slot"},
+    {"resources", "get", ctl_resources_get, "resources get ID", "show a resource"},
+    {"inventory", "set", ctl_inventory_set,
+     "inventory set RESOURCE_ID --from T --to T --capacity N [--price 99.00 --currency EUR]",
+     "set the capacity (0 = blocked) and price of every slot of a range (admin)"},
+    {"calendar", NULL, ctl_calendar, "calendar RESOURCE_ID --from T --to T",
+     "capacity, availability and price of every slot of a range"},
+    {"hold", "create", ctl_hold_create, "hold create RESOURCE_ID --from T --to T [--quantity N]",
+     "hold units of a resource over a range: its quote and when it expires"},
+    {"hold", "get", ctl_hold_get, "hold get HOLD_ID", "show a hold"},
+    {"hold", "release", ctl_hold_release, "hold release HOLD_ID", "release a hold before it expires"},
 };
+
+#define N_COMMANDS (sizeof commands / sizeof commands[0])
+
+/* Prints text with every line after the first indented by indent spaces. */
+static void print_indented(FILE *out, const char *text, int indent)
+{
+    for (const char *nl; (nl = strchr(text, '\n')) != NULL; text = nl + 1)
+        fprintf(out, "%.*s\n%*s", (int)(nl - text), text, indent, "");
+    fprintf(out, "%s\n", text);
+}
 
 static void usage(FILE *out)
 {
-    fprintf(out, "usage: bookingctl [--json] [--user ID] [--admin] COMMAND ...\n\ncommands:\n");
-    for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
-        fprintf(out, "  %-44s %s\n", commands[i].usage, commands[i].help);
-    fprintf(out, "\naddresses: SEARCH_ADDR, BOOKING_ADDR, PAYMENT_ADDR, EXPIRY_ADDR (default 127.0.0.1:5005x)\n");
+    fprintf(out, "usage: bookingctl [--json] [--user ID] [--admin] [--key K] COMMAND ...\n\ncommands:\n");
+    for (size_t i = 0; i < N_COMMANDS; i++) {
+        fputs("  ", out);
+        print_indented(out, commands[i].usage, 2);
+        fputs("      ", out);
+        print_indented(out, commands[i].help, 6);
+    }
+    fprintf(out, "\noptions (anywhere): --json one JSON document on stdout; --user ID (x-user-id, default\n"
+                 "  $BOOKING_USER or demo-user); --admin (x-user-role: admin); --key K (idempotency-key of\n"
+                 "  a mutating command; default: a new random key per invocation)\n"
+                 "times: RFC 3339 such as 2026-06-01T15:00:00Z, or a date 2026-06-01 (00:00 UTC)\n"
+                 "addresses: SEARCH_ADDR, BOOKING_ADDR, PAYMENT_ADDR, EXPIRY_ADDR (default 127.0.0.1:5005x)\n"
+                 "exit status: 0 ok, 1 the call failed, 2 usage error\n");
+}
+
+/* The command named by argv[first] (and argv[first + 1] for two-word commands), or
+ * NULL; *group is set when argv[first] names a command group with no such member. */
+static const ctl_command *find_command(int argc, char **argv, int first, int *group)
+{
+    *group = 0;
+    for (size_t i = 0; i < N_COMMANDS; i++) {
+        const ctl_command *c = &commands[i];
+        if (strcmp(argv[first], c->name) != 0)
+            continue;
+        *group = 1;
+        if (!c->sub || (first + 1 < argc && strcmp(argv[first + 1], c->sub) == 0))
+            return c;
+    }
+    return NULL;
+}
+
+/* 1 when the command's arguments ask for help (before any "--"). */
+static int wants_help(int argc, char **argv)
+{
+    for (int i = 0; i < argc && strcmp(argv[i], "--") != 0; i++)
+        if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0)
+            return 1;
+    return 0;
 }
 
 int main(int argc, char **argv)
 {
     ctl_context ctx;
-    int first = ctl_parse_globals(&ctx, argc, argv);
+    int group, first = ctl_parse_globals(&ctx, argc, argv);
     if (first < 0 || first >= argc) {
+        if (first < 0)
+            fputs("bookingctl: unknown global option or missing value\n\n", stderr);
         usage(first < 0 ? stderr : stdout);
         return first < 0 ? 2 : 0;
     }
-    for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
-        if (strcmp(argv[first], commands[i].name) == 0)
-            return commands[i].run(&ctx, argc - first - 1, argv + first + 1);
-    fprintf(stderr, "bookingctl: unknown command \"%s\"\n\n", argv[first]);
-    usage(stderr);
-    return 2;
+    const ctl_command *cmd = find_command(argc, argv, first, &group);
+    if (!cmd) {
+        if (group && first + 1 < argc)
+            fprintf(stderr, "bookingctl: unknown command \"%s %s\"\n\n", argv[first], argv[first + 1]);
+        else
+            fprintf(stderr, "bookingctl: %s \"%s\"\n\n", group ? "missing the subcommand of" : "unknown command",
+                    argv[first]);
+        usage(stderr);
+        return 2;
+    }
+    int words = cmd->sub ? 2 : 1;
+    ctx.command = cmd;
+    if (wants_help(argc - first - words, argv + first + words)) {
+        printf("usage: bookingctl %s\n\n", cmd->usage);
+        print_indented(stdout, cmd->help, 0);
+        return 0;
+    }
+    return cmd->run(&ctx, argc - first - words, argv + first + words);
 }

@@ -1,12 +1,44 @@
-/* main.c — payment-svc: PaymentService over a provider interface, own schema. */
-#include "booking/v1/payment.pb-c.h"
-#include "service.h"
+/* main.c — payment-svc: PaymentService over a provider interface, own schema: its
+ * settings, its method table and the service definition. */
+#include <stdio.h>
+
+#include "log.h"
+#include "payment.h"
 
 extern const migration payment_migrations[];
 extern const size_t payment_migration_count;
 
-static const rpc_service payment_service = {&booking__v1__payment_service__descriptor, NULL, 0};
+static const config_entry settings[] = {
+    {"PROVIDER", CONFIG_STRING, payment_config.provider, "sandbox", 0, 0,
+     "payment provider (only \"sandbox\", the test-mode provider, exists)"},
+};
+
+static const rpc_method payment_methods[] = {
+    {"AuthorizePayment", rpc_authorize_payment, RPC_ROLE_NONE, RPC_UNARY, RPC_IDEMPOTENT},
+    {"CapturePayment", rpc_capture_payment, RPC_ROLE_NONE, RPC_UNARY, RPC_IDEMPOTENT},
+    {"VoidPayment", rpc_void_payment, RPC_ROLE_NONE, RPC_UNARY, RPC_IDEMPOTENT},
+    {"RefundPayment", rpc_refund_payment, RPC_ROLE_NONE, RPC_UNARY, RPC_IDEMPOTENT},
+    {"GetPayment", rpc_get_payment, RPC_ROLE_NONE, RPC_UNARY, 0},
+};
+
+static const rpc_service payment_service = {&booking__v1__payment_service__descriptor, payment_methods,
+                                            sizeof payment_methods / sizeof payment_methods[0]};
 static const rpc_service *const services[] = {&payment_service};
+
+/* The app state is the provider the PROVIDER setting names (static: nothing to free). */
+static int payment_start(const service_settings *s, void **app)
+{
+    (void)s;
+    const provider *p = provider_find(payment_config.provider);
+    if (!p) {
+        log_error("bad setting: PROVIDER \"%s\" is unknown (known: sandbox)", payment_config.provider);
+        return -1;
+    }
+    payment_metrics_register();
+    *app = (void *)p;
+    log_info("payment provider: %s", p->name);
+    return 0;
+}
 
 int main(int argc, char **argv)
 {
@@ -18,8 +50,11 @@ int main(int argc, char **argv)
         .database_schema = "payment",
         .services = services,
         .service_count = 1,
+        .config = settings,
+        .config_count = sizeof settings / sizeof settings[0],
         .migrations = payment_migrations,
         .migration_count = payment_migration_count,
+        .start = payment_start,
     };
     return service_main(&def, argc, argv);
 }

@@ -11,11 +11,13 @@
 
 extern const unsigned char lua_hold_create_lua[];
 extern const unsigned char lua_hold_release_lua[];
+extern const unsigned char lua_hold_confirm_lua[];
 extern const unsigned char lua_slots_init_lua[];
 extern const unsigned char lua_slots_adjust_lua[];
 
 static redis_script script_take = REDIS_SCRIPT("hold_create", lua_hold_create_lua);
 static redis_script script_release = REDIS_SCRIPT("hold_release", lua_hold_release_lua);
+static redis_script script_confirm = REDIS_SCRIPT("hold_confirm", lua_hold_confirm_lua);
 static redis_script script_init = REDIS_SCRIPT("slots_init", lua_slots_init_lua);
 static redis_script script_adjust = REDIS_SCRIPT("slots_adjust", lua_slots_adjust_lua);
 
@@ -165,6 +167,35 @@ hold_release hold_cache_release(redis_conn *r, const char *resource_id, const ch
     }
     freeReplyObject(reply);
     return out;
+}
+
+hold_confirm_status hold_cache_confirm(redis_conn *r, const char *resource_id, const char *hold_id,
+                                       hold_confirm_mode mode, int64_t now_ms, int64_t until_ms, char *status)
+{
+    static const char *const modes[] = {"begin", "done", "undo"};
+    hold_keys k;
+    char now_s[24], until_s[24];
+    hold_keys_for(&k, resource_id, hold_id);
+    snprintf(now_s, sizeof now_s, "%" PRId64, now_ms);
+    snprintf(until_s, sizeof until_s, "%" PRId64, until_ms);
+    const char *argv[] = {k.hold, k.ttl, k.deadlines, k.live, k.changes, hold_id, modes[mode], now_s, until_s};
+    redisReply *reply = redis_eval(r, &script_confirm, 5, 9, argv);
+    if (!reply)
+        return CONFIRM_FAILED;
+    hold_confirm_status st = CONFIRM_FAILED;
+    if (reply_is(reply, 0, "OK"))
+        st = CONFIRM_OK;
+    else if (reply_is(reply, 0, "LATE"))
+        st = CONFIRM_LATE;
+    else if (reply_is(reply, 0, "GONE"))
+        st = CONFIRM_GONE;
+    else if (reply_is(reply, 0, "STATE") && reply->elements == 2) {
+        st = CONFIRM_STATE;
+        *status = reply->element[1]->str[0];
+    } else
+        log_error("hold_confirm %s: %s", hold_id, reply->type == REDIS_REPLY_ERROR ? reply->str : "unexpected reply");
+    freeReplyObject(reply);
+    return st;
 }
 
 /* Runs a pairs script (slot, value, ...) on the resource's availability hash. */

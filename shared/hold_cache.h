@@ -67,6 +67,20 @@ typedef struct hold_release {
 hold_release hold_cache_release(redis_conn *r, const char *resource_id, const char *hold_id, char mode,
                                 int64_t now_ms);
 
+typedef enum hold_confirm_mode { CONFIRM_BEGIN, CONFIRM_DONE, CONFIRM_UNDO } hold_confirm_mode;
+
+typedef enum hold_confirm_status {
+    CONFIRM_OK,      /* moved */
+    CONFIRM_LATE,    /* begin: the hold is past expires_at */
+    CONFIRM_STATE,   /* not in the status the move needs: *status says which */
+    CONFIRM_GONE,    /* unknown to Redis */
+    CONFIRM_FAILED,  /* Redis unreachable */
+} hold_confirm_status;
+
+/* The saga's moves (see lua/hold_confirm.lua); until_ms is the confirm deadline of begin. */
+hold_confirm_status hold_cache_confirm(redis_conn *r, const char *resource_id, const char *hold_id,
+                                       hold_confirm_mode mode, int64_t now_ms, int64_t until_ms, char *status);
+
 /* Sets counters that are missing (HSETNX). 0 or -1. */
 int hold_cache_init_slots(redis_conn *r, const char *resource_id, const int64_t *slots, const int *values, int n);
 /* Adds deltas to counters that exist. 0 or -1. */

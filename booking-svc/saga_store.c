@@ -1,0 +1,427 @@
+/* saga_store.c — SQL of the confirmation saga, cancellations and booking reads. */
+#include "saga_store.h"
+
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "inventory_store.h"
+#include "states.h"
+#include "strbuf.h"
+
+#define I64(buf, v) (snprintf((buf), sizeof(buf), "%" PRId64, (int64_t)(v)), (buf))
+#define BOOKING_STATUS(s) BOOKING__V1__BOOKING_STATUS__BOOKING_STATUS_##s
+#define HOLD_STATUS(s) BOOKING__V1__HOLD_STATUS__HOLD_STATUS_##s
+
+#define BOOKING_COLUMNS                                                                                    \
+    "booking_id, hold_id, user_id, resource_id, payment_id, currency, "                                    \
+    "extract(epoch FROM start_time)::bigint, extract(epoch FROM end_time)::bigint, "                        \
+    "extract(epoch FROM created_at)::bigint, extract(epoch FROM updated_at)::bigint, quantity, status, "    \
+    "payment_status, total_minor, refund_due_minor, refunded_minor, cancel_reason, price, "                \
+    "(extract(epoch FROM created_at) * 1000000)::bigint"
+
+/* ---- payment attempts -------------------------------------------------------------- */
+
+int saga_attempt_open(pg_conn *pg, const attempt_row *a)
+{
+    char amount[24];
+    const char *params[5] = {a->key, a->hold_id, a->payment_method_id, a->currency, I64(amount, a->amount_minor)};
+    return pg_run(pg,
+                  "INSERT INTO payment_attempts (idempotency_key, hold_id, payment_method_id, currency, "
+                  "amount_minor, state) VALUES ($1, $2, $3, $4, $5, 'pending') "
+                  "ON CONFLICT (idempotency_key) DO UPDATE SET updated_at = now()",
+                  5, params);
+}
+
+int saga_attempt_set(pg_conn *pg, const char *key, const char *state, const char *payment_id, const char *decline)
+{
+    const char *params[4] = {key, state, payment_id && *payment_id ? payment_id : NULL, decline ? decline : ""};
+    return pg_run(pg,
+                  "UPDATE payment_attempts SET state = $2, payment_id = coalesce($3, payment_id), "
+                  "decline_code = $4, updated_at = now() WHERE idempotency_key = $1",
+                  4, params);
+}
+
+int saga_attempts_open(pg_conn *pg, const char *hold_id, int older_than_s, attempt_row *out, int cap)
+{
+    char age[24], limit[24];
+    const char *params[3] = {I64(age, older_than_s), I64(limit, cap), hold_id};
+    PGresult *r = pg_exec(pg,
+        "SELECT a.idempotency_key, a.hold_id, a.payment_method_id, a.currency, a.amount_minor, "
+        "coalesce(a.payment_id, ''), a.state FROM payment_attempts a "
+        "WHERE a.state IN ('pending', 'authorized') AND a.updated_at < now() - make_interval(secs => $1) "
+        "AND ($3::text IS NULL OR a.hold_id = $3) "
+        "AND NOT EXISTS (SELECT 1 FROM bookings b WHERE b.hold_id = a.hold_id) ORDER BY a.updated_at LIMIT $2",
+        3, params);
+    if (!r)
+        return -1;
+    int n = PQntuples(r);
+    for (int i = 0; i < n; i++) {
+        attempt_row *a = &out[i];
+        snprintf(a->key, sizeof a->key, "%s", PQgetvalue(r, i, 0));
+        snprintf(a->hold_id, sizeof a->hold_id, "%s", PQgetvalue(r, i, 1));
+        snprintf(a->payment_method_id, sizeof a->payment_method_id, "%s", PQgetvalue(r, i, 2));
+        snprintf(a->currency, sizeof a->currency, "%s", PQgetvalue(r, i, 3));
+        a->amount_minor = strtoll(PQgetvalue(r, i, 4), NULL, 10);
+        snprintf(a->payment_id, sizeof a->payment_id, "%s", PQgetvalue(r, i, 5));
+        snprintf(a->state, sizeof a->state, "%s", PQgetvalue(r, i, 6));
+    }
+    PQclear(r);
+    return n;
+}
+
+/* ---- confirm and cancel -------------------------------------------------------------- */
+
+/* Locks the resource (share: counter loads take it exclusively) and the slot rows in
+ * slot order, first creating rows for slots that have none when slot_seconds > 0. */
+static int lock_slots(pg_conn *pg, const char *resource_id, const char *array, int64_t slot_seconds, int implicit)
+{
+    char secs[24], cap[24];
+    const char *lock_params[1] = {resource_id};
+    const char *params[4] = {resource_id, array, I64(secs, slot_seconds), I64(cap, implicit)};
+    if (pg_run(pg, "SELECT 1 FROM resources WHERE resource_id = $1 FOR SHARE", 1, lock_params) != 0)
+        return -1;
+    if (slot_seconds > 0 &&
+        pg_run(pg,
+               "INSERT INTO slots (resource_id, slot_start, slot_end, total_capacity) "
+               "SELECT $1, to_timestamp(s), to_timestamp(s + $3::bigint), $4 FROM unnest($2::bigint[]) AS s "
+               "ON CONFLICT DO NOTHING",
+               4, params) != 0)
+        return -1;
+    return pg_run(pg,
+                  "SELECT 1 FROM slots WHERE resource_id = $1 AND slot_start = ANY "
+                  "(SELECT to_timestamp(unnest($2::bigint[]))) ORDER BY slot_start FOR UPDATE",
+                  2, params);
+}
+
+/* Adds delta to confirmed on every slot, only where the result stays within capacity
+ * and at or above zero; returns the number of rows changed, -1 on error. */
+static int move_confirmed(pg_conn *pg, const char *resource_id, const char *array, int delta)
+{
+    char d[24];
+    const char *params[3] = {resource_id, array, I64(d, delta)};
+    PGresult *r = pg_exec(pg,
+        "UPDATE slots SET confirmed = confirmed + $3, updated_at = now() WHERE resource_id = $1 "
+        "AND slot_start = ANY (SELECT to_timestamp(unnest($2::bigint[]))) "
+        "AND confirmed + $3 <= total_capacity AND confirmed + $3 >= 0",
+        3, params);
+    if (!r)
+        return -1;
+    int rows = atoi(PQcmdTuples(r));
+    PQclear(r);
+    return rows;
+}
+
+static int insert_booking(pg_conn *pg, const booking_row *b, const char *actor)
+{
+    char start[24], end[24], q[24], pst[24], total[24];
+    size_t len = protobuf_c_message_get_packed_size(&b->price->base);
+    uint8_t *price = malloc(len + 1);
+    protobuf_c_message_pack(&b->price->base, price);
+    const char *params[12] = {b->booking_id, b->hold_id, b->user_id, b->resource_id, I64(start, b->start_time),
+                              I64(end, b->end_time), I64(q, b->quantity), I64(pst, b->payment_status),
+                              b->payment_id, (const char *)price, b->currency, I64(total, b->total_minor)};
+    const char *all[13];
+    memcpy(all, params, sizeof params);
+    all[12] = actor;
+    int lengths[13] = {0}, formats[13] = {0};
+    lengths[9] = (int)len;
+    formats[9] = 1;
+    PGresult *r = PQexecParams(pg->conn,
+        "WITH b AS (INSERT INTO bookings (booking_id, hold_id, user_id, resource_id, start_time, end_time, quantity, "
+        "status, payment_status, payment_id, price, currency, total_minor) VALUES ($1, $2, $3, $4, to_timestamp($5), "
+        "to_timestamp($6), $7, 1, $8, $9, $10, $11, $12) RETURNING booking_id) "
+        "INSERT INTO events (subject_id, event_type, actor_id, metadata) "
+        "SELECT booking_id, 'booking.confirmed', $13, jsonb_build_object('hold_id', $2::text, 'payment_id', $9::text, "
+        "'total_minor', $12::text) FROM b",
+        13, NULL, all, lengths, formats, 0);
+    free(price);
+    int ok = PQresultStatus(r) == PGRES_COMMAND_OK;
+    if (!ok)
+        snprintf(pg->errstr, sizeof pg->errstr, "%s", PQresultErrorMessage(r));
+    PQclear(r);
+    return ok ? 0 : -1;
+}
+
+commit_result saga_commit_booking(pg_conn *pg, const booking_row *b, const int64_t *slot_starts, int n,
+                                  int64_t slot_seconds, int implicit_capacity, const char *attempt_key,
+                                  const char *actor)
+{
+    char *array = int64_array_literal(slot_starts, n);
+    commit_result result = COMMIT_FAILED;
+    if (pg_begin(pg) != 0 || lock_slots(pg, b->resource_id, array, slot_seconds, implicit_capacity) != 0)
+        goto done;
+    int moved = move_confirmed(pg, b->resource_id, array, b->quantity);
+    if (moved < 0)
+        goto done;
+    if (moved != n) {
+        result = COMMIT_NO_CAPACITY;
+        goto done;
+    }
+    int won = store_hold_transition(pg, b->hold_id, HOLD_STATUS(CONFIRMED), b->booking_id, "hold.confirmed", actor,
+                                    NULL);
+    if (won <= 0) {
+        result = won == 0 ? COMMIT_LOST_RACE : COMMIT_FAILED;
+        goto done;
+    }
+    if (insert_booking(pg, b, actor) != 0 || saga_attempt_set(pg, attempt_key, "booked", b->payment_id, NULL) != 0 ||
+        pg_commit(pg) != 0)
+        goto done;
+    result = COMMIT_DONE;
+done:
+    free(array);
+    if (result != COMMIT_DONE)
+        pg_rollback(pg);
+    return result;
+}
+
+int saga_cancel_booking(pg_conn *pg, const booking_row *b, const int64_t *slot_starts, int n, int64_t refund_minor,
+                        const char *reason, const char *actor)
+{
+    int from[8], to = BOOKING_STATUS(CANCELLED);
+    int64_t from64[8];
+    int nfrom = booking_sources(to, from);
+    for (int i = 0; i < nfrom; i++)
+        from64[i] = from[i];
+    char *array = int64_array_literal(slot_starts, n), *from_array = int64_array_literal(from64, nfrom);
+    char refund[24], to_s[24];
+    const char *params[6] = {b->booking_id, from_array, I64(to_s, to), I64(refund, refund_minor), reason, actor};
+    int rc = -1;
+    if (pg_begin(pg) != 0 || lock_slots(pg, b->resource_id, array, 0, 0) != 0)
+        goto done;
+    PGresult *r = pg_exec(pg,
+        "WITH c AS (UPDATE bookings SET status = $3, refund_due_minor = $4, cancel_reason = $5, updated_at = now() "
+        "WHERE booking_id = $1 AND status = ANY ($2::smallint[]) RETURNING booking_id) "
+        "INSERT INTO events (subject_id, event_type, actor_id, metadata) SELECT booking_id, 'booking.cancelled', $6, "
+        "jsonb_build_object('refund_minor', $4::text, 'reason', $5::text) FROM c",
+        6, params);
+    if (!r)
+        goto done;
+    int cancelled = atoi(PQcmdTuples(r));
+    PQclear(r);
+    if (cancelled == 1 && move_confirmed(pg, b->resource_id, array, -b->quantity) != n)
+        goto done;
+    rc = cancelled;
+done:
+    free(array);
+    free(from_array);
+    if (rc != 1)
+        pg_rollback(pg);
+    return rc;
+}
+
+/* ---- booking reads ----------------------------------------------------------------- */
+
+static void booking_from(PGresult *r, int i, ProtobufCAllocator *alloc, booking_row *b)
+{
+    memset(b, 0, sizeof *b);
+    snprintf(b->booking_id, sizeof b->booking_id, "%s", PQgetvalue(r, i, 0));
+    snprintf(b->hold_id, sizeof b->hold_id, "%s", PQgetvalue(r, i, 1));
+    snprintf(b->user_id, sizeof b->user_id, "%s", PQgetvalue(r, i, 2));
+    snprintf(b->resource_id, sizeof b->resource_id, "%s", PQgetvalue(r, i, 3));
+    snprintf(b->payment_id, sizeof b->payment_id, "%s", PQgetvalue(r, i, 4));
+    snprintf(b->currency, sizeof b->currency, "%s", PQgetvalue(r, i, 5));
+    int64_t *times[4] = {&b->start_time, &b->end_time, &b->created_at, &b->updated_at};
+    for (int k = 0; k < 4; k++)
+        *times[k] = strtoll(PQgetvalue(r, i, 6 + k), NULL, 10);
+    b->quantity = atoi(PQgetvalue(r, i, 10));
+    b->status = atoi(PQgetvalue(r, i, 11));
+    b->payment_status = atoi(PQgetvalue(r, i, 12));
+    b->total_minor = strtoll(PQgetvalue(r, i, 13), NULL, 10);
+    b->refund_due_minor = strtoll(PQgetvalue(r, i, 14), NULL, 10);
+    b->refunded_minor = strtoll(PQgetvalue(r, i, 15), NULL, 10);
+    snprintf(b->cancel_reason, sizeof b->cancel_reason, "%s", PQgetvalue(r, i, 16));
+    size_t len;
+    unsigned char *price = PQunescapeBytea((const unsigned char *)PQgetvalue(r, i, 17), &len);
+    b->price = booking__v1__price__unpack(alloc, len, price);
+    PQfreemem(price);
+}
+
+static int load_one(pg_conn *pg, const char *sql, const char *key, ProtobufCAllocator *alloc, booking_row *out)
+{
+    const char *params[1] = {key};
+    PGresult *r = pg_exec(pg, sql, 1, params);
+    if (!r)
+        return -1;
+    int found = PQntuples(r) == 1;
+    if (found)
+        booking_from(r, 0, alloc, out);
+    PQclear(r);
+    return found;
+}
+
+int saga_booking_load(pg_conn *pg, const char *booking_id, ProtobufCAllocator *alloc, booking_row *out)
+{
+    return load_one(pg, "SELECT " BOOKING_COLUMNS " FROM bookings WHERE booking_id = $1", booking_id, alloc, out);
+}
+
+int saga_booking_by_hold(pg_conn *pg, const char *hold_id, ProtobufCAllocator *alloc, booking_row *out)
+{
+    return load_one(pg, "SELECT " BOOKING_COLUMNS " FROM bookings WHERE hold_id = $1", hold_id, alloc, out);
+}
+
+int saga_booking_payment(pg_conn *pg, const char *booking_id, int payment_status, int64_t refunded_minor,
+                         const char *event_type, const char *actor)
+{
+    char st[24], refunded[24];
+    const char *params[5] = {booking_id, I64(st, payment_status), refunded_minor >= 0 ? I64(refunded, refunded_minor)
+                                                                                     : NULL,
+                             event_type, actor};
+    return pg_run(pg,
+        "WITH b AS (UPDATE bookings SET payment_status = $2, refunded_minor = coalesce($3::bigint, refunded_minor), "
+        "updated_at = now() WHERE booking_id = $1 AND (payment_status <> $2 OR refunded_minor <> "
+        "coalesce($3::bigint, refunded_minor)) RETURNING booking_id) "
+        "INSERT INTO events (subject_id, event_type, actor_id, metadata) "
+        "SELECT booking_id, $4, $5, jsonb_build_object('payment_status', $2::text) FROM b",
+        5, params);
+}
+
+int saga_complete_bookings(pg_conn *pg, int limit)
+{
+    char lim[24], to[24];
+    const char *params[2] = {I64(lim, limit), I64(to, BOOKING_STATUS(COMPLETED))};
+    PGresult *r = pg_exec(pg,
+        "WITH done AS (UPDATE bookings SET status = $2, updated_at = now() WHERE booking_id IN "
+        "(SELECT booking_id FROM bookings WHERE status = 1 AND end_time <= now() LIMIT $1 FOR UPDATE SKIP LOCKED) "
+        "AND status = 1 RETURNING booking_id) "
+        "INSERT INTO events (subject_id, event_type, actor_id) SELECT booking_id, 'booking.completed', 'expiry-svc' "
+        "FROM done",
+        2, params);
+    if (!r)
+        return -1;
+    int n = atoi(PQcmdTuples(r));
+    PQclear(r);
+    return n;
+}
+
+int saga_bookings_owing(pg_conn *pg, int older_than_s, ProtobufCAllocator *alloc, booking_row *out, int cap)
+{
+    char age[24], lim[24];
+    const char *params[2] = {I64(age, older_than_s), I64(lim, cap)};
+    PGresult *r = pg_exec(pg,
+        "SELECT " BOOKING_COLUMNS " FROM bookings WHERE (payment_status = 1 OR refunded_minor < refund_due_minor) "
+        "AND updated_at < now() - make_interval(secs => $1) ORDER BY updated_at LIMIT $2",
+        2, params);
+    if (!r)
+        return -1;
+    int n = PQntuples(r);
+    for (int i = 0; i < n; i++)
+        booking_from(r, i, alloc, &out[i]);
+    PQclear(r);
+    return n;
+}
+
+int saga_holds_confirming(pg_conn *pg, int older_than_s, char (*out)[ID_MAX + 1], int cap)
+{
+    char age[24], lim[24];
+    const char *params[2] = {I64(age, older_than_s), I64(lim, cap)};
+    PGresult *r = pg_exec(pg,
+        "SELECT hold_id FROM holds WHERE status = 2 AND updated_at < now() - make_interval(secs => $1) "
+        "ORDER BY updated_at LIMIT $2",
+        2, params);
+    if (!r)
+        return -1;
+    int n = PQntuples(r);
+    for (int i = 0; i < n; i++)
+        snprintf(out[i], ID_MAX + 1, "%s", PQgetvalue(r, i, 0));
+    PQclear(r);
+    return n;
+}
+
+int saga_bookings_list(pg_conn *pg, const char *user_id, int status, int64_t after_created_us, const char *after_id,
+                       int limit, ProtobufCAllocator *alloc, booking_row *out, int64_t *created_us)
+{
+    char st[24], after[24], lim[24];
+    const char *params[5] = {user_id, I64(st, status), I64(after, after_created_us), after_id, I64(lim, limit)};
+    PGresult *r = pg_exec(pg,
+        "SELECT " BOOKING_COLUMNS " FROM bookings WHERE user_id = $1 AND ($2 = 0 OR status = $2) AND "
+        "($4 = '' OR (created_at, booking_id) < (to_timestamp($3::double precision / 1000000), $4)) "
+        "ORDER BY created_at DESC, booking_id DESC LIMIT $5",
+        5, params);
+    if (!r)
+        return -1;
+    int n = PQntuples(r);
+    for (int i = 0; i < n; i++) {
+        booking_from(r, i, alloc, &out[i]);
+        created_us[i] = strtoll(PQgetvalue(r, i, 18), NULL, 10);
+    }
+    PQclear(r);
+    return n;
+}
+
+static Booking__V1__Event *event_from(PGresult *r, int i, ProtobufCAllocator *alloc)
+{
+    void *(*a)(void *, size_t) = alloc->alloc;
+    Booking__V1__Event *e = a(alloc->allocator_data, sizeof *e);
+    booking__v1__event__init(e);
+    const char *cols[4];
+    for (int k = 0; k < 4; k++) {
+        size_t len = (size_t)PQgetlength(r, i, k);
+        char *s = a(alloc->allocator_data, len + 1);
+        memcpy(s, PQgetvalue(r, i, k), len + 1);
+        cols[k] = s;
+    }
+    e->event_id = (char *)cols[0];
+    e->subject_id = (char *)cols[1];
+    e->event_type = (char *)cols[2];
+    e->actor_id = (char *)cols[3];
+    e->created_at = a(alloc->allocator_data, sizeof *e->created_at);
+    google__protobuf__timestamp__init(e->created_at);
+    int64_t us = strtoll(PQgetvalue(r, i, 4), NULL, 10);
+    e->created_at->seconds = us / 1000000;
+    e->created_at->nanos = (int32_t)(us % 1000000) * 1000;
+    return e;
+}
+
+/* Metadata rows (event index, key, value) into the events' maps. */
+static void event_metadata(PGresult *r, ProtobufCAllocator *alloc, Booking__V1__Event **events, int n)
+{
+    void *(*a)(void *, size_t) = alloc->alloc;
+    for (int row = 0; row < PQntuples(r); row++) {
+        int i = atoi(PQgetvalue(r, row, 0));
+        if (i < 0 || i >= n)
+            continue;
+        Booking__V1__Event *e = events[i];
+        Booking__V1__Event__MetadataEntry **grown = a(alloc->allocator_data, sizeof *grown * (e->n_metadata + 1));
+        if (e->n_metadata)
+            memcpy(grown, e->metadata, sizeof *grown * e->n_metadata);
+        Booking__V1__Event__MetadataEntry *m = a(alloc->allocator_data, sizeof *m);
+        booking__v1__event__metadata_entry__init(m);
+        m->key = a(alloc->allocator_data, (size_t)PQgetlength(r, row, 1) + 1);
+        memcpy(m->key, PQgetvalue(r, row, 1), (size_t)PQgetlength(r, row, 1) + 1);
+        m->value = a(alloc->allocator_data, (size_t)PQgetlength(r, row, 2) + 1);
+        memcpy(m->value, PQgetvalue(r, row, 2), (size_t)PQgetlength(r, row, 2) + 1);
+        grown[e->n_metadata++] = m;
+        e->metadata = grown;
+    }
+}
+
+int saga_events_list(pg_conn *pg, const char *subject1, const char *subject2, ProtobufCAllocator *alloc,
+                     Booking__V1__Event ***out)
+{
+    const char *params[2] = {subject1, subject2 ? subject2 : subject1};
+    PGresult *r = pg_exec(pg,
+        "SELECT event_id::text, subject_id, event_type, actor_id, "
+        "(extract(epoch FROM created_at) * 1000000)::bigint FROM events "
+        "WHERE subject_id IN ($1, $2) ORDER BY event_id LIMIT 1000",
+        2, params);
+    if (!r)
+        return -1;
+    int n = PQntuples(r);
+    Booking__V1__Event **events = alloc->alloc(alloc->allocator_data, sizeof *events * (size_t)(n + 1));
+    for (int i = 0; i < n; i++)
+        events[i] = event_from(r, i, alloc);
+    PQclear(r);
+    r = pg_exec(pg,
+        "SELECT e.i, m.key, m.value FROM (SELECT (row_number() OVER (ORDER BY event_id) - 1)::int AS i, metadata "
+        "FROM events WHERE subject_id IN ($1, $2) ORDER BY event_id LIMIT 1000) e "
+        "CROSS JOIN LATERAL jsonb_each_text(e.metadata) m",
+        2, params);
+    if (!r)
+        return -1;
+    event_metadata(r, alloc, events, n);
+    PQclear(r);
+    *out = events;
+    return n;
+}

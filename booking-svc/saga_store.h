@@ -1,0 +1,88 @@
+/* saga_store.h — SQL of the confirmation saga and of bookings: payment attempts, the
+ * confirm and cancel transactions (slot rows locked in slot order), booking reads. */
+#ifndef BOOKING_SVC_SAGA_STORE_H
+#define BOOKING_SVC_SAGA_STORE_H
+
+#include <stdint.h>
+
+#include "booking/v1/booking.pb-c.h"
+#include "booking_store.h"
+#include "ids.h"
+#include "pg.h"
+
+typedef struct booking_row {
+    char booking_id[ID_MAX + 1];
+    char hold_id[ID_MAX + 1];
+    char user_id[160];
+    char resource_id[ID_MAX + 1];
+    char payment_id[ID_MAX + 1];
+    char currency[8];
+    int64_t start_time, end_time, created_at, updated_at;
+    int quantity, status, payment_status;
+    int64_t total_minor, refund_due_minor, refunded_minor;
+    char cancel_reason[256];
+    Booking__V1__Price *price;  /* unpacked into the caller's allocator */
+} booking_row;
+
+typedef struct attempt_row {
+    char key[160];
+    char hold_id[ID_MAX + 1];
+    char payment_method_id[128];
+    char currency[8];
+    int64_t amount_minor;
+    char payment_id[ID_MAX + 1];
+    char state[16];
+} attempt_row;
+
+/* Records an attempt (state pending) before payment-svc is called; an existing attempt
+ * with the same key is kept. 0 or -1. */
+int saga_attempt_open(pg_conn *pg, const attempt_row *a);
+/* Sets an attempt's state, payment id and decline code. 0 or -1. */
+int saga_attempt_set(pg_conn *pg, const char *key, const char *state, const char *payment_id, const char *decline);
+/* Attempts still pending or authorized whose hold has no booking, last touched more
+ * than older_than_s seconds ago (of one hold when hold_id is not NULL). Returns how
+ * many were written to out (-1 on error). */
+int saga_attempts_open(pg_conn *pg, const char *hold_id, int older_than_s, attempt_row *out, int cap);
+
+typedef enum commit_result { COMMIT_DONE, COMMIT_NO_CAPACITY, COMMIT_LOST_RACE, COMMIT_FAILED } commit_result;
+
+/* The confirm transaction: locks the resource (share) and the slot rows in slot order,
+ * adds quantity to confirmed only if every slot has room, moves the hold CONFIRMING ->
+ * CONFIRMED, inserts the booking with its price snapshot and events, marks the attempt
+ * booked. Commits on COMMIT_DONE; rolls back otherwise. */
+commit_result saga_commit_booking(pg_conn *pg, const booking_row *b, const int64_t *slot_starts, int n,
+                                  int64_t slot_seconds, int implicit_capacity, const char *attempt_key,
+                                  const char *actor);
+
+/* The cancel transaction up to (not including) COMMIT: locks the resource (share) and
+ * the slots, gives the units back, marks the booking CANCELLED with its refund due and
+ * records the event. 1 cancelled, 0 not cancellable from its status, -1 error. The
+ * caller moves the Redis counters and then commits. */
+int saga_cancel_booking(pg_conn *pg, const booking_row *b, const int64_t *slot_starts, int n, int64_t refund_minor,
+                        const char *reason, const char *actor);
+
+/* 1 found, 0 not found, -1 error. */
+int saga_booking_load(pg_conn *pg, const char *booking_id, ProtobufCAllocator *alloc, booking_row *out);
+int saga_booking_by_hold(pg_conn *pg, const char *hold_id, ProtobufCAllocator *alloc, booking_row *out);
+/* Sets payment status (and refunded amount when >= 0) with one event. 0 or -1. */
+int saga_booking_payment(pg_conn *pg, const char *booking_id, int payment_status, int64_t refunded_minor,
+                         const char *event_type, const char *actor);
+/* Moves a CONFIRMED booking whose end passed to COMPLETED (with its event); returns how
+ * many (at most limit), -1 on error. */
+int saga_complete_bookings(pg_conn *pg, int limit);
+/* Bookings whose payment needs work: still AUTHORIZED (capture), or refund due. */
+int saga_bookings_owing(pg_conn *pg, int older_than_s, ProtobufCAllocator *alloc, booking_row *out, int cap);
+/* Holds CONFIRMING for longer than older_than_s seconds; ids into out (cap). */
+int saga_holds_confirming(pg_conn *pg, int older_than_s, char (*out)[ID_MAX + 1], int cap);
+
+/* A user's bookings, newest first, after the (created_us, booking_id) cursor when
+ * after_id is non-empty; status 0 = all. Returns the count (-1 on error). */
+int saga_bookings_list(pg_conn *pg, const char *user_id, int status, int64_t after_created_us, const char *after_id,
+                       int limit, ProtobufCAllocator *alloc, booking_row *out, int64_t *created_us);
+
+/* Events of up to two subjects, oldest first. out gets a malloc'd PGresult-free array
+ * of events in alloc; returns the count or -1. */
+int saga_events_list(pg_conn *pg, const char *subject1, const char *subject2, ProtobufCAllocator *alloc,
+                     Booking__V1__Event ***out);
+
+#endif

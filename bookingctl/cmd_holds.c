@@ -1,0 +1,126 @@
+/* cmd_holds.c — `bookingctl hold create|get|release`: holds and their price quotes. */
+#include <stdio.h>
+
+#include "booking/v1/booking.pb-c.h"
+#include "ctl.h"
+#include "format.h"
+#include "table.h"
+#include "timeutil.h"
+
+/* A total row of the quote table: label in the first column, amount in AMOUNT. */
+static void total_row(ctl_table *t, const char *label, const Booking__V1__Money *m)
+{
+    char buf[FMT_MONEY_CAP];
+    if (!m)
+        return;
+    table_add(t, label);
+    for (int c = 1; c < 4; c++)
+        table_add(t, "");
+    table_add(t, fmt_money(m, buf, sizeof buf));
+    table_add(t, "");
+}
+
+static void print_quote(const Booking__V1__Price *p)
+{
+    static const char *const headers[] = {"SLOT START", "SLOT END", "UNIT PRICE", "QTY", "AMOUNT", "NOTE"};
+    char buf[FMT_MONEY_CAP];
+    ctl_table *t = table_new(6, headers);
+    for (size_t c = 2; c < 5; c++)
+        table_right(t, c);
+    for (size_t i = 0; i < p->n_lines; i++) {
+        const Booking__V1__PriceLine *l = p->lines[i];
+        table_add(t, fmt_time(l->slot_start, buf, sizeof buf));
+        table_add(t, fmt_time(l->slot_end, buf, sizeof buf));
+        table_add(t, fmt_money(l->unit_price, buf, sizeof buf));
+        table_addf(t, "%d", l->quantity);
+        table_add(t, fmt_money(l->amount, buf, sizeof buf));
+        table_add(t, l->description);
+    }
+    total_row(t, "subtotal", p->subtotal);
+    total_row(t, "fees", p->fees);
+    total_row(t, "taxes", p->taxes);
+    total_row(t, "total", p->total);
+    printf("\n");
+    table_print(t, stdout);
+    table_free(t);
+}
+
+static void print_hold(const ProtobufCMessage *m)
+{
+    const Booking__V1__Hold *h = (const Booking__V1__Hold *)m;
+    char buf[FMT_TIME_CAP];
+    ctl_table *t = table_new(2, NULL);
+    table_add(t, "hold");
+    table_add(t, h->hold_id);
+    table_add(t, "status");
+    table_add(t, fmt_enum_label(&booking__v1__hold_status__descriptor, h->status, buf, sizeof buf));
+    table_add(t, "expires at");
+    table_add(t, fmt_time(h->expires_at, buf, sizeof buf));
+    table_add(t, "resource");
+    table_add(t, h->resource_id);
+    table_add(t, "from");
+    table_add(t, fmt_time(h->start_time, buf, sizeof buf));
+    table_add(t, "to");
+    table_add(t, fmt_time(h->end_time, buf, sizeof buf));
+    table_add(t, "quantity");
+    table_addf(t, "%d", h->quantity);
+    table_add(t, "user");
+    table_add(t, h->user_id);
+    table_add(t, "booking");
+    table_add(t, *h->booking_id ? h->booking_id : "-");
+    table_print(t, stdout);
+    table_free(t);
+    if (h->quote)
+        print_quote(h->quote);
+}
+
+int ctl_hold_create(ctl_context *ctx, int argc, char **argv)
+{
+    const char *resource_id;
+    int64_t from = 0, to = 0;
+    int32_t quantity = 1;
+    ctl_opt opts[] = {{"--from", CTL_OPT_TIME, &from, 1, 0},
+                      {"--to", CTL_OPT_TIME, &to, 1, 0},
+                      {"--quantity", CTL_OPT_INT, &quantity, 0, 0}};
+    if (ctl_parse_opts(ctx, argc, argv, opts, sizeof opts / sizeof opts[0], &resource_id, 1) != 0)
+        return 2;
+    Google__Protobuf__Timestamp start, end;
+    Booking__V1__CreateHoldRequest req = BOOKING__V1__CREATE_HOLD_REQUEST__INIT;
+    ts_set(&start, from);
+    ts_set(&end, to);
+    req.user_id = (char *)ctx->user_id;
+    req.resource_id = (char *)resource_id;
+    req.start_time = &start;
+    req.end_time = &end;
+    req.quantity = quantity;
+    ProtobufCMessage *resp;
+    if (ctl_call(ctx, CTL_BOOKING, "CreateHold", &req.base, 1, &resp) != 0)
+        return 1;
+    return ctl_output(ctx, resp, print_hold);
+}
+
+int ctl_hold_get(ctl_context *ctx, int argc, char **argv)
+{
+    Booking__V1__GetHoldRequest req = BOOKING__V1__GET_HOLD_REQUEST__INIT;
+    const char *hold_id;
+    if (ctl_parse_opts(ctx, argc, argv, NULL, 0, &hold_id, 1) != 0)
+        return 2;
+    req.hold_id = (char *)hold_id;
+    ProtobufCMessage *resp;
+    if (ctl_call(ctx, CTL_BOOKING, "GetHold", &req.base, 0, &resp) != 0)
+        return 1;
+    return ctl_output(ctx, resp, print_hold);
+}
+
+int ctl_hold_release(ctl_context *ctx, int argc, char **argv)
+{
+    Booking__V1__ReleaseHoldRequest req = BOOKING__V1__RELEASE_HOLD_REQUEST__INIT;
+    const char *hold_id;
+    if (ctl_parse_opts(ctx, argc, argv, NULL, 0, &hold_id, 1) != 0)
+        return 2;
+    req.hold_id = (char *)hold_id;
+    ProtobufCMessage *resp;
+    if (ctl_call(ctx, CTL_BOOKING, "ReleaseHold", &req.base, 1, &resp) != 0)
+        return 1;
+    return ctl_output(ctx, resp, print_hold);
+}

@@ -1,0 +1,59 @@
+/* payment_store.h — payment-svc's SQL: payments, their events, refunds and capture
+ * attempts. Every state change and its event are written by one statement. */
+#ifndef PAYMENT_SVC_PAYMENT_STORE_H
+#define PAYMENT_SVC_PAYMENT_STORE_H
+
+#include <stdint.h>
+
+#include "ids.h"
+#include "payment_state.h"
+#include "pg.h"
+
+#define PAYMENT_METHOD_MAX 128
+#define REFERENCE_MAX 128
+#define DECLINE_CODE_MAX 64
+
+typedef struct payment_row {
+    char payment_id[ID_MAX + 1];
+    payment_status status;
+    char currency[4];
+    int64_t amount_minor, captured_minor, refunded_minor;
+    char payment_method_id[PAYMENT_METHOD_MAX + 1];
+    char reference[REFERENCE_MAX + 1];
+    char decline_code[DECLINE_CODE_MAX + 1];
+    char provider[32];
+    int64_t created_ms, updated_ms;
+} payment_row;
+
+/* What a state change records: who did it and what its event says (JSON object text,
+ * NULL = {}). */
+typedef struct payment_change {
+    const char *actor_id;
+    const char *metadata_json;
+} payment_change;
+
+/* Inserts p as UNKNOWN with its payment.unknown event, under idempotency_key ("" =
+ * none). 1 inserted; 0 when the key already has a payment (load it by key); -1 error. */
+int store_payment_open(pg_conn *pg, const payment_row *p, const char *idempotency_key, const payment_change *c);
+
+/* Loads a payment by id (for_update: SELECT ... FOR UPDATE, inside a transaction) or by
+ * its AuthorizePayment idempotency key. 1 found, 0 not found, -1 error. */
+int store_payment_load(pg_conn *pg, const char *payment_id, int for_update, payment_row *out);
+int store_payment_by_key(pg_conn *pg, const char *idempotency_key, payment_row *out);
+
+/* Moves a payment from `from` to step->to, setting the counters and decline code, and
+ * records step->event_type. Guarded by the status: 1 moved, 0 when the payment was no
+ * longer in `from`, -1 error. */
+int store_payment_move(pg_conn *pg, const char *payment_id, payment_status from, const payment_step *step,
+                       int64_t captured_minor, int64_t refunded_minor, const char *decline_code,
+                       const payment_change *c);
+
+/* Capture attempts made so far (-1 on error), and recording one. 0 / -1. */
+int store_capture_attempts(pg_conn *pg, const char *payment_id);
+int store_capture_attempt_add(pg_conn *pg, const char *payment_id, int attempt, int succeeded, const char *error);
+
+/* Inserts a refund row. 0 / -1. */
+int store_refund_insert(pg_conn *pg, const char *refund_id, const char *payment_id, int64_t amount_minor,
+                        const char *currency, const char *reason);
+
+#endif

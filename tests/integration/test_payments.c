@@ -1,0 +1,2 @@
+/* test_payments.c — placeholder */
+int main(void) { return 0; }
