@@ -33,15 +33,32 @@ static const char *check(const char *addr, int64_t timeout_ms)
     return out;
 }
 
+/* [SERVICE] and global options in any order; returns 0 or 2 (usage error printed). */
+static int parse_args(ctl_context *ctx, int argc, char **argv, const char **only)
+{
+    *only = NULL;
+    for (int i = 0; i < argc; i++) {
+        int global = ctl_global_option(ctx, argc, argv, &i);
+        if (global < 0 || (global == 0 && (argv[i][0] == '-' || *only)))
+            return ctl_usage_error(ctx, "unexpected argument \"%s\"", argv[i]);
+        if (global == 0)
+            *only = argv[i];
+    }
+    return 0;
+}
+
 int ctl_health(ctl_context *ctx, int argc, char **argv)
 {
     int failures = 0, shown = 0;
+    const char *only;
+    if (parse_args(ctx, argc, argv, &only) != 0)
+        return 2;
     if (ctx->json)
         printf("[");
     else
         printf("%-12s %-22s %s\n", "SERVICE", "ADDRESS", "STATUS");
     for (size_t i = 0; i < sizeof targets / sizeof targets[0]; i++) {
-        if (argc > 0 && strcmp(argv[0], targets[i].name) != 0)
+        if (only && strcmp(only, targets[i].name) != 0)
             continue;
         const char *addr = ctl_addr(targets[i].env, targets[i].fallback);
         const char *status = check(addr, ctx->timeout_ms > 3000 ? 3000 : ctx->timeout_ms);

@@ -60,13 +60,26 @@ const char *ctl_addr(const char *env_name, const char *fallback)
     return v && *v ? v : fallback;
 }
 
+/* Writes s with control characters as spaces: one line, no terminal escapes. */
+static void put_line(const char *s, FILE *out)
+{
+    for (; *s; s++)
+        fputc((unsigned char)*s < 0x20 || *s == 0x7f ? ' ' : *s, out);
+}
+
 int ctl_report(const char *what, const rpc_result *r)
 {
-    fprintf(stderr, "%s: %s: %s", what, rpc_code_name(r->code), r->message);
+    fprintf(stderr, "%s: %s: ", what, rpc_code_name(r->code));
+    put_line(r->message, stderr);
     if (r->info.reason[0]) {
-        fprintf(stderr, " [%s", r->info.reason);
-        for (size_t i = 0; i < r->info.meta_count; i++)
-            fprintf(stderr, " %s=%s", r->info.meta_key[i], r->info.meta_value[i]);
+        fputs(" [", stderr);
+        put_line(r->info.reason, stderr);
+        for (size_t i = 0; i < r->info.meta_count; i++) {
+            fputc(' ', stderr);
+            put_line(r->info.meta_key[i], stderr);
+            fputc('=', stderr);
+            put_line(r->info.meta_value[i], stderr);
+        }
         fputc(']', stderr);
     }
     fputc('\n', stderr);
@@ -86,7 +99,7 @@ static const char *idempotency_key(ctl_context *ctx)
 /* What to do next after a failure whose cause the user can act on. */
 static void hint(ctl_context *ctx, const service_target *s, const char *addr, const rpc_result *r, int mutating)
 {
-    if (r->code == RPC_UNAVAILABLE)
+    if (r->code == RPC_UNAVAILABLE && !r->info.reason[0]) /* no answer from the service itself */
         fprintf(stderr, "bookingctl: is %s running at %s? (set %s)\n", s->name, addr, s->env);
     if (mutating && (r->code == RPC_UNAVAILABLE || r->code == RPC_DEADLINE_EXCEEDED || r->code == RPC_UNKNOWN))
         fprintf(stderr, "bookingctl: if it may have been applied, repeat with --key %s to retry safely\n",

@@ -78,7 +78,7 @@ static void json_submessage(strbuf *b, const ProtobufCMessage *m)
         json_message(b, m);
 }
 
-/* One value of field f stored at p. */
+/* One value of field f stored at p: one case per protobuf type, hence its length. */
 static void json_value(strbuf *b, const ProtobufCFieldDescriptor *f, const void *p)
 {
     switch (f->type) {

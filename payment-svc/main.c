@@ -4,6 +4,7 @@
 
 #include "log.h"
 #include "payment.h"
+#include "sandbox.h"
 
 extern const migration payment_migrations[];
 extern const size_t payment_migration_count;
@@ -11,6 +12,8 @@ extern const size_t payment_migration_count;
 static const config_entry settings[] = {
     {"PROVIDER", CONFIG_STRING, payment_config.provider, "sandbox", 0, 0,
      "payment provider (only \"sandbox\", the test-mode provider, exists)"},
+    {"SANDBOX_LATENCY_MS", CONFIG_INT, &sandbox_latency_ms, "0", 0, 10000,
+     "sandbox: time every provider answer takes (a real provider's round trip)"},
 };
 
 static const rpc_method payment_methods[] = {

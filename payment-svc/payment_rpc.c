@@ -28,11 +28,15 @@ static int commit_move(rpc_call *call, const payment_row *p, const payment_step 
     pg_conn *pg = payment_pg(call);
     payment_change change = change_by(call, metadata_json);
     int moved = store_payment_move(pg, p->payment_id, p->status, step, captured, refunded, p->decline_code, &change);
-    if (moved < 0 || pg_commit(pg) != 0)
+    if (moved < 0)
         return fail_pg(call, pg);
-    if (moved != 1) /* cannot happen under the row lock */
+    if (moved != 1) { /* cannot happen under the row lock; keep nothing of this change */
+        pg_rollback(pg);
         return rpc_fail(call, RPC_ABORTED, "CONCURRENT_CHANGE", "payment \"%s\" changed meanwhile; retry",
                         p->payment_id);
+    }
+    if (pg_commit(pg) != 0)
+        return fail_pg(call, pg);
     return 0;
 }
 

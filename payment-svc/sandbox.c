@@ -15,6 +15,8 @@ typedef struct sandbox_card {
     int capture_failures;      /* capture attempts that fail before one succeeds */
 } sandbox_card;
 
+long sandbox_latency_ms;
+
 static const sandbox_card cards[] = {
     {"pm_card_ok", NULL, 0, 0},
     {"pm_card_declined", "card_declined", 0, 0},
@@ -55,7 +57,7 @@ static provider_result answer(provider_outcome *out, provider_result result, con
 provider_result sandbox_decide(provider_op op, const provider_request *r, provider_outcome *out, int64_t *delay_ms)
 {
     const sandbox_card *card = find_card(r->payment_method_id);
-    *delay_ms = 0;
+    *delay_ms = sandbox_latency_ms > 0 ? sandbox_latency_ms : 0;
     if (!card)
         return answer(out, PROVIDER_DECLINED, "unknown_payment_method", "the sandbox knows no such card");
     if (op == PROVIDER_AUTHORIZE && card->decline_code)

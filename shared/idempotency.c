@@ -102,7 +102,14 @@ static int replay(rpc_call *call, PGresult *res, ProtobufCMessage **response)
                                               (size_t)PQgetlength(res, 0, 2), (const uint8_t *)PQgetvalue(res, 0, 2));
         rc = *response ? 0 : rpc_fail(call, RPC_INTERNAL, "REPLAY_FAILED", "stored response is unreadable");
     } else {
+        int stored_code;
+        char message[512];
+        rpc_error_info info;
         rc = rpc_fail(call, code, PQgetvalue(res, 0, 4), "%s", PQgetvalue(res, 0, 3));
+        if (rpc_status_details_unpack((const uint8_t *)PQgetvalue(res, 0, 2), (size_t)PQgetlength(res, 0, 2),
+                                      &stored_code, message, sizeof message, &info) == 0)
+            for (size_t i = 0; i < info.meta_count; i++)
+                rpc_error_detail(call, info.meta_key[i], info.meta_value[i]);
     }
     PQclear(res);
     return rc;
@@ -116,10 +123,16 @@ static void store_outcome(pg_conn *pg, rpc_call *call, const record *r, int rc, 
                                 "AND fingerprint = $4", r, 0));
         return;
     }
-    size_t len = code == RPC_OK ? protobuf_c_message_get_packed_size(response) : 0;
-    uint8_t *body = malloc(len + 1);
-    if (code == RPC_OK)
+    size_t len = 0;
+    uint8_t *body = NULL;
+    if (code == RPC_OK) {
+        len = protobuf_c_message_get_packed_size(response);
+        body = malloc(len + 1);
         protobuf_c_message_pack(response, body);
+    } else if (rpc_status_details_pack(code, rpc_status_message(call), rpc_status_info(call), &body, &len) != 0) {
+        body = NULL;
+        len = 0;
+    }
     char code_s[12];
     snprintf(code_s, sizeof code_s, "%d", (int)code);
     const char *params[7] = {r->params[0], r->params[1], r->params[2], code_s, (const char *)body,
@@ -177,7 +190,8 @@ int idempotency_run(pg_conn *pg, rpc_call *call, const ProtobufCMessage *request
             return rpc_fail(call, RPC_ALREADY_EXISTS, "IDEMPOTENCY_KEY_REUSED",
                             "idempotency-key \"%s\" was already used with a different request", key);
         case CLAIM_FAILED:
-            return rpc_fail(call, RPC_UNAVAILABLE, "STORE_UNAVAILABLE", "idempotency store: %s", pg->errstr);
+            log_warn("idempotency store: %s", pg->errstr);
+            return rpc_fail(call, RPC_UNAVAILABLE, "STORE_UNAVAILABLE", "database unavailable; safe to retry");
         case CLAIM_BUSY:
             pause_ms(POLL_MS);
             break;

@@ -92,8 +92,9 @@ int rpc_invalid_argument(rpc_call *call, const char *field, const char *fmt, ...
     __attribute__((format(printf, 3, 4)));
 /* Adds key=value to the failure's ErrorInfo metadata (after rpc_fail). */
 void rpc_error_detail(rpc_call *call, const char *key, const char *value);
-/* The failure's ErrorInfo reason ("" when none). */
+/* The failure's ErrorInfo reason ("" when none) and whole ErrorInfo. */
 const char *rpc_status_reason(const rpc_call *call);
+const rpc_error_info *rpc_status_info(const rpc_call *call);
 
 /* The status set so far (RPC_OK until a failure). */
 rpc_code rpc_status_code(const rpc_call *call);

@@ -287,7 +287,7 @@ int rpc_client_call(rpc_client *c, const char *method, const ProtobufCMessage *r
         bool last = give_up == INT64_MAX ? attempt >= RETRY_ATTEMPTS_NO_DEADLINE : monotonic_ms() + backoff >= give_up;
         if (rc == 0 || !retry || r->code != RPC_UNAVAILABLE || last)
             return rc;
-        struct timespec pause = {0, (long)backoff * 1000000L};
+        struct timespec pause = {backoff / 1000, (backoff % 1000) * 1000000L};
         nanosleep(&pause, NULL);
         backoff = backoff * 2 > 1000 ? 1000 : backoff * 2;
     }

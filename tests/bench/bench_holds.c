@@ -7,12 +7,14 @@
 #include <string.h>
 #include <time.h>
 
+#include "bench_common.h"
 #include "booking/v1/booking.pb-c.h"
 #include "harness.h"
 #include "hold_cache.h"
 #include "rpc_client.h"
 
-#define IN_FLIGHT 64
+#define MAX_IN_FLIGHT 256
+static int in_flight = 64;
 #define RESOURCES 200
 
 extern const unsigned char lua_hold_create_lua[];
@@ -34,19 +36,6 @@ typedef struct run {
     long pairs, errors;
 } run;
 
-static double now_s(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
-static int64_t day_start(int days)
-{
-    int64_t now = (int64_t)time(NULL);
-    return now - now % 86400 + (int64_t)days * 86400;
-}
-
 static void md_for(const slot *s, rpc_md *md)
 {
     md[0] = (rpc_md){"x-user-id", s->user};
@@ -57,8 +46,8 @@ static void start_create(rpc_client *c, rpc_queue *q, slot *s, run *r)
 {
     Google__Protobuf__Timestamp from = GOOGLE__PROTOBUF__TIMESTAMP__INIT, to = GOOGLE__PROTOBUF__TIMESTAMP__INIT;
     int night = 1 + rand() % 30;
-    from.seconds = day_start(night);
-    to.seconds = day_start(night + 1);
+    from.seconds = bench_day(night);
+    to.seconds = bench_day(night + 1);
     Booking__V1__CreateHoldRequest req = BOOKING__V1__CREATE_HOLD_REQUEST__INIT;
     req.resource_id = r->resources[rand() % r->resource_count];
     req.start_time = &from;
@@ -67,7 +56,7 @@ static void start_create(rpc_client *c, rpc_queue *q, slot *s, run *r)
     rpc_md md[2];
     md_for(s, md);
     s->phase = 0;
-    s->started = now_s();
+    s->started = bench_now();
     rpc_client_start(c, "CreateHold", &req.base, md, 2, 10000, q, s);
 }
 
@@ -97,7 +86,7 @@ static int advance(rpc_client *c, rpc_queue *q, rpc_pending *p, run *r, double w
     }
     if (resp)
         protobuf_c_message_free_unpacked(resp, NULL);
-    double t = now_s();
+    double t = bench_now();
     if (t >= warm && t < end) {
         r->errors += !ok;
         r->pairs += ok;
@@ -110,63 +99,27 @@ static int advance(rpc_client *c, rpc_queue *q, rpc_pending *p, run *r, double w
     return 0;
 }
 
-static int cmp(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-    return (x > y) - (x < y);
-}
-
 static double drive(const char *addr, run *r, double seconds)
 {
     rpc_client *c = rpc_client_new(addr, &booking__v1__booking_service__descriptor);
     rpc_queue *q = rpc_queue_new();
-    static slot slots[IN_FLIGHT];
-    double warm = now_s() + 1, end = warm + seconds;
-    for (int i = 0; i < IN_FLIGHT; i++) {
+    static slot slots[MAX_IN_FLIGHT];
+    double warm = bench_now() + 1, end = warm + seconds;
+    for (int i = 0; i < in_flight; i++) {
         slots[i] = (slot){.index = i};
         snprintf(slots[i].user, sizeof slots[i].user, "bench-%s-%d", r->name, i);
         start_create(c, q, &slots[i], r);
     }
-    for (int outstanding = IN_FLIGHT; outstanding > 0;)
+    for (int outstanding = in_flight; outstanding > 0;)
         outstanding -= advance(c, q, rpc_queue_next(q, -1), r, warm, end);
-    qsort(r->latency, r->samples, sizeof *r->latency, cmp);
     double rate = (double)r->pairs / seconds;
+    double p50 = bench_percentile_ms(r->latency, r->samples, 50), p99 = bench_percentile_ms(r->latency, r->samples, 99);
     printf("gRPC %-23s %8.0f holds/s (CreateHold+ReleaseHold)  pair p50 %6.2f ms  p99 %6.2f ms  errors %ld\n",
-           r->name, rate, r->samples ? r->latency[r->samples / 2] * 1e3 : 0,
-           r->samples ? r->latency[r->samples * 99 / 100] * 1e3 : 0, r->errors);
+           r->name, rate, p50, p99, r->errors);
     fflush(stdout);
     rpc_queue_free(q);
     rpc_client_free(c);
     return rate;
-}
-
-static void create_resources(rpc_client *c, char (*ids)[80], int n, int capacity)
-{
-    for (int i = 0; i < n; i++) {
-        Booking__V1__Money price = BOOKING__V1__MONEY__INIT;
-        price.currency = (char *)"EUR";
-        price.amount_minor = 10000;
-        Booking__V1__Resource res = BOOKING__V1__RESOURCE__INIT;
-        res.resource_type = BOOKING__V1__RESOURCE_TYPE__RESOURCE_TYPE_HOTEL_ROOM;
-        char name[32];
-        snprintf(name, sizeof name, "bench hotel %d", i);
-        res.name = name;
-        res.location = (char *)"Benchville";
-        res.capacity = capacity;
-        res.slot_minutes = 1440;
-        res.base_price = &price;
-        Booking__V1__CreateResourceRequest req = BOOKING__V1__CREATE_RESOURCE_REQUEST__INIT;
-        req.resource = &res;
-        rpc_md md[] = {{"x-user-id", "bench-admin"}, {"x-user-role", "admin"}};
-        ProtobufCMessage *resp = NULL;
-        rpc_result rr;
-        if (rpc_client_call(c, "CreateResource", &req.base, md, 2, 10000, 0, &resp, &rr) != 0) {
-            fprintf(stderr, "CreateResource: %s\n", rr.message);
-            exit(1);
-        }
-        snprintf(ids[i], 80, "%s", ((Booking__V1__Resource *)resp)->resource_id);
-        protobuf_c_message_free_unpacked(resp, NULL);
-    }
 }
 
 /* redis-benchmark runs the hold script itself on the same Redis: a hot resource with
@@ -174,7 +127,7 @@ static void create_resources(rpc_client *c, char (*ids)[80], int n, int capacity
 static double redis_benchmark(harness *h, int requests)
 {
     redisContext *r = harness_redis(h);
-    int64_t night = day_start(3);
+    int64_t night = bench_day(3);
     redisReply *reply = redisCommand(r, "SCRIPT LOAD %s", (const char *)lua_hold_create_lua);
     char sha[41];
     snprintf(sha, sizeof sha, "%s", reply->str);
@@ -208,17 +161,19 @@ static double redis_benchmark(harness *h, int requests)
 int main(int argc, char **argv)
 {
     double seconds = argc > 1 ? atof(argv[1]) : 10;
+    if (argc > 2)
+        in_flight = atoi(argv[2]) > 0 && atoi(argv[2]) <= MAX_IN_FLIGHT ? atoi(argv[2]) : 64;
     static const char *const services[] = {"booking-svc", NULL};
     static const char *const env[] = {"MAX_HELD_UNITS=1000000", "GRPC_WORKERS=16", "LOG_LEVEL=warn", NULL};
     harness *h = harness_start(services, env);
     const char *addr = harness_addr(h, "booking-svc");
     rpc_client *c = rpc_client_new(addr, &booking__v1__booking_service__descriptor);
     static char random_ids[RESOURCES][80], hot_id[1][80];
-    create_resources(c, random_ids, RESOURCES, 1000);
-    create_resources(c, hot_id, 1, 100000);
+    bench_create_resources(c, random_ids, RESOURCES, 1000, "Benchville");
+    bench_create_resources(c, hot_id, 1, 100000, "Benchville");
     rpc_client_free(c);
     printf("booking-svc: 16 workers; %d calls in flight; %.0f s per run; PostgreSQL synchronous_commit off "
-           "(test stack)\n", IN_FLIGHT, seconds);
+           "(test stack)\n", in_flight, seconds);
     static double latency[2][4000000];
     run random_run = {"random resources", random_ids, RESOURCES, latency[0], 0, 4000000, 0, 0};
     run hot_run = {"one hot resource", hot_id, 1, latency[1], 0, 4000000, 0, 0};

@@ -173,12 +173,18 @@ static void print_log(const instance *in)
         fprintf(stderr, "(no log)\n");
 }
 
+/* The environment of an instance: the caller's settings first (getenv takes the first
+ * of duplicate names), then the harness defaults, then the inherited environment. */
 static size_t build_env(harness *h, instance *in, const char *const *extra, char **out, size_t cap, char *buf,
                         size_t buflen)
 {
     size_t n = 0, used = 0;
     instance *payment = add_instance(h, "payment-svc");
     const char *role = strcmp(in->binary, "payment-svc") == 0 ? "payment_svc" : "booking_svc";
+    for (size_t i = 0; extra && extra[i] && n + 1 < cap; i++)
+        out[n++] = (char *)extra[i];
+    for (size_t i = 0; h->env && h->env[i] && n + 1 < cap; i++)
+        out[n++] = (char *)h->env[i];
 #define PUT(...)                                                                  \
     do {                                                                          \
         out[n++] = buf + used;                                                    \
@@ -192,10 +198,6 @@ static size_t build_env(harness *h, instance *in, const char *const *extra, char
     PUT("GRPC_WORKERS=4");
     PUT("LOG_LEVEL=%s", getenv("HARNESS_LOG_LEVEL") ? getenv("HARNESS_LOG_LEVEL") : "info");
 #undef PUT
-    for (size_t i = 0; h->env && h->env[i] && n + 1 < cap; i++)
-        out[n++] = (char *)h->env[i];
-    for (size_t i = 0; extra && extra[i] && n + 1 < cap; i++)
-        out[n++] = (char *)extra[i];
     for (size_t i = 0; environ[i] && n + 1 < cap; i++)
         out[n++] = environ[i];
     out[n] = NULL;

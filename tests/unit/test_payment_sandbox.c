@@ -118,6 +118,24 @@ static void test_other_operations_approve(void **state)
         }
 }
 
+/* SANDBOX_LATENCY_MS delays every answer; the late card keeps its own delay. */
+static void test_latency_setting(void **state)
+{
+    (void)state;
+    provider_outcome out;
+    int64_t delay = -1;
+    sandbox_latency_ms = 30;
+    assert_int_equal(decide(PROVIDER_REFUND, "pm_card_ok", 1, 5000, &out, &delay), PROVIDER_APPROVED);
+    assert_int_equal(delay, 30);
+    assert_int_equal(decide(PROVIDER_AUTHORIZE, "pm_card_declined", 1, 5000, &out, &delay), PROVIDER_DECLINED);
+    assert_int_equal(delay, 30);
+    assert_int_equal(decide(PROVIDER_AUTHORIZE, "pm_card_timeout", 1, 1000, &out, &delay), PROVIDER_APPROVED);
+    assert_int_equal(delay, 1000 + SANDBOX_LATE_MS);
+    sandbox_latency_ms = 0;
+    assert_int_equal(decide(PROVIDER_REFUND, "pm_card_ok", 1, 5000, &out, &delay), PROVIDER_APPROVED);
+    assert_int_equal(delay, 0);
+}
+
 static int64_t mono_ms(void)
 {
     struct timespec ts;
@@ -153,6 +171,7 @@ int main(void)
         cmocka_unit_test(test_timeout_card_delays),
         cmocka_unit_test(test_capture_fails_twice_then_succeeds),
         cmocka_unit_test(test_other_operations_approve),
+        cmocka_unit_test(test_latency_setting),
         cmocka_unit_test(test_provider_calls_wait_as_decided),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -1,0 +1,133 @@
+/* app.c — expiry-svc's life: the shared state, its background threads (sweepers, the
+ * keyevent subscriber, the PostgreSQL recorder, the reconciler), their orderly stop,
+ * and the health hook (NOT_SERVING while Redis does not publish expired events). */
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "expiry.h"
+#include "log.h"
+
+int app_stopping(expiry_app *app) { return atomic_load(&app->stopping); }
+
+int app_wait(expiry_app *app, int64_t ms)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    ts.tv_sec += (time_t)(ms / 1000);
+    ts.tv_nsec += (long)(ms % 1000) * 1000000L;
+    if (ts.tv_nsec >= 1000000000L) {
+        ts.tv_sec++;
+        ts.tv_nsec -= 1000000000L;
+    }
+    pthread_mutex_lock(&app->wait_lock);
+    while (!atomic_load(&app->stopping) && ms > 0)
+        if (pthread_cond_timedwait(&app->wait_cond, &app->wait_lock, &ts) != 0)
+            break;
+    pthread_mutex_unlock(&app->wait_lock);
+    return app_stopping(app);
+}
+
+static expiry_app *app_new(const service_settings *settings)
+{
+    expiry_app *app = calloc(1, sizeof *app);
+    char host[256], password[128];
+    int port;
+    app->settings = *settings;
+    if (redis_parse_url(settings->redis_url, host, sizeof host, &port, &app->redis_db, password, sizeof password) != 0)
+        app->redis_db = 0;
+    atomic_init(&app->stopping, 0);
+    atomic_init(&app->notify_ok, -1);
+    pthread_condattr_t attr;
+    pthread_condattr_init(&attr);
+    pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
+    pthread_cond_init(&app->wait_cond, &attr);
+    pthread_condattr_destroy(&attr);
+    pthread_mutex_init(&app->wait_lock, NULL);
+    for (int p = 0; p < HOLD_PARTITIONS; p++)
+        pthread_mutex_init(&app->parts[p].lock, NULL);
+    app->rec = recorder_new();
+    app->recon = reconciler_new();
+    app->sweeper_count = (int)expiry_config.sweep_threads;
+    return app;
+}
+
+static void app_free(expiry_app *app)
+{
+    for (int p = 0; p < HOLD_PARTITIONS; p++) {
+        keymap_clear(&app->parts[p].skip);
+        pthread_mutex_destroy(&app->parts[p].lock);
+    }
+    recorder_free(app->rec);
+    reconciler_free(app->recon);
+    pthread_cond_destroy(&app->wait_cond);
+    pthread_mutex_destroy(&app->wait_lock);
+    free(app);
+}
+
+/* The start-time check, on a connection of its own (health is right from the start). */
+static void check_notify_config(expiry_app *app)
+{
+    redis_conn *r = redis_connect(app->settings.redis_url, (int)app->settings.store_timeout_ms);
+    if (notify_config_check(app, r) < 0)
+        log_warn("cannot check notify-keyspace-events yet (redis: %s); will retry", r->errstr);
+    redis_close(r);
+}
+
+static int start_threads(expiry_app *app)
+{
+    if (pthread_create(&app->recorder_thread, NULL, recorder_main, app) != 0)
+        return -1;
+    int ok = pthread_create(&app->subscriber, NULL, subscriber_main, app) == 0;
+    ok = ok && pthread_create(&app->reconciler_thread, NULL, reconciler_main, app) == 0;
+    for (int i = 0; ok && i < app->sweeper_count; i++) {
+        app->sweeper_args[i] = (sweeper_arg){app, i};
+        ok = pthread_create(&app->sweepers[i], NULL, sweeper_main, &app->sweeper_args[i]) == 0;
+    }
+    if (!ok) {
+        log_error("cannot start expiry-svc's threads");
+        abort(); /* a half-started set of threads cannot be joined safely */
+    }
+    return 0;
+}
+
+int expiry_start(const service_settings *settings, void **out)
+{
+    stats_init();
+    expiry_app *app = app_new(settings);
+    check_notify_config(app);
+    if (start_threads(app) != 0) {
+        log_error("cannot start the recorder thread");
+        app_free(app);
+        return -1;
+    }
+    log_info("expiry: sweep every %ld ms (batch %ld, %d thread(s)), reconcile every %ld ms",
+             expiry_config.sweep_interval_ms, expiry_config.sweep_batch, app->sweeper_count,
+             expiry_config.reconcile_interval_ms);
+    *out = app;
+    return 0;
+}
+
+void expiry_stop(void *arg)
+{
+    expiry_app *app = arg;
+    if (!app)
+        return;
+    pthread_mutex_lock(&app->wait_lock);
+    atomic_store(&app->stopping, 1);
+    pthread_cond_broadcast(&app->wait_cond);
+    pthread_mutex_unlock(&app->wait_lock);
+    for (int i = 0; i < app->sweeper_count; i++)
+        pthread_join(app->sweepers[i], NULL);
+    pthread_join(app->subscriber, NULL);
+    pthread_join(app->reconciler_thread, NULL);
+    recorder_close(app->rec); /* after every producer: its last drain sees everything */
+    pthread_join(app->recorder_thread, NULL);
+    app_free(app);
+}
+
+int expiry_health(void *arg)
+{
+    expiry_app *app = arg;
+    return app && atomic_load(&app->notify_ok) == 0 ? -1 : 0;
+}

@@ -1,0 +1,115 @@
+/* expiry.h — what expiry-svc's modules share: settings, the service state with its
+ * background threads, and the entry points of the release paths, the recorder and
+ * reconciliation. */
+#ifndef EXPIRY_EXPIRY_H
+#define EXPIRY_EXPIRY_H
+
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdint.h>
+
+#include "expiry_store.h"
+#include "hold_cache.h"
+#include "keymap.h"
+#include "service.h"
+#include "stats.h"
+
+#define SWEEP_THREADS_MAX 16
+
+typedef struct expiry_settings {
+    long sweep_interval_ms;         /* SWEEP_INTERVAL_MS */
+    long sweep_batch;               /* SWEEP_BATCH: due holds read per ZRANGEBYSCORE */
+    long sweep_threads;             /* SWEEP_THREADS */
+    long reconcile_interval_ms;     /* RECONCILE_INTERVAL_MS */
+    long notify_check_interval_ms;  /* NOTIFY_CHECK_INTERVAL_MS */
+    long lost_after_seconds;        /* LOST_HOLD_AFTER_SECONDS */
+    long record_give_up_seconds;    /* RECORD_GIVE_UP_SECONDS */
+} expiry_settings;
+
+extern expiry_settings expiry_config;
+
+/* The service definition (main.c), for service_worker_open in background threads. */
+const service_definition *expiry_definition(void);
+
+/* One deadline partition: the sweep of it runs under its lock. `skip` remembers
+ * CONFIRMING holds by their zset score so that they are not retried every tick. */
+typedef struct partition_state {
+    pthread_mutex_t lock;
+    keymap skip;
+} partition_state;
+
+typedef struct recorder recorder;
+typedef struct reconciler reconciler;
+typedef struct expiry_app expiry_app;
+
+/* What a sweeper thread is told: its share of the partitions (p % count == index). */
+typedef struct sweeper_arg {
+    expiry_app *app;
+    int index;
+} sweeper_arg;
+
+struct expiry_app {
+    service_settings settings;
+    int redis_db;
+    atomic_int stopping;
+    atomic_int notify_ok;          /* 1 while Redis publishes expired events */
+    pthread_mutex_t wait_lock;
+    pthread_cond_t wait_cond;      /* signalled on stop */
+    partition_state parts[HOLD_PARTITIONS];
+    recorder *rec;
+    reconciler *recon;
+    sweeper_arg sweeper_args[SWEEP_THREADS_MAX];
+    pthread_t sweepers[SWEEP_THREADS_MAX], subscriber, recorder_thread, reconciler_thread;
+    int sweeper_count;
+};
+
+/* Sleeps up to ms (or until stop); returns 1 when the service is stopping. */
+int app_wait(expiry_app *app, int64_t ms);
+int app_stopping(expiry_app *app);
+
+/* service_definition hooks (app.c). */
+int expiry_start(const service_settings *settings, void **app);
+void expiry_stop(void *app);
+int expiry_health(void *app);
+
+/* Gives a due hold's units back through the release script (mode 'X'); on
+ * RELEASE_DONE counts it, records its lag and queues its PostgreSQL record. */
+hold_release expiry_release(expiry_app *app, redis_conn *r, const char *resource_id, const char *hold_id,
+                            release_path path, int64_t now_ms);
+
+/* One pass of the deadline sweep over partitions p with p % stride == offset.
+ * Returns how many holds it released, -1 when Redis failed. */
+int sweep_partitions(expiry_app *app, redis_conn *r, int offset, int stride);
+void *sweeper_main(void *arg);
+
+/* The keyevent subscriber (also checks the notification config periodically). */
+void *subscriber_main(void *arg);
+/* Reads notify-keyspace-events: 1 fine, 0 missing (logged once per change). */
+int notify_config_check(expiry_app *app, redis_conn *r);
+
+/* The PostgreSQL recorder: a queue drained by its own thread, retried while
+ * PostgreSQL is down. */
+recorder *recorder_new(void);
+void recorder_free(recorder *rec);
+void recorder_push(recorder *rec, const char *hold_id, int to, int64_t lag_ms, const char *path);
+/* Tells the recorder thread to make its last attempt and end. */
+void recorder_close(recorder *rec);
+void *recorder_main(void *arg);
+/* Records what it can of the queue now (also on stop). */
+void recorder_drain(recorder *rec, pg_conn *pg, int64_t now_ms, int force);
+
+/* Reconciliation: counters vs PostgreSQL, and holds Redis lost. */
+reconciler *reconciler_new(void);
+void reconciler_free(reconciler *rc);
+/* One pass over every loaded counter hash; returns the slots corrected (-1 on error)
+ * and sets *unfixed (may be NULL) to the mismatches seen for the first time. */
+int reconcile_counters(expiry_app *app, pg_conn *pg, redis_conn *r, int *unfixed);
+/* Holds ACTIVE in PostgreSQL long after expiry: released or recorded. Returns how many. */
+int reconcile_lost_holds(expiry_app *app, pg_conn *pg, redis_conn *r);
+void *reconciler_main(void *arg);
+
+/* Handlers. */
+int rpc_get_stats(rpc_call *call, const ProtobufCMessage *request, ProtobufCMessage **response);
+int rpc_run_sweep(rpc_call *call, const ProtobufCMessage *request, ProtobufCMessage **response);
+
+#endif

@@ -1,0 +1,264 @@
+/* reconcile.c — reconciliation (SPEC §6.2): every loaded availability counter against
+ * total - confirmed (PostgreSQL) - live holds (Redis), corrected by an atomic script
+ * when the same mismatch shows on two consecutive passes; and holds PostgreSQL still
+ * has ACTIVE long after expiry (Redis lost them, or their record was lost). */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "expiry.h"
+#include "inventory_store.h"
+#include "log.h"
+#include "slots.h"
+#include "timeutil.h"
+
+#define CHUNK 1000      /* slots per script call (3 arguments each) */
+#define LOST_PAGE 200
+#define LOST_PAGES 10   /* per pass */
+
+extern const unsigned char expiry_lua_reconcile_counters_lua[];
+static redis_script script_reconcile = REDIS_SCRIPT("reconcile_counters", expiry_lua_reconcile_counters_lua);
+
+struct reconciler {
+    pthread_mutex_t lock;  /* one pass at a time (background or RunSweep) */
+    keymap seen;           /* (resource, slot) -> difference seen on the last pass */
+};
+
+typedef struct pass {
+    keymap next;
+    int suspects, fixed;
+} pass;
+
+reconciler *reconciler_new(void)
+{
+    reconciler *rc = calloc(1, sizeof *rc);
+    pthread_mutex_init(&rc->lock, NULL);
+    return rc;
+}
+
+void reconciler_free(reconciler *rc)
+{
+    if (!rc)
+        return;
+    keymap_clear(&rc->seen);
+    pthread_mutex_destroy(&rc->lock);
+    free(rc);
+}
+
+static void *pb_alloc(void *data, size_t size) { (void)data; return malloc(size); }
+static void pb_free(void *data, void *ptr) { (void)data; free(ptr); }
+static ProtobufCAllocator heap = {pb_alloc, pb_free, NULL};
+
+/* The loaded slots of the resource's counter hash; returns n (malloc'd *slots) or -1. */
+static int counter_slots(redis_conn *r, const hold_keys *k, int64_t **slots)
+{
+    redisReply *reply = redis_command(r, "HKEYS %s", k->avail);
+    if (!reply || reply->type != REDIS_REPLY_ARRAY) {
+        freeReplyObject(reply);
+        return -1;
+    }
+    int n = (int)reply->elements;
+    *slots = malloc(sizeof **slots * (size_t)(n ? n : 1));
+    for (int i = 0; i < n; i++)
+        (*slots)[i] = strtoll(reply->element[i]->str, NULL, 10);
+    freeReplyObject(reply);
+    return n;
+}
+
+/* base[i] = total - confirmed per PostgreSQL. 1 done, 0 unknown resource, -1 error. */
+static int slot_bases(pg_conn *pg, const char *rid, const int64_t *slots, int n, int *base)
+{
+    Booking__V1__Resource *res = NULL;
+    int found = inventory_load_resource(pg, rid, LOCK_NONE, &heap, &res);
+    if (found <= 0)
+        return found;
+    int implicit = res->slot_minutes == SLOT_MINUTES_SINGLE ? 0 : res->capacity;
+    slot_row *rows = malloc(sizeof *rows * (size_t)n);
+    int rc = inventory_load_slots(pg, rid, slots, n, (int64_t)res->slot_minutes * 60, implicit, rows);
+    for (int i = 0; rc == 0 && i < n; i++)
+        base[i] = rows[i].total - rows[i].confirmed;
+    free(rows);
+    booking__v1__resource__free_unpacked(res, &heap);
+    return rc == 0 ? 1 : -1;
+}
+
+static void note_mismatches(reconciler *rc, pass *ps, const char *rid, const redisReply *reply)
+{
+    for (size_t i = 0; i + 2 < reply->elements; i += 3) {
+        int64_t slot = strtoll(reply->element[i]->str, NULL, 10);
+        long long diff = reply->element[i + 1]->integer;
+        if (reply->element[i + 2]->integer) {
+            ps->fixed++;
+            log_warn("reconcile: %s slot %lld was off by %+lld (seen on two passes); corrected", rid,
+                     (long long)slot, diff);
+        } else {
+            ps->suspects++;
+            keymap_put(&ps->next, rid, slot, diff);
+        }
+    }
+    (void)rc;
+}
+
+/* One script call over slots [0, n) of the resource. 0 or -1. */
+static int reconcile_chunk(reconciler *rc, pass *ps, redis_conn *r, const hold_keys *k, const char *rid,
+                           const int64_t *slots, const int *base, int n)
+{
+    char prefix[HOLD_KEY_MAX], *cells = malloc((size_t)n * 3 * 24);
+    const char **argv = malloc(sizeof *argv * (size_t)(5 + 3 * n));
+    snprintf(prefix, sizeof prefix, "hold:{p%02d}:", hold_partition(rid));
+    int argc = 0;
+    argv[argc++] = k->avail, argv[argc++] = k->live, argv[argc++] = k->changes;
+    argv[argc++] = prefix, argv[argc++] = rid;
+    for (int i = 0; i < n; i++) {
+        int64_t seen = 0;
+        keymap_get(&rc->seen, rid, slots[i], &seen);
+        char *c = cells + (size_t)i * 72;
+        snprintf(c, 24, "%lld", (long long)slots[i]);
+        snprintf(c + 24, 24, "%d", base[i]);
+        snprintf(c + 48, 24, "%lld", (long long)seen);
+        argv[argc++] = c, argv[argc++] = c + 24, argv[argc++] = c + 48;
+    }
+    redisReply *reply = redis_eval(r, &script_reconcile, 3, argc, argv);
+    int ok = reply && reply->type == REDIS_REPLY_ARRAY;
+    if (ok)
+        note_mismatches(rc, ps, rid, reply);
+    else if (reply)
+        log_error("reconcile_counters %s: %s", rid, reply->type == REDIS_REPLY_ERROR ? reply->str : "unexpected");
+    freeReplyObject(reply);
+    free(argv);
+    free(cells);
+    return ok ? 0 : -1;
+}
+
+static int reconcile_resource(reconciler *rc, pass *ps, pg_conn *pg, redis_conn *r, const char *rid)
+{
+    hold_keys k;
+    int64_t *slots = NULL;
+    hold_keys_for(&k, rid, NULL);
+    int n = counter_slots(r, &k, &slots);
+    if (n <= 0) {
+        free(slots);
+        return n;
+    }
+    int *base = malloc(sizeof *base * (size_t)n);
+    int rc_ = slot_bases(pg, rid, slots, n, base);
+    for (int i = 0; rc_ > 0 && i < n; i += CHUNK)
+        if (reconcile_chunk(rc, ps, r, &k, rid, slots + i, base + i, n - i < CHUNK ? n - i : CHUNK) != 0)
+            rc_ = -1;
+    free(base);
+    free(slots);
+    return rc_ < 0 ? -1 : 0;
+}
+
+/* "avail:{pNN}:<resource>" -> resource id, or NULL. */
+static const char *resource_of(const char *key)
+{
+    const char *p = strstr(key, "}:");
+    return strncmp(key, "avail:{p", 8) == 0 && p && p[2] ? p + 2 : NULL;
+}
+
+/* One SCAN step; updates cursor. 0 or -1. */
+static int scan_step(reconciler *rc, pass *ps, pg_conn *pg, redis_conn *r, char *cursor, size_t cap)
+{
+    redisReply *reply = redis_command(r, "SCAN %s MATCH avail:* COUNT 500", cursor);
+    if (!reply || reply->type != REDIS_REPLY_ARRAY || reply->elements != 2) {
+        freeReplyObject(reply);
+        return -1;
+    }
+    snprintf(cursor, cap, "%s", reply->element[0]->str);
+    int rc_ = 0;
+    redisReply *keys = reply->element[1];
+    for (size_t i = 0; rc_ == 0 && i < keys->elements; i++) {
+        const char *rid = resource_of(keys->element[i]->str);
+        if (rid && strlen(rid) <= ID_MAX)
+            rc_ = reconcile_resource(rc, ps, pg, r, rid);
+    }
+    freeReplyObject(reply);
+    return rc_;
+}
+
+int reconcile_counters(expiry_app *app, pg_conn *pg, redis_conn *r, int *unfixed)
+{
+    reconciler *rc = app->recon;
+    pass ps = {KEYMAP_INIT, 0, 0};
+    char cursor[32] = "0";
+    int status = 0;
+    pthread_mutex_lock(&rc->lock);
+    do
+        status = scan_step(rc, &ps, pg, r, cursor, sizeof cursor);
+    while (status == 0 && strcmp(cursor, "0") != 0 && !app_stopping(app));
+    if (status == 0)
+        keymap_swap(&rc->seen, &ps.next);
+    pthread_mutex_unlock(&rc->lock);
+    keymap_clear(&ps.next);
+    stats_reconcile(ps.suspects, ps.fixed);
+    if (unfixed)
+        *unfixed = ps.suspects;
+    return status == 0 ? ps.fixed : -1;
+}
+
+/* A hold PostgreSQL has ACTIVE long after expiry. 1 when it was settled, 0 when left
+ * alone (CONFIRMING or CONFIRMED in Redis: the saga's), -1 when Redis failed. */
+static int settle_overdue(expiry_app *app, redis_conn *r, const overdue_hold *h)
+{
+    int st = hold_cache_status(r, h->resource_id, h->hold_id);
+    switch (st) {
+    case -1:
+        return -1;
+    case 0: /* lost with a flush: nothing to give back in Redis */
+        stats_holds_lost(1);
+        log_info("hold %s of %s is unknown to Redis long after expiry; recording it EXPIRED", h->hold_id,
+                 h->resource_id);
+        recorder_push(app->rec, h->hold_id, HOLD_STATUS_EXPIRED, -1, "lost");
+        return 1;
+    case 'A':
+        return expiry_release(app, r, h->resource_id, h->hold_id, PATH_RECONCILE, wall_ms()).status ==
+                       RELEASE_FAILED ? -1 : 1;
+    case 'X': /* released, but its record was lost (e.g. a crash before the write) */
+        recorder_push(app->rec, h->hold_id, HOLD_STATUS_EXPIRED, -1, "reconcile");
+        return 1;
+    case 'R':
+        recorder_push(app->rec, h->hold_id, HOLD_STATUS_RELEASED, -1, "reconcile");
+        return 1;
+    default:
+        return 0;
+    }
+}
+
+int reconcile_lost_holds(expiry_app *app, pg_conn *pg, redis_conn *r)
+{
+    overdue_hold *page = malloc(sizeof *page * LOST_PAGE);
+    int64_t after_us = 0;
+    char after_id[ID_MAX + 1] = "";
+    int settled = 0, n = LOST_PAGE;
+    for (int round = 0; round < LOST_PAGES && n == LOST_PAGE && settled >= 0; round++) {
+        n = store_overdue_active(pg, (int)expiry_config.lost_after_seconds, after_us, after_id, page, LOST_PAGE);
+        for (int i = 0; i < n && settled >= 0; i++) {
+            int rc = settle_overdue(app, r, &page[i]);
+            settled = rc < 0 ? -1 : settled + rc;
+        }
+        if (n > 0) {
+            after_us = page[n - 1].expires_us;
+            snprintf(after_id, sizeof after_id, "%s", page[n - 1].hold_id);
+        }
+        if (n < 0)
+            settled = -1;
+    }
+    free(page);
+    return settled;
+}
+
+void *reconciler_main(void *arg)
+{
+    expiry_app *app = arg;
+    service_worker *w = service_worker_open(expiry_definition(), &app->settings, app, 400);
+    while (!app_wait(app, expiry_config.reconcile_interval_ms)) {
+        if (reconcile_counters(app, w->pg, w->redis, NULL) < 0)
+            log_warn("reconcile: counters pass failed (redis: %s; postgres: %s)", w->redis->errstr, w->pg->errstr);
+        if (reconcile_lost_holds(app, w->pg, w->redis) < 0)
+            log_warn("reconcile: lost-holds pass failed (redis: %s; postgres: %s)", w->redis->errstr,
+                     w->pg->errstr);
+    }
+    service_worker_close(w);
+    return NULL;
+}

@@ -1,0 +1,110 @@
+/* stats.c — metric handles and the lag window; the registry outlives the service
+ * state, so everything a scrape reads is static here. */
+#include "stats.h"
+
+#include <pthread.h>
+#include <stdatomic.h>
+
+#include "metrics.h"
+
+static struct {
+    metric *expired[PATH_COUNT];
+    metric *lag, *notifications, *last_sweep, *sweep_seconds;
+    metric *suspects, *mismatches, *lost, *confirming;
+    metric *queue, *recorded, *record_failed, *notify_ok;
+    _Atomic int64_t last_sweep_ms;
+} m;
+
+static lag_window window = LAG_WINDOW_INIT;
+static pthread_once_t once = PTHREAD_ONCE_INIT;
+
+static const char *const path_names[PATH_COUNT] = {"sweep", "notification", "reconcile"};
+
+const char *release_path_name(release_path path) { return path_names[path]; }
+
+static double read_p50(void *ctx) { return lag_window_summary(ctx).p50; }
+static double read_p99(void *ctx) { return lag_window_summary(ctx).p99; }
+static double read_max(void *ctx) { return lag_window_summary(ctx).max; }
+
+static void register_release_metrics(void)
+{
+    static const char help[] = "holds whose units this process gave back, by the path that found them";
+    m.expired[PATH_SWEEP] = metrics_counter("expiry_holds_expired_total", "path=\"sweep\"", help);
+    m.expired[PATH_NOTIFICATION] = metrics_counter("expiry_holds_expired_total", "path=\"notification\"", help);
+    m.expired[PATH_RECONCILE] = metrics_counter("expiry_holds_expired_total", "path=\"reconcile\"", help);
+    m.lag = metrics_histogram("expiry_release_lag_seconds", "", "expires_at -> units available");
+    metrics_gauge_fn("expiry_release_lag_ms", "quantile=\"0.5\"", "release lag over the recent window (ms)",
+                     read_p50, &window);
+    metrics_gauge_fn("expiry_release_lag_ms", "quantile=\"0.99\"", "", read_p99, &window);
+    metrics_gauge_fn("expiry_release_lag_ms", "quantile=\"1\"", "", read_max, &window);
+    m.notifications = metrics_counter("expiry_notifications_received_total", "",
+                                      "expired events of hold TTL markers received");
+    m.last_sweep = metrics_gauge("expiry_last_sweep_timestamp_seconds", "", "end of the last deadline sweep");
+    m.sweep_seconds = metrics_histogram("expiry_sweep_duration_seconds", "", "one pass over the partitions");
+}
+
+static void register_other_metrics(void)
+{
+    m.suspects = metrics_counter("expiry_reconcile_suspects_total", "",
+                                 "counter mismatches seen once (corrected if seen again)");
+    m.mismatches = metrics_counter("expiry_reconcile_mismatches_total", "",
+                                   "counter mismatches confirmed on two passes and corrected");
+    m.lost = metrics_counter("expiry_holds_lost_total", "",
+                             "holds ACTIVE in PostgreSQL long past expiry that Redis no longer knew");
+    m.confirming = metrics_counter("expiry_confirming_overdue_total", "",
+                                   "CONFIRMING holds found past their confirm deadline (left to the saga)");
+    m.queue = metrics_gauge("expiry_record_queue", "", "releases waiting to be recorded in PostgreSQL");
+    m.recorded = metrics_counter("expiry_recorded_total", "", "holds recorded EXPIRED in PostgreSQL");
+    m.record_failed = metrics_counter("expiry_record_failures_total", "", "PostgreSQL writes retried later");
+    m.notify_ok = metrics_gauge("expiry_notify_config_ok", "",
+                                "1 when Redis notify-keyspace-events publishes expired events");
+}
+
+static void register_all(void)
+{
+    register_release_metrics();
+    register_other_metrics();
+}
+
+void stats_init(void) { pthread_once(&once, register_all); }
+
+void stats_released(release_path path, double lag_ms)
+{
+    metric_inc(m.expired[path], 1);
+    metric_observe(m.lag, lag_ms > 0 ? lag_ms / 1000.0 : 0);
+    lag_window_add(&window, lag_ms);
+}
+
+void stats_notification(void) { metric_inc(m.notifications, 1); }
+
+void stats_sweep_done(int64_t now_ms, double seconds)
+{
+    atomic_store(&m.last_sweep_ms, now_ms);
+    metric_set(m.last_sweep, (double)now_ms / 1000.0);
+    metric_observe(m.sweep_seconds, seconds);
+}
+
+void stats_reconcile(int suspects, int fixed)
+{
+    metric_inc(m.suspects, (uint64_t)suspects);
+    metric_inc(m.mismatches, (uint64_t)fixed);
+}
+
+void stats_holds_lost(int n) { metric_inc(m.lost, (uint64_t)n); }
+void stats_confirming_overdue(void) { metric_inc(m.confirming, 1); }
+void stats_record_queue(size_t depth) { metric_set(m.queue, (double)depth); }
+void stats_recorded(int n) { metric_inc(m.recorded, (uint64_t)n); }
+void stats_record_failed(void) { metric_inc(m.record_failed, 1); }
+void stats_notify_config(int ok) { metric_set(m.notify_ok, ok); }
+
+void stats_read(expiry_figures *out)
+{
+    out->holds_expired = 0;
+    for (int p = 0; p < PATH_COUNT; p++)
+        out->holds_expired += (int64_t)metric_count(m.expired[p]);
+    out->holds_swept = (int64_t)metric_count(m.expired[PATH_SWEEP]);
+    out->notifications = (int64_t)metric_count(m.notifications);
+    out->mismatches = (int64_t)metric_count(m.mismatches);
+    out->last_sweep_ms = atomic_load(&m.last_sweep_ms);
+    out->lag = lag_window_summary(&window);
+}

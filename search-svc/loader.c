@@ -1,0 +1,246 @@
+/* loader.c — bulk reads for the read model: two queries per batch (resources, then
+ * their slot rows in one index range or id list) in one read-only snapshot, and
+ * pipelined HGETALLs for counters. */
+#include "loader.h"
+
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "strbuf.h"
+
+#define RES_COLS \
+    "SELECT resource_id, body, extract(epoch FROM created_at)::bigint, extract(epoch FROM updated_at)::bigint "
+#define SLOT_COLS                                                                                          \
+    "SELECT resource_id, extract(epoch FROM slot_start)::bigint, extract(epoch FROM slot_end)::bigint, "   \
+    "total_capacity, confirmed, coalesce(price_minor, -1) FROM slots "
+#define SLOT_WINDOW " AND slot_start >= to_timestamp($3) AND slot_start < to_timestamp($4) "
+#define PIPELINE 512
+
+static int64_t num(PGresult *r, int row, int col) { return strtoll(PQgetvalue(r, row, col), NULL, 10); }
+
+char *text_array_literal(char *const *ids, int n)
+{
+    strbuf b = STRBUF_INIT;
+    strbuf_puts(&b, "{");
+    for (int i = 0; i < n; i++) {
+        strbuf_puts(&b, i ? ",\"" : "\"");
+        for (const char *p = ids[i]; *p; p++) {
+            if (*p == '"' || *p == '\\')
+                strbuf_append(&b, "\\", 1);
+            strbuf_append(&b, p, 1);
+        }
+        strbuf_puts(&b, "\"");
+    }
+    strbuf_puts(&b, "}");
+    return b.data;
+}
+
+static res_meta *meta_from(PGresult *r, int row)
+{
+    size_t len;
+    unsigned char *body = PQunescapeBytea((const unsigned char *)PQgetvalue(r, row, 1), &len);
+    res_meta *m = body ? res_meta_new(body, len, num(r, row, 2), num(r, row, 3)) : NULL;
+    PQfreemem(body);
+    return m;
+}
+
+static int any_price(PGresult *r, int first, int count)
+{
+    for (int i = first; i < first + count; i++)
+        if (num(r, i, 5) >= 0)
+            return 1;
+    return 0;
+}
+
+/* Rows of one resource from slot-result rows [first, first + count), ordered by start. */
+static slot_rows *rows_build(const res_meta *m, PGresult *r, int first, int count, load_window w)
+{
+    int dense = m->res->slot_minutes == SLOT_MINUTES_NIGHTLY;
+    int n = dense ? (int)((w.hi - w.lo) / SECONDS_PER_DAY) : count;
+    slot_rows *rows = slot_rows_new(dense, w.lo, w.hi, SECONDS_PER_DAY, n, any_price(r, first, count));
+    for (int k = 0, i = first; i < first + count; i++) {
+        int64_t start = num(r, i, 1);
+        if (dense && (start - w.lo) % SECONDS_PER_DAY != 0)
+            continue; /* not a night of this window */
+        int cell = dense ? (int)((start - w.lo) / SECONDS_PER_DAY) : k++;
+        if (!dense) {
+            rows->start[cell] = start;
+            rows->end[cell] = num(r, i, 2);
+        }
+        rows->total[cell] = (int32_t)num(r, i, 3);
+        rows->confirmed[cell] = (int32_t)num(r, i, 4);
+        if (rows->price)
+            rows->price[cell] = num(r, i, 5);
+    }
+    return rows;
+}
+
+static int by_id(const void *a, const void *b) { return strcmp((*(loaded *const *)a)->id, (*(loaded *const *)b)->id); }
+
+/* Attaches rows to every loaded resource with a meta; slot rows come grouped by id. */
+static void attach_rows(loaded *items, int n, PGresult *slots, load_window w)
+{
+    loaded **index = malloc(sizeof *index * (size_t)(n + 1));
+    for (int i = 0; i < n; i++)
+        index[i] = &items[i];
+    qsort(index, (size_t)n, sizeof *index, by_id);
+    int rows = PQntuples(slots);
+    for (int i = 0; i < rows;) {
+        int j = i;
+        const char *id = PQgetvalue(slots, i, 0);
+        while (j < rows && strcmp(PQgetvalue(slots, j, 0), id) == 0)
+            j++;
+        loaded key, *kp = &key, **hit;
+        snprintf(key.id, sizeof key.id, "%s", id);
+        hit = bsearch(&kp, index, (size_t)n, sizeof *index, by_id);
+        if (hit && (*hit)->meta && !(*hit)->rows)
+            (*hit)->rows = rows_build((*hit)->meta, slots, i, j - i, w);
+        i = j;
+    }
+    for (int i = 0; i < n; i++)
+        if (items[i].meta && !items[i].rows)
+            items[i].rows = rows_build(items[i].meta, slots, 0, 0, w);
+    free(index);
+}
+
+static void fill_from(loaded *item, PGresult *r, int row)
+{
+    snprintf(item->id, sizeof item->id, "%s", PQgetvalue(r, row, 0));
+    item->meta = meta_from(r, row);
+    item->rows = NULL;
+}
+
+static int window_params(load_window w, char lo[24], char hi[24])
+{
+    snprintf(lo, 24, "%" PRId64, w.lo);
+    snprintf(hi, 24, "%" PRId64, w.hi);
+    return 0;
+}
+
+static PGresult *chunk_slots(pg_conn *pg, const char *first, const char *last, load_window w)
+{
+    char lo[24], hi[24];
+    window_params(w, lo, hi);
+    const char *params[4] = {first, last, lo, hi};
+    return pg_exec(pg, SLOT_COLS "WHERE resource_id >= $1 AND resource_id <= $2" SLOT_WINDOW
+                   "ORDER BY resource_id, slot_start", 4, params);
+}
+
+int load_chunk(pg_conn *pg, const char *after, int limit, load_window w, loaded **out, int *count)
+{
+    char lim[16];
+    snprintf(lim, sizeof lim, "%d", limit);
+    const char *params[2] = {after, lim};
+    *out = NULL;
+    *count = 0;
+    if (pg_run(pg, "BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY", 0, NULL) != 0)
+        return -1;
+    PGresult *res = pg_exec(pg, RES_COLS "FROM resources WHERE resource_id > $1 ORDER BY resource_id LIMIT $2",
+                            2, params);
+    int n = res ? PQntuples(res) : 0;
+    PGresult *slots = res && n ? chunk_slots(pg, PQgetvalue(res, 0, 0), PQgetvalue(res, n - 1, 0), w) : NULL;
+    if (!res || (n && !slots)) {
+        PQclear(res);
+        pg_rollback(pg);
+        return -1;
+    }
+    pg_rollback(pg); /* read-only: nothing to commit */
+    *out = calloc((size_t)n + 1, sizeof **out);
+    for (int i = 0; i < n; i++)
+        fill_from(&(*out)[i], res, i);
+    if (slots)
+        attach_rows(*out, n, slots, w);
+    *count = n;
+    PQclear(res);
+    PQclear(slots);
+    return 0;
+}
+
+int load_ids(pg_conn *pg, char *const *ids, int n, load_window w, loaded *out)
+{
+    char lo[24], hi[24], *array = text_array_literal(ids, n);
+    window_params(w, lo, hi);
+    const char *params[4] = {array, NULL, lo, hi};
+    PGresult *res = NULL, *slots = NULL;
+    int rc = pg_run(pg, "BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY", 0, NULL);
+    if (rc == 0 && (res = pg_exec(pg, RES_COLS "FROM resources WHERE resource_id = ANY($1::text[])", 1, params)))
+        slots = pg_exec(pg, SLOT_COLS "WHERE resource_id = ANY($1::text[]) AND $2::text IS NULL" SLOT_WINDOW
+                        "ORDER BY resource_id, slot_start", 4, params);
+    free(array);
+    if (rc == 0)
+        pg_rollback(pg);
+    if (!res || !slots) {
+        PQclear(res);
+        return -1;
+    }
+    for (int i = 0; i < n; i++) {
+        snprintf(out[i].id, sizeof out[i].id, "%s", ids[i]);
+        out[i].meta = NULL;
+        out[i].rows = NULL;
+        for (int row = 0; row < PQntuples(res) && !out[i].meta; row++)
+            if (strcmp(PQgetvalue(res, row, 0), ids[i]) == 0)
+                out[i].meta = meta_from(res, row);
+    }
+    attach_rows(out, n, slots, w);
+    PQclear(res);
+    PQclear(slots);
+    return 0;
+}
+
+/* Counters in the window from an HGETALL reply (field = slot start, value = units). */
+static slot_counters *counters_from(const redisReply *reply, load_window w)
+{
+    if (reply->type != REDIS_REPLY_ARRAY || reply->elements < 2)
+        return NULL;
+    slot_counters *c = slot_counters_new((int)(reply->elements / 2));
+    int k = 0;
+    for (size_t i = 0; i + 1 < reply->elements; i += 2) {
+        int64_t start = strtoll(reply->element[i]->str ? reply->element[i]->str : "", NULL, 10);
+        if (start < w.lo || start >= w.hi)
+            continue;
+        c->start[k] = start;
+        c->value[k++] = (int32_t)strtol(reply->element[i + 1]->str ? reply->element[i + 1]->str : "", NULL, 10);
+    }
+    c->n = k;
+    slot_counters_sort(c);
+    return c;
+}
+
+/* One pipelined batch of HGETALLs; replies go to out. 0 or -1. */
+static int counters_batch(redis_conn *r, char *const *ids, int n, load_window w, slot_counters **out)
+{
+    for (int i = 0; i < n; i++) {
+        hold_keys k;
+        hold_keys_for(&k, ids[i], NULL);
+        if (redisAppendCommand(r->ctx, "HGETALL %s", k.avail) != REDIS_OK)
+            return -1;
+    }
+    for (int i = 0; i < n; i++) {
+        void *reply = NULL;
+        if (redisGetReply(r->ctx, &reply) != REDIS_OK || !reply)
+            return -1;
+        out[i] = counters_from(reply, w);
+        freeReplyObject(reply);
+    }
+    return 0;
+}
+
+int load_counters(redis_conn *r, char *const *ids, int n, load_window w, slot_counters **out)
+{
+    slot_counters **tmp = calloc((size_t)n + 1, sizeof *tmp);
+    int rc = redis_ensure(r);
+    for (int i = 0; rc == 0 && i < n; i += PIPELINE)
+        rc = counters_batch(r, ids + i, n - i < PIPELINE ? n - i : PIPELINE, w, tmp + i);
+    if (rc != 0) {
+        for (int i = 0; i < n; i++)
+            free(tmp[i]);
+        snprintf(r->errstr, sizeof r->errstr, "HGETALL: %s", r->ctx ? r->ctx->errstr : "no connection");
+        r->err = 1;
+    } else {
+        memcpy(out, tmp, sizeof *tmp * (size_t)n);
+    }
+    free(tmp);
+    return rc;
+}

@@ -1,0 +1,39 @@
+/* ranking.c — result order and its tie-breaks. */
+#include "ranking.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+static int cmp_double(double a, double b) { return a < b ? -1 : a > b ? 1 : 0; }
+static int cmp_int64(int64_t a, int64_t b) { return a < b ? -1 : a > b ? 1 : 0; }
+
+int rank_compare(rank_order order, const rank_key *a, const rank_key *b)
+{
+    int c = 0;
+    switch (order) {
+    case RANK_DISTANCE:
+        c = cmp_double(a->distance_km, b->distance_km);
+        break;
+    case RANK_RATING:
+        c = cmp_double(b->rating, a->rating);
+        break;
+    case RANK_PRICE:
+    default:
+        c = cmp_int64(a->price_minor, b->price_minor);
+        if (c == 0)
+            c = strcmp(a->currency, b->currency);
+        break;
+    }
+    return c != 0 ? c : strcmp(a->resource_id, b->resource_id);
+}
+
+static int compare_items(const void *a, const void *b, void *order)
+{
+    return rank_compare(*(const rank_order *)order, (const rank_key *)a, (const rank_key *)b);
+}
+
+void rank_sort(rank_order order, void *items, size_t n, size_t size)
+{
+    if (n > 1)
+        qsort_r(items, n, size, compare_items, &order);
+}

@@ -1,0 +1,73 @@
+/* slot_data.h — the read model's per-resource slot data and how a slot's state is
+ * resolved from it. Two immutable parts, replaced independently: rows (PostgreSQL:
+ * total capacity, confirmed, price override) over a window, dense for nightly
+ * resources and sparse (only rows that exist) for timed and single-slot ones; and
+ * counters (Redis: units available where a counter is loaded). Pure. */
+#ifndef SEARCH_SVC_SLOT_DATA_H
+#define SEARCH_SVC_SLOT_DATA_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "pricing.h"
+#include "slots.h"
+
+typedef struct slot_rows {
+    int64_t lo, hi;       /* the window the rows describe: slot starts in [lo, hi) */
+    int dense;            /* 1: cell i is the slot starting at lo + i * step */
+    int64_t step;         /* dense: slot seconds */
+    int n;                /* cells (dense) or rows (sparse) */
+    int64_t *start;       /* sparse: sorted; NULL when dense */
+    int64_t *end;         /* sparse: slot ends */
+    int32_t *total;       /* -1: no row, the resource's capacity */
+    int32_t *confirmed;
+    int64_t *price;       /* NULL when no slot has an override; -1 = base price */
+    size_t bytes;         /* memory held */
+} slot_rows;
+
+typedef struct slot_counters {
+    int n;
+    int64_t *start;       /* sorted */
+    int32_t *value;       /* units available */
+    size_t bytes;
+} slot_counters;
+
+/* Allocate zeroed (totals -1, prices -1) in one block; free with free(). */
+slot_rows *slot_rows_new(int dense, int64_t lo, int64_t hi, int64_t step, int n, int with_price);
+slot_counters *slot_counters_new(int n);
+/* Sorts counters by start (after filling them in any order). */
+void slot_counters_sort(slot_counters *c);
+/* 1 when both hold the same data (so a reload changed nothing). */
+int slot_rows_equal(const slot_rows *a, const slot_rows *b);
+int slot_counters_equal(const slot_counters *a, const slot_counters *b);
+
+/* Everything needed to resolve a resource's slots. */
+typedef struct slot_source {
+    const slot_rows *rows;
+    const slot_counters *counters;  /* NULL: none loaded */
+    int capacity;                   /* of a slot without a row */
+    int single;                     /* single-slot resource: only rows are slots */
+    int64_t base_price;
+} slot_source;
+
+/* One slot as the calendar and pricing see it. */
+typedef struct slot_state {
+    int64_t start, end;
+    int total, confirmed;
+    int counter;          /* -1: none loaded */
+    int64_t price;        /* per unit: the override or the base price */
+    int available;        /* counter, else total - confirmed; never negative */
+} slot_state;
+
+/* Resolves the slot [start, start + seconds). 0, or -1 when the model cannot say:
+ * outside the window, or (single-slot) no such slot. */
+int slot_resolve(const slot_source *src, int64_t start, int64_t seconds, slot_state *out);
+
+/* The slots of span as price_quote wants them. Returns the minimum available over the
+ * span, or -1 when a slot cannot be resolved. */
+int slot_range(const slot_source *src, const slot_span *span, price_slot *out);
+
+/* Sparse rows with start in [from, to): *first is the index of the first, returns how many. */
+int slot_rows_between(const slot_rows *rows, int64_t from, int64_t to, int *first);
+
+#endif

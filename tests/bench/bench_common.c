@@ -1,0 +1,65 @@
+/* bench_common.c — clocks, percentiles and resource creation for the benchmarks. */
+#include "bench_common.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <time.h>
+
+#include "booking/v1/booking.pb-c.h"
+
+double bench_now(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+int64_t bench_day(int days)
+{
+    int64_t now = (int64_t)time(NULL);
+    return now - now % 86400 + (int64_t)days * 86400;
+}
+
+static int cmp(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
+double bench_percentile_ms(double *samples, size_t n, double p)
+{
+    if (n == 0)
+        return 0;
+    qsort(samples, n, sizeof *samples, cmp);
+    size_t i = (size_t)(p / 100.0 * (double)n);
+    return samples[i < n ? i : n - 1] * 1e3;
+}
+
+void bench_create_resources(rpc_client *booking, char (*out)[80], int n, int capacity, const char *city)
+{
+    for (int i = 0; i < n; i++) {
+        Booking__V1__Money price = BOOKING__V1__MONEY__INIT;
+        price.currency = (char *)"EUR";
+        price.amount_minor = 10000;
+        Booking__V1__Resource res = BOOKING__V1__RESOURCE__INIT;
+        res.resource_type = BOOKING__V1__RESOURCE_TYPE__RESOURCE_TYPE_HOTEL_ROOM;
+        char name[48];
+        snprintf(name, sizeof name, "bench hotel %d", i);
+        res.name = name;
+        res.location = (char *)city;
+        res.capacity = capacity;
+        res.slot_minutes = 1440;
+        res.base_price = &price;
+        Booking__V1__CreateResourceRequest req = BOOKING__V1__CREATE_RESOURCE_REQUEST__INIT;
+        req.resource = &res;
+        rpc_md md[] = {{"x-user-id", "bench-admin"}, {"x-user-role", "admin"}};
+        ProtobufCMessage *resp = NULL;
+        rpc_result r;
+        if (rpc_client_call(booking, "CreateResource", &req.base, md, 2, 10000, 0, &resp, &r) != 0) {
+            fprintf(stderr, "CreateResource: %s\n", r.message);
+            exit(1);
+        }
+        snprintf(out[i], 80, "%s", ((Booking__V1__Resource *)resp)->resource_id);
+        protobuf_c_message_free_unpacked(resp, NULL);
+    }
+}

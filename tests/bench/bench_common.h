@@ -1,0 +1,19 @@
+/* bench_common.h — what the benchmarks share: clocks, percentiles, resource creation. */
+#ifndef BENCH_COMMON_H
+#define BENCH_COMMON_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "rpc_client.h"
+
+double bench_now(void);
+/* 00:00Z of the UTC day `days` from today. */
+int64_t bench_day(int days);
+/* Sorts samples (seconds) and returns the p-th percentile in milliseconds. */
+double bench_percentile_ms(double *samples, size_t n, double p);
+/* Creates n nightly resources (as admin) with the given capacity; ids into out. Exits on
+ * failure. */
+void bench_create_resources(rpc_client *booking, char (*out)[80], int n, int capacity, const char *city);
+
+#endif
