@@ -12,25 +12,6 @@
 
 #define I64(buf, v) (snprintf((buf), sizeof(buf), "%" PRId64, (int64_t)(v)), (buf))
 
-/* Runs a statement with binary parameters where lengths[i] > 0. */
-static PGresult *exec_mixed(pg_conn *pg, const char *sql, int n, const char *const *params, const int *lengths,
-                            const int *formats)
-{
-    if (pg_ensure(pg) != 0)
-        return NULL;
-    PGresult *r = PQexecParams(pg->conn, sql, n, NULL, params, lengths, formats, 0);
-    ExecStatusType st = PQresultStatus(r);
-    if (st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK)
-        return r;
-    pg->err = 1;
-    const char *state = PQresultErrorField(r, PG_DIAG_SQLSTATE);
-    snprintf(pg->sqlstate, sizeof pg->sqlstate, "%s", state ? state : "");
-    snprintf(pg->errstr, sizeof pg->errstr, "%s", PQresultErrorMessage(r));
-    pg->lost = PQstatus(pg->conn) != CONNECTION_OK;
-    PQclear(r);
-    return NULL;
-}
-
 static uint8_t *pack_message(const ProtobufCMessage *m, size_t *len)
 {
     *len = protobuf_c_message_get_packed_size(m);
@@ -58,7 +39,7 @@ static PGresult *resource_write(pg_conn *pg, const Booking__V1__Resource *r, con
     all[12] = (const char *)body;
     lengths[12] = (int)len;
     formats[12] = 1;
-    PGresult *res = exec_mixed(pg, sql, 13, all, lengths, formats);
+    PGresult *res = pg_exec_binary(pg, sql, 13, all, lengths, formats, 0);
     free(body);
     return res;
 }
@@ -172,13 +153,13 @@ int store_hold_insert(pg_conn *pg, const hold_row *h, const Booking__V1__Price *
                               I64(end, h->end_time), I64(q, h->quantity), I64(exp, h->expires_at),
                               (const char *)body, actor, meta.data};
     int lengths[10] = {0, 0, 0, 0, 0, 0, 0, (int)len, 0, 0}, formats[10] = {0, 0, 0, 0, 0, 0, 0, 1, 0, 0};
-    PGresult *r = exec_mixed(pg,
+    PGresult *r = pg_exec_binary(pg,
         "WITH h AS (INSERT INTO holds (hold_id, user_id, resource_id, start_time, end_time, quantity, status, "
         "expires_at, quote) VALUES ($1, $2, $3, to_timestamp($4), to_timestamp($5), $6, 1, "
         "to_timestamp($7::double precision / 1000), $8) RETURNING hold_id) "
         "INSERT INTO events (subject_id, event_type, actor_id, metadata) "
         "SELECT hold_id, 'hold.created', $9, $10::jsonb FROM h",
-        10, params, lengths, formats);
+        10, params, lengths, formats, 0);
     free(body);
     strbuf_free(&meta);
     if (!r)

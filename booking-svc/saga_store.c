@@ -128,18 +128,16 @@ static int insert_booking(pg_conn *pg, const booking_row *b, const char *actor)
     int lengths[13] = {0}, formats[13] = {0};
     lengths[9] = (int)len;
     formats[9] = 1;
-    PGresult *r = PQexecParams(pg->conn,
+    PGresult *r = pg_exec_binary(pg,
         "WITH b AS (INSERT INTO bookings (booking_id, hold_id, user_id, resource_id, start_time, end_time, quantity, "
         "status, payment_status, payment_id, price, currency, total_minor) VALUES ($1, $2, $3, $4, to_timestamp($5), "
         "to_timestamp($6), $7, 1, $8, $9, $10, $11, $12) RETURNING booking_id) "
         "INSERT INTO events (subject_id, event_type, actor_id, metadata) "
         "SELECT booking_id, 'booking.confirmed', $13, jsonb_build_object('hold_id', $2::text, 'payment_id', $9::text, "
         "'total_minor', $12::text) FROM b",
-        13, NULL, all, lengths, formats, 0);
+        13, all, lengths, formats, 0);
     free(price);
-    int ok = PQresultStatus(r) == PGRES_COMMAND_OK;
-    if (!ok)
-        snprintf(pg->errstr, sizeof pg->errstr, "%s", PQresultErrorMessage(r));
+    int ok = r != NULL;
     PQclear(r);
     return ok ? 0 : -1;
 }

@@ -43,15 +43,7 @@ int idempotency_code_is_final(rpc_code code)
 /* Runs sql with the record's four parameters; binary != 0 asks for binary results. */
 static PGresult *exec_record(pg_conn *pg, const char *sql, const record *r, int binary)
 {
-    if (pg_ensure(pg) != 0)
-        return NULL;
-    PGresult *res = PQexecParams(pg->conn, sql, 4, NULL, r->params, r->lengths, r->formats, binary);
-    ExecStatusType st = PQresultStatus(res);
-    if (st == PGRES_TUPLES_OK || st == PGRES_COMMAND_OK)
-        return res;
-    snprintf(pg->errstr, sizeof pg->errstr, "%s", PQresultErrorMessage(res));
-    PQclear(res);
-    return NULL;
+    return pg_exec_binary(pg, sql, 4, r->params, r->lengths, r->formats, binary);
 }
 
 /* Inserts the claim; otherwise reads the existing record into *existing. */
@@ -138,11 +130,11 @@ static void store_outcome(pg_conn *pg, rpc_call *call, const record *r, int rc, 
     const char *params[7] = {r->params[0], r->params[1], r->params[2], code_s, (const char *)body,
                              rpc_status_message(call), rpc_status_reason(call)};
     int lengths[7] = {0, 0, 0, 0, (int)len, 0, 0}, formats[7] = {0, 0, 0, 0, 1, 0, 0};
-    PGresult *res = PQexecParams(pg->conn,
+    PGresult *res = pg_exec_binary(pg,
         "UPDATE idempotency_keys SET status_code = $4, response = $5, message = $6, reason = $7 "
-        "WHERE key = $1 AND user_id = $2 AND method = $3", 7, NULL, params, lengths, formats, 0);
-    if (PQresultStatus(res) != PGRES_COMMAND_OK)
-        log_warn("idempotency record not stored: %s", PQresultErrorMessage(res));
+        "WHERE key = $1 AND user_id = $2 AND method = $3", 7, params, lengths, formats, 0);
+    if (!res)
+        log_warn("idempotency record not stored: %s", pg->errstr);
     PQclear(res);
     free(body);
 }

@@ -30,6 +30,7 @@ static int pg_open(pg_conn *pg)
         return -1;
     }
     PQsetNoticeReceiver(pg->conn, quiet_notices, NULL);
+    pg->prepared_count = 0;
     if (pg->schema[0]) {
         const char *params[1] = {pg->schema};
         PGresult *r = PQexecParams(pg->conn, "SELECT set_config('search_path', $1, false)", 1, NULL, params, NULL,
@@ -72,7 +73,29 @@ int pg_ensure(pg_conn *pg)
     return pg_open(pg);
 }
 
-PGresult *pg_exec(pg_conn *pg, const char *sql, int nparams, const char *const *params)
+/* The name of sql's prepared statement on this connection, preparing it on first use;
+ * NULL when the cache is full or preparing failed (the caller runs it unprepared). */
+static const char *prepared_name(pg_conn *pg, const char *sql, int nparams)
+{
+    for (int i = 0; i < pg->prepared_count; i++)
+        if (pg->prepared[i].sql == sql)
+            return pg->prepared[i].name;
+    if (pg->prepared_count == PG_PREPARED_MAX)
+        return NULL;
+    pg_prepared *p = &pg->prepared[pg->prepared_count];
+    snprintf(p->name, sizeof p->name, "s%d", pg->prepared_count);
+    PGresult *r = PQprepare(pg->conn, p->name, sql, nparams, NULL);
+    int ok = PQresultStatus(r) == PGRES_COMMAND_OK;
+    PQclear(r);
+    if (!ok)
+        return NULL; /* the error shows again, with its SQLSTATE, when run unprepared */
+    p->sql = sql;
+    pg->prepared_count++;
+    return p->name;
+}
+
+PGresult *pg_exec_binary(pg_conn *pg, const char *sql, int nparams, const char *const *params, const int *lengths,
+                         const int *formats, int result_format)
 {
     pg->sqlstate[0] = '\0';
     pg->lost = 0;
@@ -80,7 +103,10 @@ PGresult *pg_exec(pg_conn *pg, const char *sql, int nparams, const char *const *
         pg->lost = 1;
         return NULL;
     }
-    PGresult *r = PQexecParams(pg->conn, sql, nparams, NULL, params, NULL, NULL, 0);
+    /* inside a failed transaction nothing can be prepared: run it plainly to get the error */
+    const char *name = PQtransactionStatus(pg->conn) == PQTRANS_INERROR ? NULL : prepared_name(pg, sql, nparams);
+    PGresult *r = name ? PQexecPrepared(pg->conn, name, nparams, params, lengths, formats, result_format)
+                       : PQexecParams(pg->conn, sql, nparams, NULL, params, lengths, formats, result_format);
     ExecStatusType st = PQresultStatus(r);
     if (st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK)
         return r;
@@ -94,6 +120,11 @@ PGresult *pg_exec(pg_conn *pg, const char *sql, int nparams, const char *const *
         pg->conn = NULL;
     }
     return NULL;
+}
+
+PGresult *pg_exec(pg_conn *pg, const char *sql, int nparams, const char *const *params)
+{
+    return pg_exec_binary(pg, sql, nparams, params, NULL, NULL, 0);
 }
 
 int pg_run(pg_conn *pg, const char *sql, int nparams, const char *const *params)

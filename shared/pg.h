@@ -5,8 +5,19 @@
 
 #include <libpq-fe.h>
 
+#define PG_PREPARED_MAX 160
+
+/* A statement prepared on the current connection, keyed by its SQL text's address
+ * (every statement is a string literal, so the address identifies it). */
+typedef struct pg_prepared {
+    const char *sql;
+    char name[12];
+} pg_prepared;
+
 typedef struct pg_conn {
     PGconn *conn;          /* NULL until connected */
+    pg_prepared prepared[PG_PREPARED_MAX];
+    int prepared_count;    /* reset on every (re)connect */
     char url[512];
     char schema[64];       /* search_path set on every (re)connect; "" = default */
     int err;               /* non-zero after a failure; errstr says why */
@@ -24,10 +35,16 @@ void pg_close(pg_conn *pg);
 /* Reconnects when the connection is down. 0 when usable. */
 int pg_ensure(pg_conn *pg);
 
-/* Runs a parameterised statement (text parameters, NULL = SQL NULL). Returns the
+/* Runs a parameterised statement (text parameters, NULL = SQL NULL), prepared once per
+ * connection (parse and plan are paid once, not per call). `sql` must be a string
+ * literal or otherwise live as long as the process. Returns the
  * result when its status is COMMAND_OK or TUPLES_OK (caller PQclear()s it); otherwise
  * NULL with err/errstr, sqlstate and lost set. */
 PGresult *pg_exec(pg_conn *pg, const char *sql, int nparams, const char *const *params);
+/* pg_exec with per-parameter lengths/formats (binary parameters where formats[i] is 1)
+ * and a result format (1 = binary). Same contract as pg_exec. */
+PGresult *pg_exec_binary(pg_conn *pg, const char *sql, int nparams, const char *const *params, const int *lengths,
+                         const int *formats, int result_format);
 /* pg_exec for statements whose result is not needed: 0 on success, -1 on error. */
 int pg_run(pg_conn *pg, const char *sql, int nparams, const char *const *params);
 /* SQLSTATE of the last server error ("23505"), "" when none. */
