@@ -305,15 +305,20 @@ int rpc_get_hold(rpc_call *call, const ProtobufCMessage *request, ProtobufCMessa
     return 0;
 }
 
-/* Records the end of a hold whose units Redis gave back (or lost). */
+/* Records the end of a hold whose units Redis gave back (or lost); h follows. */
 static int record_release(rpc_call *call, hold_row *h, char final_status)
 {
     int to = final_status == 'X' ? BOOKING__V1__HOLD_STATUS__HOLD_STATUS_EXPIRED
                                  : BOOKING__V1__HOLD_STATUS__HOLD_STATUS_RELEASED;
     const char *type = final_status == 'X' ? "hold.expired" : "hold.released";
-    if (store_hold_transition(booking_pg(call), h->hold_id, to, NULL, type, rpc_user_id(call), NULL) < 0)
+    int moved = store_hold_transition(booking_pg(call), h->hold_id, to, NULL, type, rpc_user_id(call), NULL);
+    if (moved < 0)
         return fail_pg(call, booking_pg(call));
-    return 0;
+    if (moved == 1) {
+        h->status = to;
+        return 0;
+    }
+    return load_hold_owned(call, h->hold_id, h); /* someone else ended it first */
 }
 
 int rpc_release_hold(rpc_call *call, const ProtobufCMessage *request, ProtobufCMessage **response)
@@ -337,7 +342,7 @@ int rpc_release_hold(rpc_call *call, const ProtobufCMessage *request, ProtobufCM
                             h.hold_id);
         if (rs == RELEASE_GONE || rs == RELEASE_DONE || rs == RELEASE_FINAL) {
             char final = rs == RELEASE_GONE ? (h.expires_at <= wall_ms() ? 'X' : 'R') : st;
-            if (record_release(call, &h, final) != 0 || load_hold_owned(call, req->hold_id, &h) != 0)
+            if (record_release(call, &h, final) != 0)
                 return -1;
         }
     }

@@ -89,6 +89,8 @@ static int resolve(rpc_call *call, payment_row *p)
         return fail_provider(call, &out, "authorize");
     }
     int approved = result == PROVIDER_APPROVED;
+    if (!approved && !out.decline_code[0]) /* a provider may decline without saying why */
+        snprintf(out.decline_code, sizeof out.decline_code, "declined");
     payment_step step = payment_next(PAY_UNKNOWN, approved ? PAYMENT_AUTHORIZE_APPROVED : PAYMENT_AUTHORIZE_DECLINED);
     const char *meta[] = {"decline_code", out.decline_code};
     payment_change change = change_by(call, event_metadata(call, meta, approved ? 0 : 1));

@@ -106,7 +106,7 @@ const char *rpc_method_path(const rpc_call *call) { return call->entry->path; }
 const ProtobufCMessageDescriptor *rpc_response_type(const rpc_call *call) { return call->entry->descriptor->output; }
 const char *rpc_status_reason(const rpc_call *call) { return call->info.reason; }
 const rpc_error_info *rpc_status_info(const rpc_call *call) { return &call->info; }
-void *rpc_worker_state(const rpc_call *call) { return rpc_worker_state_of(call->worker); }
+void *rpc_worker_state(const rpc_call *call) { return call->state; }
 rpc_worker *rpc_call_worker(const rpc_call *call) { return call->worker; }
 
 const char *rpc_idempotency_key(const rpc_call *call)

@@ -33,6 +33,7 @@ typedef struct rpc_metadata_pair {
 struct rpc_call {
     arena mem;
     rpc_worker *worker;
+    void *state;  /* the handler thread's state (stores); NULL on stream threads */
     const rpc_method_entry *entry;
     const ProtobufCMessage *request;
     rpc_metadata_pair *metadata;
@@ -53,7 +54,6 @@ void rpc_call_reset(rpc_call *call);
 int64_t rpc_now_ms(void);
 
 rpc_worker *rpc_call_worker(const rpc_call *call);
-void *rpc_worker_state_of(const rpc_worker *worker);
 rpc_server *rpc_worker_server(const rpc_worker *worker);
 
 #endif

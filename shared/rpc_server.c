@@ -7,6 +7,7 @@
 #include <grpc/grpc.h>
 #include <grpc/grpc_security.h>
 #include <pthread.h>
+#include <stddef.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -17,6 +18,7 @@
 #include "log.h"
 #include "proto_check.h"
 #include "rpc_internal.h"
+#include "work_pool.h"
 
 #define STATUS_DETAILS_KEY "grpc-status-details-bin"
 #define GENERIC_SLOTS 4
@@ -39,10 +41,12 @@ typedef struct slot_tag {
 } slot_tag;
 
 struct call_slot {
+    work_item job;  /* queued for a handler thread */
     rpc_worker *worker;
     const rpc_method_entry *entry;  /* NULL: the generic slot for unknown methods */
     slot_state state;
-    bool main_pending, close_pending, client_gone, counted;
+    _Atomic bool main_pending, close_pending; /* set before a batch starts, cleared by its completion */
+    bool client_gone, counted;
     slot_tag main_tag, close_tag;
     grpc_call *call;
     gpr_timespec deadline;
@@ -57,12 +61,13 @@ struct call_slot {
     rpc_call ctx;
 };
 
+/* A completion-queue thread: it takes calls and moves them along, never blocking;
+ * handlers run in the server's handler pool. */
 struct rpc_worker {
     rpc_server *server;
     int index;
     grpc_completion_queue *cq;
     pthread_t thread;
-    void *state;
     call_slot *slots;
     size_t slot_count;
 };
@@ -71,7 +76,8 @@ struct rpc_server {
     rpc_server_options opts;
     grpc_server *core;
     grpc_completion_queue *shutdown_cq;
-    rpc_worker *workers;
+    rpc_worker *workers;       /* opts.cq_threads completion-queue threads */
+    work_pool *handlers;       /* opts.workers handler threads with their stores */
     rpc_method_entry *entries;
     size_t entry_count;
     const rpc_service **services;
@@ -269,6 +275,34 @@ static void watch_for_close(call_slot *s)
     start_batch(s, &op, 1, true);
 }
 
+/* Runs in a handler thread: the handler, then the batches that answer. The slot is
+ * this thread's alone until its first batch starts, so both watch batches are marked
+ * pending before either starts. */
+static void slot_run(work_item *item, void *state, void *ctx)
+{
+    call_slot *s = (call_slot *)((char *)item - offsetof(call_slot, job));
+    (void)ctx;
+    s->ctx.state = state;
+    log_set_request_id(s->ctx.request_id);
+    if (s->entry->kind == RPC_UNARY) {
+        slot_handle(s, s->payload);
+        slot_finish(s, true);
+    } else if (slot_handle(s, s->payload) != 0) {
+        slot_finish(s, true);
+    } else {
+        grpc_op ops[2];
+        memset(ops, 0, sizeof ops);
+        ops[0].op = GRPC_OP_SEND_INITIAL_METADATA;
+        ops[1].op = GRPC_OP_SEND_MESSAGE;
+        ops[1].data.send_message.send_message = s->reply;
+        s->state = SLOT_WATCHING;
+        s->main_pending = s->close_pending = true;
+        watch_for_close(s);
+        start_batch(s, ops, 2, false);
+    }
+    log_set_request_id(NULL);
+}
+
 static void slot_begin(call_slot *s)
 {
     rpc_server *srv = s->worker->server;
@@ -281,29 +315,16 @@ static void slot_begin(call_slot *s)
         atomic_fetch_add(&srv->active, 1);
     if (slot_admit(s) != 0) {
         slot_finish(s, true);
-    } else if (kind == RPC_UNARY) {
-        slot_handle(s, s->payload);
-        slot_finish(s, true);
-    } else if (kind == RPC_SERVER_WATCH) {
-        if (slot_handle(s, s->payload) != 0) {
-            slot_finish(s, true);
-        } else {
-            grpc_op ops[2];
-            memset(ops, 0, sizeof ops);
-            ops[0].op = GRPC_OP_SEND_INITIAL_METADATA;
-            ops[1].op = GRPC_OP_SEND_MESSAGE;
-            ops[1].data.send_message.send_message = s->reply;
-            s->state = SLOT_WATCHING;
-            watch_for_close(s);
-            start_batch(s, ops, 2, false);
-        }
-    } else {
+    } else if (kind != RPC_BIDI_STREAM) {
+        work_pool_push(srv->handlers, &s->job);
+    } else { /* streams run on this thread: their handlers (reflection) never block */
         grpc_op op;
         memset(&op, 0, sizeof op);
         op.op = GRPC_OP_SEND_INITIAL_METADATA;
+        s->state = SLOT_WRITING; /* initial metadata sent: then read */
+        s->main_pending = s->close_pending = true;
         watch_for_close(s);
         start_batch(s, &op, 1, false);
-        s->state = SLOT_WRITING; /* initial metadata sent: then read */
     }
     log_set_request_id(NULL);
 }
@@ -457,9 +478,6 @@ static void worker_make_slots(rpc_worker *w)
 static void *worker_main(void *arg)
 {
     rpc_worker *w = arg;
-    rpc_server *srv = w->server;
-    if (srv->opts.worker_init)
-        w->state = srv->opts.worker_init(w->index, srv->opts.app);
     for (size_t i = 0; i < w->slot_count; i++)
         slot_request(&w->slots[i]);
     for (;;) {
@@ -469,9 +487,20 @@ static void *worker_main(void *arg)
         if (ev.type == GRPC_OP_COMPLETE)
             slot_event(ev.tag, ev.success != 0);
     }
-    if (srv->opts.worker_free)
-        srv->opts.worker_free(w->state, srv->opts.app);
     return NULL;
+}
+
+static void *handler_init(int index, void *ctx)
+{
+    rpc_server *srv = ctx;
+    return srv->opts.worker_init ? srv->opts.worker_init(index, srv->opts.app) : NULL;
+}
+
+static void handler_fini(void *state, void *ctx)
+{
+    rpc_server *srv = ctx;
+    if (srv->opts.worker_free)
+        srv->opts.worker_free(state, srv->opts.app);
 }
 
 static void worker_free_slots(rpc_worker *w)
@@ -580,6 +609,8 @@ static void apply_defaults(rpc_server_options *o)
 {
     if (o->workers <= 0)
         o->workers = 4;
+    if (o->cq_threads <= 0)
+        o->cq_threads = 2;
     if (o->calls_ahead <= 0)
         o->calls_ahead = 16;
     if (o->drain_ms <= 0)
@@ -603,7 +634,7 @@ static void server_destroy(rpc_server *srv)
 {
     if (srv->core)
         grpc_server_destroy(srv->core);
-    for (int i = 0; srv->workers && i < srv->opts.workers; i++) {
+    for (int i = 0; srv->workers && i < srv->opts.cq_threads; i++) {
         if (srv->workers[i].cq)
             grpc_completion_queue_destroy(srv->workers[i].cq);
         worker_free_slots(&srv->workers[i]);
@@ -636,8 +667,8 @@ rpc_server *rpc_server_start(const rpc_server_options *options, char *err, size_
     srv->core = grpc_server_create(&channel_args, NULL);
     if (register_methods(srv, err, errlen) != 0)
         goto fail;
-    srv->workers = calloc((size_t)srv->opts.workers, sizeof *srv->workers);
-    for (int i = 0; i < srv->opts.workers; i++) {
+    srv->workers = calloc((size_t)srv->opts.cq_threads, sizeof *srv->workers);
+    for (int i = 0; i < srv->opts.cq_threads; i++) {
         srv->workers[i] = (rpc_worker){.server = srv, .index = i};
         srv->workers[i].cq = grpc_completion_queue_create_for_next(NULL);
         grpc_server_register_completion_queue(srv->core, srv->workers[i].cq, NULL);
@@ -647,12 +678,14 @@ rpc_server *rpc_server_start(const rpc_server_options *options, char *err, size_
     grpc_server_register_completion_queue(srv->core, srv->shutdown_cq, NULL);
     if (bind_and_start(srv, err, errlen) != 0)
         goto fail;
-    for (int i = 0; i < srv->opts.workers; i++)
+    work_pool_hooks hooks = {handler_init, handler_fini, slot_run, srv};
+    srv->handlers = work_pool_start(srv->opts.workers, &hooks);
+    for (int i = 0; i < srv->opts.cq_threads; i++)
         pthread_create(&srv->workers[i].thread, NULL, worker_main, &srv->workers[i]);
     return srv;
 fail:
-    /* nothing started: no worker threads, no calls */
-    for (int i = 0; srv->workers && i < srv->opts.workers; i++)
+    /* nothing started: no threads, no calls */
+    for (int i = 0; srv->workers && i < srv->opts.cq_threads; i++)
         if (srv->workers[i].cq)
             grpc_completion_queue_shutdown(srv->workers[i].cq);
     if (srv->shutdown_cq)
@@ -695,10 +728,11 @@ void rpc_server_stop(rpc_server *srv)
     atomic_store(&srv->shutting_down, 1);
     grpc_server_shutdown_and_notify(srv->core, srv->shutdown_cq, srv);
     await_shutdown(srv);
-    for (int i = 0; i < srv->opts.workers; i++) {
+    for (int i = 0; i < srv->opts.cq_threads; i++) {
         grpc_completion_queue_shutdown(srv->workers[i].cq);
         pthread_join(srv->workers[i].thread, NULL);
     }
+    work_pool_stop(srv->handlers); /* every call has ended: the queue is empty */
     drain_queue(srv->shutdown_cq);
     server_destroy(srv);
 }
@@ -706,7 +740,6 @@ void rpc_server_stop(rpc_server *srv)
 int rpc_server_port(const rpc_server *srv) { return srv->port; }
 
 rpc_server *rpc_worker_server(const rpc_worker *w) { return w->server; }
-void *rpc_worker_state_of(const rpc_worker *w) { return w->state; }
 rpc_server *rpc_call_server(const rpc_call *call) { return call->worker->server; }
 size_t rpc_server_service_count(const rpc_server *srv) { return srv->service_count; }
 const descriptor_pool *rpc_server_descriptors(const rpc_server *srv) { return srv->pool; }
@@ -723,5 +756,5 @@ int rpc_server_health(const rpc_call *call)
     rpc_server *srv = call->worker->server;
     if (atomic_load(&srv->shutting_down))
         return -1;
-    return srv->opts.health_check ? srv->opts.health_check(call->worker->state, srv->opts.app) : 0;
+    return srv->opts.health_check ? srv->opts.health_check(call->state, srv->opts.app) : 0;
 }

@@ -1,6 +1,8 @@
-/* rpc_server.h — the gRPC server on the C core: N workers, each with its own completion
- * queue and its own store connections, dispatching from the services' method tables.
- * Health and server reflection (v1 and v1alpha) are served for every server. */
+/* rpc_server.h — the gRPC server on the C core: completion-queue threads, each with its
+ * own queue, take calls and dispatch them from the services' method tables to a pool of
+ * handler threads, each with its own store connections (so a blocking handler never
+ * holds up other calls of its connection). Health and server reflection (v1 and
+ * v1alpha) are served for every server. */
 #ifndef SHARED_RPC_SERVER_H
 #define SHARED_RPC_SERVER_H
 
@@ -14,13 +16,14 @@ typedef struct descriptor_pool descriptor_pool;
 
 typedef struct rpc_server_options {
     const char *listen_addr;   /* "127.0.0.1:50052"; port 0 picks a free one */
-    int workers;               /* threads, each with a completion queue; default 4 */
+    int workers;               /* handler threads, each with its own state (stores); default 4 */
+    int cq_threads;            /* completion-queue threads; default 2 */
     int calls_ahead;           /* calls requested ahead per method per worker; default 16 */
     int drain_ms;              /* graceful shutdown: wait this long for calls in flight */
     const rpc_service *const *services;
     size_t service_count;
-    /* Per-worker state (store connections): made in the worker thread before it takes
-     * calls, freed when it ends. Optional. */
+    /* Per-handler-thread state (store connections): made in the thread before it runs
+     * a handler, freed when it ends. Optional. */
     void *(*worker_init)(int worker_index, void *app);
     void (*worker_free)(void *state, void *app);
     /* 0 when the worker's stores answer (health SERVING). Optional: always serving. */

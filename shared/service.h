@@ -19,6 +19,7 @@ typedef struct service_settings {
     char database_url[CONFIG_STRING_MAX];
     char log_level[CONFIG_STRING_MAX];
     long workers;
+    long cq_threads;
     long calls_ahead;
     long drain_ms;
     long store_timeout_ms;

@@ -30,7 +30,8 @@ static size_t common_settings(const service_definition *def, service_settings *s
         {"DATABASE_URL", CONFIG_STRING, s->database_url, def->database_url_default ? def->database_url_default : "",
          0, 0, "PostgreSQL (system of record)"},
         {"LOG_LEVEL", CONFIG_STRING, s->log_level, "info", 0, 0, "error, warn, info or debug"},
-        {"GRPC_WORKERS", CONFIG_INT, &s->workers, "4", 1, 256, "worker threads (each has its own stores)"},
+        {"GRPC_WORKERS", CONFIG_INT, &s->workers, "8", 1, 256, "handler threads (each has its own stores)"},
+        {"GRPC_CQ_THREADS", CONFIG_INT, &s->cq_threads, "2", 1, 64, "completion-queue threads"},
         {"GRPC_CALLS_AHEAD", CONFIG_INT, &s->calls_ahead, "16", 1, 1024, "calls requested ahead per method"},
         {"SHUTDOWN_DRAIN_MS", CONFIG_INT, &s->drain_ms, "10000", 0, 600000, "graceful shutdown drain time"},
         {"STORE_TIMEOUT_MS", CONFIG_INT, &s->store_timeout_ms, "2000", 10, 60000, "Redis connect/command timeout"},
@@ -155,6 +156,7 @@ static int serve(service_runtime *rt, const sigset_t *signals)
     }
     rpc_server_options opts = {
         .listen_addr = rt->settings.grpc_listen, .workers = (int)rt->settings.workers,
+        .cq_threads = (int)rt->settings.cq_threads,
         .calls_ahead = (int)rt->settings.calls_ahead, .drain_ms = (int)rt->settings.drain_ms,
         .services = rt->def->services, .service_count = rt->def->service_count, .worker_init = worker_init,
         .worker_free = worker_free, .health_check = worker_health, .intercept = intercept, .app = rt,

@@ -215,7 +215,7 @@ int main(int argc, char **argv)
     int rounds = argc > 2 ? atoi(argv[2]) : 2;
     log_init("bench", "warn");
     grpc_init();
-    printf("empty unary method, %d server workers, %d calls in flight, %.0f s per run, loopback\n", WORKERS,
+    printf("empty unary method, %d server threads, %d calls in flight, %.0f s per run, loopback\n", WORKERS,
            IN_FLIGHT, seconds);
     double bare = 0, runtime = 0;
     for (int round = 0; round < rounds; round++) {

@@ -2,6 +2,8 @@
  * refund paths, the sandbox cards (declines, late answers, failing captures),
  * idempotency also under races, concurrent refunds and captures, hostile input; the
  * payment invariants are checked in the database after every test. */
+#include <arpa/inet.h>
+#include <netinet/in.h>
 #include <pthread.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -9,11 +11,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <cmocka.h>
 
 #include "booking/v1/payment.pb-c.h"
+#include "strbuf.h"
 #include "support.h"
 
 #define AUTHORIZED BOOKING__V1__PAYMENT_STATUS__PAYMENT_STATUS_AUTHORIZED
@@ -212,12 +217,11 @@ static void sleep_ms(long ms)
 
 /* ---- tests ----------------------------------------------------------------------- */
 
-static void test_authorize_capture_refund(void **state)
+static void test_authorize_and_capture(void **state)
 {
     (void)state;
     payment *p = NULL;
-    rpc_result r;
-    assert_int_equal(authorize("pm_card_ok", 10000, "hold_abc", NULL, &p, &r), RPC_OK);
+    assert_int_equal(authorize("pm_card_ok", 10000, "hold_abc", NULL, &p, NULL), RPC_OK);
     assert_int_equal(p->status, AUTHORIZED);
     assert_true(strncmp(p->payment_id, "pay_", 4) == 0);
     assert_int_equal(p->amount->amount_minor, 10000);
@@ -231,7 +235,6 @@ static void test_authorize_capture_refund(void **state)
     char id[80];
     snprintf(id, sizeof id, "%s", p->payment_id);
     payment_free(p);
-
     assert_int_equal(by_id("CapturePayment", id, NULL, &p, NULL), RPC_OK);
     assert_int_equal(p->status, CAPTURED);
     assert_int_equal(p->captured->amount_minor, 10000);
@@ -239,29 +242,39 @@ static void test_authorize_capture_refund(void **state)
     assert_int_equal(by_id("CapturePayment", id, NULL, &p, NULL), RPC_OK); /* one capture */
     assert_int_equal(p->status, CAPTURED);
     payment_free(p);
+    assert_int_equal(by_id("GetPayment", id, NULL, &p, NULL), RPC_OK);
+    assert_int_equal(p->status, CAPTURED);
+    payment_free(p);
+    assert_string_equal(events_of(id), "payment.unknown,payment.authorized,payment.captured");
+    check_invariants();
+}
 
-    assert_int_equal(refund(id, 2500, NULL, &p, NULL), RPC_OK);
-    assert_int_equal(p->status, PARTIALLY_REFUNDED);
-    assert_int_equal(p->refunded->amount_minor, 2500);
+/* Refunds a captured payment by n minor units; expects the status and total after. */
+static void refund_ok(const char *id, int64_t n, int status, int64_t total)
+{
+    payment *p = NULL;
+    assert_int_equal(refund(id, n, NULL, &p, NULL), RPC_OK);
+    assert_int_equal(p->status, status);
+    assert_int_equal(p->refunded->amount_minor, total);
+    assert_int_equal(p->captured->amount_minor, 10000);
     payment_free(p);
-    assert_int_equal(refund(id, 2500, NULL, &p, NULL), RPC_OK);
-    assert_int_equal(p->refunded->amount_minor, 5000);
-    payment_free(p);
+}
+
+static void test_partial_and_repeated_refunds(void **state)
+{
+    (void)state;
+    char id[80];
+    rpc_result r;
+    payment *p = NULL;
+    new_payment(10000, 1, id, sizeof id);
+    refund_ok(id, 2500, PARTIALLY_REFUNDED, 2500);
+    refund_ok(id, 2500, PARTIALLY_REFUNDED, 5000);
     expect_failure(refund(id, 5001, NULL, NULL, &r), &r, RPC_FAILED_PRECONDITION, "REFUND_EXCEEDS_CAPTURED");
-    assert_int_equal(refund(id, 5000, NULL, &p, NULL), RPC_OK);
-    assert_int_equal(p->status, REFUNDED);
-    assert_int_equal(p->refunded->amount_minor, 10000);
-    payment_free(p);
+    refund_ok(id, 5000, REFUNDED, 10000);
     expect_failure(refund(id, 1, NULL, NULL, &r), &r, RPC_FAILED_PRECONDITION, "REFUND_EXCEEDS_CAPTURED");
     expect_failure(by_id("VoidPayment", id, NULL, NULL, &r), &r, RPC_FAILED_PRECONDITION, "PAYMENT_CAPTURED");
     assert_int_equal(by_id("CapturePayment", id, NULL, &p, NULL), RPC_OK); /* still the one capture */
     assert_int_equal(p->status, REFUNDED);
-    payment_free(p);
-
-    assert_int_equal(by_id("GetPayment", id, NULL, &p, NULL), RPC_OK);
-    assert_int_equal(p->status, REFUNDED);
-    assert_int_equal(p->captured->amount_minor, 10000);
-    assert_int_equal(p->refunded->amount_minor, 10000);
     payment_free(p);
     assert_string_equal(events_of(id), "payment.unknown,payment.authorized,payment.captured,"
                                        "payment.refunded,payment.refunded,payment.refunded");
@@ -676,10 +689,52 @@ static void test_invalid_input_names_the_field(void **state)
     check_invariants();
 }
 
+/* The value of one series in payment-svc's /metrics, or -1 when absent. */
+static long metric_value(const char *series)
+{
+    int fd = socket(AF_INET, SOCK_STREAM, 0);
+    struct sockaddr_in sa = {.sin_family = AF_INET,
+                             .sin_port = htons((uint16_t)harness_metrics_port(stack, "payment-svc"))};
+    sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    assert_int_equal(connect(fd, (struct sockaddr *)&sa, sizeof sa), 0);
+    const char *req = "GET /metrics HTTP/1.0\r\n\r\n";
+    assert_int_equal(write(fd, req, strlen(req)), (ssize_t)strlen(req));
+    strbuf body = STRBUF_INIT;
+    char buf[4096];
+    ssize_t n;
+    while ((n = read(fd, buf, sizeof buf)) > 0)
+        strbuf_append(&body, buf, (size_t)n);
+    close(fd);
+    char line[256];
+    snprintf(line, sizeof line, "\n%s", series); /* a sample line, not a # HELP line */
+    char *at_series = body.data ? strstr(body.data, line) : NULL;
+    long value = at_series ? strtol(at_series + strlen(line), NULL, 10) : -1;
+    strbuf_free(&body);
+    return value;
+}
+
+/* Runs last: the counters of everything the tests above did. */
+static void test_metrics(void **state)
+{
+    (void)state;
+    assert_int_equal(metric_value("payments_total{outcome=\"declined\"} "), 3);
+    assert_true(metric_value("payments_total{outcome=\"authorized\"} ") >= 12);
+    assert_int_equal(metric_value("payments_total{outcome=\"unknown\"} "), 0);
+    assert_int_equal(metric_value("payment_late_answers_total "), 2);
+    assert_int_equal(metric_value("payment_captures_total{result=\"provider_error\"} "), 2);
+    assert_true(metric_value("payment_captures_total{result=\"captured\"} ") >= 5);
+    assert_true(metric_value("payment_captures_total{result=\"already_captured\"} ") >= 7);
+    assert_true(metric_value("payment_refunds_total{result=\"refunded\"} ") >= 11);
+    assert_true(metric_value("payment_refunds_total{result=\"refused\"} ") >= 3);
+    assert_true(metric_value("payment_voids_total{result=\"voided\"} ") >= 2);
+    assert_true(metric_value("payment_provider_seconds_count{op=\"authorize\"} ") >= 12);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_authorize_capture_refund),
+        cmocka_unit_test(test_authorize_and_capture),
+        cmocka_unit_test(test_partial_and_repeated_refunds),
         cmocka_unit_test(test_authorize_void),
         cmocka_unit_test(test_decline_reasons),
         cmocka_unit_test(test_refund_needs_a_capture),
@@ -693,6 +748,7 @@ int main(void)
         cmocka_unit_test(test_concurrent_captures),
         cmocka_unit_test(test_outcome_unknown),
         cmocka_unit_test(test_invalid_input_names_the_field),
+        cmocka_unit_test(test_metrics),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -1,6 +1,7 @@
 /* test_bookingctl_format.c — bookingctl's pure parts: RFC 3339 times and money in and
- * out (bad input included), numbers and enum names, table widths and layout, JSON
- * escaping and the JSON form of messages. */
+ * out (bad input included), numbers, coordinates and enum names, slot counts,
+ * distances and event metadata, table widths and layout, JSON escaping and the JSON
+ * form of messages. */
 #include <math.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -16,6 +17,7 @@
 #include "../../bookingctl/json.h"
 #include "../../bookingctl/table.h"
 #include "booking/v1/booking.pb-c.h"
+#include "booking/v1/search.pb-c.h"
 
 /* ---- times ---- */
 
@@ -176,6 +178,131 @@ static void test_enum_names(void **state)
     assert_string_equal(fmt_enum_label(&booking__v1__resource_type__descriptor, 1, buf, sizeof buf), "HOTEL_ROOM");
     assert_string_equal(fmt_enum_label(&booking__v1__hold_status__descriptor, 0, buf, sizeof buf), "UNSPECIFIED");
     assert_string_equal(fmt_enum_label(&booking__v1__hold_status__descriptor, 99, buf, sizeof buf), "99");
+}
+
+static void test_latlon(void **state)
+{
+    double lat = 1, lon = 2;
+    assert_int_equal(fmt_parse_latlon("38.7223,-9.1393", &lat, &lon), 0);
+    assert_true(lat == 38.7223 && lon == -9.1393);
+    assert_int_equal(fmt_parse_latlon("-90,180", &lat, &lon), 0);
+    assert_true(lat == -90 && lon == 180);
+    assert_int_equal(fmt_parse_latlon("0,0", &lat, &lon), 0);
+    assert_true(lat == 0 && lon == 0);
+    static const char *const bad[] = {"", ",", "38.7", "38.7,", ",-9.1", "38.7,-9.1,1", "38.7;-9.1", "38.7 -9.1",
+                                      "38.7, -9.1", "90.1,0", "-90.5,0", "0,180.01", "0,-181", "nan,0", "0,inf",
+                                      "north,east", "1e999,0",
+                                      "1111111111111111111111111111111111111111111111111111111111111111,0"};
+    lat = lon = 7;
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
+        if (fmt_parse_latlon(bad[i], &lat, &lon) == 0)
+            fail_msg("\"%s\" was accepted", bad[i]);
+    assert_int_equal(fmt_parse_latlon(NULL, &lat, &lon), -1);
+    assert_true(lat == 7 && lon == 7);
+}
+
+static void test_status_and_sort_names(void **state)
+{
+    char buf[16];
+    int v = -1;
+    assert_int_equal(fmt_parse_enum(&booking__v1__booking_status__descriptor, "confirmed", &v), 0);
+    assert_int_equal(v, BOOKING__V1__BOOKING_STATUS__BOOKING_STATUS_CONFIRMED);
+    assert_int_equal(fmt_parse_enum(&booking__v1__booking_status__descriptor, "Cancelled", &v), 0);
+    assert_int_equal(v, BOOKING__V1__BOOKING_STATUS__BOOKING_STATUS_CANCELLED);
+    assert_int_equal(fmt_parse_enum(&booking__v1__booking_status__descriptor, "completed", &v), 0);
+    assert_int_equal(v, BOOKING__V1__BOOKING_STATUS__BOOKING_STATUS_COMPLETED);
+    assert_int_equal(fmt_parse_enum(&booking__v1__booking_status__descriptor, "canceled", &v), -1);
+    assert_int_equal(fmt_parse_enum(&booking__v1__booking_status__descriptor, "active", &v), -1);
+    assert_int_equal(fmt_parse_enum(&booking__v1__sort_order__descriptor, "price", &v), 0);
+    assert_int_equal(v, BOOKING__V1__SORT_ORDER__SORT_ORDER_PRICE);
+    assert_int_equal(fmt_parse_enum(&booking__v1__sort_order__descriptor, "distance", &v), 0);
+    assert_int_equal(v, BOOKING__V1__SORT_ORDER__SORT_ORDER_DISTANCE);
+    assert_int_equal(fmt_parse_enum(&booking__v1__sort_order__descriptor, "RATING", &v), 0);
+    assert_int_equal(v, BOOKING__V1__SORT_ORDER__SORT_ORDER_RATING);
+    assert_int_equal(fmt_parse_enum(&booking__v1__sort_order__descriptor, "name", &v), -1);
+    assert_string_equal(fmt_enum_label(&booking__v1__booking_status__descriptor, 2, buf, sizeof buf), "CANCELLED");
+    assert_string_equal(fmt_enum_label(&booking__v1__payment_status__descriptor, 3, buf, sizeof buf),
+                        "PARTIALLY_REFUNDED");
+    assert_string_equal(fmt_enum_label(&booking__v1__payment_status__descriptor, 4, buf, sizeof buf), "REFUNDED");
+}
+
+/* A price of n lines, each len seconds long (0 = no slot times), starting at t0. */
+static Booking__V1__Price *price_of(size_t n, int64_t len)
+{
+    static Google__Protobuf__Timestamp times[8][2];
+    static Booking__V1__PriceLine lines[8], *ptrs[8];
+    static Booking__V1__Price p;
+    booking__v1__price__init(&p);
+    for (size_t i = 0; i < n && i < 8; i++) {
+        booking__v1__price_line__init(&lines[i]);
+        google__protobuf__timestamp__init(&times[i][0]);
+        google__protobuf__timestamp__init(&times[i][1]);
+        times[i][0].seconds = 1780272000 + (int64_t)i * len;
+        times[i][1].seconds = times[i][0].seconds + len;
+        lines[i].slot_start = len ? &times[i][0] : NULL;
+        lines[i].slot_end = len ? &times[i][1] : NULL;
+        ptrs[i] = &lines[i];
+    }
+    p.n_lines = n;
+    p.lines = ptrs;
+    return &p;
+}
+
+static void test_slots(void **state)
+{
+    char buf[FMT_TIME_CAP];
+    assert_string_equal(fmt_slots(price_of(2, 86400), buf, sizeof buf), "2 nights");
+    assert_string_equal(fmt_slots(price_of(1, 86400), buf, sizeof buf), "1 night");
+    assert_string_equal(fmt_slots(price_of(3, 1800), buf, sizeof buf), "3 slots of 30 min");
+    assert_string_equal(fmt_slots(price_of(1, 10800), buf, sizeof buf), "1 slot of 180 min");
+    assert_string_equal(fmt_slots(price_of(2, 0), buf, sizeof buf), "2 slots");
+    assert_string_equal(fmt_slots(price_of(1, 90), buf, sizeof buf), "1 slot"); /* not whole minutes */
+    assert_string_equal(fmt_slots(price_of(2, 2 * 86400), buf, sizeof buf), "2 slots");
+    Booking__V1__Price *mixed = price_of(3, 1800);
+    mixed->lines[2]->slot_end->seconds += 1800; /* the last slot is longer */
+    assert_string_equal(fmt_slots(mixed, buf, sizeof buf), "3 slots");
+    assert_string_equal(fmt_slots(price_of(0, 86400), buf, sizeof buf), "-");
+    assert_string_equal(fmt_slots(NULL, buf, sizeof buf), "-");
+}
+
+static void test_distance(void **state)
+{
+    char buf[16];
+    assert_string_equal(fmt_distance(3.6447, buf, sizeof buf), "3.6 km");
+    assert_string_equal(fmt_distance(0, buf, sizeof buf), "0.0 km");
+    assert_string_equal(fmt_distance(1234.56, buf, sizeof buf), "1234.6 km");
+    assert_string_equal(fmt_distance(-1, buf, sizeof buf), "-");
+    assert_string_equal(fmt_distance(NAN, buf, sizeof buf), "-");
+    assert_string_equal(fmt_distance(INFINITY, buf, sizeof buf), "-");
+}
+
+static char *metadata_of(Booking__V1__Event__MetadataEntry *const *entries, size_t n)
+{
+    strbuf b = STRBUF_INIT;
+    fmt_metadata(&b, entries, n);
+    return b.data;
+}
+
+static void test_event_metadata(void **state)
+{
+    Booking__V1__Event__MetadataEntry e[5];
+    Booking__V1__Event__MetadataEntry *ptrs[5] = {&e[0], &e[1], &e[2], &e[3], &e[4]};
+    const char *kv[5][2] = {{"total_minor", "50880"}, {"reason", "changed plans"}, {"hold_id", "hold_1"},
+                            {"note", ""}, {"quote", "a\"b\\c"}};
+    for (size_t i = 0; i < 5; i++) {
+        booking__v1__event__metadata_entry__init(&e[i]);
+        e[i].key = (char *)kv[i][0];
+        e[i].value = (char *)kv[i][1];
+    }
+    char *got = metadata_of(ptrs, 5);
+    assert_string_equal(got, "hold_id=hold_1 note=\"\" quote=\"a\\\"b\\\\c\" reason=\"changed plans\" "
+                             "total_minor=50880");
+    free(got);
+    got = metadata_of(ptrs, 1);
+    assert_string_equal(got, "total_minor=50880");
+    free(got);
+    assert_null(metadata_of(ptrs, 0)); /* nothing appended: an empty cell */
+    assert_ptr_equal(ptrs[0], &e[0]); /* the caller's order is left alone */
 }
 
 /* ---- tables ---- */
@@ -372,6 +499,11 @@ int main(void)
         cmocka_unit_test(test_currency_shape),
         cmocka_unit_test(test_numbers),
         cmocka_unit_test(test_enum_names),
+        cmocka_unit_test(test_latlon),
+        cmocka_unit_test(test_status_and_sort_names),
+        cmocka_unit_test(test_slots),
+        cmocka_unit_test(test_distance),
+        cmocka_unit_test(test_event_metadata),
         cmocka_unit_test(test_table_widths),
         cmocka_unit_test(test_table_layout),
         cmocka_unit_test(test_table_without_headers),

@@ -1,0 +1,189 @@
+/* test_search_slots.c — the read model's slot data: dense (nightly) and sparse (timed,
+ * single-slot) rows, implicit slots, counters over rows, the window's edges, the
+ * minimum over a range, and the same quote as a hold given the same inputs. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "pricing.h"
+#include "slot_data.h"
+
+#define DAY 86400
+#define D0 (20000 * (int64_t)DAY)
+
+static slot_rows *nightly(int days)
+{
+    slot_rows *r = slot_rows_new(1, D0, D0 + days * (int64_t)DAY, DAY, days, 1);
+    r->total[2] = 5; /* a row: capacity 5, 3 confirmed, override 150.00 */
+    r->confirmed[2] = 3;
+    r->price[2] = 15000;
+    r->total[3] = 0; /* blocked */
+    r->confirmed[3] = 0;
+    return r;
+}
+
+static void test_dense_resolve(void **state)
+{
+    (void)state;
+    slot_rows *rows = nightly(10);
+    slot_source src = {rows, NULL, 4, 0, 10000};
+    slot_state s;
+    assert_int_equal(slot_resolve(&src, D0, DAY, &s), 0); /* no row: capacity, base price */
+    assert_int_equal(s.total, 4);
+    assert_int_equal(s.available, 4);
+    assert_int_equal(s.price, 10000);
+    assert_int_equal(slot_resolve(&src, D0 + 2 * DAY, DAY, &s), 0);
+    assert_int_equal(s.total, 5);
+    assert_int_equal(s.confirmed, 3);
+    assert_int_equal(s.available, 2);
+    assert_int_equal(s.price, 15000);
+    assert_int_equal(s.counter, -1);
+    assert_int_equal(slot_resolve(&src, D0 + 3 * DAY, DAY, &s), 0);
+    assert_int_equal(s.available, 0);
+    assert_int_equal(slot_resolve(&src, D0 - DAY, DAY, &s), -1);       /* before the window */
+    assert_int_equal(slot_resolve(&src, D0 + 10 * DAY, DAY, &s), -1);  /* past it */
+    assert_int_equal(slot_resolve(&src, D0 + 3600, DAY, &s), -1);      /* not a night */
+    free(rows);
+}
+
+static void test_counters_win_over_rows(void **state)
+{
+    (void)state;
+    slot_rows *rows = nightly(10);
+    slot_counters *c = slot_counters_new(2);
+    c->start[0] = D0 + 2 * DAY; /* filled out of order, then sorted */
+    c->value[0] = 1;
+    c->start[1] = D0;
+    c->value[1] = 2;
+    slot_counters_sort(c);
+    assert_true(c->start[0] < c->start[1]);
+    slot_source src = {rows, c, 4, 0, 10000};
+    slot_state s;
+    assert_int_equal(slot_resolve(&src, D0, DAY, &s), 0);
+    assert_int_equal(s.counter, 2);
+    assert_int_equal(s.available, 2); /* 2 held */
+    assert_int_equal(slot_resolve(&src, D0 + 2 * DAY, DAY, &s), 0);
+    assert_int_equal(s.available, 1);
+    assert_int_equal(slot_resolve(&src, D0 + DAY, DAY, &s), 0);
+    assert_int_equal(s.counter, -1);
+    assert_int_equal(s.available, 4);
+    free(rows);
+    free(c);
+}
+
+static void test_range_minimum(void **state)
+{
+    (void)state;
+    slot_rows *rows = nightly(10);
+    slot_source src = {rows, NULL, 4, 0, 10000};
+    price_slot p[8];
+    slot_span span = {D0, DAY, 3}; /* nights 0, 1, 2 */
+    assert_int_equal(slot_range(&src, &span, p), 2);
+    assert_int_equal(p[2].base_price_minor, 15000);
+    assert_int_equal(p[2].total_capacity, 5);
+    span = (slot_span){D0 + DAY, DAY, 3}; /* crosses the blocked night */
+    assert_int_equal(slot_range(&src, &span, p), 0);
+    span = (slot_span){D0 + 8 * DAY, DAY, 3}; /* runs out of the window */
+    assert_int_equal(slot_range(&src, &span, p), -1);
+    free(rows);
+}
+
+static void test_sparse_timed_and_single(void **state)
+{
+    (void)state;
+    slot_rows *rows = slot_rows_new(0, D0, D0 + 10 * (int64_t)DAY, 0, 2, 0);
+    rows->start[0] = D0 + 19 * 3600; /* 19:00-21:00 */
+    rows->end[0] = D0 + 21 * 3600;
+    rows->total[0] = 50;
+    rows->confirmed[0] = 10;
+    rows->start[1] = D0 + DAY + 19 * 3600;
+    rows->end[1] = D0 + DAY + 21 * 3600;
+    rows->total[1] = 50;
+    slot_source timed = {rows, NULL, 3, 0, 2000}, single = {rows, NULL, 0, 1, 2000};
+    slot_state s;
+    assert_int_equal(slot_resolve(&timed, D0 + 18 * 3600, 1800, &s), 0); /* implicit timed slot */
+    assert_int_equal(s.total, 3);
+    assert_int_equal(s.end, D0 + 18 * 3600 + 1800);
+    assert_int_equal(slot_resolve(&single, D0 + 18 * 3600, 1800, &s), -1); /* no such event */
+    assert_int_equal(slot_resolve(&single, D0 + 19 * 3600, 7200, &s), 0);
+    assert_int_equal(s.available, 40);
+    assert_int_equal(s.end, D0 + 21 * 3600);
+    price_slot p[1];
+    slot_span exact = {D0 + 19 * 3600, 7200, 1}, shorter = {D0 + 19 * 3600, 3600, 1};
+    assert_int_equal(slot_range(&single, &exact, p), 40);
+    assert_int_equal(slot_range(&single, &shorter, p), -1); /* a single slot is exactly [start, end) */
+    int first;
+    assert_int_equal(slot_rows_between(rows, D0, D0 + 2 * (int64_t)DAY, &first), 2);
+    assert_int_equal(first, 0);
+    assert_int_equal(slot_rows_between(rows, D0 + 20 * 3600, D0 + 2 * (int64_t)DAY, &first), 1);
+    assert_int_equal(first, 1);
+    free(rows);
+}
+
+static void test_equality(void **state)
+{
+    (void)state;
+    slot_rows *a = nightly(10), *b = nightly(10);
+    assert_true(slot_rows_equal(a, b));
+    b->confirmed[5] = 1;
+    assert_false(slot_rows_equal(a, b));
+    slot_counters *x = slot_counters_new(1), *y = slot_counters_new(1);
+    x->start[0] = y->start[0] = D0;
+    x->value[0] = y->value[0] = 3;
+    assert_true(slot_counters_equal(x, y));
+    y->value[0] = 2;
+    assert_false(slot_counters_equal(x, y));
+    assert_true(slot_counters_equal(NULL, NULL));
+    assert_false(slot_counters_equal(x, NULL));
+    free(a);
+    free(b);
+    free(x);
+    free(y);
+}
+
+/* The model feeds price_quote exactly what a hold would: per-slot price, capacity and
+ * the units available before the hold. */
+static void test_quote_matches_hold_inputs(void **state)
+{
+    (void)state;
+    slot_rows *rows = nightly(10);
+    slot_source src = {rows, NULL, 4, 0, 10000};
+    Booking__V1__OccupancyRule busy = BOOKING__V1__OCCUPANCY_RULE__INIT, *occ[] = {&busy};
+    busy.min_occupancy_percent = 50;
+    busy.multiplier_bp = 12000;
+    Booking__V1__PricingRules rules = BOOKING__V1__PRICING_RULES__INIT;
+    rules.occupancy = occ;
+    rules.n_occupancy = 1;
+    rules.tax_bp = 1000;
+    price_slot mine[3], hold[3] = {{D0, D0 + DAY, 10000, 4, 4}, {D0 + DAY, D0 + 2 * DAY, 10000, 4, 4},
+                                   {D0 + 2 * DAY, D0 + 3 * DAY, 15000, 5, 2}};
+    slot_span span = {D0, DAY, 3};
+    assert_int_equal(slot_range(&src, &span, mine), 2);
+    assert_memory_equal(mine, hold, sizeof hold);
+    quote_line l1[3], l2[3];
+    quote q1, q2;
+    assert_int_equal(price_quote(&rules, mine, 3, 2, D0 - DAY, l1, &q1), 0);
+    assert_int_equal(price_quote(&rules, hold, 3, 2, D0 - DAY, l2, &q2), 0);
+    assert_int_equal(q1.total_minor, q2.total_minor);
+    /* (100 + 100 + 150 x 1.2 demand) x 2 units, + 10 % tax */
+    assert_int_equal(q1.total_minor, (10000 + 10000 + 18000) * 2 * 11 / 10);
+    free(rows);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_dense_resolve),
+        cmocka_unit_test(test_counters_win_over_rows),
+        cmocka_unit_test(test_range_minimum),
+        cmocka_unit_test(test_sparse_timed_and_single),
+        cmocka_unit_test(test_equality),
+        cmocka_unit_test(test_quote_matches_hold_inputs),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
