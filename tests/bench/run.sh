@@ -1,11 +1,26 @@
 #!/usr/bin/env bash
-# run.sh BUILD_DIR [runtime|all] — runs the benchmarks and prints their figures.
+# run.sh BUILD_DIR [runtime|holds|confirm|expiry|search|all] — runs benchmarks (not
+# tests: figures depend on the machine) and prints their figures. Each benchmark starts
+# its own stack on free loopback ports and stops it.
 set -euo pipefail
 build=$1
 what=${2:-all}
-case $what in
-  runtime|all)
-    echo "== runtime: shared gRPC runtime vs bare gRPC core"
-    "$build/tests/bench/bench_runtime" "${BENCH_SECONDS:-5}" "${BENCH_ROUNDS:-2}"
-    ;;
-esac
+seconds=${BENCH_SECONDS:-10}
+run() { # NAME TITLE COMMAND...
+  local name=$1 title=$2; shift 2
+  case $what in all|"$name") ;; *) return 0 ;; esac
+  if [ ! -x "$1" ]; then echo "== $title: not built ($1)"; return 0; fi
+  echo "== $title"
+  "$@" 2>&1 | grep -v '^{'
+  echo
+}
+run runtime "runtime: shared gRPC runtime vs a bare gRPC-core echo loop" \
+  "$build/tests/bench/bench_runtime" "$seconds" 2
+run holds "holds: CreateHold+ReleaseHold through gRPC vs redis-benchmark on the hold script" \
+  "$build/tests/bench/bench_holds" "$seconds" 64
+run confirm "confirm: hold + confirm end to end vs pgbench on the confirm transaction" \
+  "$build/tests/bench/bench_confirm" "$seconds"
+run expiry "expiry: release lag of expired holds vs Redis's own expired events" \
+  "$build/tests/bench/bench_expiry"
+run search "search: SearchAvailability on 10,000 resources x 365 days vs the SQL search" \
+  "$build/tests/bench/bench_search"
