@@ -263,16 +263,18 @@ int saga_booking_payment(pg_conn *pg, const char *booking_id, int payment_status
                          const char *event_type, const char *actor)
 {
     char st[24], refunded[24];
-    const char *params[5] = {booking_id, I64(st, payment_status), refunded_minor >= 0 ? I64(refunded, refunded_minor)
+    const ProtobufCEnumValue *name =
+        protobuf_c_enum_descriptor_get_value(&booking__v1__payment_status__descriptor, payment_status);
+    const char *params[6] = {booking_id, I64(st, payment_status), refunded_minor >= 0 ? I64(refunded, refunded_minor)
                                                                                      : NULL,
-                             event_type, actor};
+                             event_type, actor, name ? name->name + strlen("PAYMENT_STATUS_") : st};
     return pg_run(pg,
         "WITH b AS (UPDATE bookings SET payment_status = $2, refunded_minor = coalesce($3::bigint, refunded_minor), "
         "updated_at = now() WHERE booking_id = $1 AND (payment_status <> $2 OR refunded_minor <> "
         "coalesce($3::bigint, refunded_minor)) RETURNING booking_id) "
         "INSERT INTO events (subject_id, event_type, actor_id, metadata) "
-        "SELECT booking_id, $4, $5, jsonb_build_object('payment_status', $2::text) FROM b",
-        5, params);
+        "SELECT booking_id, $4, $5, jsonb_build_object('payment_status', $6::text) FROM b",
+        6, params);
 }
 
 int saga_complete_bookings(pg_conn *pg, int limit)
@@ -400,9 +402,9 @@ int saga_events_list(pg_conn *pg, const char *subject1, const char *subject2, Pr
 {
     const char *params[2] = {subject1, subject2 ? subject2 : subject1};
     PGresult *r = pg_exec(pg,
-        "SELECT event_id::text, subject_id, event_type, actor_id, "
-        "(extract(epoch FROM created_at) * 1000000)::bigint FROM events "
-        "WHERE subject_id IN ($1, $2) ORDER BY event_id LIMIT 1000",
+        "SELECT e.event_id::text AS id, e.subject_id, e.event_type, e.actor_id, "
+        "(extract(epoch FROM e.created_at) * 1000000)::bigint FROM events e "
+        "WHERE e.subject_id IN ($1, $2) ORDER BY e.event_id LIMIT 1000",
         2, params);
     if (!r)
         return -1;

@@ -1,4 +1,5 @@
-/* cmd_holds.c — `bookingctl hold create|get|release`: holds and their price quotes. */
+/* cmd_holds.c — `bookingctl hold create|get|release`: holds and their price quotes; the
+ * price table and CreateHold that `book` uses too. */
 #include <stdio.h>
 
 #include "booking/v1/booking.pb-c.h"
@@ -20,7 +21,7 @@ static void total_row(ctl_table *t, const char *label, const Booking__V1__Money 
     table_add(t, "");
 }
 
-static void print_quote(const Booking__V1__Price *p)
+void ctl_print_price(const Booking__V1__Price *p)
 {
     static const char *const headers[] = {"SLOT START", "SLOT END", "UNIT PRICE", "QTY", "AMOUNT", "NOTE"};
     char buf[FMT_MONEY_CAP];
@@ -71,7 +72,22 @@ static void print_hold(const ProtobufCMessage *m)
     table_print(t, stdout);
     table_free(t);
     if (h->quote)
-        print_quote(h->quote);
+        ctl_print_price(h->quote);
+}
+
+int ctl_create_hold(ctl_context *ctx, const char *resource_id, int64_t from, int64_t to, int32_t quantity,
+                    ProtobufCMessage **hold)
+{
+    Google__Protobuf__Timestamp start, end;
+    Booking__V1__CreateHoldRequest req = BOOKING__V1__CREATE_HOLD_REQUEST__INIT;
+    ts_set(&start, from);
+    ts_set(&end, to);
+    req.user_id = (char *)ctx->user_id;
+    req.resource_id = (char *)resource_id;
+    req.start_time = &start;
+    req.end_time = &end;
+    req.quantity = quantity;
+    return ctl_call(ctx, CTL_BOOKING, "CreateHold", &req.base, 1, hold);
 }
 
 int ctl_hold_create(ctl_context *ctx, int argc, char **argv)
@@ -84,17 +100,8 @@ int ctl_hold_create(ctl_context *ctx, int argc, char **argv)
                       {"--quantity", CTL_OPT_INT, &quantity, 0, 0}};
     if (ctl_parse_opts(ctx, argc, argv, opts, sizeof opts / sizeof opts[0], &resource_id, 1) != 0)
         return 2;
-    Google__Protobuf__Timestamp start, end;
-    Booking__V1__CreateHoldRequest req = BOOKING__V1__CREATE_HOLD_REQUEST__INIT;
-    ts_set(&start, from);
-    ts_set(&end, to);
-    req.user_id = (char *)ctx->user_id;
-    req.resource_id = (char *)resource_id;
-    req.start_time = &start;
-    req.end_time = &end;
-    req.quantity = quantity;
     ProtobufCMessage *resp;
-    if (ctl_call(ctx, CTL_BOOKING, "CreateHold", &req.base, 1, &resp) != 0)
+    if (ctl_create_hold(ctx, resource_id, from, to, quantity, &resp) != 0)
         return 1;
     return ctl_output(ctx, resp, print_hold);
 }

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "booking/v1/booking.pb-c.h"
+#include "booking/v1/expiry.pb-c.h"
 #include "booking/v1/search.pb-c.h"
 #include "ids.h"
 #include "json.h"
@@ -19,6 +20,7 @@ typedef struct service_target {
 static const service_target services[] = {
     [CTL_SEARCH] = {&booking__v1__search_service__descriptor, "search-svc", "SEARCH_ADDR", "127.0.0.1:50051"},
     [CTL_BOOKING] = {&booking__v1__booking_service__descriptor, "booking-svc", "BOOKING_ADDR", "127.0.0.1:50052"},
+    [CTL_EXPIRY] = {&booking__v1__expiry_service__descriptor, "expiry-svc", "EXPIRY_ADDR", "127.0.0.1:50054"},
 };
 
 int ctl_global_option(ctl_context *ctx, int argc, char **argv, int *i)
@@ -97,10 +99,14 @@ static const char *idempotency_key(ctl_context *ctx)
 }
 
 /* What to do next after a failure whose cause the user can act on. */
-static void hint(ctl_context *ctx, const service_target *s, const char *addr, const rpc_result *r, int mutating)
+static void hint(ctl_context *ctx, const service_target *s, const char *addr, const char *method,
+                 const rpc_result *r, int mutating)
 {
     if (r->code == RPC_UNAVAILABLE && !r->info.reason[0]) /* no answer from the service itself */
         fprintf(stderr, "bookingctl: is %s running at %s? (set %s)\n", s->name, addr, s->env);
+    if (r->code == RPC_UNIMPLEMENTED)
+        fprintf(stderr, "bookingctl: %s at %s does not serve %s.%s: not implemented there yet, or %s names "
+                        "another service\n", s->name, addr, s->descriptor->name, method, s->env);
     if (mutating && (r->code == RPC_UNAVAILABLE || r->code == RPC_DEADLINE_EXCEEDED || r->code == RPC_UNKNOWN))
         fprintf(stderr, "bookingctl: if it may have been applied, repeat with --key %s to retry safely\n",
                 ctx->key);
@@ -122,7 +128,7 @@ int ctl_call(ctl_context *ctx, ctl_service service, const char *method, const Pr
     if (rc == 0)
         return 0;
     ctl_report(method, &r);
-    hint(ctx, s, addr, &r, mutating);
+    hint(ctx, s, addr, method, &r, mutating);
     return -1;
 }
 

@@ -6,6 +6,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "booking/v1/common.pb-c.h"
 #include "rpc_client.h"
 
 struct ctl_command;
@@ -59,6 +60,7 @@ typedef enum ctl_opt_type {
     CTL_OPT_TIME,   /* int64_t *: Unix seconds (fmt_parse_time) */
     CTL_OPT_AMOUNT, /* int64_t *: minor units (fmt_parse_amount) */
     CTL_OPT_LIST,   /* ctl_list *: a repeatable string option */
+    CTL_OPT_FLAG,   /* int *: set to 1; takes no value */
 } ctl_opt_type;
 
 typedef struct ctl_opt {
@@ -81,7 +83,7 @@ int ctl_usage_error(const ctl_context *ctx, const char *fmt, ...) __attribute__(
 
 /* ---- calls and output ---- */
 
-typedef enum ctl_service { CTL_SEARCH, CTL_BOOKING } ctl_service;
+typedef enum ctl_service { CTL_SEARCH, CTL_BOOKING, CTL_EXPIRY } ctl_service;
 
 /* Calls service.method with x-user-id and x-user-role, plus idempotency-key when
  * mutating (so UNAVAILABLE is retried safely). On success sets *response (the caller
@@ -94,6 +96,13 @@ typedef void (*ctl_printer)(const ProtobufCMessage *response);
 /* Prints response as one JSON document (--json) or with print_table, then frees it.
  * Returns the exit status: 0, or 1 when stdout could not be written. */
 int ctl_output(ctl_context *ctx, ProtobufCMessage *response, ctl_printer print_table);
+/* CreateHold of quantity units of resource_id over [from, to) for the caller; on
+ * success sets *hold (a Booking__V1__Hold the caller frees) and returns 0, otherwise
+ * reports the failure and returns -1. */
+int ctl_create_hold(ctl_context *ctx, const char *resource_id, int64_t from, int64_t to, int32_t quantity,
+                    ProtobufCMessage **hold);
+/* Prints a price as a table: one row per slot, then subtotal, fees, taxes and total. */
+void ctl_print_price(const Booking__V1__Price *p);
 
 /* ---- commands ---- */
 
@@ -105,5 +114,14 @@ int ctl_calendar(ctl_context *ctx, int argc, char **argv);
 int ctl_hold_create(ctl_context *ctx, int argc, char **argv);
 int ctl_hold_get(ctl_context *ctx, int argc, char **argv);
 int ctl_hold_release(ctl_context *ctx, int argc, char **argv);
+int ctl_hold_confirm(ctl_context *ctx, int argc, char **argv);
+int ctl_book(ctl_context *ctx, int argc, char **argv);
+int ctl_bookings_list(ctl_context *ctx, int argc, char **argv);
+int ctl_bookings_get(ctl_context *ctx, int argc, char **argv);
+int ctl_bookings_cancel(ctl_context *ctx, int argc, char **argv);
+int ctl_events(ctl_context *ctx, int argc, char **argv);
+int ctl_search(ctl_context *ctx, int argc, char **argv);
+int ctl_expiry_stats(ctl_context *ctx, int argc, char **argv);
+int ctl_expiry_sweep(ctl_context *ctx, int argc, char **argv);
 
 #endif

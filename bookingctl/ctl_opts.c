@@ -55,11 +55,15 @@ static int set_value(ctl_context *ctx, ctl_opt *o, const char *v)
             return ctl_usage_error(ctx, "%s: at most %d times", o->name, CTL_LIST_MAX);
         list->item[list->count++] = v;
         return 0;
+    case CTL_OPT_FLAG:
+        *(int *)o->target = 1;
+        return 0;
     }
     return 0;
 }
 
-/* Parses the option at argv[*i]: "--name value" or "--name=value". Returns 0 or 2. */
+/* Parses the option at argv[*i]: "--name value", "--name=value", or "--name" alone
+ * for a flag. Returns 0 or 2. */
 static int parse_option(ctl_context *ctx, int argc, char **argv, int *i, ctl_opt *opts, size_t n_opts)
 {
     const char *a = argv[*i], *eq = strchr(a, '=');
@@ -70,6 +74,12 @@ static int parse_option(ctl_context *ctx, int argc, char **argv, int *i, ctl_opt
             o = &opts[k];
     if (!o)
         return ctl_usage_error(ctx, "unknown option \"%s\"", a);
+    if (o->type == CTL_OPT_FLAG && eq)
+        return ctl_usage_error(ctx, "%s takes no value", o->name);
+    if (o->type == CTL_OPT_FLAG) {
+        o->seen = 1;
+        return set_value(ctx, o, NULL);
+    }
     const char *v = eq ? eq + 1 : *i + 1 < argc ? argv[++*i] : NULL;
     if (!v)
         return ctl_usage_error(ctx, "%s needs a value", o->name);

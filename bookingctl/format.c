@@ -194,6 +194,23 @@ int fmt_parse_double(const char *s, double *out)
     return 0;
 }
 
+int fmt_parse_latlon(const char *s, double *lat, double *lon)
+{
+    char part[64];
+    const char *comma = s ? strchr(s, ',') : NULL;
+    double a, b;
+    if (!comma || (size_t)(comma - s) >= sizeof part)
+        return -1;
+    memcpy(part, s, (size_t)(comma - s));
+    part[comma - s] = '\0';
+    if (fmt_parse_double(part, &a) != 0 || fmt_parse_double(comma + 1, &b) != 0 || a < -90 || a > 90 ||
+        b < -180 || b > 180)
+        return -1;
+    *lat = a;
+    *lon = b;
+    return 0;
+}
+
 /* Length of the prefix every value name of d shares: the _UNSPECIFIED value's name
  * minus "UNSPECIFIED" ("HOLD_STATUS_"); 0 when the enum has no such value. */
 static size_t enum_prefix_len(const ProtobufCEnumDescriptor *d)
@@ -223,4 +240,76 @@ const char *fmt_enum_label(const ProtobufCEnumDescriptor *d, int value, char *bu
         return v->name + enum_prefix_len(d);
     snprintf(buf, cap, "%d", value);
     return buf;
+}
+
+char *fmt_slots(const Booking__V1__Price *p, char *buf, size_t cap)
+{
+    if (!p || p->n_lines == 0) {
+        snprintf(buf, cap, "-");
+        return buf;
+    }
+    int64_t len = -1;
+    for (size_t i = 0; i < p->n_lines; i++) {
+        const Booking__V1__PriceLine *l = p->lines[i];
+        int64_t d = l->slot_start && l->slot_end ? l->slot_end->seconds - l->slot_start->seconds : 0;
+        len = i == 0 || d == len ? d : 0; /* 0: lengths differ or are unknown */
+    }
+    const char *s = p->n_lines == 1 ? "" : "s";
+    if (len == 86400)
+        snprintf(buf, cap, "%zu night%s", p->n_lines, s);
+    else if (len > 0 && len % 60 == 0 && len < 86400)
+        snprintf(buf, cap, "%zu slot%s of %lld min", p->n_lines, s, (long long)(len / 60));
+    else
+        snprintf(buf, cap, "%zu slot%s", p->n_lines, s);
+    return buf;
+}
+
+char *fmt_distance(double km, char *buf, size_t cap)
+{
+    if (!isfinite(km) || km < 0)
+        snprintf(buf, cap, "-");
+    else
+        snprintf(buf, cap, "%.1f km", km);
+    return buf;
+}
+
+static int entry_cmp(const void *a, const void *b)
+{
+    const Booking__V1__Event__MetadataEntry *x = *(Booking__V1__Event__MetadataEntry *const *)a;
+    const Booking__V1__Event__MetadataEntry *y = *(Booking__V1__Event__MetadataEntry *const *)b;
+    return strcmp(x->key ? x->key : "", y->key ? y->key : "");
+}
+
+/* Appends v, quoted when it is empty or holds a space, quote or backslash. */
+static void append_value(strbuf *b, const char *v)
+{
+    if (*v && !strpbrk(v, " \"\\")) {
+        strbuf_puts(b, v);
+        return;
+    }
+    strbuf_puts(b, "\"");
+    for (; *v; v++) {
+        if (*v == '"' || *v == '\\')
+            strbuf_puts(b, "\\");
+        strbuf_append(b, v, 1);
+    }
+    strbuf_puts(b, "\"");
+}
+
+void fmt_metadata(strbuf *b, Booking__V1__Event__MetadataEntry *const *entries, size_t n)
+{
+    if (n == 0)
+        return;
+    Booking__V1__Event__MetadataEntry **sorted = malloc(n * sizeof *sorted);
+    if (!sorted) {
+        fputs("bookingctl: out of memory\n", stderr);
+        abort();
+    }
+    memcpy(sorted, entries, n * sizeof *sorted);
+    qsort(sorted, n, sizeof *sorted, entry_cmp);
+    for (size_t i = 0; i < n; i++) {
+        strbuf_printf(b, "%s%s=", i ? " " : "", sorted[i]->key ? sorted[i]->key : "");
+        append_value(b, sorted[i]->value ? sorted[i]->value : "");
+    }
+    free(sorted);
 }

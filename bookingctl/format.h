@@ -9,6 +9,7 @@
 
 #include "booking/v1/common.pb-c.h"
 #include "google/protobuf/timestamp.pb-c.h"
+#include "strbuf.h"
 
 #define FMT_TIME_CAP 32  /* "2026-06-01T15:00:00Z" and "-" */
 #define FMT_MONEY_CAP 48 /* "-92233720368547758.08 EUR" */
@@ -35,6 +36,9 @@ char *fmt_money(const Booking__V1__Money *m, char *buf, size_t cap);
 int fmt_parse_int(const char *s, int64_t min, int64_t max, int64_t *out);
 /* Parses a finite decimal number ("4.5", "-0.1278"). Returns 0 or -1. */
 int fmt_parse_double(const char *s, double *out);
+/* Parses "LAT,LON" ("38.7223,-9.1393"): latitude in [-90, 90], longitude in
+ * [-180, 180], no spaces. Returns 0, or -1 (both outputs untouched). */
+int fmt_parse_latlon(const char *s, double *lat, double *lon);
 
 /* Finds the value named s, with or without the enum's prefix and in any case
  * ("hotel_room" or "RESOURCE_TYPE_HOTEL_ROOM"); the _UNSPECIFIED value is refused.
@@ -43,5 +47,16 @@ int fmt_parse_enum(const ProtobufCEnumDescriptor *d, const char *s, int *value);
 /* The name of value without the enum's prefix ("ACTIVE"), or its number in buf
  * when the enum has no such value. */
 const char *fmt_enum_label(const ProtobufCEnumDescriptor *d, int value, char *buf, size_t cap);
+
+/* How long a priced range is, from its lines: "2 nights" (every line 24 h),
+ * "3 slots of 30 min" (lines of one length), "1 slot" (otherwise), "-" when p is
+ * NULL or has no lines; returns buf. */
+char *fmt_slots(const Booking__V1__Price *p, char *buf, size_t cap);
+/* "12.3 km" (one decimal), or "-" when km is negative or not finite; returns buf. */
+char *fmt_distance(double km, char *buf, size_t cap);
+/* Appends an event's metadata as "key=value" pairs sorted by key, separated by
+ * spaces; a value that is empty or holds a space, quote or backslash is quoted
+ * ("reason=\"changed plans\""). Nothing for no entries. */
+void fmt_metadata(strbuf *b, Booking__V1__Event__MetadataEntry *const *entries, size_t n);
 
 #endif

@@ -25,6 +25,25 @@ static const ctl_command commands[] = {
      "hold units of a resource over a range: its quote and when it expires"},
     {"hold", "get", ctl_hold_get, "hold get HOLD_ID", "show a hold"},
     {"hold", "release", ctl_hold_release, "hold release HOLD_ID", "release a hold before it expires"},
+    {"hold", "confirm", ctl_hold_confirm, "hold confirm HOLD_ID [--card PM]",
+     "pay for a hold and turn it into a booking (--card default pm_card_ok)"},
+    {"book", NULL, ctl_book, "book RESOURCE_ID --from T --to T [--quantity N] [--card PM]",
+     "hold and confirm in one step: the booking, its payment and its price"},
+    {"bookings", "list", ctl_bookings_list,
+     "bookings list [--status confirmed|cancelled|completed] [--page-size N] [--page-token T] [--all]",
+     "the --user's bookings, newest first (--all: every page)"},
+    {"bookings", "get", ctl_bookings_get, "bookings get BOOKING_ID", "show a booking and its price"},
+    {"bookings", "cancel", ctl_bookings_cancel, "bookings cancel BOOKING_ID [--reason TEXT]",
+     "cancel a booking: the refund its cancellation rules give"},
+    {"events", NULL, ctl_events, "events (--booking ID | --hold ID)",
+     "the audit trail of a booking (and its hold) or of a hold, oldest first"},
+    {"search", NULL, ctl_search,
+     "search --type TYPE (--city C | --near LAT,LON --radius KM) --from T --to T\n"
+     "        [--quantity N] [--max-price 300.00 --currency EUR] [--min-rating 4]\n"
+     "        [--amenity A]... [--sort price|distance|rating] [--page-size N] [--page-token T]",
+     "resources available for the whole range, with the total a hold would quote"},
+    {"expiry", "stats", ctl_expiry_stats, "expiry stats", "holds released by the expiry service and how late"},
+    {"expiry", "sweep", ctl_expiry_sweep, "expiry sweep", "release every expired hold now"},
 };
 
 #define N_COMMANDS (sizeof commands / sizeof commands[0])
