@@ -114,18 +114,17 @@ static int payment_declined(rpc_call *call, const hold_row *h, const payment_out
     return -1;
 }
 
-/* Authorizes the quoted total under a key derived from the hold and the method. */
+/* Authorizes the quoted total under a key derived from the hold (its n-th attempt). */
 static int authorize(rpc_call *call, const hold_row *h, const char *method, payment_outcome *p, char *key, size_t cap)
 {
     attempt_row a = {0};
-    payment_key(key, cap, "authorize", h->hold_id, method);
-    snprintf(a.key, sizeof a.key, "%s", key);
     snprintf(a.hold_id, sizeof a.hold_id, "%s", h->hold_id);
     snprintf(a.payment_method_id, sizeof a.payment_method_id, "%s", method);
     snprintf(a.currency, sizeof a.currency, "%s", h->quote->total->currency);
     a.amount_minor = h->quote->total->amount_minor;
     if (saga_attempt_open(booking_pg(call), &a) != 0)
         return fail_pg(call, booking_pg(call));
+    snprintf(key, cap, "%s", a.key);
     saga_env env = env_of(call);
     *p = payments_authorize(booking_payments, key, method, a.currency, a.amount_minor, h->hold_id,
                             env.payment_timeout_ms);

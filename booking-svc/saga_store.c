@@ -23,15 +23,20 @@
 
 /* ---- payment attempts -------------------------------------------------------------- */
 
-int saga_attempt_open(pg_conn *pg, const attempt_row *a)
+int saga_attempt_open(pg_conn *pg, attempt_row *a)
 {
     char amount[24];
-    const char *params[5] = {a->key, a->hold_id, a->payment_method_id, a->currency, I64(amount, a->amount_minor)};
-    return pg_run(pg,
-                  "INSERT INTO payment_attempts (idempotency_key, hold_id, payment_method_id, currency, "
-                  "amount_minor, state) VALUES ($1, $2, $3, $4, $5, 'pending') "
-                  "ON CONFLICT (idempotency_key) DO UPDATE SET updated_at = now()",
-                  5, params);
+    const char *params[4] = {a->hold_id, a->payment_method_id, a->currency, I64(amount, a->amount_minor)};
+    PGresult *r = pg_exec(pg,
+        "INSERT INTO payment_attempts (idempotency_key, hold_id, payment_method_id, currency, amount_minor, state) "
+        "SELECT 'authorize:' || $1 || ':' || (count(*) + 1), $1, $2, $3, $4, 'pending' FROM payment_attempts "
+        "WHERE hold_id = $1 RETURNING idempotency_key",
+        4, params);
+    if (!r)
+        return -1;
+    snprintf(a->key, sizeof a->key, "%s", PQgetvalue(r, 0, 0));
+    PQclear(r);
+    return 0;
 }
 
 int saga_attempt_set(pg_conn *pg, const char *key, const char *state, const char *payment_id, const char *decline)

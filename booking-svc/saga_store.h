@@ -34,9 +34,10 @@ typedef struct attempt_row {
     char state[16];
 } attempt_row;
 
-/* Records an attempt (state pending) before payment-svc is called; an existing attempt
- * with the same key is kept. 0 or -1. */
-int saga_attempt_open(pg_conn *pg, const attempt_row *a);
+/* Records the hold's next payment attempt (state pending) before payment-svc is called
+ * and writes its idempotency key, authorize:<hold>:<n>, into a->key. Only the caller
+ * holding the hold in CONFIRMING opens attempts, so n is unique. 0 or -1. */
+int saga_attempt_open(pg_conn *pg, attempt_row *a);
 /* Sets an attempt's state, payment id and decline code. 0 or -1. */
 int saga_attempt_set(pg_conn *pg, const char *key, const char *state, const char *payment_id, const char *decline);
 /* Attempts still pending or authorized whose hold has no booking, last touched more

@@ -5,6 +5,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "booking/v1/payment.pb-c.h"
 #include "expiry.h"
 #include "log.h"
 
@@ -49,6 +50,7 @@ static expiry_app *app_new(const service_settings *settings)
     app->rec = recorder_new();
     app->recon = reconciler_new();
     app->sweeper_count = (int)expiry_config.sweep_threads;
+    app->payments = rpc_client_new(expiry_config.payment_addr, &booking__v1__payment_service__descriptor);
     return app;
 }
 
@@ -60,6 +62,7 @@ static void app_free(expiry_app *app)
     }
     recorder_free(app->rec);
     reconciler_free(app->recon);
+    rpc_client_free(app->payments);
     pthread_cond_destroy(&app->wait_cond);
     pthread_mutex_destroy(&app->wait_lock);
     free(app);
@@ -80,6 +83,7 @@ static int start_threads(expiry_app *app)
         return -1;
     int ok = pthread_create(&app->subscriber, NULL, subscriber_main, app) == 0;
     ok = ok && pthread_create(&app->reconciler_thread, NULL, reconciler_main, app) == 0;
+    ok = ok && pthread_create(&app->repair_thread, NULL, repair_main, app) == 0;
     for (int i = 0; ok && i < app->sweeper_count; i++) {
         app->sweeper_args[i] = (sweeper_arg){app, i};
         ok = pthread_create(&app->sweepers[i], NULL, sweeper_main, &app->sweeper_args[i]) == 0;
@@ -121,6 +125,7 @@ void expiry_stop(void *arg)
         pthread_join(app->sweepers[i], NULL);
     pthread_join(app->subscriber, NULL);
     pthread_join(app->reconciler_thread, NULL);
+    pthread_join(app->repair_thread, NULL);
     recorder_close(app->rec); /* after every producer: its last drain sees everything */
     pthread_join(app->recorder_thread, NULL);
     app_free(app);

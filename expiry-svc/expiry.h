@@ -11,6 +11,7 @@
 #include "expiry_store.h"
 #include "hold_cache.h"
 #include "keymap.h"
+#include "rpc_client.h"
 #include "service.h"
 #include "stats.h"
 
@@ -24,6 +25,10 @@ typedef struct expiry_settings {
     long notify_check_interval_ms;  /* NOTIFY_CHECK_INTERVAL_MS */
     long lost_after_seconds;        /* LOST_HOLD_AFTER_SECONDS */
     long record_give_up_seconds;    /* RECORD_GIVE_UP_SECONDS */
+    long repair_interval_ms;        /* REPAIR_INTERVAL_MS: the booking saga's repair routine */
+    char payment_addr[CONFIG_STRING_MAX];
+    long payment_timeout_ms;
+    long confirm_timeout_seconds;   /* must match booking-svc's CONFIRM_TIMEOUT_SECONDS */
 } expiry_settings;
 
 extern expiry_settings expiry_config;
@@ -59,7 +64,8 @@ struct expiry_app {
     recorder *rec;
     reconciler *recon;
     sweeper_arg sweeper_args[SWEEP_THREADS_MAX];
-    pthread_t sweepers[SWEEP_THREADS_MAX], subscriber, recorder_thread, reconciler_thread;
+    pthread_t sweepers[SWEEP_THREADS_MAX], subscriber, recorder_thread, reconciler_thread, repair_thread;
+    rpc_client *payments;          /* payment-svc, for the saga repair */
     int sweeper_count;
 };
 
@@ -76,6 +82,17 @@ int expiry_health(void *app);
  * RELEASE_DONE counts it, records its lag and queues its PostgreSQL record. */
 hold_release expiry_release(expiry_app *app, redis_conn *r, const char *resource_id, const char *hold_id,
                             release_path path, int64_t now_ms);
+
+/* One hold of a pipelined batch; rel is the outcome (RELEASE_FAILED when unknown). */
+typedef struct release_item {
+    const char *resource_id, *hold_id;
+    hold_release rel;
+} release_item;
+
+/* expiry_release for many holds in one round trip (pipelined EVALSHA of the same
+ * script). 0, or -1 when the connection failed (unanswered items stay FAILED). */
+int expiry_release_batch(expiry_app *app, redis_conn *r, release_item *items, int n, release_path path,
+                         int64_t now_ms);
 
 /* One pass of the deadline sweep over partitions p with p % stride == offset.
  * Returns how many holds it released, -1 when Redis failed. */
@@ -107,6 +124,12 @@ int reconcile_counters(expiry_app *app, pg_conn *pg, redis_conn *r, int *unfixed
 /* Holds ACTIVE in PostgreSQL long after expiry: released or recorded. Returns how many. */
 int reconcile_lost_holds(expiry_app *app, pg_conn *pg, redis_conn *r);
 void *reconciler_main(void *arg);
+
+/* The booking saga's repair routine (booking-svc/saga.h) on a schedule: stuck
+ * confirmations, authorizations without a booking, payments owed, bookings to complete.
+ * One pass; 0, or -1 when a store is unreachable. */
+int repair_run(expiry_app *app, pg_conn *pg, redis_conn *r);
+void *repair_main(void *arg);
 
 /* Handlers. */
 int rpc_get_stats(rpc_call *call, const ProtobufCMessage *request, ProtobufCMessage **response);

@@ -20,6 +20,14 @@ static const config_entry settings[] = {
      "an ACTIVE hold this long past expiry that Redis does not know is recorded EXPIRED"},
     {"RECORD_GIVE_UP_SECONDS", CONFIG_INT, &expiry_config.record_give_up_seconds, "600", 1, 86400,
      "how long a release waits for its hold's PostgreSQL row"},
+    {"REPAIR_INTERVAL_MS", CONFIG_INT, &expiry_config.repair_interval_ms, "5000", 100, 3600000,
+     "how often the booking saga's repair routine runs"},
+    {"PAYMENT_ADDR", CONFIG_STRING, expiry_config.payment_addr, "127.0.0.1:50053", 0, 0,
+     "payment-svc (voids, captures and refunds of the repair)"},
+    {"PAYMENT_TIMEOUT_MS", CONFIG_INT, &expiry_config.payment_timeout_ms, "5000", 100, 120000,
+     "deadline of one call to payment-svc"},
+    {"CONFIRM_TIMEOUT_SECONDS", CONFIG_INT, &expiry_config.confirm_timeout_seconds, "60", 1, 3600,
+     "a hold CONFIRMING longer than this is resolved from PostgreSQL (as booking-svc's)"},
 };
 
 static const rpc_method expiry_methods[] = {

@@ -89,10 +89,12 @@ static void note_mismatches(reconciler *rc, pass *ps, const char *rid, const red
         long long diff = reply->element[i + 1]->integer;
         if (reply->element[i + 2]->integer) {
             ps->fixed++;
+            stats_reconcile(0, 1); /* counted as it happens: GetStats may be asked right away */
             log_warn("reconcile: %s slot %lld was off by %+lld (seen on two passes); corrected", rid,
                      (long long)slot, diff);
         } else {
             ps->suspects++;
+            stats_reconcile(1, 0);
             keymap_put(&ps->next, rid, slot, diff);
         }
     }
@@ -191,7 +193,6 @@ int reconcile_counters(expiry_app *app, pg_conn *pg, redis_conn *r, int *unfixed
         keymap_swap(&rc->seen, &ps.next);
     pthread_mutex_unlock(&rc->lock);
     keymap_clear(&ps.next);
-    stats_reconcile(ps.suspects, ps.fixed);
     if (unfixed)
         *unfixed = ps.suspects;
     return status == 0 ? ps.fixed : -1;

@@ -24,6 +24,8 @@ struct recorder {
     size_t waiting_count, waiting_cap;
     int closing;
     int64_t pause_until, pause_ms;
+    long dropped;               /* pushes refused while the queue was full */
+    int64_t dropped_logged_ms;
 };
 
 recorder *recorder_new(void)
@@ -71,10 +73,16 @@ void recorder_push(recorder *rec, const char *hold_id, int to, int64_t lag_ms, c
     snprintf(item.hold_id, sizeof item.hold_id, "%s", hold_id);
     item.next_ms = item.first_ms;
     pthread_mutex_lock(&rec->lock);
-    if (rec->tail - rec->head < QUEUE_MAX)
+    int full = rec->tail - rec->head >= QUEUE_MAX;
+    if (!full)
         fifo_append(rec, &item);
     else
-        log_error("record queue full: hold %s is left to reconciliation", hold_id);
+        rec->dropped++;
+    if (full && item.first_ms - rec->dropped_logged_ms > 10000) {
+        rec->dropped_logged_ms = item.first_ms;
+        log_error("record queue full (%d): %ld expired hold(s) so far left to reconciliation", QUEUE_MAX,
+                  rec->dropped);
+    }
     pthread_cond_signal(&rec->cond);
     pthread_mutex_unlock(&rec->lock);
 }

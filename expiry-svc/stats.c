@@ -12,6 +12,7 @@ static struct {
     metric *lag, *notifications, *last_sweep, *sweep_seconds;
     metric *suspects, *mismatches, *lost, *confirming;
     metric *queue, *recorded, *record_failed, *notify_ok;
+    metric *saga_repairs, *completed;
     _Atomic int64_t last_sweep_ms;
 } m;
 
@@ -22,9 +23,9 @@ static const char *const path_names[PATH_COUNT] = {"sweep", "notification", "rec
 
 const char *release_path_name(release_path path) { return path_names[path]; }
 
-static double read_p50(void *ctx) { return lag_window_summary(ctx).p50; }
-static double read_p99(void *ctx) { return lag_window_summary(ctx).p99; }
-static double read_max(void *ctx) { return lag_window_summary(ctx).max; }
+static double read_p50(void *ctx) { return lag_window_summary(ctx).p50 / 1000.0; }
+static double read_p99(void *ctx) { return lag_window_summary(ctx).p99 / 1000.0; }
+static double read_max(void *ctx) { return lag_window_summary(ctx).max / 1000.0; }
 
 static void register_release_metrics(void)
 {
@@ -33,10 +34,10 @@ static void register_release_metrics(void)
     m.expired[PATH_NOTIFICATION] = metrics_counter("expiry_holds_expired_total", "path=\"notification\"", help);
     m.expired[PATH_RECONCILE] = metrics_counter("expiry_holds_expired_total", "path=\"reconcile\"", help);
     m.lag = metrics_histogram("expiry_release_lag_seconds", "", "expires_at -> units available");
-    metrics_gauge_fn("expiry_release_lag_ms", "quantile=\"0.5\"", "release lag over the recent window (ms)",
-                     read_p50, &window);
-    metrics_gauge_fn("expiry_release_lag_ms", "quantile=\"0.99\"", "", read_p99, &window);
-    metrics_gauge_fn("expiry_release_lag_ms", "quantile=\"1\"", "", read_max, &window);
+    static const char lag_help[] = "release lag over the most recent releases (GetStats lag_p50/p99/max_ms)";
+    metrics_gauge_fn("expiry_release_lag_window_seconds", "quantile=\"0.5\"", lag_help, read_p50, &window);
+    metrics_gauge_fn("expiry_release_lag_window_seconds", "quantile=\"0.99\"", lag_help, read_p99, &window);
+    metrics_gauge_fn("expiry_release_lag_window_seconds", "quantile=\"1\"", lag_help, read_max, &window);
     m.notifications = metrics_counter("expiry_notifications_received_total", "",
                                       "expired events of hold TTL markers received");
     m.last_sweep = metrics_gauge("expiry_last_sweep_timestamp_seconds", "", "end of the last deadline sweep");
@@ -58,6 +59,9 @@ static void register_other_metrics(void)
     m.record_failed = metrics_counter("expiry_record_failures_total", "", "PostgreSQL writes retried later");
     m.notify_ok = metrics_gauge("expiry_notify_config_ok", "",
                                 "1 when Redis notify-keyspace-events publishes expired events");
+    m.saga_repairs = metrics_counter("expiry_saga_repairs_total", "",
+                                     "saga steps repaired: stuck confirmations, orphan authorizations, payments owed");
+    m.completed = metrics_counter("expiry_bookings_completed_total", "", "bookings marked COMPLETED after their end");
 }
 
 static void register_all(void)
@@ -92,6 +96,12 @@ void stats_reconcile(int suspects, int fixed)
 
 void stats_holds_lost(int n) { metric_inc(m.lost, (uint64_t)n); }
 void stats_confirming_overdue(void) { metric_inc(m.confirming, 1); }
+
+void stats_saga(int repairs, int completed)
+{
+    metric_inc(m.saga_repairs, (uint64_t)(repairs > 0 ? repairs : 0));
+    metric_inc(m.completed, (uint64_t)(completed > 0 ? completed : 0));
+}
 void stats_record_queue(size_t depth) { metric_set(m.queue, (double)depth); }
 void stats_recorded(int n) { metric_inc(m.recorded, (uint64_t)n); }
 void stats_record_failed(void) { metric_inc(m.record_failed, 1); }
@@ -105,6 +115,8 @@ void stats_read(expiry_figures *out)
     out->holds_swept = (int64_t)metric_count(m.expired[PATH_SWEEP]);
     out->notifications = (int64_t)metric_count(m.notifications);
     out->mismatches = (int64_t)metric_count(m.mismatches);
+    out->saga_repairs = (int64_t)metric_count(m.saga_repairs);
+    out->bookings_completed = (int64_t)metric_count(m.completed);
     out->last_sweep_ms = atomic_load(&m.last_sweep_ms);
     out->lag = lag_window_summary(&window);
 }

@@ -15,7 +15,7 @@
 
 #define READ_WAIT_MS 200
 #define BACKOFF_MIN_MS 100
-#define BACKOFF_MAX_MS 5000
+#define BACKOFF_MAX_MS 2000
 
 static void notify_state(expiry_app *app, int ok, const char *flags, const char *why)
 {
@@ -112,6 +112,8 @@ static void on_expired_key(expiry_app *app, redis_conn *r, const char *key)
     stats_notification();
     snprintf(hold_key, sizeof hold_key, "hold:{p%02d}:%s", p, hold_id);
     redisReply *rid = redis_command(r, "HGET %s rid", hold_key);
+    if (!rid) /* a connection left over from before a Redis restart fails once */
+        rid = redis_command(r, "HGET %s rid", hold_key);
     if (rid && rid->type == REDIS_REPLY_STRING)
         expiry_release(app, r, rid->str, hold_id, PATH_NOTIFICATION, wall_ms());
     freeReplyObject(rid);
@@ -131,13 +133,15 @@ typedef struct sub_state {
     int64_t backoff_ms, next_check_ms;
 } sub_state;
 
-/* Connects when needed; returns 0 when subscribed, else waits out the backoff. */
-static int ensure_subscribed(expiry_app *app, sub_state *s)
+/* Connects when needed; returns 0 when subscribed, else waits out the backoff. The
+ * command connection is refreshed too: it may predate a Redis restart. */
+static int ensure_subscribed(expiry_app *app, redis_conn *r, sub_state *s)
 {
     if (s->ctx)
         return 0;
     s->ctx = subscribe_open(app, s->channel);
     if (s->ctx) {
+        redis_ping(r);
         log_info("subscribed to %s", s->channel);
         s->backoff_ms = BACKOFF_MIN_MS;
         return 0;
@@ -165,7 +169,7 @@ void *subscriber_main(void *arg)
     notify_channel(app->redis_db, s.channel, sizeof s.channel);
     while (!app_stopping(app)) {
         periodic_check(app, w->redis, &s);
-        if (ensure_subscribed(app, &s) != 0)
+        if (ensure_subscribed(app, w->redis, &s) != 0)
             continue;
         redisReply *m = NULL;
         int rc = next_reply(s.ctx, READ_WAIT_MS, &m);

@@ -10,16 +10,17 @@
 
 #include "log.h"
 
-#define LEASE_SECONDS "30"
+long idempotency_lease_seconds = 30;
 #define POLL_MS 20
 #define WAIT_MAX_MS 10000
 
 typedef enum claim { CLAIM_OWNED, CLAIM_DONE, CLAIM_BUSY, CLAIM_MISMATCH, CLAIM_FAILED } claim;
 
 typedef struct record {
-    const char *params[4];  /* key, user, method, fingerprint */
-    int lengths[4];
-    int formats[4];
+    const char *params[5];  /* key, user, method, fingerprint, lease seconds */
+    int lengths[5];
+    int formats[5];
+    char lease[24];
     uint8_t *fingerprint;
     size_t fingerprint_len;
 } record;
@@ -40,10 +41,10 @@ int idempotency_code_is_final(rpc_code code)
     }
 }
 
-/* Runs sql with the record's four parameters; binary != 0 asks for binary results. */
-static PGresult *exec_record(pg_conn *pg, const char *sql, const record *r, int binary)
+/* Runs sql with the record's first n parameters; binary != 0 asks for binary results. */
+static PGresult *exec_record(pg_conn *pg, const char *sql, const record *r, int n, int binary)
 {
-    return pg_exec_binary(pg, sql, 4, r->params, r->lengths, r->formats, binary);
+    return pg_exec_binary(pg, sql, n, r->params, r->lengths, r->formats, binary);
 }
 
 /* Inserts the claim; otherwise reads the existing record into *existing. */
@@ -54,8 +55,8 @@ static claim try_claim(pg_conn *pg, const record *r, PGresult **existing)
         "VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING RETURNING 1), "
         "taken AS (UPDATE idempotency_keys SET created_at = now() WHERE key = $1 AND user_id = $2 "
         "AND method = $3 AND fingerprint = $4 AND status_code IS NULL "
-        "AND created_at < now() - interval '" LEASE_SECONDS " seconds' RETURNING 1) "
-        "SELECT (SELECT count(*) FROM claimed) + (SELECT count(*) FROM taken)", r, 0);
+        "AND created_at < now() - make_interval(secs => $5::int) RETURNING 1) "
+        "SELECT (SELECT count(*) FROM claimed) + (SELECT count(*) FROM taken)", r, 5, 0);
     if (!res)
         return CLAIM_FAILED;
     int owned = strcmp(PQgetvalue(res, 0, 0), "0") != 0;
@@ -64,7 +65,7 @@ static claim try_claim(pg_conn *pg, const record *r, PGresult **existing)
         return CLAIM_OWNED;
     res = exec_record(pg,
         "SELECT fingerprint = $4, status_code, response, message, reason FROM idempotency_keys "
-        "WHERE key = $1 AND user_id = $2 AND method = $3", r, 1);
+        "WHERE key = $1 AND user_id = $2 AND method = $3", r, 4, 1);
     if (!res)
         return CLAIM_FAILED;
     if (PQntuples(res) == 0) { /* dropped meanwhile: claim again */
@@ -112,7 +113,7 @@ static void store_outcome(pg_conn *pg, rpc_call *call, const record *r, int rc, 
     rpc_code code = rc == 0 ? RPC_OK : rpc_status_code(call);
     if (!idempotency_code_is_final(code)) {
         PQclear(exec_record(pg, "DELETE FROM idempotency_keys WHERE key = $1 AND user_id = $2 AND method = $3 "
-                                "AND fingerprint = $4", r, 0));
+                                "AND fingerprint = $4", r, 4, 0));
         return;
     }
     size_t len = 0;
@@ -144,8 +145,9 @@ static void record_init(record *r, rpc_call *call, const char *key, const Protob
     r->fingerprint_len = protobuf_c_message_get_packed_size(request);
     r->fingerprint = rpc_alloc(call, r->fingerprint_len + 1);
     protobuf_c_message_pack(request, r->fingerprint);
-    const char *params[4] = {key, rpc_user_id(call), rpc_method_path(call), (const char *)r->fingerprint};
-    for (int i = 0; i < 4; i++) {
+    snprintf(r->lease, sizeof r->lease, "%ld", idempotency_lease_seconds);
+    const char *params[5] = {key, rpc_user_id(call), rpc_method_path(call), (const char *)r->fingerprint, r->lease};
+    for (int i = 0; i < 5; i++) {
         r->params[i] = params[i];
         r->lengths[i] = i == 3 ? (int)r->fingerprint_len : 0;
         r->formats[i] = i == 3;

@@ -9,6 +9,10 @@
 
 #define IDEMPOTENCY_KEY_MAX 200
 
+/* A call that claimed a key and never finished (its process died) is taken over by a
+ * retry after this many seconds (IDEMPOTENCY_LEASE_SECONDS). */
+extern long idempotency_lease_seconds;
+
 /* Runs handler under the call's idempotency key (if any), using the table
  * idempotency_keys of pg's search_path. Same contract as a handler. */
 int idempotency_run(pg_conn *pg, rpc_call *call, const ProtobufCMessage *request, ProtobufCMessage **response,

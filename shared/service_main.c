@@ -35,6 +35,8 @@ static size_t common_settings(const service_definition *def, service_settings *s
         {"GRPC_CALLS_AHEAD", CONFIG_INT, &s->calls_ahead, "16", 1, 1024, "calls requested ahead per method"},
         {"SHUTDOWN_DRAIN_MS", CONFIG_INT, &s->drain_ms, "10000", 0, 600000, "graceful shutdown drain time"},
         {"STORE_TIMEOUT_MS", CONFIG_INT, &s->store_timeout_ms, "2000", 10, 60000, "Redis connect/command timeout"},
+        {"IDEMPOTENCY_LEASE_SECONDS", CONFIG_INT, &idempotency_lease_seconds, "30", 1, 86400,
+         "a claimed idempotency key whose call died is retried after this"},
     };
     memcpy(out, table, sizeof table);
     return sizeof table / sizeof table[0];
