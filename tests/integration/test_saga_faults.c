@@ -160,12 +160,34 @@ static void test_payment_service_killed_mid_confirm(void **state)
     check_invariants();
 }
 
+static void test_booking_past_its_end_becomes_completed(void **state)
+{
+    (void)state;
+    const char *rid = create_resource(booking, "Completed hotel", HOTEL, 2, 1440, 3000);
+    char hid[80];
+    assert_int_equal(hold(booking, "wes", rid, day(50), day(51), 1, hid, sizeof hid), RPC_OK);
+    assert_int_equal(confirm(hid, "wes", "pm_card_ok", NULL), RPC_OK);
+    /* time travel for the test: the stay is over */
+    sql1("WITH b AS (UPDATE booking.bookings SET start_time = now() - interval '2 days', "
+         "end_time = now() - interval '1 day' WHERE hold_id = $1 RETURNING 1) SELECT count(*) FROM b", hid);
+    run_repair();
+    assert_int_equal(sql1("SELECT status FROM booking.bookings WHERE hold_id = $1", hid),
+                     BOOKING__V1__BOOKING_STATUS__BOOKING_STATUS_COMPLETED);
+    assert_int_equal(sql1("SELECT count(*) FROM booking.events e JOIN booking.bookings b ON e.subject_id = b.booking_id "
+                          "WHERE b.hold_id = $1 AND e.event_type = 'booking.completed'", hid), 1);
+    run_repair(); /* exactly one event, however often the routine runs */
+    assert_int_equal(sql1("SELECT count(*) FROM booking.events e JOIN booking.bookings b ON e.subject_id = b.booking_id "
+                          "WHERE b.hold_id = $1 AND e.event_type = 'booking.completed'", hid), 1);
+    check_invariants();
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_unknown_outcome_is_voided_then_the_hold_can_be_booked),
         cmocka_unit_test(test_capture_failing_at_first_ends_captured),
         cmocka_unit_test(test_payment_service_killed_mid_confirm),
+        cmocka_unit_test(test_booking_past_its_end_becomes_completed),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
