@@ -21,7 +21,7 @@
 #include "rpc_client.h"
 
 #define MAX_INSTANCES 8
-#define HEALTH_WAIT_MS 60000
+#define HEALTH_WAIT_MS 120000
 
 extern char **environ;
 
@@ -216,6 +216,11 @@ static void spawn(harness *h, instance *in, const char *const *extra)
         if (log) {
             dup2(fileno(log), STDOUT_FILENO);
             dup2(fileno(log), STDERR_FILENO);
+        }
+        if (getenv("HARNESS_VALGRIND")) { /* memcheck every service: a definite leak or error fails its exit */
+            char *vg[] = {(char *)"valgrind", (char *)"--quiet", (char *)"--error-exitcode=99",
+                          (char *)"--leak-check=full", (char *)"--errors-for-leak-kinds=definite", path, NULL};
+            execve("/usr/bin/valgrind", vg, envp);
         }
         execve(path, (char *[]){path, NULL}, envp);
         _exit(127);
