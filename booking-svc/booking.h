@@ -7,6 +7,7 @@
 #include "rpc.h"
 #include "rpc_client.h"
 #include "service.h"
+#include "store_status.h"
 
 typedef struct hold_row hold_row;
 
@@ -30,9 +31,6 @@ extern rpc_client *booking_payments;
 pg_conn *booking_pg(rpc_call *call);
 redis_conn *booking_redis(rpc_call *call);
 
-/* UNAVAILABLE (connection lost: safe to retry) or INTERNAL, naming the store; -1. */
-int fail_pg(rpc_call *call, pg_conn *pg);
-int fail_redis(rpc_call *call, const char *detail);
 
 /* A customer may act only on their own records; admins on any. -1 with status set. */
 int require_owner(rpc_call *call, const char *owner_user_id);

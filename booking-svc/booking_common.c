@@ -12,21 +12,6 @@ rpc_client *booking_payments;
 pg_conn *booking_pg(rpc_call *call) { return ((service_worker *)rpc_worker_state(call))->pg; }
 redis_conn *booking_redis(rpc_call *call) { return ((service_worker *)rpc_worker_state(call))->redis; }
 
-int fail_pg(rpc_call *call, pg_conn *pg)
-{
-    pg_rollback(pg);
-    if (pg->lost || !pg->conn)
-        return rpc_fail(call, RPC_UNAVAILABLE, "STORE_UNAVAILABLE", "database unavailable; safe to retry");
-    log_error("database error: %s", pg->errstr);
-    return rpc_fail(call, RPC_INTERNAL, "STORE_ERROR", "database error");
-}
-
-int fail_redis(rpc_call *call, const char *detail)
-{
-    log_warn("redis: %s", detail);
-    return rpc_fail(call, RPC_UNAVAILABLE, "CACHE_UNAVAILABLE", "hold cache unavailable; safe to retry");
-}
-
 int require_owner(rpc_call *call, const char *owner_user_id)
 {
     if (rpc_is_admin(call) || strcmp(rpc_user_id(call), owner_user_id) == 0)
@@ -38,7 +23,7 @@ int load_resource(rpc_call *call, const char *resource_id, Booking__V1__Resource
 {
     int found = inventory_load_resource(booking_pg(call), resource_id, LOCK_NONE, rpc_allocator(call), out);
     if (found < 0)
-        return fail_pg(call, booking_pg(call));
+        return store_fail_pg(call, booking_pg(call));
     if (!found)
         return rpc_fail(call, RPC_NOT_FOUND, "RESOURCE_NOT_FOUND", "resource \"%s\" does not exist", resource_id);
     return 0;

@@ -56,7 +56,7 @@ static int answer_booking_of_hold(rpc_call *call, const char *hold_id, ProtobufC
     booking_row b;
     int found = saga_booking_by_hold(booking_pg(call), hold_id, rpc_allocator(call), &b);
     if (found < 0)
-        return fail_pg(call, booking_pg(call));
+        return store_fail_pg(call, booking_pg(call));
     if (!found)
         return rpc_fail(call, RPC_UNAVAILABLE, "BOOKING_PENDING", "the booking of hold %s is being recorded", hold_id);
     *response = &booking_message_of(call, &b)->base;
@@ -87,7 +87,7 @@ static claim claim_hold(rpc_call *call, hold_row *h)
         if (cs == CONFIRM_OK)
             return CLAIMED;
         if (cs == CONFIRM_FAILED)
-            return fail_redis(call, booking_redis(call)->errstr), CLAIM_FAILED;
+            return store_fail_redis(call, booking_redis(call)->errstr), CLAIM_FAILED;
         if (cs == CONFIRM_LATE || cs == CONFIRM_GONE || st == 'R' || st == 'X')
             return rpc_fail(call, RPC_FAILED_PRECONDITION, "HOLD_EXPIRED", "hold %s has expired", h->hold_id),
                    CLAIM_FAILED;
@@ -96,7 +96,7 @@ static claim claim_hold(rpc_call *call, hold_row *h)
                    CLAIM_FAILED;
         nanosleep(&(struct timespec){0, CONFIRM_POLL_MS * 1000000L}, NULL);
         if (store_hold_load(booking_pg(call), h->hold_id, rpc_allocator(call), h) <= 0)
-            return fail_pg(call, booking_pg(call)), CLAIM_FAILED;
+            return store_fail_pg(call, booking_pg(call)), CLAIM_FAILED;
     }
 }
 
@@ -123,7 +123,7 @@ static int authorize(rpc_call *call, const hold_row *h, const char *method, paym
     snprintf(a.currency, sizeof a.currency, "%s", h->quote->total->currency);
     a.amount_minor = h->quote->total->amount_minor;
     if (saga_attempt_open(booking_pg(call), &a) != 0)
-        return fail_pg(call, booking_pg(call));
+        return store_fail_pg(call, booking_pg(call));
     snprintf(key, cap, "%s", a.key);
     saga_env env = env_of(call);
     *p = payments_authorize(booking_payments, key, method, a.currency, a.amount_minor, h->hold_id,
@@ -195,7 +195,7 @@ static int book(rpc_call *call, hold_row *h, const char *method, ProtobufCMessag
     char key[160];
     if (store_hold_transition(booking_pg(call), h->hold_id, HOLD(CONFIRMING), NULL, "hold.confirming",
                               rpc_user_id(call), NULL) < 0)
-        return fail_pg(call, booking_pg(call));
+        return store_fail_pg(call, booking_pg(call));
     if (authorize(call, h, method, &p, key, sizeof key) != 0)
         return -1;
     booking_row b;
@@ -214,7 +214,7 @@ static int book(rpc_call *call, hold_row *h, const char *method, ProtobufCMessag
     case COMMIT_LOST_RACE:
         return rpc_fail(call, RPC_FAILED_PRECONDITION, "HOLD_EXPIRED", "hold %s expired while paying", h->hold_id);
     default:
-        return fail_pg(call, booking_pg(call));
+        return store_fail_pg(call, booking_pg(call));
     }
     saga_env env = env_of(call);
     char st;
@@ -253,7 +253,7 @@ static int load_booking(rpc_call *call, const char *booking_id, booking_row *b)
         return rpc_invalid_argument(call, "booking_id", "is required");
     int found = saga_booking_load(booking_pg(call), booking_id, rpc_allocator(call), b);
     if (found < 0)
-        return fail_pg(call, booking_pg(call));
+        return store_fail_pg(call, booking_pg(call));
     if (!found)
         return rpc_fail(call, RPC_NOT_FOUND, "BOOKING_NOT_FOUND", "booking \"%s\" does not exist", booking_id);
     return require_owner(call, b->user_id);
@@ -296,7 +296,7 @@ static int cancel(rpc_call *call, booking_row *b, const char *reason)
     pg_conn *pg = booking_pg(call);
     int cancelled = saga_cancel_booking(pg, b, starts, span.count, refund, reason, rpc_user_id(call));
     if (cancelled < 0)
-        return fail_pg(call, pg);
+        return store_fail_pg(call, pg);
     if (cancelled == 0)
         return 0; /* cancelled meanwhile: answered from the store */
     int *deltas = rpc_alloc(call, sizeof *deltas * (size_t)span.count);
@@ -305,13 +305,13 @@ static int cancel(rpc_call *call, booking_row *b, const char *reason)
     /* counters move before the commit, under the resource lock counter loads respect */
     if (hold_cache_adjust(booking_redis(call), b->resource_id, starts, deltas, span.count) != 0) {
         pg_rollback(pg);
-        return fail_redis(call, booking_redis(call)->errstr);
+        return store_fail_redis(call, booking_redis(call)->errstr);
     }
     if (pg_commit(pg) != 0) {
         for (int i = 0; i < span.count; i++)
             deltas[i] = -deltas[i];
         hold_cache_adjust(booking_redis(call), b->resource_id, starts, deltas, span.count);
-        return fail_pg(call, pg);
+        return store_fail_pg(call, pg);
     }
     return 1;
 }

@@ -77,7 +77,7 @@ int rpc_list_bookings(rpc_call *call, const ProtobufCMessage *request, ProtobufC
     int n = saga_bookings_list(booking_pg(call), user, req->status, after_us, after_id, limit + 1,
                                rpc_allocator(call), rows, created);
     if (n < 0)
-        return fail_pg(call, booking_pg(call));
+        return store_fail_pg(call, booking_pg(call));
     Booking__V1__ListBookingsResponse *resp =
         RPC_NEW(call, Booking__V1__ListBookingsResponse, booking__v1__list_bookings_response__init);
     resp->n_bookings = (size_t)(n > limit ? limit : n);
@@ -102,7 +102,7 @@ int rpc_list_events(rpc_call *call, const ProtobufCMessage *request, ProtobufCMe
         booking_row b;
         int found = saga_booking_load(booking_pg(call), subject, rpc_allocator(call), &b);
         if (found <= 0)
-            return found < 0 ? fail_pg(call, booking_pg(call))
+            return found < 0 ? store_fail_pg(call, booking_pg(call))
                              : rpc_fail(call, RPC_NOT_FOUND, "BOOKING_NOT_FOUND", "booking \"%s\" does not exist", subject);
         if (require_owner(call, b.user_id) != 0)
             return -1;
@@ -117,7 +117,7 @@ int rpc_list_events(rpc_call *call, const ProtobufCMessage *request, ProtobufCMe
         RPC_NEW(call, Booking__V1__ListEventsResponse, booking__v1__list_events_response__init);
     int n = saga_events_list(booking_pg(call), subject, other, rpc_allocator(call), &resp->events);
     if (n < 0)
-        return fail_pg(call, booking_pg(call));
+        return store_fail_pg(call, booking_pg(call));
     resp->n_events = (size_t)n;
     *response = &resp->base;
     return 0;

@@ -89,7 +89,7 @@ static int plan_slots(rpc_call *call, const Booking__V1__CreateHoldRequest *req,
     int implicit = r->slot_minutes == SLOT_MINUTES_SINGLE ? 0 : r->capacity;
     if (inventory_load_slots(booking_pg(call), r->resource_id, p->starts, n, p->span.slot_seconds, implicit,
                              p->rows) != 0)
-        return fail_pg(call, booking_pg(call));
+        return store_fail_pg(call, booking_pg(call));
     if (r->slot_minutes == SLOT_MINUTES_SINGLE &&
         (!p->rows[0].exists || p->rows[0].end != p->starts[0] + p->span.slot_seconds))
         return rpc_invalid_argument(call, "start_time", "no slot of this resource is [start_time, end_time)");
@@ -105,14 +105,14 @@ static int load_counters(rpc_call *call, hold_plan *p, const int64_t *missing, i
     slot_row *rows = rpc_alloc(call, sizeof *rows * (size_t)n);
     int *values = rpc_alloc(call, sizeof *values * (size_t)n);
     if (inventory_load_resource(pg, p->resource->resource_id, LOCK_UPDATE, rpc_allocator(call), &locked) <= 0)
-        return fail_pg(call, pg);
+        return store_fail_pg(call, pg);
     int implicit = locked->slot_minutes == SLOT_MINUTES_SINGLE ? 0 : locked->capacity;
     if (inventory_load_slots(pg, p->resource->resource_id, missing, n, p->span.slot_seconds, implicit, rows) != 0)
-        return fail_pg(call, pg);
+        return store_fail_pg(call, pg);
     for (int i = 0; i < n; i++)
         values[i] = rows[i].total - rows[i].confirmed;
     if (hold_cache_init_slots(booking_redis(call), p->resource->resource_id, missing, values, n) != 0)
-        return fail_redis(call, booking_redis(call)->errstr);
+        return store_fail_redis(call, booking_redis(call)->errstr);
     return 0;
 }
 
@@ -141,7 +141,7 @@ static int take_units(rpc_call *call, hold_plan *p)
         return -1;
     }
     case HOLD_FAILED:
-        return fail_redis(call, t.errstr);
+        return store_fail_redis(call, t.errstr);
     default:
         return rpc_fail(call, RPC_INTERNAL, "HOLD_CACHE", "unexpected hold cache state");
     }
@@ -151,7 +151,7 @@ static int check_allowance(rpc_call *call, const hold_plan *p)
 {
     long held = store_user_held_units_locked(booking_pg(call), p->user_id);
     if (held < 0)
-        return fail_pg(call, booking_pg(call));
+        return store_fail_pg(call, booking_pg(call));
     if (held + p->quantity > booking_config.max_held_units) {
         char limit[24];
         snprintf(limit, sizeof limit, "%ld", booking_config.max_held_units);
@@ -248,7 +248,7 @@ static int record_hold(rpc_call *call, hold_plan *p, hold_row *row)
     row->created_at = wall_seconds();
     int rc = quote_hold(call, p, &price);
     if (rc == 0 && (store_hold_insert(pg, row, price, rpc_user_id(call)) != 0 || pg_commit(pg) != 0))
-        rc = fail_pg(call, pg);
+        rc = store_fail_pg(call, pg);
     if (rc != 0) {
         pg_rollback(pg);
         hold_cache_release(booking_redis(call), p->resource->resource_id, p->hold_id, 'R', wall_ms());
@@ -270,7 +270,7 @@ int rpc_create_hold(rpc_call *call, const ProtobufCMessage *request, ProtobufCMe
     plan_expiry(&p);
     pg_conn *pg = booking_pg(call);
     if (pg_begin(pg) != 0)
-        return fail_pg(call, pg);
+        return store_fail_pg(call, pg);
     if (check_allowance(call, &p) != 0 || take_units(call, &p) != 0) {
         pg_rollback(pg);
         return -1;
@@ -289,7 +289,7 @@ int load_hold_owned(rpc_call *call, const char *hold_id, hold_row *h)
         return rpc_invalid_argument(call, "hold_id", "is required");
     int found = store_hold_load(booking_pg(call), hold_id, rpc_allocator(call), h);
     if (found < 0)
-        return fail_pg(call, booking_pg(call));
+        return store_fail_pg(call, booking_pg(call));
     if (!found)
         return rpc_fail(call, RPC_NOT_FOUND, "HOLD_NOT_FOUND", "hold \"%s\" does not exist", hold_id);
     return require_owner(call, h->user_id);
@@ -313,7 +313,7 @@ static int record_release(rpc_call *call, hold_row *h, char final_status)
     const char *type = final_status == 'X' ? "hold.expired" : "hold.released";
     int moved = store_hold_transition(booking_pg(call), h->hold_id, to, NULL, type, rpc_user_id(call), NULL);
     if (moved < 0)
-        return fail_pg(call, booking_pg(call));
+        return store_fail_pg(call, booking_pg(call));
     if (moved == 1) {
         h->status = to;
         return 0;
@@ -336,7 +336,7 @@ int rpc_release_hold(rpc_call *call, const ProtobufCMessage *request, ProtobufCM
         hold_release_status rs = rel.status;
         char st = rel.final_status;
         if (rs == RELEASE_FAILED)
-            return fail_redis(call, booking_redis(call)->errstr);
+            return store_fail_redis(call, booking_redis(call)->errstr);
         if (rs == RELEASE_FINAL && (st == 'C' || st == 'F'))
             return rpc_fail(call, RPC_FAILED_PRECONDITION, "HOLD_CONFIRMED", "hold \"%s\" is being confirmed",
                             h.hold_id);

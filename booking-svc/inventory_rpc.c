@@ -55,14 +55,14 @@ static int check_change(rpc_call *call, pg_conn *pg, const Booking__V1__Resource
     int64_t end = slot_span_start(&c->span, c->span.count);
     int above = store_slots_confirmed_above(pg, c->resource_id, c->span.first_start, end, c->total);
     if (above < 0)
-        return fail_pg(call, pg);
+        return store_fail_pg(call, pg);
     if (above > 0)
         return rpc_fail(call, RPC_FAILED_PRECONDITION, "BELOW_CONFIRMED",
                         "total_capacity %d is below what is already confirmed in %d slot(s)", c->total, above);
     if (r->slot_minutes == SLOT_MINUTES_SINGLE) {
         int overlaps = store_slot_overlaps(pg, c->resource_id, c->span.first_start, end);
         if (overlaps < 0)
-            return fail_pg(call, pg);
+            return store_fail_pg(call, pg);
         if (overlaps)
             return rpc_invalid_argument(call, "start_time", "the slot overlaps another slot of this resource");
     }
@@ -78,12 +78,12 @@ static int apply_change(rpc_call *call, pg_conn *pg, const Booking__V1__Resource
     int implicit = r->slot_minutes == SLOT_MINUTES_SINGLE ? 0 : r->capacity;
     if (inventory_load_slots(pg, c->resource_id, c->starts, n, c->span.slot_seconds, implicit, old) != 0 ||
         store_slots_set(pg, c->resource_id, c->starts, n, c->span.slot_seconds, c->total, c->price) < 0)
-        return fail_pg(call, pg);
+        return store_fail_pg(call, pg);
     for (int i = 0; i < n; i++)
         deltas[i] = c->total - old[i].total;
     if (hold_cache_adjust(booking_redis(call), c->resource_id, c->starts, deltas, n) != 0) {
         pg_rollback(pg);
-        return fail_redis(call, booking_redis(call)->errstr);
+        return store_fail_redis(call, booking_redis(call)->errstr);
     }
     return 0;
 }
@@ -97,11 +97,11 @@ int rpc_set_inventory(rpc_call *call, const ProtobufCMessage *request, ProtobufC
     if (!req->resource_id || !*req->resource_id)
         return rpc_invalid_argument(call, "resource_id", "is required");
     if (pg_begin(pg) != 0)
-        return fail_pg(call, pg);
+        return store_fail_pg(call, pg);
     int found = inventory_load_resource(pg, req->resource_id, LOCK_UPDATE, rpc_allocator(call), &r);
     if (found <= 0) {
         pg_rollback(pg);
-        return found < 0 ? fail_pg(call, pg)
+        return found < 0 ? store_fail_pg(call, pg)
                          : rpc_fail(call, RPC_NOT_FOUND, "RESOURCE_NOT_FOUND", "resource \"%s\" does not exist",
                                     req->resource_id);
     }
@@ -116,7 +116,7 @@ int rpc_set_inventory(rpc_call *call, const ProtobufCMessage *request, ProtobufC
         for (int i = 0; i < c.span.count; i++)
             deltas[i] = -deltas[i];
         hold_cache_adjust(booking_redis(call), c.resource_id, c.starts, deltas, c.span.count);
-        return fail_pg(call, pg);
+        return store_fail_pg(call, pg);
     }
     hold_cache_touch(booking_redis(call), c.resource_id); /* readers refresh from PostgreSQL */
     Booking__V1__SetInventoryResponse *resp =

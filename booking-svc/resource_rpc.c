@@ -29,7 +29,7 @@ int rpc_create_resource(rpc_call *call, const ProtobufCMessage *request, Protobu
     r->created_at = r->updated_at = NULL;
     int inserted = store_resource_insert(booking_pg(call), r);
     if (inserted < 0)
-        return fail_pg(call, booking_pg(call));
+        return store_fail_pg(call, booking_pg(call));
     if (!inserted)
         return rpc_fail(call, RPC_ALREADY_EXISTS, "RESOURCE_EXISTS", "resource \"%s\" already exists",
                         r->resource_id);
@@ -79,7 +79,7 @@ static int shift_implicit_slots(rpc_call *call, const Booking__V1__Resource *r, 
     hold_keys_for(&k, r->resource_id, NULL);
     redisReply *reply = redis_command(booking_redis(call), "HKEYS %s", k.avail);
     if (!reply)
-        return fail_redis(call, booking_redis(call)->errstr);
+        return store_fail_redis(call, booking_redis(call)->errstr);
     int n = (int)reply->elements;
     int64_t *starts = rpc_alloc(call, sizeof *starts * (size_t)(n + 1));
     int *deltas = rpc_alloc(call, sizeof *deltas * (size_t)(n + 1));
@@ -88,7 +88,7 @@ static int shift_implicit_slots(rpc_call *call, const Booking__V1__Resource *r, 
         starts[i] = strtoll(reply->element[i]->str, NULL, 10);
     freeReplyObject(reply);
     if (inventory_load_slots(booking_pg(call), r->resource_id, starts, n, 0, r->capacity, rows) != 0)
-        return fail_pg(call, booking_pg(call));
+        return store_fail_pg(call, booking_pg(call));
     int m = 0;
     for (int i = 0; i < n; i++)
         if (!rows[i].exists) {
@@ -96,7 +96,7 @@ static int shift_implicit_slots(rpc_call *call, const Booking__V1__Resource *r, 
             deltas[m++] = delta;
         }
     if (hold_cache_adjust(booking_redis(call), r->resource_id, starts, deltas, m) != 0)
-        return fail_redis(call, booking_redis(call)->errstr);
+        return store_fail_redis(call, booking_redis(call)->errstr);
     return 0;
 }
 
@@ -120,11 +120,11 @@ int rpc_update_resource(rpc_call *call, const ProtobufCMessage *request, Protobu
         return rpc_invalid_argument(call, "resource.resource_id", "is required");
     Booking__V1__Resource *r;
     if (pg_begin(pg) != 0)
-        return fail_pg(call, pg);
+        return store_fail_pg(call, pg);
     int found = inventory_load_resource(pg, req->resource->resource_id, LOCK_UPDATE, rpc_allocator(call), &r);
     if (found <= 0) {
         pg_rollback(pg);
-        return found < 0 ? fail_pg(call, pg)
+        return found < 0 ? store_fail_pg(call, pg)
                          : rpc_fail(call, RPC_NOT_FOUND, "RESOURCE_NOT_FOUND", "resource \"%s\" does not exist",
                                     req->resource->resource_id);
     }
@@ -135,14 +135,14 @@ int rpc_update_resource(rpc_call *call, const ProtobufCMessage *request, Protobu
         return -1;
     }
     if (store_resource_update(pg, r) != 0)
-        return fail_pg(call, pg);
+        return store_fail_pg(call, pg);
     if (r->capacity != old_capacity && r->slot_minutes != SLOT_MINUTES_SINGLE &&
         shift_implicit_slots(call, r, r->capacity - old_capacity) != 0) {
         pg_rollback(pg);
         return -1;
     }
     if (pg_commit(pg) != 0)
-        return fail_pg(call, pg);
+        return store_fail_pg(call, pg);
     hold_cache_touch(booking_redis(call), r->resource_id); /* readers refresh from PostgreSQL */
     return load_resource(call, r->resource_id, (Booking__V1__Resource **)response);
 }

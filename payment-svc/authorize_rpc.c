@@ -62,13 +62,13 @@ static int open_payment(rpc_call *call, const authorize_request *req, payment_ro
     const char *key = rpc_idempotency_key(call);
     int inserted = store_payment_open(pg, &asked, key, &change);
     if (inserted < 0)
-        return fail_pg(call, pg);
+        return store_fail_pg(call, pg);
     *p = asked;
     if (inserted)
         return 0;
     int found = store_payment_by_key(pg, key, p);
     if (found < 0)
-        return fail_pg(call, pg);
+        return store_fail_pg(call, pg);
     if (!found || !same_request(p, &asked))
         return rpc_fail(call, RPC_ALREADY_EXISTS, "IDEMPOTENCY_KEY_REUSED",
                         "idempotency-key \"%s\" was already used with a different request", key);
@@ -98,7 +98,7 @@ static int resolve(rpc_call *call, payment_row *p)
     if (store_payment_move(pg, p->payment_id, PAY_UNKNOWN, &step, 0, 0, approved ? "" : out.decline_code,
                            &change) < 0) {
         payment_count(M_AUTH_UNKNOWN, 1);
-        return fail_pg(call, pg);
+        return store_fail_pg(call, pg);
     }
     payment_count(approved ? M_AUTH_AUTHORIZED : M_AUTH_DECLINED, 1);
     return 0;

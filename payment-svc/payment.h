@@ -8,6 +8,7 @@
 #include "provider.h"
 #include "rpc.h"
 #include "service.h"
+#include "store_status.h"
 
 typedef struct payment_settings {
     char provider[CONFIG_STRING_MAX];  /* PROVIDER: "sandbox" */
@@ -24,8 +25,6 @@ void payment_metrics_register(void);
 /* The worker's PostgreSQL connection. */
 pg_conn *payment_pg(rpc_call *call);
 
-/* Rolls back, then UNAVAILABLE (connection lost: safe to retry) or INTERNAL; -1. */
-int fail_pg(rpc_call *call, pg_conn *pg);
 /* FAILED_PRECONDITION for a refused step, with reason and the payment's status; -1. */
 int fail_step(rpc_call *call, const payment_row *p, const payment_step *step, const char *verb);
 /* UNAVAILABLE "PROVIDER_ERROR" (nothing changed; retry) or FAILED_PRECONDITION

@@ -14,15 +14,6 @@ const provider *payment_provider(rpc_call *call) { return ((service_worker *)rpc
 
 pg_conn *payment_pg(rpc_call *call) { return ((service_worker *)rpc_worker_state(call))->pg; }
 
-int fail_pg(rpc_call *call, pg_conn *pg)
-{
-    pg_rollback(pg);
-    if (pg->lost || !pg->conn)
-        return rpc_fail(call, RPC_UNAVAILABLE, "STORE_UNAVAILABLE", "database unavailable; safe to retry");
-    log_error("database error: %s", pg->errstr);
-    return rpc_fail(call, RPC_INTERNAL, "STORE_ERROR", "database error");
-}
-
 int fail_step(rpc_call *call, const payment_row *p, const payment_step *step, const char *verb)
 {
     if (strcmp(step->reason, "OUTCOME_UNKNOWN") == 0)
@@ -80,7 +71,7 @@ int load_payment(rpc_call *call, const char *payment_id, int for_update, payment
 {
     int found = store_payment_load(payment_pg(call), payment_id, for_update, out);
     if (found < 0)
-        return fail_pg(call, payment_pg(call));
+        return store_fail_pg(call, payment_pg(call));
     if (!found) {
         if (for_update)
             pg_rollback(payment_pg(call));

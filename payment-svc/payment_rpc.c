@@ -17,7 +17,7 @@ static int lock_payment(rpc_call *call, const char *payment_id, payment_row *p)
     if (check_payment_id(call, payment_id) != 0)
         return -1;
     if (pg_begin(payment_pg(call)) != 0)
-        return fail_pg(call, payment_pg(call));
+        return store_fail_pg(call, payment_pg(call));
     return load_payment(call, payment_id, 1, p);
 }
 
@@ -29,14 +29,14 @@ static int commit_move(rpc_call *call, const payment_row *p, const payment_step 
     payment_change change = change_by(call, metadata_json);
     int moved = store_payment_move(pg, p->payment_id, p->status, step, captured, refunded, p->decline_code, &change);
     if (moved < 0)
-        return fail_pg(call, pg);
+        return store_fail_pg(call, pg);
     if (moved != 1) { /* cannot happen under the row lock; keep nothing of this change */
         pg_rollback(pg);
         return rpc_fail(call, RPC_ABORTED, "CONCURRENT_CHANGE", "payment \"%s\" changed meanwhile; retry",
                         p->payment_id);
     }
     if (pg_commit(pg) != 0)
-        return fail_pg(call, pg);
+        return store_fail_pg(call, pg);
     return 0;
 }
 
@@ -46,17 +46,17 @@ static int capture_locked(rpc_call *call, const payment_row *p, const payment_st
     pg_conn *pg = payment_pg(call);
     int attempts = store_capture_attempts(pg, p->payment_id);
     if (attempts < 0)
-        return fail_pg(call, pg);
+        return store_fail_pg(call, pg);
     provider_request r = {.payment_id = p->payment_id, .payment_method_id = p->payment_method_id,
                           .currency = p->currency, .amount_minor = p->amount_minor,
                           .operation_id = p->payment_id, .attempt = attempts + 1};
     provider_outcome out;
     provider_result result = ask_provider(call, PROVIDER_CAPTURE, &r, &out);
     if (store_capture_attempt_add(pg, p->payment_id, r.attempt, result == PROVIDER_APPROVED, out.message) != 0)
-        return fail_pg(call, pg);
+        return store_fail_pg(call, pg);
     if (result != PROVIDER_APPROVED) {
         if (pg_commit(pg) != 0) /* the attempt is kept; the payment is unchanged */
-            return fail_pg(call, pg);
+            return store_fail_pg(call, pg);
         payment_count(M_CAPTURE_PROVIDER_ERROR, 1);
         return fail_provider(call, &out, "capture");
     }
@@ -145,7 +145,7 @@ static int refund_locked(rpc_call *call, const payment_row *p, const payment_ste
         return fail_provider(call, &out, "refund");
     }
     if (store_refund_insert(pg, refund_id, p->payment_id, amount, p->currency, reason) != 0)
-        return fail_pg(call, pg);
+        return store_fail_pg(call, pg);
     snprintf(amount_s, sizeof amount_s, "%" PRId64, amount);
     const char *meta[] = {"refund_id", refund_id, "amount_minor", amount_s, "reason", reason};
     if (commit_move(call, p, step, p->captured_minor, new_refunded, event_metadata(call, meta, 3)) != 0)
