@@ -146,11 +146,15 @@ static double redis_benchmark(harness *h, int requests)
     double rate = 0;
     while (p && fgets(line, sizeof line, p)) {
         char *rps = strstr(line, "requests per second");
-        char *colon = strrchr(line, ':');
-        if (rps && colon && colon < rps)
-            rate = atof(colon + 1);
-        if (strchr(line, '\r'))
+        if (!rps) {
+            if (strstr(line, "ERR") || strstr(line, "rror"))
+                fprintf(stderr, "redis-benchmark: %s", line);
             continue;
+        }
+        *rps = '\0';
+        char *colon = strrchr(line, ':');
+        if (colon)
+            rate = atof(colon + 1);
     }
     if (p)
         pclose(p);
