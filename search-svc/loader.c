@@ -1,6 +1,7 @@
 /* loader.c — bulk reads for the read model: two queries per batch (resources, then
- * their slot rows in one index range or id list) in one read-only snapshot, and
- * pipelined HGETALLs for counters. */
+ * their slot rows in one index range or id list) in one read-only snapshot, results in
+ * binary (no text formatting in PostgreSQL, no parsing here), and pipelined HGETALLs
+ * for counters. */
 #include "loader.h"
 
 #include <inttypes.h>
@@ -10,15 +11,38 @@
 
 #include "strbuf.h"
 
-#define RES_COLS \
-    "SELECT resource_id, body, extract(epoch FROM created_at)::bigint, extract(epoch FROM updated_at)::bigint "
-#define SLOT_COLS                                                                                          \
-    "SELECT resource_id, extract(epoch FROM slot_start)::bigint, extract(epoch FROM slot_end)::bigint, "   \
-    "total_capacity, confirmed, coalesce(price_minor, -1) FROM slots "
-#define SLOT_WINDOW " AND slot_start >= to_timestamp($3) AND slot_start < to_timestamp($4) "
+#define RES_COLS "SELECT resource_id, body, created_at, updated_at "
+#define SLOT_COLS "SELECT resource_id, slot_start, slot_end, total_capacity, confirmed, coalesce(price_minor, -1) FROM slots "
 #define PIPELINE 512
+#define PG_EPOCH_OFFSET 946684800LL /* 2000-01-01 in Unix seconds: binary timestamps count from it */
 
-static int64_t num(PGresult *r, int row, int col) { return strtoll(PQgetvalue(r, row, col), NULL, 10); }
+static uint64_t be(const unsigned char *p, int bytes)
+{
+    uint64_t v = 0;
+    for (int i = 0; i < bytes; i++)
+        v = v << 8 | p[i];
+    return v;
+}
+
+/* A binary column as a number: int4, int8, or timestamptz (microseconds since 2000,
+ * returned as Unix seconds). */
+static int64_t num(PGresult *r, int row, int col)
+{
+    const unsigned char *p = (const unsigned char *)PQgetvalue(r, row, col);
+    Oid type = PQftype(r, col);
+    if (type == 23) /* int4 */
+        return (int32_t)be(p, 4);
+    int64_t v = (int64_t)be(p, 8);
+    if (type != 1184) /* int8 */
+        return v;
+    return (v >= 0 ? v / 1000000 : -((-v + 999999) / 1000000)) + PG_EPOCH_OFFSET; /* floor to seconds */
+}
+
+/* pg_exec with results in binary. */
+static PGresult *exec_bin(pg_conn *pg, const char *sql, int n, const char *const *params)
+{
+    return pg_exec_binary(pg, sql, n, params, NULL, NULL, 1);
+}
 
 char *text_array_literal(char *const *ids, int n)
 {
@@ -39,19 +63,16 @@ char *text_array_literal(char *const *ids, int n)
 
 static res_meta *meta_from(PGresult *r, int row)
 {
-    size_t len;
-    unsigned char *body = PQunescapeBytea((const unsigned char *)PQgetvalue(r, row, 1), &len);
-    res_meta *m = body ? res_meta_new(body, len, num(r, row, 2), num(r, row, 3)) : NULL;
-    PQfreemem(body);
-    return m;
+    return res_meta_new((const uint8_t *)PQgetvalue(r, row, 1), (size_t)PQgetlength(r, row, 1), num(r, row, 2),
+                        num(r, row, 3));
 }
 
-static int any_price(PGresult *r, int first, int count)
+static int count_prices(PGresult *r, int first, int count)
 {
+    int n = 0;
     for (int i = first; i < first + count; i++)
-        if (num(r, i, 5) >= 0)
-            return 1;
-    return 0;
+        n += num(r, i, 5) >= 0;
+    return n;
 }
 
 /* Rows of one resource from slot-result rows [first, first + count), ordered by start. */
@@ -59,7 +80,7 @@ static slot_rows *rows_build(const res_meta *m, PGresult *r, int first, int coun
 {
     int dense = m->res->slot_minutes == SLOT_MINUTES_NIGHTLY;
     int n = dense ? (int)((w.hi - w.lo) / SECONDS_PER_DAY) : count;
-    slot_rows *rows = slot_rows_new(dense, w.lo, w.hi, SECONDS_PER_DAY, n, any_price(r, first, count));
+    slot_rows *rows = slot_rows_new(dense, w.lo, w.hi, SECONDS_PER_DAY, n, count_prices(r, first, count));
     for (int k = 0, i = first; i < first + count; i++) {
         int64_t start = num(r, i, 1);
         if (dense && (start - w.lo) % SECONDS_PER_DAY != 0)
@@ -69,10 +90,7 @@ static slot_rows *rows_build(const res_meta *m, PGresult *r, int first, int coun
             rows->start[cell] = start;
             rows->end[cell] = num(r, i, 2);
         }
-        rows->total[cell] = (int32_t)num(r, i, 3);
-        rows->confirmed[cell] = (int32_t)num(r, i, 4);
-        if (rows->price)
-            rows->price[cell] = num(r, i, 5);
+        slot_rows_set(rows, cell, (int32_t)num(r, i, 3), (int32_t)num(r, i, 4), num(r, i, 5));
     }
     return rows;
 }
@@ -124,8 +142,8 @@ static PGresult *chunk_slots(pg_conn *pg, const char *first, const char *last, l
     char lo[24], hi[24];
     window_params(w, lo, hi);
     const char *params[4] = {first, last, lo, hi};
-    return pg_exec(pg, SLOT_COLS "WHERE resource_id >= $1 AND resource_id <= $2" SLOT_WINDOW
-                   "ORDER BY resource_id, slot_start", 4, params);
+    return exec_bin(pg, SLOT_COLS "WHERE resource_id >= $1 AND resource_id <= $2 AND slot_start >= to_timestamp($3) "
+                   "AND slot_start < to_timestamp($4) ORDER BY resource_id, slot_start", 4, params);
 }
 
 int load_chunk(pg_conn *pg, const char *after, int limit, load_window w, loaded **out, int *count)
@@ -137,7 +155,8 @@ int load_chunk(pg_conn *pg, const char *after, int limit, load_window w, loaded 
     *count = 0;
     if (pg_run(pg, "BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY", 0, NULL) != 0)
         return -1;
-    PGresult *res = pg_exec(pg, RES_COLS "FROM resources WHERE resource_id > $1 ORDER BY resource_id LIMIT $2",
+    PGresult *res = exec_bin(pg, RES_COLS "FROM resources WHERE resource_id > $1 AND length(resource_id) <= 64 "
+                            "ORDER BY resource_id LIMIT $2",
                             2, params);
     int n = res ? PQntuples(res) : 0;
     PGresult *slots = res && n ? chunk_slots(pg, PQgetvalue(res, 0, 0), PQgetvalue(res, n - 1, 0), w) : NULL;
@@ -158,23 +177,9 @@ int load_chunk(pg_conn *pg, const char *after, int limit, load_window w, loaded 
     return 0;
 }
 
-int load_ids(pg_conn *pg, char *const *ids, int n, load_window w, loaded *out)
+/* The loaded resource of each id (NULL meta when the id has no row). */
+static void match_ids(char *const *ids, int n, PGresult *res, loaded *out)
 {
-    char lo[24], hi[24], *array = text_array_literal(ids, n);
-    window_params(w, lo, hi);
-    const char *params[4] = {array, NULL, lo, hi};
-    PGresult *res = NULL, *slots = NULL;
-    int rc = pg_run(pg, "BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY", 0, NULL);
-    if (rc == 0 && (res = pg_exec(pg, RES_COLS "FROM resources WHERE resource_id = ANY($1::text[])", 1, params)))
-        slots = pg_exec(pg, SLOT_COLS "WHERE resource_id = ANY($1::text[]) AND $2::text IS NULL" SLOT_WINDOW
-                        "ORDER BY resource_id, slot_start", 4, params);
-    free(array);
-    if (rc == 0)
-        pg_rollback(pg);
-    if (!res || !slots) {
-        PQclear(res);
-        return -1;
-    }
     for (int i = 0; i < n; i++) {
         snprintf(out[i].id, sizeof out[i].id, "%s", ids[i]);
         out[i].meta = NULL;
@@ -183,6 +188,26 @@ int load_ids(pg_conn *pg, char *const *ids, int n, load_window w, loaded *out)
             if (strcmp(PQgetvalue(res, row, 0), ids[i]) == 0)
                 out[i].meta = meta_from(res, row);
     }
+}
+
+int load_ids(pg_conn *pg, char *const *ids, int n, load_window w, loaded *out)
+{
+    char lo[24], hi[24], *array = text_array_literal(ids, n);
+    window_params(w, lo, hi);
+    const char *params[3] = {array, lo, hi};
+    PGresult *res = NULL, *slots = NULL;
+    int rc = pg_run(pg, "BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY", 0, NULL);
+    if (rc == 0 && (res = exec_bin(pg, RES_COLS "FROM resources WHERE resource_id = ANY($1::text[])", 1, params)))
+        slots = exec_bin(pg, SLOT_COLS "WHERE resource_id = ANY($1::text[]) AND slot_start >= to_timestamp($2) "
+                        "AND slot_start < to_timestamp($3) ORDER BY resource_id, slot_start", 3, params);
+    free(array);
+    if (rc == 0)
+        pg_rollback(pg);
+    if (!res || !slots) {
+        PQclear(res);
+        return -1;
+    }
+    match_ids(ids, n, res, out);
     attach_rows(out, n, slots, w);
     PQclear(res);
     PQclear(slots);
@@ -235,7 +260,7 @@ int load_counters(redis_conn *r, char *const *ids, int n, load_window w, slot_co
         rc = counters_batch(r, ids + i, n - i < PIPELINE ? n - i : PIPELINE, w, tmp + i);
     if (rc != 0) {
         for (int i = 0; i < n; i++)
-            free(tmp[i]);
+            slot_counters_free(tmp[i]);
         snprintf(r->errstr, sizeof r->errstr, "HGETALL: %s", r->ctx ? r->ctx->errstr : "no connection");
         r->err = 1;
     } else {

@@ -1,11 +1,76 @@
-/* main.c — search-svc: the read path (SearchService): method table and definition. */
-#include "booking/v1/search.pb-c.h"
-#include "search.h"
+/* main.c — search-svc: the read path (SearchService): settings, method table, and the
+ * read model's life (loaded before serving, refreshed by a thread, freed at stop). */
+#include <stdlib.h>
 
+#include "ebr.h"
+#include "log.h"
+#include "search.h"
+#include "timeutil.h"
+
+search_settings search_config;
+
+static const config_entry settings[] = {
+    {"SEARCH_HORIZON_DAYS", CONFIG_INT, &search_config.horizon_days, "400", 1, 3650,
+     "days ahead (from today) the read model holds and searches cover"},
+    {"SEARCH_FULL_REFRESH_SECONDS", CONFIG_INT, &search_config.full_refresh_seconds, "30", 0, 86400,
+     "period of the full reload from PostgreSQL, a backstop for missed changes (0 = never)"},
+    {"SEARCH_PG_RELOAD_MS", CONFIG_INT, &search_config.pg_reload_ms, "200", 0, 600000,
+     "at most one PostgreSQL reload per changed resource per this interval"},
+    {"SEARCH_LOAD_CHUNK", CONFIG_INT, &search_config.load_chunk, "500", 10, 100000, "resources per load query"},
+    {"SEARCH_MAX_RANGE_DAYS", CONFIG_INT, &search_config.max_range_days, "366", 1, 3650,
+     "longest start_time..end_time a search accepts"},
+    {"MAX_QUANTITY", CONFIG_INT, &search_config.max_quantity, "10", 1, 100000,
+     "units per hold unless the resource says otherwise (as booking-svc)"},
+    {"MAX_SLOTS_PER_HOLD", CONFIG_INT, &search_config.max_slots, "366", 1, 10000,
+     "slots one hold may cover (as booking-svc)"},
+    {"SEARCH_TOKEN_KEY", CONFIG_STRING, search_config.token_key, "", 0, 0,
+     "secret that signs page tokens (same on every replica); empty = random per process"},
+};
+
+search_app *search_app_of(rpc_call *call) { return ((service_worker *)rpc_worker_state(call))->app; }
 pg_conn *search_pg(rpc_call *call) { return ((service_worker *)rpc_worker_state(call))->pg; }
 redis_conn *search_redis(rpc_call *call) { return ((service_worker *)rpc_worker_state(call))->redis; }
 
+static void app_free(search_app *app)
+{
+    refresher_free(app->refresher);
+    model_free(app->model);
+    free(app);
+}
+
+static int start(const service_settings *s, void **out)
+{
+    search_app *app = calloc(1, sizeof *app);
+    if (page_key_init(&app->token_key, search_config.token_key) != 0) {
+        log_error("no randomness for the page-token key; set SEARCH_TOKEN_KEY");
+        free(app);
+        return -1;
+    }
+    app->model = model_new((int)search_config.horizon_days);
+    refresher_config rc = {s->database_url, s->redis_url, (int)s->store_timeout_ms,
+                           (int)search_config.full_refresh_seconds * 1000, (int)search_config.pg_reload_ms,
+                           (int)search_config.load_chunk};
+    app->refresher = refresher_new(app->model, &rc);
+    search_metrics_init(app);
+    int64_t t0 = wall_ms();
+    if (refresher_initial_load(app->refresher) != 0)
+        log_warn("initial load failed; the refresher keeps trying (health is NOT_SERVING until it succeeds)");
+    else
+        log_info("read model ready in %lld ms", (long long)(wall_ms() - t0));
+    if (refresher_start(app->refresher) != 0) {
+        app_free(app);
+        return -1;
+    }
+    *out = app;
+    return 0;
+}
+
+static void stop(void *app) { app_free(app); }
+
+static int health(void *app) { return atomic_load(&((search_app *)app)->model->ready) ? 0 : -1; }
+
 static const rpc_method search_methods[] = {
+    {"SearchAvailability", rpc_search_availability, RPC_ROLE_NONE, RPC_UNARY, 0},
     {"GetResource", rpc_get_resource, RPC_ROLE_NONE, RPC_UNARY, 0},
     {"GetCalendar", rpc_get_calendar, RPC_ROLE_NONE, RPC_UNARY, 0},
 };
@@ -25,6 +90,11 @@ int main(int argc, char **argv)
         .uses_redis = 1,
         .services = services,
         .service_count = 1,
+        .config = settings,
+        .config_count = sizeof settings / sizeof settings[0],
+        .start = start,
+        .stop = stop,
+        .health = health,
     };
     return service_main(&def, argc, argv);
 }

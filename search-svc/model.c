@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "ebr.h"
+#include "model_mem.h"
 
 uint64_t model_hash(const char *s)
 {
@@ -34,9 +35,9 @@ model *model_new(int horizon_days)
 static void entry_free(model_entry *e)
 {
     res_meta_free(atomic_load(&e->meta));
-    free(atomic_load(&e->rows));
-    free(atomic_load(&e->counters));
-    free(e);
+    slot_rows_free(atomic_load(&e->rows));
+    slot_counters_free(atomic_load(&e->counters));
+    mm_free(e);
 }
 
 void model_free(model *m)
@@ -44,6 +45,9 @@ void model_free(model *m)
     if (!m)
         return;
     ebr_drain();
+    for (size_t i = 0; i < m->replaced_count; i++)
+        res_meta_free(m->replaced[i]);
+    free(m->replaced);
     view_free(atomic_load(&m->view));
     for (size_t i = 0; i <= m->map_mask; i++)
         if (m->map[i])
@@ -51,6 +55,7 @@ void model_free(model *m)
     free(m->map);
     pthread_mutex_destroy(&m->applied_lock);
     free(m);
+    mm_release_all();
 }
 
 static void map_insert(model_entry **map, size_t mask, model_entry *e)
@@ -84,7 +89,7 @@ model_entry *model_entry_get(model *m, const char *id, int create)
         return NULL;
     if ((m->map_count + 1) * 2 > m->map_mask + 1)
         map_grow(m);
-    model_entry *e = calloc(1, sizeof *e);
+    model_entry *e = mm_alloc(sizeof *e); /* 64-byte aligned: one line holds the hot fields */
     snprintf(e->id, sizeof e->id, "%s", id);
     e->partition = hold_partition(id);
     map_insert(m->map, m->map_mask, e);
@@ -94,13 +99,19 @@ model_entry *model_entry_get(model *m, const char *id, int create)
 
 static void free_meta(void *p) { res_meta_free(p); }
 
+/* The old meta may be in the current view's rows: it is retired with that view. */
 void model_set_meta(model *m, model_entry *e, res_meta *meta)
 {
     res_meta *old = atomic_exchange(&e->meta, meta);
-    if (!old || !meta || !res_meta_same_place(old, meta))
-        m->view_stale = 1;
+    m->view_stale = 1;
     atomic_fetch_add(&m->bytes, (int64_t)(meta ? meta->bytes : 0) - (int64_t)(old ? old->bytes : 0));
-    ebr_retire(old, free_meta);
+    if (!old)
+        return;
+    if (m->replaced_count == m->replaced_cap) {
+        m->replaced_cap = m->replaced_cap ? m->replaced_cap * 2 : 64;
+        m->replaced = realloc(m->replaced, sizeof *m->replaced * m->replaced_cap);
+    }
+    m->replaced[m->replaced_count++] = old;
 }
 
 void model_set_rows(model *m, model_entry *e, slot_rows *rows)
@@ -108,14 +119,14 @@ void model_set_rows(model *m, model_entry *e, slot_rows *rows)
     slot_rows *old = atomic_exchange(&e->rows, rows);
     atomic_fetch_add(&m->bytes, (int64_t)(rows ? rows->bytes : 0) - (int64_t)(old ? old->bytes : 0));
     atomic_fetch_add(&m->slot_count, (long)(rows ? rows->n : 0) - (long)(old ? old->n : 0));
-    ebr_retire(old, free);
+    ebr_retire(old, slot_rows_free);
 }
 
 void model_set_counters(model *m, model_entry *e, slot_counters *counters)
 {
     slot_counters *old = atomic_exchange(&e->counters, counters);
     atomic_fetch_add(&m->bytes, (int64_t)(counters ? counters->bytes : 0) - (int64_t)(old ? old->bytes : 0));
-    ebr_retire(old, free);
+    ebr_retire(old, slot_counters_free);
 }
 
 static int by_id(const void *a, const void *b)
@@ -136,6 +147,9 @@ void model_publish(model *m)
     model_view *old = atomic_exchange(&m->view, view_build(live, n));
     free(live);
     ebr_retire(old, view_free);
+    for (size_t i = 0; i < m->replaced_count; i++)
+        ebr_retire(m->replaced[i], free_meta);
+    m->replaced_count = 0;
     m->view_stale = 0;
 }
 

@@ -8,6 +8,7 @@
 
 #include "geo.h"
 #include "sha256.h"
+#include "strbuf.h"
 #include "slots.h"
 #include "timeutil.h"
 
@@ -37,22 +38,22 @@ static int parse_place(const Booking__V1__SearchAvailabilityRequest *req, search
 {
     const char *city = req->location ? req->location : "";
     if (strlen(city) > QUERY_CITY_MAX)
-        return fail(field, "location", msg, n, "location is longer than %d bytes", QUERY_CITY_MAX);
+        return fail(field, "location", msg, n, "is longer than %d bytes", QUERY_CITY_MAX);
     text_lower(q->city, city, sizeof q->city);
     if (isnan(req->radius_km) || req->radius_km < 0 || req->radius_km > GEO_MAX_RADIUS_KM)
-        return fail(field, "radius_km", msg, n, "radius_km must be between 0 and %.0f", GEO_MAX_RADIUS_KM);
+        return fail(field, "radius_km", msg, n, "must be between 0 and %.0f", GEO_MAX_RADIUS_KM);
     if (!isfinite(req->latitude) || req->latitude < -90 || req->latitude > 90)
-        return fail(field, "latitude", msg, n, "latitude must be between -90 and 90");
+        return fail(field, "latitude", msg, n, "must be between -90 and 90");
     if (!isfinite(req->longitude) || req->longitude < -180 || req->longitude > 180)
-        return fail(field, "longitude", msg, n, "longitude must be between -180 and 180");
+        return fail(field, "longitude", msg, n, "must be between -180 and 180");
     q->geo = req->radius_km > 0;
     if (!q->geo && (req->latitude != 0 || req->longitude != 0))
-        return fail(field, "radius_km", msg, n, "radius_km is required with latitude/longitude");
+        return fail(field, "radius_km", msg, n, "is required with latitude/longitude");
     q->lat = req->latitude;
     q->lon = req->longitude;
     q->radius_km = req->radius_km;
     if (!q->geo && !q->city[0])
-        return fail(field, "location", msg, n, "location (a city) or latitude/longitude with radius_km is required");
+        return fail(field, "location", msg, n, "a city, or latitude/longitude with radius_km, is required");
     return 0;
 }
 
@@ -60,17 +61,17 @@ static int parse_range(const Booking__V1__SearchAvailabilityRequest *req, const 
                        const char **field, char *msg, size_t n)
 {
     if (!ts_valid(req->start_time))
-        return fail(field, "start_time", msg, n, "start_time is required");
+        return fail(field, "start_time", msg, n, "is required");
     if (!ts_valid(req->end_time))
-        return fail(field, "end_time", msg, n, "end_time is required");
+        return fail(field, "end_time", msg, n, "is required");
     q->start = ts_seconds(req->start_time);
     q->end = ts_seconds(req->end_time);
     if (q->end <= q->start)
-        return fail(field, "end_time", msg, n, "end_time must be after start_time");
+        return fail(field, "end_time", msg, n, "must be after start_time");
     if (q->start < lim->now - lim->now % SECONDS_PER_DAY)
-        return fail(field, "start_time", msg, n, "start_time is in the past");
+        return fail(field, "start_time", msg, n, "is in the past");
     if (q->end > lim->horizon_end)
-        return fail(field, "end_time", msg, n, "end_time is beyond the search horizon");
+        return fail(field, "end_time", msg, n, "is beyond the search horizon");
     if (q->end - q->start > (int64_t)lim->max_range_days * SECONDS_PER_DAY)
         return fail(field, "end_time", msg, n, "the range is longer than %d days", lim->max_range_days);
     return 0;
@@ -82,9 +83,9 @@ static int parse_price(const Booking__V1__Money *m, search_query *q, const char 
         return 0;
     const char *c = m->currency ? m->currency : "";
     if (strlen(c) != 3 || c[0] < 'A' || c[0] > 'Z' || c[1] < 'A' || c[1] > 'Z' || c[2] < 'A' || c[2] > 'Z')
-        return fail(field, "max_price", msg, n, "max_price currency must be an ISO 4217 code such as \"EUR\"");
+        return fail(field, "max_price", msg, n, "currency must be an ISO 4217 code such as \"EUR\"");
     if (m->amount_minor < 0 || m->amount_minor > MAX_PRICE_MINOR)
-        return fail(field, "max_price", msg, n, "max_price amount_minor must be between 0 and %lld", MAX_PRICE_MINOR);
+        return fail(field, "max_price", msg, n, "amount_minor must be between 0 and %lld", MAX_PRICE_MINOR);
     q->has_max_price = 1;
     memcpy(q->currency, c, 4);
     q->max_price_minor = m->amount_minor;
@@ -95,12 +96,12 @@ static int parse_filters(const Booking__V1__SearchAvailabilityRequest *req, sear
                          char *msg, size_t n)
 {
     if (req->quantity < 0 || req->quantity > QUERY_QUANTITY_MAX)
-        return fail(field, "quantity", msg, n, "quantity must be between 1 and %d", QUERY_QUANTITY_MAX);
+        return fail(field, "quantity", msg, n, "must be between 1 and %d", QUERY_QUANTITY_MAX);
     q->quantity = req->quantity ? req->quantity : 1;
     if (parse_price(req->max_price, q, field, msg, n) != 0)
         return -1;
     if (isnan(req->min_rating) || req->min_rating < 0 || req->min_rating > 5)
-        return fail(field, "min_rating", msg, n, "min_rating must be between 0 and 5");
+        return fail(field, "min_rating", msg, n, "must be between 0 and 5");
     q->min_rating = req->min_rating;
     if (req->n_amenities > QUERY_AMENITIES_MAX)
         return fail(field, "amenities", msg, n, "at most %d amenities", QUERY_AMENITIES_MAX);
@@ -131,10 +132,10 @@ static int parse_order(const Booking__V1__SearchAvailabilityRequest *req, search
         q->order = RANK_RATING;
         break;
     default:
-        return fail(field, "sort", msg, n, "sort is not a known SortOrder");
+        return fail(field, "sort", msg, n, "is not a known SortOrder");
     }
     if (req->page_size < 0)
-        return fail(field, "page_size", msg, n, "page_size must not be negative");
+        return fail(field, "page_size", msg, n, "must not be negative");
     q->page_size = req->page_size == 0                    ? QUERY_PAGE_SIZE_DEFAULT
                    : req->page_size > QUERY_PAGE_SIZE_MAX ? QUERY_PAGE_SIZE_MAX
                                                           : req->page_size;
@@ -146,7 +147,7 @@ int query_parse(const Booking__V1__SearchAvailabilityRequest *req, const query_l
 {
     memset(q, 0, sizeof *q);
     if (req->resource_type < 0 || req->resource_type > BOOKING__V1__RESOURCE_TYPE__RESOURCE_TYPE_RENTAL_CAR)
-        return fail(field, "resource_type", msg, msglen, "resource_type is not a known ResourceType");
+        return fail(field, "resource_type", msg, msglen, "is not a known ResourceType");
     q->resource_type = req->resource_type;
     if (parse_place(req, q, field, msg, msglen) != 0 || parse_range(req, lim, q, field, msg, msglen) != 0 ||
         parse_filters(req, q, field, msg, msglen) != 0 || parse_order(req, q, field, msg, msglen) != 0)
@@ -154,20 +155,24 @@ int query_parse(const Booking__V1__SearchAvailabilityRequest *req, const query_l
     return 0;
 }
 
+/* Fields are hashed in a fixed binary layout (doubles by their bits). */
 uint64_t query_fingerprint(const search_query *q)
 {
-    char buf[512];
-    int len = snprintf(buf, sizeof buf, "t=%d|c=%s|g=%d,%.17g,%.17g,%.17g|r=%lld,%lld|q=%d|p=%d,%s,%lld|m=%.17g|o=%d|a=",
-                       q->resource_type, q->city, q->geo, q->lat, q->lon, q->radius_km, (long long)q->start,
-                       (long long)q->end, q->quantity, q->has_max_price, q->currency, (long long)q->max_price_minor,
-                       q->min_rating, (int)q->order);
-    sha256_ctx c;
-    sha256_init(&c);
-    sha256_update(&c, buf, (size_t)len < sizeof buf ? (size_t)len : sizeof buf - 1);
+    int32_t ints[6] = {q->resource_type, q->geo, q->quantity, q->has_max_price, (int32_t)q->order,
+                       (int32_t)q->n_amenities};
+    int64_t longs[3] = {q->start, q->end, q->max_price_minor};
+    double doubles[4] = {q->lat, q->lon, q->radius_km, q->min_rating};
+    strbuf b = STRBUF_INIT;
+    strbuf_append(&b, (const char *)ints, sizeof ints);
+    strbuf_append(&b, (const char *)longs, sizeof longs);
+    strbuf_append(&b, (const char *)doubles, sizeof doubles);
+    strbuf_append(&b, q->currency, sizeof q->currency);
+    strbuf_append(&b, q->city, strlen(q->city) + 1);
     for (size_t i = 0; i < q->n_amenities; i++)
-        sha256_update(&c, q->amenities[i], strlen(q->amenities[i]) + 1);
+        strbuf_append(&b, q->amenities[i], strlen(q->amenities[i]) + 1);
     uint8_t digest[SHA256_BYTES];
-    sha256_final(&c, digest);
+    sha256(b.data, b.len, digest);
+    strbuf_free(&b);
     uint64_t v = 0;
     for (int i = 0; i < 8; i++)
         v = v << 8 | digest[i];

@@ -37,3 +37,14 @@ void rank_sort(rank_order order, void *items, size_t n, size_t size)
     if (n > 1)
         qsort_r(items, n, size, compare_items, &order);
 }
+
+static int compare_refs(const void *a, const void *b, void *order)
+{
+    return rank_compare(*(const rank_order *)order, *(const rank_key *const *)a, *(const rank_key *const *)b);
+}
+
+void rank_sort_refs(rank_order order, const rank_key **refs, size_t n)
+{
+    if (n > 1)
+        qsort_r(refs, n, sizeof *refs, compare_refs, &order);
+}

@@ -29,5 +29,7 @@ int rank_compare(rank_order order, const rank_key *a, const rank_key *b);
 
 /* Sorts n elements of size `size` whose first member is a rank_key. */
 void rank_sort(rank_order order, void *items, size_t n, size_t size);
+/* Sorts n pointers to keys (cheaper than moving whole elements). */
+void rank_sort_refs(rank_order order, const rank_key **refs, size_t n);
 
 #endif

@@ -16,22 +16,6 @@ static char *lower_dup(const char *s)
     return out;
 }
 
-static void fill_facts(res_meta *m)
-{
-    const Booking__V1__Resource *r = m->res;
-    m->facts = (resource_facts){
-        .resource_type = r->resource_type,
-        .active = r->status == BOOKING__V1__RESOURCE_STATUS__RESOURCE_STATUS_ACTIVE,
-        .city = m->city,
-        .lat = r->latitude,
-        .lon = r->longitude,
-        .rating = r->rating,
-        .amenities = m->amenities,
-        .n_amenities = r->n_amenities,
-        .currency = r->base_price->currency,
-    };
-}
-
 res_meta *res_meta_new(const uint8_t *body, size_t len, int64_t created_at, int64_t updated_at)
 {
     Booking__V1__Resource *r = booking__v1__resource__unpack(NULL, len, body);
@@ -52,7 +36,6 @@ res_meta *res_meta_new(const uint8_t *body, size_t len, int64_t created_at, int6
     m->amenities = calloc(r->n_amenities + 1, sizeof *m->amenities);
     for (size_t i = 0; i < r->n_amenities; i++)
         m->amenities[i] = lower_dup(r->amenities[i]);
-    fill_facts(m);
     m->bytes = sizeof *m + 3 * len + strlen(m->city) + 64 * (r->n_amenities + 1);
     return m;
 }
@@ -74,12 +57,6 @@ int res_meta_same(const res_meta *a, const res_meta *b)
 {
     return a && b && a->body_len == b->body_len && a->created_at == b->created_at &&
            a->updated_at == b->updated_at && memcmp(a->body, b->body, a->body_len) == 0;
-}
-
-int res_meta_same_place(const res_meta *a, const res_meta *b)
-{
-    return a && b && a->facts.resource_type == b->facts.resource_type && a->facts.active == b->facts.active &&
-           a->facts.lat == b->facts.lat && a->facts.lon == b->facts.lon && strcmp(a->city, b->city) == 0;
 }
 
 static Google__Protobuf__Timestamp *stamp(rpc_call *call, int64_t seconds)

@@ -1,6 +1,6 @@
-/* resource_meta.h — an immutable, searchable copy of one resource: the unpacked
- * booking.v1.Resource, its packed body (copied into answers) and the facts filters
- * and the index use (lower-case city and amenities, coordinates, type, status). */
+/* resource_meta.h — an immutable copy of one resource: the unpacked booking.v1.Resource,
+ * its packed body (copied into answers), and its city and amenities lower-cased for
+ * the index and the filters. */
 #ifndef SEARCH_SVC_RESOURCE_META_H
 #define SEARCH_SVC_RESOURCE_META_H
 
@@ -8,7 +8,6 @@
 #include <stdint.h>
 
 #include "booking/v1/common.pb-c.h"
-#include "filters.h"
 #include "rpc.h"
 
 typedef struct res_meta {
@@ -18,7 +17,6 @@ typedef struct res_meta {
     int64_t created_at, updated_at;
     char *city;                  /* lower-case location */
     char **amenities;            /* lower-case */
-    resource_facts facts;        /* points into the above */
     size_t bytes;                /* memory held, roughly */
 } res_meta;
 
@@ -29,8 +27,6 @@ void res_meta_free(res_meta *m);
 
 /* 1 when a and b describe the same stored resource (body and times). */
 int res_meta_same(const res_meta *a, const res_meta *b);
-/* 1 when the index places a and b alike (type, city, coordinates, status). */
-int res_meta_same_place(const res_meta *a, const res_meta *b);
 
 /* A copy of the resource in the call's memory (answers outlive the snapshot). */
 Booking__V1__Resource *res_meta_copy(const res_meta *m, rpc_call *call);

@@ -4,42 +4,60 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "model_mem.h"
+
 static size_t align8(size_t n) { return (n + 7) & ~(size_t)7; }
 
-slot_rows *slot_rows_new(int dense, int64_t lo, int64_t hi, int64_t step, int n, int with_price)
+/* Layout: header, override prices (few; on the header's cache lines), sparse starts
+ * and ends, cells. */
+slot_rows *slot_rows_new(int dense, int64_t lo, int64_t hi, int64_t step, int n, int price_cap)
 {
-    size_t un = (size_t)(n > 0 ? n : 0);
-    size_t head = align8(sizeof(slot_rows)), times = dense ? 0 : 2 * un * sizeof(int64_t);
-    size_t ints = align8(2 * un * sizeof(int32_t)), prices = with_price ? un * sizeof(int64_t) : 0;
-    slot_rows *r = calloc(1, head + times + ints + prices);
-    if (!r)
-        abort();
+    size_t un = (size_t)(n > 0 ? n : 0), pc = (size_t)(price_cap > 0 ? price_cap : 0);
+    size_t head = align8(sizeof(slot_rows)), prices = pc * sizeof(int64_t);
+    size_t times = dense ? 0 : 2 * un * sizeof(int64_t), cells = align8(un * sizeof(slot_cell));
+    slot_rows *r = mm_alloc(head + prices + times + cells);
     char *p = (char *)r + head;
-    r->lo = lo, r->hi = hi, r->dense = dense, r->step = step, r->n = n;
-    r->bytes = head + times + ints + prices;
+    r->lo = lo, r->hi = hi, r->dense = dense, r->step = step, r->n = n, r->price_cap = (int)pc;
+    r->bytes = head + prices + times + cells;
+    r->prices = (int64_t *)p;
+    p += prices;
     if (!dense) {
         r->start = (int64_t *)p;
         r->end = r->start + un;
         p += times;
     }
-    r->total = (int32_t *)p;
-    r->confirmed = r->total + un;
-    r->price = with_price ? (int64_t *)(p + ints) : NULL;
-    for (size_t i = 0; i < un; i++) {
-        r->total[i] = -1;
-        if (r->price)
-            r->price[i] = -1;
-    }
+    r->cells = (slot_cell *)p;
+    for (size_t i = 0; i < un; i++)
+        r->cells[i] = (slot_cell){-1, 0, -1};
     return r;
+}
+
+void slot_rows_free(void *rows) { mm_free(rows); }
+void slot_counters_free(void *counters) { mm_free(counters); }
+
+/* The index of price in the distinct prices (added when new; the last one is reused
+ * when the room is full, which only a caller giving too small a price_cap causes). */
+static int32_t price_ref(slot_rows *r, int64_t price)
+{
+    for (int i = r->nprices - 1; i >= 0 && i >= r->nprices - 16; i--)
+        if (r->prices[i] == price)
+            return i;
+    if (r->nprices == r->price_cap)
+        abort();
+    r->prices[r->nprices] = price;
+    return r->nprices++;
+}
+
+void slot_rows_set(slot_rows *r, int i, int32_t total, int32_t confirmed, int64_t price_minor)
+{
+    r->cells[i] = (slot_cell){total, confirmed, price_minor >= 0 ? price_ref(r, price_minor) : -1};
 }
 
 slot_counters *slot_counters_new(int n)
 {
     size_t un = (size_t)(n > 0 ? n : 0);
     size_t head = align8(sizeof(slot_counters));
-    slot_counters *c = calloc(1, head + un * (sizeof(int64_t) + sizeof(int32_t)));
-    if (!c)
-        abort();
+    slot_counters *c = mm_alloc(head + un * (sizeof(int64_t) + sizeof(int32_t)));
     c->n = n;
     c->start = (int64_t *)((char *)c + head);
     c->value = (int32_t *)(c->start + un);
@@ -66,7 +84,7 @@ void slot_counters_sort(slot_counters *c)
 int slot_rows_equal(const slot_rows *a, const slot_rows *b)
 {
     if (!a || !b || a->bytes != b->bytes || a->lo != b->lo || a->hi != b->hi || a->dense != b->dense ||
-        a->n != b->n || (a->price == NULL) != (b->price == NULL))
+        a->n != b->n || a->nprices != b->nprices)
         return 0;
     size_t head = align8(sizeof(slot_rows));
     return memcmp((const char *)a + head, (const char *)b + head, a->bytes - head) == 0;
@@ -122,11 +140,12 @@ int slot_resolve(const slot_source *src, int64_t start, int64_t seconds, slot_st
     int i = row_index(r, start);
     if (i == -2 || (i == -1 && src->single))
         return -1;
+    slot_cell c = i >= 0 ? r->cells[i] : (slot_cell){-1, 0, -1};
     out->start = start;
     out->end = i >= 0 && !r->dense ? r->end[i] : start + seconds;
-    out->total = i >= 0 && r->total[i] >= 0 ? r->total[i] : src->capacity;
-    out->confirmed = i >= 0 ? r->confirmed[i] : 0;
-    out->price = i >= 0 && r->price && r->price[i] >= 0 ? r->price[i] : src->base_price;
+    out->total = c.total >= 0 ? c.total : src->capacity;
+    out->confirmed = c.confirmed;
+    out->price = c.price >= 0 ? r->prices[c.price] : src->base_price;
     out->counter = counter_of(src->counters, start);
     int available = out->counter >= 0 ? out->counter : out->total - out->confirmed;
     out->available = available > 0 ? available : 0;

@@ -12,16 +12,23 @@
 #include "pricing.h"
 #include "slots.h"
 
+/* One slot with a row: its three numbers side by side (a range reads one cache line). */
+typedef struct slot_cell {
+    int32_t total;        /* -1: no row, the resource's capacity */
+    int32_t confirmed;
+    int32_t price;        /* -1: the base price; else an index into prices */
+} slot_cell;
+
 typedef struct slot_rows {
     int64_t lo, hi;       /* the window the rows describe: slot starts in [lo, hi) */
     int dense;            /* 1: cell i is the slot starting at lo + i * step */
-    int64_t step;         /* dense: slot seconds */
     int n;                /* cells (dense) or rows (sparse) */
+    int64_t step;         /* dense: slot seconds */
     int64_t *start;       /* sparse: sorted; NULL when dense */
     int64_t *end;         /* sparse: slot ends */
-    int32_t *total;       /* -1: no row, the resource's capacity */
-    int32_t *confirmed;
-    int64_t *price;       /* NULL when no slot has an override; -1 = base price */
+    slot_cell *cells;
+    int64_t *prices;      /* the distinct override prices */
+    int nprices, price_cap;
     size_t bytes;         /* memory held */
 } slot_rows;
 
@@ -32,9 +39,15 @@ typedef struct slot_counters {
     size_t bytes;
 } slot_counters;
 
-/* Allocate zeroed (totals -1, prices -1) in one block; free with free(). */
-slot_rows *slot_rows_new(int dense, int64_t lo, int64_t hi, int64_t step, int n, int with_price);
+/* Allocates rows in one block (every cell without a row and at the base price), with
+ * room for price_cap distinct override prices; free with slot_rows_free. */
+slot_rows *slot_rows_new(int dense, int64_t lo, int64_t hi, int64_t step, int n, int price_cap);
+void slot_rows_free(void *rows);
+/* Sets cell i; price_minor -1 = the base price. */
+void slot_rows_set(slot_rows *r, int i, int32_t total, int32_t confirmed, int64_t price_minor);
+/* Room for n counters; free with slot_counters_free. */
 slot_counters *slot_counters_new(int n);
+void slot_counters_free(void *counters);
 /* Sorts counters by start (after filling them in any order). */
 void slot_counters_sort(slot_counters *c);
 /* 1 when both hold the same data (so a reload changed nothing). */

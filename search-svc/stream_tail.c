@@ -14,6 +14,7 @@
 
 #define XREAD_COUNT 1000
 #define RETRY_MS 500
+#define WARN_EVERY_MS 5000
 
 typedef struct tail_conn {
     redisContext *ctx;
@@ -29,6 +30,7 @@ struct stream_tail {
     char host[256], password[128];
     int port, db, url_ok;
     int timeout_ms, block_ms;
+    int64_t warned_ms;      /* last warning logged (one per WARN_EVERY_MS) */
     tail_conn conns[HOLD_PARTITIONS];
 };
 
@@ -88,6 +90,16 @@ int tail_capture_heads(stream_tail *t, redis_conn *sync)
     return 0;
 }
 
+/* Logs at most one warning per WARN_EVERY_MS (64 links fail together). */
+static void tail_warn(stream_tail *t, const tail_conn *c, const char *what)
+{
+    int64_t now = wall_ms();
+    if (now - t->warned_ms < WARN_EVERY_MS)
+        return;
+    t->warned_ms = now;
+    log_warn("change stream %s: %s (retrying every %d ms)", c->key, what, RETRY_MS);
+}
+
 /* AUTH and SELECT on a fresh blocking context. */
 static int prepare(stream_tail *t, redisContext *ctx)
 {
@@ -111,12 +123,13 @@ static int open_conn(stream_tail *t, tail_conn *c, int *reconnected)
     struct timeval tv = {t->timeout_ms / 1000, (t->timeout_ms % 1000) * 1000};
     c->ctx = t->url_ok ? redisConnectWithTimeout(t->host, t->port, tv) : NULL;
     if (!c->ctx || c->ctx->err || redisSetTimeout(c->ctx, tv) != REDIS_OK || prepare(t, c->ctx) != 0) {
+        tail_warn(t, c, c->ctx && c->ctx->err ? c->ctx->errstr : "cannot connect");
         drop(c, wall_ms());
         return -1;
     }
     if (c->failed) {
         *reconnected = 1;
-        log_info("change stream %s: reconnected", c->key);
+        log_debug("change stream %s: reconnected", c->key);
     }
     c->failed = 0;
     return 0;
@@ -194,17 +207,19 @@ static int deliver(tail_conn *c, int p, const redisReply *reply, tail_entry_fn f
 }
 
 /* Reads what the socket has; delivers a complete reply. -1 when the link failed. */
-static int receive(tail_conn *c, int p, tail_entry_fn fn, void *ctx)
+static int receive(stream_tail *t, tail_conn *c, int p, tail_entry_fn fn, void *ctx)
 {
     void *reply = NULL;
-    if (redisBufferRead(c->ctx) != REDIS_OK || redisGetReplyFromReader(c->ctx, &reply) != REDIS_OK)
+    if (redisBufferRead(c->ctx) != REDIS_OK || redisGetReplyFromReader(c->ctx, &reply) != REDIS_OK) {
+        tail_warn(t, c, c->ctx->errstr);
         return -1;
+    }
     if (!reply)
         return 0; /* partial: more to come */
     c->waiting = 0;
     int n = ((redisReply *)reply)->type == REDIS_REPLY_ERROR ? -1 : deliver(c, p, reply, fn, ctx);
     if (n < 0)
-        log_warn("change stream %s: %s", c->key, ((redisReply *)reply)->str);
+        tail_warn(t, c, ((redisReply *)reply)->str);
     freeReplyObject(reply);
     return n;
 }
@@ -225,7 +240,7 @@ int tail_poll(stream_tail *t, int wake_fd, int timeout_ms, tail_entry_fn fn, voi
     for (int i = 1; i < nfds; i++) {
         if (!(fds[i].revents & (POLLIN | POLLHUP | POLLERR)))
             continue;
-        int n = receive(&t->conns[map[i]], map[i], fn, ctx);
+        int n = receive(t, &t->conns[map[i]], map[i], fn, ctx);
         if (n < 0) {
             drop(&t->conns[map[i]], wall_ms());
             rc = -1;

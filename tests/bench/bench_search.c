@@ -1,1 +1,514 @@
-int main(void){return 0;}
+/* bench_search.c — SearchAvailability on its own stack: 10,000 hotel resources x 365
+ * nights in 50 cities (rows written with SQL, bodies packed with protobuf-c), search-svc's
+ * cold start, then 64 searches in flight (3-night ranges, city and geo queries) while
+ * holds and releases go through booking-svc in the background; then the reference SQL
+ * search (nightly rows joined to resources, GROUP BY ... HAVING MIN(total - confirmed))
+ * run by PostgreSQL on the same data. Prints searches/s, p50/p99, the SQL's queries/s,
+ * the ratio and search-svc's resident memory. Not a test.
+ * Usage: bench_search [seconds=10] [resources=10000] [days=365] */
+#include <arpa/inet.h>
+#include <math.h>
+#include <netinet/in.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "booking/v1/booking.pb-c.h"
+#include "booking/v1/search.pb-c.h"
+#include "harness.h"
+#include "rpc_client.h"
+
+#define CITIES 50
+#define IN_FLIGHT 64
+#define FEW_IN_FLIGHT 2 /* service time with little queueing */
+#define SQL_CLIENTS 4
+#define RADIUS_KM 25.0
+#define CHURN_PER_SECOND 40
+#define FIRST_DAY 1
+#define LAST_START_DAY 360
+
+static int resources = 10000, days = 365;
+static double seconds = 10;
+static _Atomic int stop_churn;
+static _Atomic long churn_ops;
+
+static double now_s(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static int64_t day_start(int d)
+{
+    int64_t now = (int64_t)time(NULL);
+    return now - now % 86400 + (int64_t)d * 86400;
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return x < y ? -1 : x > y;
+}
+
+static double percentile_ms(double *v, size_t n, double p)
+{
+    if (n == 0)
+        return 0;
+    qsort(v, n, sizeof *v, cmp_double);
+    size_t i = (size_t)(p / 100.0 * (double)(n - 1));
+    return v[i] * 1000;
+}
+
+/* ---- the data set -------------------------------------------------------------- */
+
+static void city_of(int c, char *name, size_t cap, double *lat, double *lon)
+{
+    snprintf(name, cap, "Benchcity%02d", c);
+    *lat = -45.0 + (c % 10) * 10.0 + 0.5;
+    *lon = -175.0 + (c / 10) * 70.0 + (c % 3) * 5.0;
+}
+
+static double jitter(int i, int salt) { return ((double)((i * 7919 + salt * 104729) % 1000) / 1000.0 - 0.5) * 0.3; }
+
+/* The packed booking.v1.Resource of resource i (malloc'd; *len set). */
+static uint8_t *resource_body(int i, const char *id, const char *city, double lat, double lon, size_t *len)
+{
+    static char *amen_all[] = {"wifi", "pool", "spa", "parking", "gym"};
+    char *amen[5], name[64];
+    size_t n = 0;
+    for (int b = 0; b < 5; b++)
+        if ((i >> b) & 1)
+            amen[n++] = amen_all[b];
+    snprintf(name, sizeof name, "Bench hotel %d", i);
+    Booking__V1__Money price = BOOKING__V1__MONEY__INIT;
+    price.currency = (char *)"EUR";
+    price.amount_minor = 5000 + (i * 37) % 20000;
+    Booking__V1__PricingRules rules = BOOKING__V1__PRICING_RULES__INIT;
+    rules.weekend_multiplier_bp = 12000;
+    rules.tax_bp = 1000;
+    Booking__V1__Resource r = BOOKING__V1__RESOURCE__INIT;
+    r.resource_id = (char *)id, r.resource_type = BOOKING__V1__RESOURCE_TYPE__RESOURCE_TYPE_HOTEL_ROOM;
+    r.name = name, r.location = (char *)city, r.latitude = lat, r.longitude = lon;
+    r.capacity = 1 + i % 8, r.slot_minutes = 1440, r.time_zone = (char *)"UTC";
+    r.status = BOOKING__V1__RESOURCE_STATUS__RESOURCE_STATUS_ACTIVE;
+    r.rating = (double)(i % 41) / 8.0, r.amenities = amen, r.n_amenities = n, r.base_price = &price;
+    r.pricing = i % 4 == 0 ? &rules : NULL;
+    *len = booking__v1__resource__get_packed_size(&r);
+    uint8_t *buf = malloc(*len);
+    booking__v1__resource__pack(&r, buf);
+    return buf;
+}
+
+/* One COPY line of the resources table (body as bytea hex, escaped for COPY text). */
+static int copy_line(int i, char *line, size_t cap)
+{
+    char id[32], city[32];
+    double clat, clon;
+    snprintf(id, sizeof id, "res_bench_%05d", i);
+    city_of(i % CITIES, city, sizeof city, &clat, &clon);
+    double lat = clat + jitter(i, 1), lon = clon + jitter(i, 2);
+    size_t len;
+    uint8_t *body = resource_body(i, id, city, lat, lon, &len);
+    int n = snprintf(line, cap, "%s\t1\tBench hotel %d\t%s\t%.6f\t%.6f\t%d\t1440\t1\t%.4f\tEUR\t%d\t\\\\x", id, i, city,
+                     lat, lon, 1 + i % 8, (double)(i % 41) / 8.0, 5000 + (i * 37) % 20000);
+    for (size_t k = 0; k < len; k++)
+        n += snprintf(line + n, cap - (size_t)n, "%02x", body[k]);
+    n += snprintf(line + n, cap - (size_t)n, "\n");
+    free(body);
+    return n;
+}
+
+static void sql(PGconn *db, const char *q)
+{
+    PGresult *r = PQexec(db, q);
+    if (PQresultStatus(r) != PGRES_COMMAND_OK && PQresultStatus(r) != PGRES_TUPLES_OK) {
+        fprintf(stderr, "bench: %s\n%s", q, PQerrorMessage(db));
+        exit(1);
+    }
+    PQclear(r);
+}
+
+static void load_resources(PGconn *db)
+{
+    PGresult *r = PQexec(db, "COPY booking.resources (resource_id, resource_type, name, location, latitude, "
+                             "longitude, capacity, slot_minutes, status, rating, currency, base_price_minor, body) "
+                             "FROM STDIN");
+    if (PQresultStatus(r) != PGRES_COPY_IN) {
+        fprintf(stderr, "bench: COPY resources: %s", PQerrorMessage(db));
+        exit(1);
+    }
+    PQclear(r);
+    char line[4096];
+    for (int i = 0; i < resources; i++) {
+        int n = copy_line(i, line, sizeof line);
+        if (PQputCopyData(db, line, n) != 1)
+            exit(1);
+    }
+    PQputCopyEnd(db, NULL);
+    r = PQgetResult(db);
+    if (PQresultStatus(r) != PGRES_COMMAND_OK) {
+        fprintf(stderr, "bench: COPY resources: %s", PQerrorMessage(db));
+        exit(1);
+    }
+    PQclear(r);
+}
+
+/* Nightly rows for every resource: ~12 % of nights sold out, some confirmed elsewhere,
+ * ~10 % with a price override (deterministic hashes, no random()). */
+static void load_slots(PGconn *db)
+{
+    char q[1024];
+    snprintf(q, sizeof q,
+             "INSERT INTO booking.slots (resource_id, slot_start, slot_end, total_capacity, confirmed, price_minor) "
+             "SELECT r.resource_id, d, d + interval '1 day', r.capacity, "
+             "CASE WHEN h %% 100 < 12 THEN r.capacity ELSE (h %% 7) * r.capacity / 14 END, "
+             "CASE WHEN h %% 10 = 3 THEN r.base_price_minor + 1500 END "
+             "FROM booking.resources r, generate_series(to_timestamp(%lld), to_timestamp(%lld), interval '1 day') d, "
+             "LATERAL (SELECT hashtext(r.resource_id || extract(epoch FROM d)::text) & 2147483647 AS h) x",
+             (long long)day_start(0), (long long)day_start(days - 1));
+    /* bulk load: the keys are built once afterwards instead of row by row (then restored
+     * exactly as the migration declares them) */
+    sql(db, "SET synchronous_commit = off");
+    sql(db, "SET maintenance_work_mem = '256MB'");
+    sql(db, "ALTER TABLE booking.slots DROP CONSTRAINT slots_pkey, DROP CONSTRAINT slots_resource_id_fkey");
+    sql(db, q);
+    sql(db, "ALTER TABLE booking.slots ADD CONSTRAINT slots_pkey PRIMARY KEY (resource_id, slot_start), "
+            "ADD CONSTRAINT slots_resource_id_fkey FOREIGN KEY (resource_id) REFERENCES booking.resources "
+            "ON DELETE CASCADE");
+    sql(db, "ANALYZE booking.resources");
+    sql(db, "ANALYZE booking.slots");
+}
+
+/* ---- queries ------------------------------------------------------------------- */
+
+typedef struct bench_query {
+    int geo, city, start_day, quantity, sort;
+    double lat, lon;
+    char city_name[32];
+} bench_query;
+
+static bench_query random_query(unsigned *seed)
+{
+    bench_query q;
+    memset(&q, 0, sizeof q);
+    q.city = (int)(rand_r(seed) % CITIES);
+    city_of(q.city, q.city_name, sizeof q.city_name, &q.lat, &q.lon);
+    q.geo = rand_r(seed) % 2;
+    q.start_day = FIRST_DAY + (int)(rand_r(seed) % (LAST_START_DAY - FIRST_DAY));
+    q.quantity = rand_r(seed) % 5 == 0 ? 2 : 1;
+    int s = (int)(rand_r(seed) % 100);
+    q.sort = s < 70 ? BOOKING__V1__SORT_ORDER__SORT_ORDER_PRICE
+             : s < 85 || !q.geo ? BOOKING__V1__SORT_ORDER__SORT_ORDER_RATING
+                                : BOOKING__V1__SORT_ORDER__SORT_ORDER_DISTANCE;
+    return q;
+}
+
+/* The request of q (timestamps in the caller's storage). */
+static void search_request(const bench_query *q, Booking__V1__SearchAvailabilityRequest *r,
+                           Google__Protobuf__Timestamp *start, Google__Protobuf__Timestamp *end)
+{
+    booking__v1__search_availability_request__init(r);
+    google__protobuf__timestamp__init(start);
+    google__protobuf__timestamp__init(end);
+    start->seconds = day_start(q->start_day) + 15 * 3600;
+    end->seconds = day_start(q->start_day + 3) + 11 * 3600;
+    r->resource_type = BOOKING__V1__RESOURCE_TYPE__RESOURCE_TYPE_HOTEL_ROOM;
+    r->start_time = start;
+    r->end_time = end;
+    r->quantity = q->quantity;
+    r->sort = (Booking__V1__SortOrder)q->sort;
+    r->page_size = 20;
+    if (q->geo) {
+        r->latitude = q->lat;
+        r->longitude = q->lon;
+        r->radius_km = RADIUS_KM;
+    } else {
+        r->location = (char *)q->city_name;
+    }
+}
+
+/* ---- search-svc under load ------------------------------------------------------ */
+
+typedef struct samples {
+    double *v;
+    size_t n, cap;
+    long errors, results;
+} samples;
+
+static void add_sample(samples *s, double x)
+{
+    if (s->n == s->cap) {
+        s->cap = s->cap ? s->cap * 2 : 65536;
+        s->v = realloc(s->v, sizeof *s->v * s->cap);
+    }
+    s->v[s->n++] = x;
+}
+
+static void start_search(rpc_client *c, rpc_queue *queue, unsigned *seed)
+{
+    bench_query q = random_query(seed);
+    Booking__V1__SearchAvailabilityRequest r;
+    Google__Protobuf__Timestamp start, end;
+    search_request(&q, &r, &start, &end);
+    double *t0 = malloc(sizeof *t0);
+    *t0 = now_s();
+    if (!rpc_client_start(c, "SearchAvailability", &r.base, NULL, 0, 10000, queue, t0))
+        exit(1);
+}
+
+/* Closed loop with `in_flight` calls for `duration` seconds; latencies into s. */
+static double drive_search(const char *addr, int in_flight, double duration, samples *s)
+{
+    rpc_client *c = rpc_client_new(addr, &booking__v1__search_service__descriptor);
+    rpc_queue *queue = rpc_queue_new();
+    unsigned seed = 12345 + (unsigned)in_flight;
+    for (int i = 0; i < in_flight; i++)
+        start_search(c, queue, &seed);
+    double began = now_s(), end = began + duration;
+    int outstanding = in_flight;
+    while (outstanding > 0) {
+        rpc_pending *p = rpc_queue_next(queue, -1);
+        void *ud;
+        ProtobufCMessage *resp = NULL;
+        rpc_result res;
+        /* a real client is elsewhere: decode one answer in 16 (for the result count) */
+        int rc = rpc_pending_finish(p, s->n % 16 == 0 ? &resp : NULL, &res, &ud);
+        double t = now_s();
+        add_sample(s, t - *(double *)ud);
+        free(ud);
+        s->errors += rc != 0;
+        if (resp) {
+            s->results += 16 * (long)((Booking__V1__SearchAvailabilityResponse *)resp)->n_results;
+            protobuf_c_message_free_unpacked(resp, NULL);
+        }
+        outstanding--;
+        if (t < end) {
+            start_search(c, queue, &seed);
+            outstanding++;
+        }
+    }
+    double took = now_s() - began;
+    rpc_queue_free(queue);
+    rpc_client_free(c);
+    return took;
+}
+
+/* ---- bookings changing in the background ---------------------------------------- */
+
+static void *churn(void *arg)
+{
+    rpc_client *c = rpc_client_new((const char *)arg, &booking__v1__booking_service__descriptor);
+    unsigned seed = 777;
+    for (long n = 0; !atomic_load(&stop_churn); n++) {
+        char rid[32], user[32];
+        snprintf(rid, sizeof rid, "res_bench_%05d", (int)(rand_r(&seed) % (unsigned)resources));
+        snprintf(user, sizeof user, "bench-user-%ld", n % 1000);
+        int d = FIRST_DAY + (int)(rand_r(&seed) % (LAST_START_DAY - FIRST_DAY));
+        Google__Protobuf__Timestamp start = GOOGLE__PROTOBUF__TIMESTAMP__INIT, end = start;
+        start.seconds = day_start(d), end.seconds = day_start(d + 1 + (int)(rand_r(&seed) % 3));
+        Booking__V1__CreateHoldRequest req = BOOKING__V1__CREATE_HOLD_REQUEST__INIT;
+        req.resource_id = rid, req.start_time = &start, req.end_time = &end, req.quantity = 1;
+        rpc_md md[2] = {{"x-user-id", user}, {"x-user-role", "customer"}};
+        ProtobufCMessage *resp = NULL;
+        rpc_result res;
+        if (rpc_client_call(c, "CreateHold", &req.base, md, 2, 5000, 0, &resp, &res) == 0) {
+            Booking__V1__ReleaseHoldRequest rel = BOOKING__V1__RELEASE_HOLD_REQUEST__INIT;
+            rel.hold_id = ((Booking__V1__Hold *)resp)->hold_id;
+            rpc_client_call(c, "ReleaseHold", &rel.base, md, 2, 5000, 0, NULL, &res);
+            protobuf_c_message_free_unpacked(resp, NULL);
+        }
+        atomic_fetch_add(&churn_ops, 2);
+        usleep(1000000 / CHURN_PER_SECOND);
+    }
+    rpc_client_free(c);
+    return NULL;
+}
+
+/* ---- the reference SQL search -------------------------------------------------- */
+
+#define SQL_CITY                                                                                            \
+    "SELECT r.resource_id, min(s.total_capacity - s.confirmed) AS available, "                              \
+    "sum(coalesce(s.price_minor, r.base_price_minor)) * $4::int AS total "                                  \
+    "FROM booking.resources r JOIN booking.slots s ON s.resource_id = r.resource_id "                       \
+    "WHERE r.resource_type = 1 AND r.status = 1 AND r.location = $1 "                                       \
+    "AND s.slot_start >= to_timestamp($2::float8) AND s.slot_start < to_timestamp($3::float8) "                             \
+    "GROUP BY r.resource_id HAVING min(s.total_capacity - s.confirmed) >= $4::int AND count(*) = 3 "        \
+    "ORDER BY total, r.resource_id LIMIT 20"
+#define SQL_GEO                                                                                             \
+    "SELECT r.resource_id, min(s.total_capacity - s.confirmed) AS available, "                              \
+    "sum(coalesce(s.price_minor, r.base_price_minor)) * $4::int AS total "                                  \
+    "FROM booking.resources r JOIN booking.slots s ON s.resource_id = r.resource_id "                       \
+    "WHERE r.resource_type = 1 AND r.status = 1 "                                                           \
+    "AND r.latitude BETWEEN $5::float8 - $7::float8 AND $5::float8 + $7::float8 "                           \
+    "AND r.longitude BETWEEN $6::float8 - $8::float8 AND $6::float8 + $8::float8 "                          \
+    "AND 2 * 6371.0088 * asin(sqrt(power(sin(radians(r.latitude - $5::float8) / 2), 2) + cos(radians($5::float8)) " \
+    "* cos(radians(r.latitude)) * power(sin(radians(r.longitude - $6::float8) / 2), 2))) <= $9::float8 "     \
+    "AND s.slot_start >= to_timestamp($2::float8) AND s.slot_start < to_timestamp($3::float8) "                             \
+    "GROUP BY r.resource_id HAVING min(s.total_capacity - s.confirmed) >= $4::int AND count(*) = 3 "        \
+    "ORDER BY total, r.resource_id LIMIT 20"
+
+typedef struct sql_worker {
+    const char *url;
+    double until;
+    long queries, rows, errors;
+    samples lat;
+    unsigned seed;
+} sql_worker;
+
+static void run_sql(PGconn *db, sql_worker *w)
+{
+    bench_query q = random_query(&w->seed);
+    char p[9][32];
+    snprintf(p[0], 32, "%s", q.city_name);
+    snprintf(p[1], 32, "%lld", (long long)day_start(q.start_day));
+    snprintf(p[2], 32, "%lld", (long long)day_start(q.start_day + 3));
+    snprintf(p[3], 32, "%d", q.quantity);
+    snprintf(p[4], 32, "%.6f", q.lat);
+    snprintf(p[5], 32, "%.6f", q.lon);
+    snprintf(p[6], 32, "%.6f", RADIUS_KM / 111.0);
+    snprintf(p[7], 32, "%.6f", RADIUS_KM / (111.0 * cos(q.lat * M_PI / 180)));
+    snprintf(p[8], 32, "%.1f", RADIUS_KM);
+    const char *params[9] = {p[0], p[1], p[2], p[3], p[4], p[5], p[6], p[7], p[8]};
+    double t0 = now_s();
+    PGresult *r = q.geo ? PQexecPrepared(db, "geo", 9, params, NULL, NULL, 0)
+                        : PQexecPrepared(db, "city", 4, params, NULL, NULL, 0);
+    add_sample(&w->lat, now_s() - t0);
+    if (PQresultStatus(r) == PGRES_TUPLES_OK)
+        w->rows += PQntuples(r);
+    else
+        w->errors++;
+    PQclear(r);
+    w->queries++;
+}
+
+static void *sql_loop(void *arg)
+{
+    sql_worker *w = arg;
+    PGconn *db = PQconnectdb(w->url);
+    static const Oid text[9] = {25, 25, 25, 25, 25, 25, 25, 25, 25}; /* all text, cast in the SQL */
+    PQclear(PQprepare(db, "city", SQL_CITY, 4, text));
+    PQclear(PQprepare(db, "geo", SQL_GEO, 9, text));
+    while (now_s() < w->until)
+        run_sql(db, w);
+    PQfinish(db);
+    return NULL;
+}
+
+static void drive_sql(const char *url, double duration, sql_worker *w)
+{
+    pthread_t th[SQL_CLIENTS];
+    double until = now_s() + duration;
+    for (int i = 0; i < SQL_CLIENTS; i++) {
+        w[i] = (sql_worker){.url = url, .until = until, .seed = 12345u + (unsigned)i};
+        pthread_create(&th[i], NULL, sql_loop, &w[i]);
+    }
+    for (int i = 0; i < SQL_CLIENTS; i++)
+        pthread_join(th[i], NULL);
+}
+
+/* ---- search-svc's own figures (its /metrics) ------------------------------------ */
+
+static double scrape(int port, const char *name)
+{
+    int fd = socket(AF_INET, SOCK_STREAM, 0);
+    struct sockaddr_in sa = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port),
+                             .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+    static char buf[1 << 20];
+    size_t n = 0;
+    ssize_t got;
+    if (connect(fd, (struct sockaddr *)&sa, sizeof sa) != 0 ||
+        write(fd, "GET /metrics HTTP/1.0\r\n\r\n", 25) != 25) {
+        close(fd);
+        return -1;
+    }
+    while (n + 1 < sizeof buf && (got = read(fd, buf + n, sizeof buf - 1 - n)) > 0)
+        n += (size_t)got;
+    close(fd);
+    buf[n] = '\0';
+    char key[128];
+    snprintf(key, sizeof key, "\n%s ", name);
+    char *at = strstr(buf, key);
+    return at ? strtod(at + strlen(key), NULL) : -1;
+}
+
+/* ---- main ---------------------------------------------------------------------- */
+
+static void report(double cold, int port, const samples *s, double took, const sql_worker *w, double cpu,
+                   samples *few, double few_took)
+{
+    long sql_q = 0, sql_err = 0;
+    samples all = {0};
+    for (int i = 0; i < SQL_CLIENTS; i++) {
+        sql_q += w[i].queries, sql_err += w[i].errors;
+        for (size_t k = 0; k < w[i].lat.n; k++)
+            add_sample(&all, w[i].lat.v[k]);
+    }
+    double qps = (double)s->n / took, sql_qps = (double)sql_q / seconds;
+    printf("data: %d resources x %d nights in %d cities (%.1f M slot rows)\n", resources, days, CITIES,
+           (double)resources * days / 1e6);
+    printf("search-svc cold start: %.2f s to SERVING (model load %.2f s; %.0f resources, %.2f M slot cells)\n",
+           cold, scrape(port, "search_model_load_seconds"), scrape(port, "search_model_resources"),
+           scrape(port, "search_model_slots") / 1e6);
+    printf("search-svc: %.0f searches/s, p50 %.2f ms, p99 %.2f ms (%d in flight, %zu calls, %ld errors, "
+           "%.1f results/search)\n", qps, percentile_ms(s->v, s->n, 50), percentile_ms(s->v, s->n, 99), IN_FLIGHT,
+           s->n, s->errors, s->n ? (double)s->results / (double)s->n : 0);
+    printf("search-svc at %d in flight: %.0f searches/s, p50 %.2f ms, p99 %.2f ms\n", FEW_IN_FLIGHT,
+           (double)few->n / few_took, percentile_ms(few->v, few->n, 50), percentile_ms(few->v, few->n, 99));
+    printf("search-svc CPU: %.0f us per search (%.2f cores busy)\n", cpu / (double)s->n * 1e6, cpu / took);
+    printf("SQL reference search: %.1f queries/s, p50 %.1f ms, p99 %.1f ms (%d connections, %ld errors)\n", sql_qps,
+           percentile_ms(all.v, all.n, 50), percentile_ms(all.v, all.n, 99), SQL_CLIENTS, sql_err);
+    printf("ratio: %.1fx the SQL search's throughput\n", sql_qps > 0 ? qps / sql_qps : 0);
+    printf("search-svc resident memory: %.1f MB (model data %.1f MB)\n",
+           scrape(port, "search_resident_memory_bytes") / 1e6, scrape(port, "search_model_bytes") / 1e6);
+    printf("background: %.1f hold/release calls/s through booking-svc\n",
+           (double)atomic_load(&churn_ops) / (took + seconds));
+    free(all.v);
+}
+
+int main(int argc, char **argv)
+{
+    if (argc > 1)
+        seconds = atof(argv[1]);
+    if (argc > 2)
+        resources = atoi(argv[2]);
+    if (argc > 3)
+        days = atoi(argv[3]);
+    static const char *const services[] = {"booking-svc", NULL};
+    harness *h = harness_start(services, NULL);
+    double t0 = now_s();
+    load_resources(harness_db(h));
+    load_slots(harness_db(h));
+    printf("loaded %d resources and their nights with SQL in %.1f s\n", resources, now_s() - t0);
+    t0 = now_s();
+    if (harness_start_service(h, "search-svc", NULL) != 0)
+        return 1;
+    double cold = now_s() - t0;
+    pthread_t churner;
+    pthread_create(&churner, NULL, churn, (void *)harness_addr(h, "booking-svc"));
+    samples warm = {0}, s = {0}, few = {0};
+    int port = harness_metrics_port(h, "search-svc");
+    drive_search(harness_addr(h, "search-svc"), IN_FLIGHT, 1, &warm);
+    double cpu0 = scrape(port, "search_cpu_seconds");
+    double took = drive_search(harness_addr(h, "search-svc"), IN_FLIGHT, seconds, &s);
+    double cpu = scrape(port, "search_cpu_seconds") - cpu0;
+    double few_took = drive_search(harness_addr(h, "search-svc"), FEW_IN_FLIGHT, seconds / 2, &few);
+    char url[160];
+    snprintf(url, sizeof url, "%s", harness_database_url(h, "postgres"));
+    sql_worker w[SQL_CLIENTS];
+    drive_sql(url, seconds, w);
+    atomic_store(&stop_churn, 1);
+    pthread_join(churner, NULL);
+    report(cold, port, &s, took, w, cpu, &few, few_took);
+    for (int i = 0; i < SQL_CLIENTS; i++)
+        free(w[i].lat.v);
+    free(few.v);
+    free(warm.v);
+    free(s.v);
+    return harness_stop(h) == 0 ? 0 : 1;
+}

@@ -1,7 +1,7 @@
 /* test_search_filters.c — SearchAvailability validation (defaults, and errors that
  * name the field), the query fingerprint, and the time-independent filters: type,
- * status, city (case-insensitive), radius, rating, amenities (all required), currency
- * and max_price. */
+ * status, radius, rating, amenities (all required; by dictionary bits and by name),
+ * currency and max_price. */
 #include <math.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -163,11 +163,21 @@ static search_query parsed(Booking__V1__SearchAvailabilityRequest r)
 }
 
 static char *amen[] = {"wifi", "pool", "spa"};
+static char *dict[] = {"pool", "wifi", "gym"}; /* spa is outside the dictionary */
 
 static resource_facts hotel(void)
 {
-    return (resource_facts){BOOKING__V1__RESOURCE_TYPE__RESOURCE_TYPE_HOTEL_ROOM, 1, "lisbon", 38.7223, -9.1393, 4.2,
-                            amen, 3, "EUR"};
+    resource_facts f = {.lat = 38.7223, .lon = -9.1393, .rating = 4.2, .amenities = amen, .n_amenities = 3,
+                        .resource_type = BOOKING__V1__RESOURCE_TYPE__RESOURCE_TYPE_HOTEL_ROOM, .active = 1,
+                        .currency = "EUR"};
+    f.amenity_bits = amenity_bits_of(amen, 3, dict, 3);
+    return f;
+}
+
+static int passes(const search_query *q, const resource_facts *f, double *d)
+{
+    amenity_need need = amenity_need_of(q, dict, 3);
+    return filter_resource(q, &need, f, d);
 }
 
 static void test_filter_resource(void **state)
@@ -177,43 +187,60 @@ static void test_filter_resource(void **state)
     search_query q = parsed(r);
     resource_facts f = hotel();
     double d;
-    assert_true(filter_resource(&q, &f, &d));
+    assert_true(passes(&q, &f, &d));
     assert_true(d == 0);
     f.active = 0;
-    assert_false(filter_resource(&q, &f, &d));
-    f = hotel();
-    f.city = "porto";
-    assert_false(filter_resource(&q, &f, &d));
+    assert_false(passes(&q, &f, &d));
     r.resource_type = BOOKING__V1__RESOURCE_TYPE__RESOURCE_TYPE_RENTAL_CAR;
     q = parsed(r);
     f = hotel();
-    assert_false(filter_resource(&q, &f, &d));
+    assert_false(passes(&q, &f, &d));
     r = base_request();
     r.min_rating = 4.2;
     q = parsed(r);
-    assert_true(filter_resource(&q, &f, &d));
+    assert_true(passes(&q, &f, &d));
     r.min_rating = 4.3;
     q = parsed(r);
-    assert_false(filter_resource(&q, &f, &d));
+    assert_false(passes(&q, &f, &d));
+}
+
+static void test_amenity_dictionary(void **state)
+{
+    (void)state;
+    assert_true(amenity_bits_of(amen, 3, dict, 3) == 3); /* pool = bit 0, wifi = bit 1 */
+    Booking__V1__SearchAvailabilityRequest r = base_request();
+    char *want[] = {(char *)"GYM", (char *)"Spa"};
+    r.amenities = want;
+    r.n_amenities = 2;
+    search_query q = parsed(r);
+    amenity_need need = amenity_need_of(&q, dict, 3);
+    assert_true(need.bits == 4);
+    assert_true(need.outside);
 }
 
 static void test_filter_amenities_all_required(void **state)
 {
     (void)state;
     Booking__V1__SearchAvailabilityRequest r = base_request();
-    char *want[] = {(char *)"WiFi", (char *)"Spa"};
+    char *want[] = {(char *)"WiFi", (char *)"Spa"}; /* one in the dictionary, one outside */
     r.amenities = want;
     r.n_amenities = 2;
     search_query q = parsed(r);
     resource_facts f = hotel();
     double d;
-    assert_true(filter_resource(&q, &f, &d));
+    assert_true(passes(&q, &f, &d));
     char *some[] = {"wifi", "pool"};
     f.amenities = some;
     f.n_amenities = 2;
-    assert_false(filter_resource(&q, &f, &d));
+    f.amenity_bits = amenity_bits_of(some, 2, dict, 3);
+    assert_false(passes(&q, &f, &d)); /* no spa */
+    char *in_dict[] = {(char *)"pool", (char *)"wifi"};
+    r.amenities = in_dict;
+    q = parsed(r);
+    assert_true(passes(&q, &f, &d)); /* by bits alone */
+    f.amenity_bits = 0;
     f.n_amenities = 0;
-    assert_false(filter_resource(&q, &f, &d));
+    assert_false(passes(&q, &f, &d));
 }
 
 static void test_filter_geo_and_price(void **state)
@@ -227,22 +254,22 @@ static void test_filter_geo_and_price(void **state)
     search_query q = parsed(r);
     resource_facts f = hotel();
     double d;
-    assert_true(filter_resource(&q, &f, &d));
+    assert_true(passes(&q, &f, &d));
     assert_true(d > 3 && d < 5);
     f.lat = 41.15; /* Porto */
     f.lon = -8.61;
-    assert_false(filter_resource(&q, &f, &d));
+    assert_false(passes(&q, &f, &d));
     r = base_request();
     price.currency = (char *)"EUR";
     price.amount_minor = 30000;
     r.max_price = &price;
     q = parsed(r);
     f = hotel();
-    assert_true(filter_resource(&q, &f, &d));
+    assert_true(passes(&q, &f, &d));
     assert_true(filter_price(&q, 30000));
     assert_false(filter_price(&q, 30001));
-    f.currency = "USD"; /* another currency cannot be compared: excluded */
-    assert_false(filter_resource(&q, &f, &d));
+    memcpy(f.currency, "USD", 4); /* another currency cannot be compared: excluded */
+    assert_false(passes(&q, &f, &d));
 }
 
 int main(void)
@@ -253,6 +280,7 @@ int main(void)
         cmocka_unit_test(test_geo_query),
         cmocka_unit_test(test_fingerprint),
         cmocka_unit_test(test_filter_resource),
+        cmocka_unit_test(test_amenity_dictionary),
         cmocka_unit_test(test_filter_amenities_all_required),
         cmocka_unit_test(test_filter_geo_and_price),
     };

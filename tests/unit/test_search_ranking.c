@@ -103,6 +103,24 @@ static void test_sort_is_deterministic_whatever_the_input_order(void **state)
     }
 }
 
+static void test_sort_refs_matches_sort(void **state)
+{
+    (void)state;
+    item it[12], copy[12];
+    const rank_key *refs[12];
+    for (int i = 0; i < 12; i++) {
+        char id[16];
+        snprintf(id, sizeof id, "r%02d", (i * 5) % 12);
+        it[i] = make(id, (i % 3) * 10, "EUR", (double)(i % 4), (double)(i % 2));
+        refs[i] = &it[i].key;
+    }
+    memcpy(copy, it, sizeof it);
+    rank_sort_refs(RANK_PRICE, refs, 12);
+    rank_sort(RANK_PRICE, copy, 12, sizeof copy[0]);
+    for (int i = 0; i < 12; i++)
+        assert_string_equal(refs[i]->resource_id, copy[i].key.resource_id);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -112,6 +130,7 @@ int main(void)
         cmocka_unit_test(test_rating_descending),
         cmocka_unit_test(test_compare_is_a_total_order),
         cmocka_unit_test(test_sort_is_deterministic_whatever_the_input_order),
+        cmocka_unit_test(test_sort_refs_matches_sort),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

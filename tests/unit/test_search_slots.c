@@ -18,12 +18,9 @@
 
 static slot_rows *nightly(int days)
 {
-    slot_rows *r = slot_rows_new(1, D0, D0 + days * (int64_t)DAY, DAY, days, 1);
-    r->total[2] = 5; /* a row: capacity 5, 3 confirmed, override 150.00 */
-    r->confirmed[2] = 3;
-    r->price[2] = 15000;
-    r->total[3] = 0; /* blocked */
-    r->confirmed[3] = 0;
+    slot_rows *r = slot_rows_new(1, D0, D0 + days * (int64_t)DAY, DAY, days, 2);
+    slot_rows_set(r, 2, 5, 3, 15000); /* a row: capacity 5, 3 confirmed, override 150.00 */
+    slot_rows_set(r, 3, 0, 0, -1);    /* blocked */
     return r;
 }
 
@@ -48,7 +45,7 @@ static void test_dense_resolve(void **state)
     assert_int_equal(slot_resolve(&src, D0 - DAY, DAY, &s), -1);       /* before the window */
     assert_int_equal(slot_resolve(&src, D0 + 10 * DAY, DAY, &s), -1);  /* past it */
     assert_int_equal(slot_resolve(&src, D0 + 3600, DAY, &s), -1);      /* not a night */
-    free(rows);
+    slot_rows_free(rows);
 }
 
 static void test_counters_win_over_rows(void **state)
@@ -72,8 +69,8 @@ static void test_counters_win_over_rows(void **state)
     assert_int_equal(slot_resolve(&src, D0 + DAY, DAY, &s), 0);
     assert_int_equal(s.counter, -1);
     assert_int_equal(s.available, 4);
-    free(rows);
-    free(c);
+    slot_rows_free(rows);
+    slot_counters_free(c);
 }
 
 static void test_range_minimum(void **state)
@@ -90,7 +87,7 @@ static void test_range_minimum(void **state)
     assert_int_equal(slot_range(&src, &span, p), 0);
     span = (slot_span){D0 + 8 * DAY, DAY, 3}; /* runs out of the window */
     assert_int_equal(slot_range(&src, &span, p), -1);
-    free(rows);
+    slot_rows_free(rows);
 }
 
 static void test_sparse_timed_and_single(void **state)
@@ -99,11 +96,10 @@ static void test_sparse_timed_and_single(void **state)
     slot_rows *rows = slot_rows_new(0, D0, D0 + 10 * (int64_t)DAY, 0, 2, 0);
     rows->start[0] = D0 + 19 * 3600; /* 19:00-21:00 */
     rows->end[0] = D0 + 21 * 3600;
-    rows->total[0] = 50;
-    rows->confirmed[0] = 10;
+    slot_rows_set(rows, 0, 50, 10, -1);
     rows->start[1] = D0 + DAY + 19 * 3600;
     rows->end[1] = D0 + DAY + 21 * 3600;
-    rows->total[1] = 50;
+    slot_rows_set(rows, 1, 50, 0, -1);
     slot_source timed = {rows, NULL, 3, 0, 2000}, single = {rows, NULL, 0, 1, 2000};
     slot_state s;
     assert_int_equal(slot_resolve(&timed, D0 + 18 * 3600, 1800, &s), 0); /* implicit timed slot */
@@ -122,7 +118,7 @@ static void test_sparse_timed_and_single(void **state)
     assert_int_equal(first, 0);
     assert_int_equal(slot_rows_between(rows, D0 + 20 * 3600, D0 + 2 * (int64_t)DAY, &first), 1);
     assert_int_equal(first, 1);
-    free(rows);
+    slot_rows_free(rows);
 }
 
 static void test_equality(void **state)
@@ -130,8 +126,12 @@ static void test_equality(void **state)
     (void)state;
     slot_rows *a = nightly(10), *b = nightly(10);
     assert_true(slot_rows_equal(a, b));
-    b->confirmed[5] = 1;
+    slot_rows_set(b, 5, -1, 1, -1);
     assert_false(slot_rows_equal(a, b));
+    slot_rows *c = nightly(10);
+    slot_rows_set(c, 7, -1, 0, 15000); /* the same price again: one distinct price */
+    assert_int_equal(c->nprices, 1);
+    slot_rows_free(c);
     slot_counters *x = slot_counters_new(1), *y = slot_counters_new(1);
     x->start[0] = y->start[0] = D0;
     x->value[0] = y->value[0] = 3;
@@ -140,10 +140,10 @@ static void test_equality(void **state)
     assert_false(slot_counters_equal(x, y));
     assert_true(slot_counters_equal(NULL, NULL));
     assert_false(slot_counters_equal(x, NULL));
-    free(a);
-    free(b);
-    free(x);
-    free(y);
+    slot_rows_free(a);
+    slot_rows_free(b);
+    slot_counters_free(x);
+    slot_counters_free(y);
 }
 
 /* The model feeds price_quote exactly what a hold would: per-slot price, capacity and
@@ -172,7 +172,7 @@ static void test_quote_matches_hold_inputs(void **state)
     assert_int_equal(q1.total_minor, q2.total_minor);
     /* (100 + 100 + 150 x 1.2 demand) x 2 units, + 10 % tax */
     assert_int_equal(q1.total_minor, (10000 + 10000 + 18000) * 2 * 11 / 10);
-    free(rows);
+    slot_rows_free(rows);
 }
 
 int main(void)

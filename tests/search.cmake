@@ -1,0 +1,17 @@
+# search-svc's tests: unit tests of its pure parts (search_logic), integration tests
+# against the real stack (booking-svc + search-svc), and its benchmark (built here,
+# run by hand; not a CTest test).
+add_unit_test(test_search_geo unit/test_search_geo.c LIBS search_logic)
+add_unit_test(test_search_ranking unit/test_search_ranking.c LIBS search_logic)
+add_unit_test(test_search_token unit/test_search_token.c LIBS search_logic)
+add_unit_test(test_search_filters unit/test_search_filters.c LIBS search_logic)
+add_unit_test(test_search_slots unit/test_search_slots.c LIBS search_logic)
+
+add_integration_test(test_search integration/test_search.c)
+
+add_executable(bench_search bench/bench_search.c)
+target_link_libraries(bench_search PRIVATE test_harness)
+project_warnings(bench_search)
+add_dependencies(bench_search ${SERVICE_TARGETS})
+# where tests/bench/run.sh looks for it
+set_target_properties(bench_search PROPERTIES RUNTIME_OUTPUT_DIRECTORY ${CMAKE_CURRENT_BINARY_DIR}/bench)
