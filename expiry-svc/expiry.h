@@ -83,11 +83,8 @@ int expiry_health(void *app);
 hold_release expiry_release(expiry_app *app, redis_conn *r, const char *resource_id, const char *hold_id,
                             release_path path, int64_t now_ms);
 
-/* One hold of a pipelined batch; rel is the outcome (RELEASE_FAILED when unknown). */
-typedef struct release_item {
-    const char *resource_id, *hold_id;
-    hold_release rel;
-} release_item;
+/* One hold of a batch; rel is the outcome (RELEASE_FAILED when unknown). */
+typedef hold_release_item release_item;
 
 /* expiry_release for many holds in one round trip (pipelined EVALSHA of the same
  * script). 0, or -1 when the connection failed (unanswered items stay FAILED). */

@@ -10,7 +10,6 @@
 
 #include "expiry.h"
 #include "log.h"
-#include "pipeline.h"
 #include "timeutil.h"
 
 #define SWEEP_ROUNDS 4  /* batches per partition per pass; the next pass continues */
@@ -63,7 +62,7 @@ static int read_due(pass *ps)
     redisReply **z = malloc(sizeof *z * (size_t)(ps->np ? ps->np : 1));
     snprintf(now_s, sizeof now_s, "%lld", (long long)ps->now);
     snprintf(batch_s, sizeof batch_s, "%ld", expiry_config.sweep_batch);
-    if (pipe_begin(ps->r) != 0) {
+    if (redis_pipeline_begin(ps->r) != 0) {
         free(z);
         return -1;
     }
@@ -71,9 +70,9 @@ static int read_due(pass *ps)
         snprintf(key, sizeof key, "deadlines:{p%02d}", ps->parts[i]);
         snprintf(offset_s, sizeof offset_s, "%d", ps->offset[ps->parts[i]]);
         const char *argv[] = {"ZRANGEBYSCORE", key, "-inf", now_s, "WITHSCORES", "LIMIT", offset_s, batch_s};
-        pipe_append(ps->r, 8, argv);
+        redis_pipeline_append(ps->r, 8, argv);
     }
-    int rc = pipe_read(ps->r, ps->np, z), full = 0;
+    int rc = redis_pipeline_read(ps->r, ps->np, z), full = 0;
     for (int i = 0; i < ps->np; i++) {
         int p = ps->parts[i];
         size_t got = z[i] && z[i]->type == REDIS_REPLY_ARRAY ? z[i]->elements / 2 : 0;
@@ -92,15 +91,15 @@ static int read_due(pass *ps)
 static int fetch_rids(pass *ps)
 {
     char key[HOLD_KEY_MAX];
-    if (pipe_begin(ps->r) != 0)
+    if (redis_pipeline_begin(ps->r) != 0)
         return -1;
     for (int i = 0; i < ps->n; i++) {
         snprintf(key, sizeof key, "hold:{p%02d}:%s", ps->due[i].part, ps->due[i].id);
         const char *argv[] = {"HGET", key, "rid"};
-        pipe_append(ps->r, 3, argv);
+        redis_pipeline_append(ps->r, 3, argv);
     }
     redisReply **replies = malloc(sizeof *replies * (size_t)ps->n);
-    int rc = pipe_read(ps->r, ps->n, replies);
+    int rc = redis_pipeline_read(ps->r, ps->n, replies);
     for (int i = 0; i < ps->n; i++) {
         if (replies[i] && replies[i]->type == REDIS_REPLY_STRING && replies[i]->len <= ID_MAX)
             snprintf(ps->due[i].rid, sizeof ps->due[i].rid, "%s", replies[i]->str);
@@ -157,15 +156,15 @@ static int release_due(pass *ps)
         if (ps->due[i].rid[0])
             drop[i] = settle(ps, &ps->due[i], &items[j++].rel);
     for (int i = 0; rc == 0 && i < ps->n; i++)
-        if (drop[i] && pipe_begin(ps->r) == 0) {
+        if (drop[i] && redis_pipeline_begin(ps->r) == 0) {
             char key[32];
             snprintf(key, sizeof key, "deadlines:{p%02d}", ps->due[i].part);
             const char *argv[] = {"ZREM", key, ps->due[i].id};
-            pipe_append(ps->r, 3, argv);
+            redis_pipeline_append(ps->r, 3, argv);
             stale++;
         }
     redisReply **replies = malloc(sizeof *replies * (size_t)(stale ? stale : 1));
-    if (stale && pipe_read(ps->r, stale, replies) == 0)
+    if (stale && redis_pipeline_read(ps->r, stale, replies) == 0)
         for (int i = 0; i < stale; i++)
             freeReplyObject(replies[i]);
     free(replies);

@@ -138,18 +138,10 @@ void hold_cache_take(redis_conn *r, const char *resource_id, const char *hold_id
     freeReplyObject(reply);
 }
 
-hold_release hold_cache_release(redis_conn *r, const char *resource_id, const char *hold_id, char mode,
-                                int64_t now_ms)
+/* The release script's reply as a hold_release. */
+static hold_release release_decode(const redisReply *reply, const char *hold_id)
 {
-    hold_keys k;
     hold_release out = {RELEASE_FAILED, 0, 0, 0};
-    char mode_s[2] = {mode, 0}, now_s[24];
-    hold_keys_for(&k, resource_id, hold_id);
-    snprintf(now_s, sizeof now_s, "%" PRId64, now_ms);
-    const char *argv[] = {k.avail, k.hold, k.ttl, k.deadlines, k.live, k.changes, hold_id, mode_s, now_s};
-    redisReply *reply = redis_eval(r, &script_release, 6, 9, argv);
-    if (!reply)
-        return out;
     if (reply_is(reply, 0, "RELEASED") && reply->elements == 4) {
         out.quantity = (int)reply_int(reply->element[1]);
         out.final_status = reply->element[2]->str[0];
@@ -162,11 +154,61 @@ hold_release hold_cache_release(redis_conn *r, const char *resource_id, const ch
         out.status = RELEASE_NOT_DUE;
     } else if (reply_is(reply, 0, "GONE")) {
         out.status = RELEASE_GONE;
-    } else {
+    } else if (reply) {
         log_error("hold_release %s: %s", hold_id, reply->type == REDIS_REPLY_ERROR ? reply->str : "unexpected reply");
     }
+    return out;
+}
+
+/* The script's KEYS and ARGV for one hold, into argv[0..9) (strings in keys/mode/now). */
+static void release_args(hold_keys *k, const char *resource_id, const char *hold_id, const char *mode,
+                         const char *now, const char **argv)
+{
+    hold_keys_for(k, resource_id, hold_id);
+    const char *args[] = {k->avail, k->hold, k->ttl, k->deadlines, k->live, k->changes, hold_id, mode, now};
+    memcpy(argv, args, sizeof args);
+}
+
+hold_release hold_cache_release(redis_conn *r, const char *resource_id, const char *hold_id, char mode,
+                                int64_t now_ms)
+{
+    hold_keys k;
+    char mode_s[2] = {mode, 0}, now_s[24];
+    const char *argv[9];
+    snprintf(now_s, sizeof now_s, "%" PRId64, now_ms);
+    release_args(&k, resource_id, hold_id, mode_s, now_s, argv);
+    redisReply *reply = redis_eval(r, &script_release, 6, 9, argv);
+    hold_release out = release_decode(reply, hold_id);
     freeReplyObject(reply);
     return out;
+}
+
+int hold_cache_release_many(redis_conn *r, hold_release_item *items, int n, char mode, int64_t now_ms)
+{
+    char sha[41], mode_s[2] = {mode, 0}, now_s[24];
+    for (int i = 0; i < n; i++)
+        items[i].rel = (hold_release){RELEASE_FAILED, 0, 0, 0};
+    if (n == 0)
+        return 0;
+    if (redis_script_sha(r, &script_release, 0, sha) != 0 || redis_pipeline_begin(r) != 0)
+        return -1;
+    snprintf(now_s, sizeof now_s, "%" PRId64, now_ms);
+    for (int i = 0; i < n; i++) {
+        hold_keys k;
+        const char *argv[12] = {"EVALSHA", sha, "6"};
+        release_args(&k, items[i].resource_id, items[i].hold_id, mode_s, now_s, argv + 3);
+        redis_pipeline_append(r, 12, argv);
+    }
+    redisReply **replies = calloc((size_t)n, sizeof *replies);
+    int rc = redis_pipeline_read(r, n, replies);
+    for (int i = 0; i < n && replies[i]; i++) {
+        int noscript = replies[i]->type == REDIS_REPLY_ERROR && strncmp(replies[i]->str, "NOSCRIPT", 8) == 0;
+        items[i].rel = noscript ? hold_cache_release(r, items[i].resource_id, items[i].hold_id, mode, now_ms)
+                                : release_decode(replies[i], items[i].hold_id);
+        freeReplyObject(replies[i]);
+    }
+    free(replies);
+    return rc;
 }
 
 hold_confirm_status hold_cache_confirm(redis_conn *r, const char *resource_id, const char *hold_id,

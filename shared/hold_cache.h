@@ -67,6 +67,15 @@ typedef struct hold_release {
 hold_release hold_cache_release(redis_conn *r, const char *resource_id, const char *hold_id, char mode,
                                 int64_t now_ms);
 
+typedef struct hold_release_item {
+    const char *resource_id, *hold_id;
+    hold_release rel;  /* the outcome; RELEASE_FAILED when unanswered */
+} hold_release_item;
+
+/* hold_cache_release for many holds in one round trip (pipelined EVALSHA of the same
+ * script; a NOSCRIPT answer is retried alone). 0, or -1 when the connection failed. */
+int hold_cache_release_many(redis_conn *r, hold_release_item *items, int n, char mode, int64_t now_ms);
+
 typedef enum hold_confirm_mode { CONFIRM_BEGIN, CONFIRM_DONE, CONFIRM_UNDO } hold_confirm_mode;
 
 typedef enum hold_confirm_status {

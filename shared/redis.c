@@ -163,8 +163,13 @@ redisReply *redis_command(redis_conn *r, const char *fmt, ...)
     return reply;
 }
 
-static int script_load(redis_conn *r, redis_script *s)
+int redis_script_sha(redis_conn *r, redis_script *s, int reload, char sha[41])
 {
+    pthread_mutex_lock(&s->lock);
+    memcpy(sha, s->sha, 41);
+    pthread_mutex_unlock(&s->lock);
+    if (sha[0] && !reload)
+        return 0;
     redisReply *reply = redis_command(r, "SCRIPT LOAD %s", s->source);
     if (!reply)
         return -1;
@@ -173,6 +178,7 @@ static int script_load(redis_conn *r, redis_script *s)
         pthread_mutex_lock(&s->lock);
         memcpy(s->sha, reply->str, 40);
         s->sha[40] = '\0';
+        memcpy(sha, s->sha, 41);
         pthread_mutex_unlock(&s->lock);
     } else {
         log_error("SCRIPT LOAD %s failed: %s", s->name, reply->type == REDIS_REPLY_ERROR ? reply->str : "?");
@@ -181,18 +187,10 @@ static int script_load(redis_conn *r, redis_script *s)
     return ok ? 0 : -1;
 }
 
-static void script_sha(redis_script *s, char sha[41])
-{
-    pthread_mutex_lock(&s->lock);
-    memcpy(sha, s->sha, 41);
-    pthread_mutex_unlock(&s->lock);
-}
-
-static redisReply *evalsha(redis_conn *r, redis_script *s, int nkeys, int argc, const char **argv)
+static redisReply *evalsha(redis_conn *r, const char *sha, int nkeys, int argc, const char **argv)
 {
     const char **args = malloc(sizeof *args * (size_t)(argc + 3));
-    char sha[41], keys[16];
-    script_sha(s, sha);
+    char keys[16];
     snprintf(keys, sizeof keys, "%d", nkeys);
     args[0] = "EVALSHA";
     args[1] = sha;
@@ -204,25 +202,53 @@ static redisReply *evalsha(redis_conn *r, redis_script *s, int nkeys, int argc, 
     return reply;
 }
 
+static int is_noscript(const redisReply *reply)
+{
+    return reply && reply->type == REDIS_REPLY_ERROR && strncmp(reply->str, "NOSCRIPT", 8) == 0;
+}
+
 redisReply *redis_eval(redis_conn *r, redis_script *s, int nkeys, int argc, const char **argv)
 {
+    char sha[41];
     if (argc > SCRIPT_MAX_ARGS) {
         r->err = 1;
         snprintf(r->errstr, sizeof r->errstr, "%s: too many arguments (%d)", s->name, argc);
         return NULL;
     }
-    char sha[41];
-    script_sha(s, sha);
-    if (!sha[0] && script_load(r, s) != 0)
+    if (redis_script_sha(r, s, 0, sha) != 0)
         return NULL;
-    redisReply *reply = evalsha(r, s, nkeys, argc, argv);
-    if (reply && reply->type == REDIS_REPLY_ERROR && strncmp(reply->str, "NOSCRIPT", 8) == 0) {
+    redisReply *reply = evalsha(r, sha, nkeys, argc, argv);
+    if (is_noscript(reply)) {
         freeReplyObject(reply);
-        if (script_load(r, s) != 0)
+        if (redis_script_sha(r, s, 1, sha) != 0)
             return NULL;
-        reply = evalsha(r, s, nkeys, argc, argv);
+        reply = evalsha(r, sha, nkeys, argc, argv);
     }
     return reply;
+}
+
+int redis_pipeline_begin(redis_conn *r) { return redis_ensure(r); }
+
+void redis_pipeline_append(redis_conn *r, int argc, const char **argv)
+{
+    redisAppendCommandArgv(r->ctx, argc, argv, NULL);
+}
+
+int redis_pipeline_read(redis_conn *r, int n, redisReply **out)
+{
+    int i = 0;
+    for (; i < n; i++) {
+        void *reply = NULL;
+        if (redisGetReply(r->ctx, &reply) != REDIS_OK || !reply)
+            break;
+        out[i] = reply;
+    }
+    if (i == n)
+        return 0;
+    redis_fail(r, "pipeline");
+    for (; i < n; i++)
+        out[i] = NULL;
+    return -1;
 }
 
 int redis_ping(redis_conn *r)

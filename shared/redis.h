@@ -49,6 +49,18 @@ redisReply *redis_command_argv(redis_conn *r, int argc, const char **argv, const
  * the script is loaded and the call repeated once. Same reply contract as redis_command. */
 redisReply *redis_eval(redis_conn *r, redis_script *script, int nkeys, int argc, const char **argv);
 
+/* The script's SHA (SCRIPT LOAD on first use, or again when reload is set after a
+ * NOSCRIPT). 0, or -1 when Redis did not load it. */
+int redis_script_sha(redis_conn *r, redis_script *script, int reload, char sha[41]);
+
+/* Pipelining: append many commands (argv form, copied), then read their replies in one
+ * round trip. redis_pipeline_begin connects when needed (0 when ready). On a connection
+ * failure redis_pipeline_read returns -1 with the unread replies NULL; the next command
+ * reconnects. Free each reply with freeReplyObject. */
+int redis_pipeline_begin(redis_conn *r);
+void redis_pipeline_append(redis_conn *r, int argc, const char **argv);
+int redis_pipeline_read(redis_conn *r, int n, redisReply **out);
+
 /* 0 when the server answers PING. */
 int redis_ping(redis_conn *r);
 
