@@ -404,6 +404,24 @@ int harness_restart_redis(harness *h)
     return h->redis && !h->redis->err ? 0 : -1;
 }
 
+int harness_stop_postgres(harness *h)
+{
+    PQfinish(h->db);
+    h->db = NULL;
+    return stack("pg-stop", h->dir, "fast", NULL) == 0 ? 0 : -1;
+}
+
+int harness_start_postgres(harness *h)
+{
+    char port[16], conninfo[128];
+    snprintf(port, sizeof port, "%d", h->pg_port);
+    if (stack("pg-start", h->dir, port, "fast") != 0)
+        return -1;
+    snprintf(conninfo, sizeof conninfo, "postgresql://postgres@127.0.0.1:%d/booking", h->pg_port);
+    h->db = PQconnectdb(conninfo);
+    return PQstatus(h->db) == CONNECTION_OK ? 0 : -1;
+}
+
 long harness_sql_long(harness *h, const char *sql, int nparams, const char *const *params)
 {
     PGresult *r = PQexecParams(h->db, sql, nparams, NULL, params, NULL, NULL, 0);

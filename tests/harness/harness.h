@@ -38,6 +38,9 @@ const char *harness_redis_url(const harness *h);
 const char *harness_database_url(const harness *h, const char *role);
 /* Stops and restarts Redis with its data gone (same port). */
 int harness_restart_redis(harness *h);
+/* Stops PostgreSQL (fast shutdown); harness_start_postgres starts it again, data kept. */
+int harness_stop_postgres(harness *h);
+int harness_start_postgres(harness *h);
 
 /* Runs SQL with parameters on harness_db and returns the first column of the first
  * row as a long (aborts on error). */

@@ -95,6 +95,20 @@ static void test_store_outage_turns_health_not_serving(void **state)
         assert_int_equal(health(addr, ""), GRPC__HEALTH__V1__HEALTH_CHECK_RESPONSE__SERVING_STATUS__SERVING);
 }
 
+static void test_postgres_restart_is_survived(void **state)
+{
+    (void)state;
+    const char *addr = harness_addr(stack, "payment-svc");
+    assert_int_equal(harness_stop_postgres(stack), 0);
+    for (int i = 0; i < 8; i++) /* every handler thread sees it on its own connection */
+        assert_int_equal(health(addr, "booking.v1.PaymentService"),
+                         GRPC__HEALTH__V1__HEALTH_CHECK_RESPONSE__SERVING_STATUS__NOT_SERVING);
+    assert_int_equal(health(addr, "liveness"), GRPC__HEALTH__V1__HEALTH_CHECK_RESPONSE__SERVING_STATUS__SERVING);
+    assert_int_equal(harness_start_postgres(stack), 0);
+    for (int i = 0; i < 16; i++) /* and each one reconnects */
+        assert_int_equal(health(addr, ""), GRPC__HEALTH__V1__HEALTH_CHECK_RESPONSE__SERVING_STATUS__SERVING);
+}
+
 static void test_unimplemented_and_unknown_methods(void **state)
 {
     (void)state;
@@ -227,6 +241,7 @@ int main(void)
         cmocka_unit_test(test_concurrent_clients),
         cmocka_unit_test(test_metrics_count_calls_by_code),
         cmocka_unit_test(test_store_outage_turns_health_not_serving),
+        cmocka_unit_test(test_postgres_restart_is_survived),
         cmocka_unit_test(test_sigterm_drains_and_exits_zero),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
