@@ -533,10 +533,18 @@ static const rpc_method *table_lookup(const rpc_service *svc, const char *name)
     return NULL;
 }
 
-/* Every table entry must name a method of its descriptor. */
-static int check_table(const rpc_service *svc, char *err, size_t errlen)
+int rpc_service_check(const rpc_service *svc, char *err, size_t errlen)
 {
     for (size_t i = 0; i < svc->method_count; i++) {
+        for (size_t j = 0; j < i; j++)
+            if (strcmp(svc->methods[i].name, svc->methods[j].name) == 0) {
+                snprintf(err, errlen, "%s lists %s twice", svc->descriptor->name, svc->methods[i].name);
+                return -1;
+            }
+        if (!svc->methods[i].handler) {
+            snprintf(err, errlen, "%s.%s has no handler", svc->descriptor->name, svc->methods[i].name);
+            return -1;
+        }
         if (!protobuf_c_service_descriptor_get_method_by_name(svc->descriptor, svc->methods[i].name)) {
             snprintf(err, errlen, "%s has no method %s", svc->descriptor->name, svc->methods[i].name);
             return -1;
@@ -569,7 +577,7 @@ static int register_methods(rpc_server *srv, char *err, size_t errlen)
 {
     size_t total = 0;
     for (size_t i = 0; i < srv->service_count; i++) {
-        if (check_table(srv->services[i], err, errlen) != 0)
+        if (rpc_service_check(srv->services[i], err, errlen) != 0)
             return -1;
         total += srv->services[i]->descriptor->n_methods;
     }

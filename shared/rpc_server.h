@@ -35,6 +35,10 @@ typedef struct rpc_server_options {
     size_t descriptor_set_len;
 } rpc_server_options;
 
+/* Checks a method table against its service descriptor: every entry names a method the
+ * descriptor has, once, with a handler. 0, or -1 with the reason in err. */
+int rpc_service_check(const rpc_service *service, char *err, size_t errlen);
+
 /* Starts serving. Returns NULL with a message in err when the address cannot be bound
  * or a method table names a method its descriptor does not have. */
 rpc_server *rpc_server_start(const rpc_server_options *options, char *err, size_t errlen);
