@@ -18,9 +18,6 @@ typedef struct booking_settings {
     long max_slots;            /* slots one hold may cover */
     long horizon_days;         /* how far ahead holds may reach */
     long max_inventory_slots;  /* slots one SetInventory may change */
-    char payment_addr[CONFIG_STRING_MAX];
-    long payment_timeout_ms;       /* one call to payment-svc */
-    long confirm_timeout_seconds;  /* how long a hold may stay CONFIRMING */
 } booking_settings;
 
 extern booking_settings booking_config;

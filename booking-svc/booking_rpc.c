@@ -22,8 +22,7 @@
 
 static saga_env env_of(rpc_call *call)
 {
-    saga_env env = {booking_pg(call), booking_redis(call), booking_payments, booking_config.payment_timeout_ms,
-                    booking_config.confirm_timeout_seconds * 1000, "booking-svc"};
+    saga_env env = saga_env_for(booking_pg(call), booking_redis(call), booking_payments, "booking-svc");
     int64_t left = rpc_deadline_left_ms(call) - 200;
     if (left < env.payment_timeout_ms)
         env.payment_timeout_ms = left > 100 ? left : 100;
@@ -80,7 +79,7 @@ static claim claim_hold(rpc_call *call, hold_row *h)
             return ALREADY_BOOKED;
         if (h->status != HOLD(ACTIVE) && h->status != HOLD(CONFIRMING))
             return hold_gone(call, h), CLAIM_FAILED;
-        int64_t until = wall_ms() + booking_config.confirm_timeout_seconds * 1000;
+        int64_t until = wall_ms() + saga_config.confirm_timeout_seconds * 1000;
         char st = 0;
         hold_confirm_status cs =
             hold_cache_confirm(booking_redis(call), h->resource_id, h->hold_id, CONFIRM_BEGIN, wall_ms(), until, &st);
@@ -181,7 +180,7 @@ static int capacity_gone(rpc_call *call, const hold_row *h, const payment_outcom
 {
     char key[160];
     payment_key(key, sizeof key, "void", p->payment_id, NULL);
-    payments_void(booking_payments, key, p->payment_id, booking_config.payment_timeout_ms);
+    payments_void(booking_payments, key, p->payment_id, saga_config.payment_timeout_ms);
     store_hold_transition(booking_pg(call), h->hold_id, HOLD(EXPIRED), NULL, "hold.expired", rpc_user_id(call),
                           "{\"reason\":\"capacity_gone\"}");
     hold_cache_release(booking_redis(call), h->resource_id, h->hold_id, 'F', wall_ms());

@@ -1,6 +1,7 @@
 /* main.c — booking-svc: the strongly controlled write path (BookingService): its
  * settings, its method table and the service definition. */
 #include "booking.h"
+#include "saga.h"
 #include "booking/v1/payment.pb-c.h"
 
 extern const migration booking_migrations[];
@@ -18,12 +19,6 @@ static const config_entry settings[] = {
      "how far ahead a hold may reach"},
     {"MAX_INVENTORY_SLOTS", CONFIG_INT, &booking_config.max_inventory_slots, "20000", 1, 1000000,
      "slots one SetInventory may change"},
-    {"PAYMENT_ADDR", CONFIG_STRING, booking_config.payment_addr, "127.0.0.1:50053", 0, 0,
-     "payment-svc (dns:///payment-svc:50053 balances round_robin)"},
-    {"PAYMENT_TIMEOUT_MS", CONFIG_INT, &booking_config.payment_timeout_ms, "5000", 100, 120000,
-     "deadline of one call to payment-svc"},
-    {"CONFIRM_TIMEOUT_SECONDS", CONFIG_INT, &booking_config.confirm_timeout_seconds, "60", 1, 3600,
-     "how long a hold may stay CONFIRMING before the repair resolves it"},
 };
 
 static const rpc_method booking_methods[] = {
@@ -44,7 +39,7 @@ static int start(const service_settings *common, void **app)
 {
     (void)common;
     *app = NULL;
-    booking_payments = rpc_client_new(booking_config.payment_addr, &booking__v1__payment_service__descriptor);
+    booking_payments = rpc_client_new(saga_config.payment_addr, &booking__v1__payment_service__descriptor);
     return 0;
 }
 
@@ -72,6 +67,8 @@ int main(int argc, char **argv)
         .service_count = 1,
         .config = settings,
         .config_count = sizeof settings / sizeof settings[0],
+        .extra_config = saga_config_table,
+        .extra_config_count = SAGA_CONFIG_COUNT,
         .migrations = booking_migrations,
         .migration_count = booking_migration_count,
         .start = start,

@@ -15,6 +15,24 @@
 #define HOLD(s) BOOKING__V1__HOLD_STATUS__HOLD_STATUS_##s
 #define REPAIR_BATCH 100
 
+saga_settings saga_config;
+
+const config_entry saga_config_table[SAGA_CONFIG_COUNT] = {
+    {"PAYMENT_ADDR", CONFIG_STRING, saga_config.payment_addr, "127.0.0.1:50053", 0, 0,
+     "payment-svc (dns:///payment-svc:50053 balances round_robin)"},
+    {"PAYMENT_TIMEOUT_MS", CONFIG_INT, &saga_config.payment_timeout_ms, "5000", 100, 120000,
+     "deadline of one call to payment-svc"},
+    {"CONFIRM_TIMEOUT_SECONDS", CONFIG_INT, &saga_config.confirm_timeout_seconds, "60", 1, 3600,
+     "how long a hold may stay CONFIRMING before the repair resolves it from PostgreSQL"},
+};
+
+saga_env saga_env_for(pg_conn *pg, redis_conn *redis, rpc_client *payments, const char *actor)
+{
+    saga_env env = {pg, redis, payments, saga_config.payment_timeout_ms, saga_config.confirm_timeout_seconds * 1000,
+                    actor};
+    return env;
+}
+
 static int capture(saga_env *env, const booking_row *b)
 {
     char key[160];

@@ -7,10 +7,23 @@
 
 #include <stdint.h>
 
+#include "config.h"
 #include "pg.h"
 #include "redis.h"
 #include "rpc_client.h"
 #include "saga_store.h"
+
+/* The saga's settings, shared by booking-svc (the saga) and expiry-svc (its repair):
+ * one table, so both read the same names with the same defaults. */
+typedef struct saga_settings {
+    char payment_addr[CONFIG_STRING_MAX];
+    long payment_timeout_ms;       /* one call to payment-svc */
+    long confirm_timeout_seconds;  /* how long a hold may stay CONFIRMING */
+} saga_settings;
+
+extern saga_settings saga_config;
+#define SAGA_CONFIG_COUNT 3
+extern const config_entry saga_config_table[SAGA_CONFIG_COUNT];
 
 typedef struct saga_env {
     pg_conn *pg;
@@ -43,6 +56,9 @@ int saga_resolve_hold(saga_env *env, const char *hold_id);
  * (same key) replays its outcome, then the payment is voided. 1 voided or settled as
  * declined, 0 outcome still unknown, -1 error. */
 int saga_void_attempt(saga_env *env, const attempt_row *a);
+
+/* The environment of saga steps run on these stores by `actor`, with saga_config. */
+saga_env saga_env_for(pg_conn *pg, redis_conn *redis, rpc_client *payments, const char *actor);
 
 /* One repair pass over everything above. 0, or -1 when a store is unreachable. */
 int saga_repair_pass(saga_env *env, saga_repair_stats *stats);

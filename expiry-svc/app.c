@@ -7,6 +7,7 @@
 
 #include "booking/v1/payment.pb-c.h"
 #include "expiry.h"
+#include "saga.h"
 #include "log.h"
 
 int app_stopping(expiry_app *app) { return atomic_load(&app->stopping); }
@@ -50,7 +51,7 @@ static expiry_app *app_new(const service_settings *settings)
     app->rec = recorder_new();
     app->recon = reconciler_new();
     app->sweeper_count = (int)expiry_config.sweep_threads;
-    app->payments = rpc_client_new(expiry_config.payment_addr, &booking__v1__payment_service__descriptor);
+    app->payments = rpc_client_new(saga_config.payment_addr, &booking__v1__payment_service__descriptor);
     return app;
 }
 

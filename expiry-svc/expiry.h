@@ -26,9 +26,6 @@ typedef struct expiry_settings {
     long lost_after_seconds;        /* LOST_HOLD_AFTER_SECONDS */
     long record_give_up_seconds;    /* RECORD_GIVE_UP_SECONDS */
     long repair_interval_ms;        /* REPAIR_INTERVAL_MS: the booking saga's repair routine */
-    char payment_addr[CONFIG_STRING_MAX];
-    long payment_timeout_ms;
-    long confirm_timeout_seconds;   /* must match booking-svc's CONFIRM_TIMEOUT_SECONDS */
 } expiry_settings;
 
 extern expiry_settings expiry_config;

@@ -2,6 +2,7 @@
  * its settings, its method table and the service definition. */
 #include "booking/v1/expiry.pb-c.h"
 #include "expiry.h"
+#include "saga.h"
 
 expiry_settings expiry_config;
 
@@ -22,12 +23,6 @@ static const config_entry settings[] = {
      "how long a release waits for its hold's PostgreSQL row"},
     {"REPAIR_INTERVAL_MS", CONFIG_INT, &expiry_config.repair_interval_ms, "5000", 100, 3600000,
      "how often the booking saga's repair routine runs"},
-    {"PAYMENT_ADDR", CONFIG_STRING, expiry_config.payment_addr, "127.0.0.1:50053", 0, 0,
-     "payment-svc (voids, captures and refunds of the repair)"},
-    {"PAYMENT_TIMEOUT_MS", CONFIG_INT, &expiry_config.payment_timeout_ms, "5000", 100, 120000,
-     "deadline of one call to payment-svc"},
-    {"CONFIRM_TIMEOUT_SECONDS", CONFIG_INT, &expiry_config.confirm_timeout_seconds, "60", 1, 3600,
-     "a hold CONFIRMING longer than this is resolved from PostgreSQL (as booking-svc's)"},
 };
 
 static const rpc_method expiry_methods[] = {
@@ -50,6 +45,8 @@ static const service_definition definition = {
     .service_count = 1,
     .config = settings,
     .config_count = sizeof settings / sizeof settings[0],
+    .extra_config = saga_config_table, /* the saga's settings: the same as booking-svc's */
+    .extra_config_count = SAGA_CONFIG_COUNT,
     .start = expiry_start,
     .stop = expiry_stop,
     .health = expiry_health,

@@ -6,8 +6,7 @@
 
 int repair_run(expiry_app *app, pg_conn *pg, redis_conn *r)
 {
-    saga_env env = {pg, r, app->payments, expiry_config.payment_timeout_ms,
-                    expiry_config.confirm_timeout_seconds * 1000, "expiry-svc"};
+    saga_env env = saga_env_for(pg, r, app->payments, "expiry-svc");
     saga_repair_stats st;
     int rc = saga_repair_pass(&env, &st);
     int repairs = st.holds_resolved + st.authorizations_voided + st.payments_settled;

@@ -44,6 +44,8 @@ typedef struct service_definition {
     size_t service_count;
     const config_entry *config;          /* the service's own settings */
     size_t config_count;
+    const config_entry *extra_config;    /* settings of a library it runs (the saga's) */
+    size_t extra_config_count;
     const migration *migrations;         /* applied by `<name> --migrate` */
     size_t migration_count;
     /* Before serving: make the shared state and start background work. 0 or -1. */

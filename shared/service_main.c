@@ -50,11 +50,13 @@ static int load_settings(service_runtime *rt, int print_only)
         printf("%s settings (environment variables):\n", rt->def->name);
         config_print(common, n);
         config_print(rt->def->config, rt->def->config_count);
+        config_print(rt->def->extra_config, rt->def->extra_config_count);
         return 0;
     }
     char err[256];
     if (config_load_env(common, n, err, sizeof err) != 0 ||
-        config_load_env(rt->def->config, rt->def->config_count, err, sizeof err) != 0) {
+        config_load_env(rt->def->config, rt->def->config_count, err, sizeof err) != 0 ||
+        config_load_env(rt->def->extra_config, rt->def->extra_config_count, err, sizeof err) != 0) {
         fprintf(stderr, "%s: bad setting: %s\n", rt->def->name, err);
         return -1;
     }
