@@ -60,7 +60,7 @@ int main(int argc, char **argv)
         .name = "booking-svc",
         .grpc_listen_default = "127.0.0.1:50052",
         .metrics_listen_default = "127.0.0.1:9102",
-        .database_url_default = "postgresql://booking_svc@127.0.0.1:15432/booking",
+        .database_url_default = BOOKING_DATABASE_URL_DEFAULT,
         .database_schema = "booking",
         .uses_redis = 1,
         .services = services,
