@@ -58,27 +58,38 @@ static void die(const char *fmt, ...)
     exit(1);
 }
 
-/* A free loopback port below the kernel's ephemeral range (32768+), so that no
- * outgoing connection can take it between this check and the server's bind. */
-static int free_port(void)
+static int port_free(int port)
+{
+    int fd = socket(AF_INET, SOCK_STREAM, 0);
+    struct sockaddr_in sa = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port),
+                             .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+    int ok = fd >= 0 && bind(fd, (struct sockaddr *)&sa, sizeof sa) == 0;
+    if (fd >= 0)
+        close(fd);
+    return ok;
+}
+
+/* A free loopback port in [low, low + span), below the kernel's ephemeral range
+ * (32768+) so that no outgoing connection can take it between this check and the
+ * server's bind; with bus_offset, port + bus_offset must be free too (Redis Cluster
+ * listens on its port + 10000 for the cluster bus). */
+static int free_port_in(int low, int span, int bus_offset)
 {
     static unsigned seed;
     if (!seed)
         seed = (unsigned)getpid() ^ (unsigned)time(NULL);
     for (int attempt = 0; attempt < 1000; attempt++) {
-        int port = 20000 + (int)(rand_r(&seed) % 12000);
-        int fd = socket(AF_INET, SOCK_STREAM, 0);
-        struct sockaddr_in sa = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port),
-                                 .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
-        int ok = fd >= 0 && bind(fd, (struct sockaddr *)&sa, sizeof sa) == 0;
-        if (fd >= 0)
-            close(fd);
-        if (ok)
+        int port = low + (int)(rand_r(&seed) % (unsigned)span);
+        if (port_free(port) && (!bus_offset || port_free(port + bus_offset)))
             return port;
     }
     die("no free port: %s", strerror(errno));
     return -1;
 }
+
+/* Service and PostgreSQL ports: 23000-32000. Redis: 20000-22999, its bus 30000-32999. */
+static int free_port(void) { return free_port_in(23000, 9000, 0); }
+static int free_redis_port(void) { return free_port_in(20000, 2700, 10000); }
 
 static void sleep_ms(long ms)
 {
@@ -328,7 +339,7 @@ harness *harness_start(const char *const *services, const char *const *env)
     chmod(h->dir, 0755);
     h->env = env;
     h->pg_port = free_port();
-    h->redis_port = free_port();
+    h->redis_port = free_redis_port();
     snprintf(h->redis_url, sizeof h->redis_url, "redis://127.0.0.1:%d/0", h->redis_port);
     h->reaper = start_reaper(h->dir);
     stores_up(h);
