@@ -17,6 +17,7 @@
 #include <cmocka.h>
 
 #include "booking/v1/booking.pb-c.h"
+#include "booking/v1/payment.pb-c.h"
 #include "grpc/health/v1/health.pb-c.h"
 #include "harness.h"
 #include "rpc_client.h"
@@ -232,6 +233,45 @@ static void test_sigterm_drains_and_exits_zero(void **state)
     assert_int_equal(harness_start_service(stack, "search-svc", NULL), 0);
 }
 
+typedef struct slow_call {
+    const char *addr;
+    rpc_code code;
+} slow_call;
+
+static void *authorize_slowly(void *arg)
+{
+    slow_call *c = arg;
+    rpc_client *client = rpc_client_new(c->addr, &booking__v1__payment_service__descriptor);
+    Booking__V1__Money amount = BOOKING__V1__MONEY__INIT;
+    amount.currency = (char *)"EUR";
+    amount.amount_minor = 1500;
+    Booking__V1__AuthorizePaymentRequest req = BOOKING__V1__AUTHORIZE_PAYMENT_REQUEST__INIT;
+    req.payment_method_id = (char *)"pm_card_ok";
+    req.amount = &amount;
+    req.reference = (char *)"drain-test";
+    rpc_result r;
+    rpc_client_call(client, "AuthorizePayment", &req.base, NULL, 0, 10000, 0, NULL, &r);
+    c->code = r.code;
+    rpc_client_free(client);
+    return NULL;
+}
+
+/* SIGTERM while a unary call is in flight: the call still completes, then exit 0. */
+static void test_sigterm_lets_calls_in_flight_finish(void **state)
+{
+    (void)state;
+    static const char *const slow[] = {"SANDBOX_LATENCY_MS=1500", NULL};
+    assert_int_equal(harness_start_service(stack, "payment-svc", slow), 0);
+    slow_call c = {harness_addr(stack, "payment-svc"), RPC_UNKNOWN};
+    pthread_t t;
+    pthread_create(&t, NULL, authorize_slowly, &c);
+    usleep(400000);
+    assert_int_equal(harness_stop_service(stack, "payment-svc", SIGTERM), 0);
+    pthread_join(t, NULL);
+    assert_int_equal(c.code, RPC_OK);
+    assert_int_equal(harness_start_service(stack, "payment-svc", NULL), 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -243,6 +283,7 @@ int main(void)
         cmocka_unit_test(test_store_outage_turns_health_not_serving),
         cmocka_unit_test(test_postgres_restart_is_survived),
         cmocka_unit_test(test_sigterm_drains_and_exits_zero),
+        cmocka_unit_test(test_sigterm_lets_calls_in_flight_finish),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
