@@ -124,15 +124,18 @@ int store_slot_overlaps(pg_conn *pg, const char *resource_id, int64_t start, int
 
 /* ---- holds ---------------------------------------------------------------------- */
 
-long store_user_held_units_locked(pg_conn *pg, const char *user_id)
+long store_begin_hold(pg_conn *pg, const char *user_id)
 {
     const char *params[1] = {user_id};
-    if (pg_run(pg, "SELECT pg_advisory_xact_lock(hashtext('holds-of:' || $1))", 1, params) != 0)
-        return -1;
-    PGresult *r = pg_exec(pg,
-                          "SELECT coalesce(sum(quantity), 0) FROM holds WHERE user_id = $1 "
-                          "AND status IN (1, 2) AND expires_at > now()",
-                          1, params);
+    /* one round trip; the sum is its own statement, so its snapshot is taken after the
+     * lock is granted and sees every hold committed before */
+    const pg_stmt stmts[3] = {
+        {"BEGIN", 0, NULL},
+        {"SELECT pg_advisory_xact_lock(hashtext('holds-of:' || $1))", 1, params},
+        {"SELECT coalesce(sum(quantity), 0) FROM holds WHERE user_id = $1 AND status IN (1, 2) "
+         "AND expires_at > now()", 1, params},
+    };
+    PGresult *r = pg_exec_pipeline(pg, 3, stmts);
     if (!r)
         return -1;
     long units = atol(PQgetvalue(r, 0, 0));

@@ -35,9 +35,10 @@ typedef struct hold_row {
     Booking__V1__Price *quote;  /* unpacked into the caller's allocator */
 } hold_row;
 
-/* Units the user holds in live holds, after taking the user's hold lock for the rest
- * of the transaction (so two holds of one user cannot both pass the limit). -1 on error. */
-long store_user_held_units_locked(pg_conn *pg, const char *user_id);
+/* Begins the hold's transaction, takes the user's hold lock for the rest of it (so two
+ * holds of one user cannot both pass the limit) and returns the units the user holds in
+ * live holds; one round trip. -1 on error. */
+long store_begin_hold(pg_conn *pg, const char *user_id);
 /* Inserts the hold and its hold.created event. 0 or -1. */
 int store_hold_insert(pg_conn *pg, const hold_row *h, const Booking__V1__Price *quote, const char *actor);
 /* 1 found, 0 not found, -1 error. */

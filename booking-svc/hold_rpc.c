@@ -149,7 +149,7 @@ static int take_units(rpc_call *call, hold_plan *p)
 
 static int check_allowance(rpc_call *call, const hold_plan *p)
 {
-    long held = store_user_held_units_locked(booking_pg(call), p->user_id);
+    long held = store_begin_hold(booking_pg(call), p->user_id);
     if (held < 0)
         return store_fail_pg(call, booking_pg(call));
     if (held + p->quantity > booking_config.max_held_units) {
@@ -269,8 +269,6 @@ int rpc_create_hold(rpc_call *call, const ProtobufCMessage *request, ProtobufCMe
     new_id("hold", p.hold_id, sizeof p.hold_id);
     plan_expiry(&p);
     pg_conn *pg = booking_pg(call);
-    if (pg_begin(pg) != 0)
-        return store_fail_pg(call, pg);
     if (check_allowance(call, &p) != 0 || take_units(call, &p) != 0) {
         pg_rollback(pg);
         return -1;

@@ -127,6 +127,73 @@ PGresult *pg_exec(pg_conn *pg, const char *sql, int nparams, const char *const *
     return pg_exec_binary(pg, sql, nparams, params, NULL, NULL, 0);
 }
 
+/* Without a pipeline (a statement could not be prepared): one round trip each. */
+static PGresult *exec_each(pg_conn *pg, int n, const pg_stmt *stmts)
+{
+    PGresult *last = NULL;
+    for (int i = 0; i < n; i++) {
+        PQclear(last);
+        last = pg_exec(pg, stmts[i].sql, stmts[i].nparams, stmts[i].params);
+        if (!last)
+            return NULL;
+    }
+    return last;
+}
+
+/* Reads the results of n pipelined statements and the sync; keeps the last one. */
+static PGresult *read_pipeline(pg_conn *pg, int n)
+{
+    PGresult *last = NULL, *r;
+    int failed = 0;
+    for (int i = 0; i < n; i++) {
+        while ((r = PQgetResult(pg->conn)) != NULL) {
+            ExecStatusType st = PQresultStatus(r);
+            if (!failed && st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK) {
+                const char *state = PQresultErrorField(r, PG_DIAG_SQLSTATE);
+                snprintf(pg->sqlstate, sizeof pg->sqlstate, "%s", state ? state : "");
+                pg_fail(pg, "query", st == PGRES_PIPELINE_ABORTED ? "pipeline aborted" : PQresultErrorMessage(r));
+                failed = 1;
+            }
+            PQclear(last);
+            last = r;
+        }
+    }
+    while ((r = PQgetResult(pg->conn)) != NULL) /* the sync */
+        PQclear(r);
+    if (failed) {
+        PQclear(last);
+        return NULL;
+    }
+    return last;
+}
+
+PGresult *pg_exec_pipeline(pg_conn *pg, int n, const pg_stmt *stmts)
+{
+    const char *names[16];
+    pg->sqlstate[0] = '\0';
+    pg->lost = 0;
+    if (pg_ensure(pg) != 0) {
+        pg->lost = 1;
+        return NULL;
+    }
+    for (int i = 0; i < n; i++)
+        if (n > 16 || PQtransactionStatus(pg->conn) == PQTRANS_INERROR ||
+            !(names[i] = prepared_name(pg, stmts[i].sql, stmts[i].nparams)))
+            return exec_each(pg, n, stmts);
+    if (!PQenterPipelineMode(pg->conn))
+        return exec_each(pg, n, stmts);
+    for (int i = 0; i < n; i++)
+        PQsendQueryPrepared(pg->conn, names[i], stmts[i].nparams, stmts[i].params, NULL, NULL, 0);
+    PGresult *last = PQpipelineSync(pg->conn) ? read_pipeline(pg, n) : NULL;
+    PQexitPipelineMode(pg->conn);
+    if (!last && PQstatus(pg->conn) != CONNECTION_OK) {
+        pg->lost = 1;
+        PQfinish(pg->conn);
+        pg->conn = NULL;
+    }
+    return last;
+}
+
 int pg_run(pg_conn *pg, const char *sql, int nparams, const char *const *params)
 {
     PGresult *r = pg_exec(pg, sql, nparams, params);

@@ -45,6 +45,18 @@ PGresult *pg_exec(pg_conn *pg, const char *sql, int nparams, const char *const *
  * and a result format (1 = binary). Same contract as pg_exec. */
 PGresult *pg_exec_binary(pg_conn *pg, const char *sql, int nparams, const char *const *params, const int *lengths,
                          const int *formats, int result_format);
+/* One statement of a pipeline. */
+typedef struct pg_stmt {
+    const char *sql;  /* a string literal, as for pg_exec */
+    int nparams;
+    const char *const *params;
+} pg_stmt;
+
+/* Runs n statements in one round trip (libpq pipeline mode; each prepared once per
+ * connection), in order, stopping at the first failure. Returns the result of the last
+ * statement (caller PQclear()s it), or NULL with err/errstr/sqlstate of the failure.
+ * An open transaction stays open: BEGIN may be the first statement. */
+PGresult *pg_exec_pipeline(pg_conn *pg, int n, const pg_stmt *stmts);
 /* pg_exec for statements whose result is not needed: 0 on success, -1 on error. */
 int pg_run(pg_conn *pg, const char *sql, int nparams, const char *const *params);
 /* SQLSTATE of the last server error ("23505"), "" when none. */
