@@ -130,10 +130,10 @@ long store_begin_hold(pg_conn *pg, const char *user_id)
     /* one round trip; the sum is its own statement, so its snapshot is taken after the
      * lock is granted and sees every hold committed before */
     const pg_stmt stmts[3] = {
-        {"BEGIN", 0, NULL},
-        {"SELECT pg_advisory_xact_lock(hashtext('holds-of:' || $1))", 1, params},
+        {"BEGIN", 0, NULL, NULL, NULL},
+        {"SELECT pg_advisory_xact_lock(hashtext('holds-of:' || $1))", 1, params, NULL, NULL},
         {"SELECT coalesce(sum(quantity), 0) FROM holds WHERE user_id = $1 AND status IN (1, 2) "
-         "AND expires_at > now()", 1, params},
+         "AND expires_at > now()", 1, params, NULL, NULL},
     };
     PGresult *r = pg_exec_pipeline(pg, 3, stmts);
     if (!r)
@@ -143,7 +143,7 @@ long store_begin_hold(pg_conn *pg, const char *user_id)
     return units;
 }
 
-int store_hold_insert(pg_conn *pg, const hold_row *h, const Booking__V1__Price *quote, const char *actor)
+int store_hold_insert_commit(pg_conn *pg, const hold_row *h, const Booking__V1__Price *quote, const char *actor)
 {
     char start[24], end[24], exp[24], q[24];
     size_t len;
@@ -156,13 +156,16 @@ int store_hold_insert(pg_conn *pg, const hold_row *h, const Booking__V1__Price *
                               I64(end, h->end_time), I64(q, h->quantity), I64(exp, h->expires_at),
                               (const char *)body, actor, meta.data};
     int lengths[10] = {0, 0, 0, 0, 0, 0, 0, (int)len, 0, 0}, formats[10] = {0, 0, 0, 0, 0, 0, 0, 1, 0, 0};
-    PGresult *r = pg_exec_binary(pg,
-        "WITH h AS (INSERT INTO holds (hold_id, user_id, resource_id, start_time, end_time, quantity, status, "
-        "expires_at, quote) VALUES ($1, $2, $3, to_timestamp($4), to_timestamp($5), $6, 1, "
-        "to_timestamp($7::double precision / 1000), $8) RETURNING hold_id) "
-        "INSERT INTO events (subject_id, event_type, actor_id, metadata) "
-        "SELECT hold_id, 'hold.created', $9, $10::jsonb FROM h",
-        10, params, lengths, formats, 0);
+    const pg_stmt stmts[2] = {
+        {"WITH h AS (INSERT INTO holds (hold_id, user_id, resource_id, start_time, end_time, quantity, status, "
+         "expires_at, quote) VALUES ($1, $2, $3, to_timestamp($4), to_timestamp($5), $6, 1, "
+         "to_timestamp($7::double precision / 1000), $8) RETURNING hold_id) "
+         "INSERT INTO events (subject_id, event_type, actor_id, metadata) "
+         "SELECT hold_id, 'hold.created', $9, $10::jsonb FROM h",
+         10, params, lengths, formats},
+        {"COMMIT", 0, NULL, NULL, NULL},
+    };
+    PGresult *r = pg_exec_pipeline(pg, 2, stmts);
     free(body);
     strbuf_free(&meta);
     if (!r)

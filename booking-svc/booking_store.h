@@ -39,8 +39,8 @@ typedef struct hold_row {
  * holds of one user cannot both pass the limit) and returns the units the user holds in
  * live holds; one round trip. -1 on error. */
 long store_begin_hold(pg_conn *pg, const char *user_id);
-/* Inserts the hold and its hold.created event. 0 or -1. */
-int store_hold_insert(pg_conn *pg, const hold_row *h, const Booking__V1__Price *quote, const char *actor);
+/* Inserts the hold and its hold.created event and commits, in one round trip. 0 or -1. */
+int store_hold_insert_commit(pg_conn *pg, const hold_row *h, const Booking__V1__Price *quote, const char *actor);
 /* 1 found, 0 not found, -1 error. */
 int store_hold_load(pg_conn *pg, const char *hold_id, ProtobufCAllocator *alloc, hold_row *out);
 /* Moves the hold to `to` if the state machine (states.h) allows it from its current

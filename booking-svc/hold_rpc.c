@@ -247,7 +247,7 @@ static int record_hold(rpc_call *call, hold_plan *p, hold_row *row)
     row->expires_at = p->expires_ms;
     row->created_at = wall_seconds();
     int rc = quote_hold(call, p, &price);
-    if (rc == 0 && (store_hold_insert(pg, row, price, rpc_user_id(call)) != 0 || pg_commit(pg) != 0))
+    if (rc == 0 && store_hold_insert_commit(pg, row, price, rpc_user_id(call)) != 0)
         rc = store_fail_pg(call, pg);
     if (rc != 0) {
         pg_rollback(pg);

@@ -133,7 +133,8 @@ static PGresult *exec_each(pg_conn *pg, int n, const pg_stmt *stmts)
     PGresult *last = NULL;
     for (int i = 0; i < n; i++) {
         PQclear(last);
-        last = pg_exec(pg, stmts[i].sql, stmts[i].nparams, stmts[i].params);
+        last = pg_exec_binary(pg, stmts[i].sql, stmts[i].nparams, stmts[i].params, stmts[i].lengths,
+                              stmts[i].formats, 0);
         if (!last)
             return NULL;
     }
@@ -183,7 +184,8 @@ PGresult *pg_exec_pipeline(pg_conn *pg, int n, const pg_stmt *stmts)
     if (!PQenterPipelineMode(pg->conn))
         return exec_each(pg, n, stmts);
     for (int i = 0; i < n; i++)
-        PQsendQueryPrepared(pg->conn, names[i], stmts[i].nparams, stmts[i].params, NULL, NULL, 0);
+        PQsendQueryPrepared(pg->conn, names[i], stmts[i].nparams, stmts[i].params, stmts[i].lengths,
+                            stmts[i].formats, 0);
     PGresult *last = PQpipelineSync(pg->conn) ? read_pipeline(pg, n) : NULL;
     PQexitPipelineMode(pg->conn);
     if (!last && PQstatus(pg->conn) != CONNECTION_OK) {

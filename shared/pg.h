@@ -50,6 +50,7 @@ typedef struct pg_stmt {
     const char *sql;  /* a string literal, as for pg_exec */
     int nparams;
     const char *const *params;
+    const int *lengths, *formats;  /* binary parameters, as for pg_exec_binary (may be NULL) */
 } pg_stmt;
 
 /* Runs n statements in one round trip (libpq pipeline mode; each prepared once per
