@@ -486,7 +486,10 @@ int main(int argc, char **argv)
     load_slots(harness_db(h));
     printf("loaded %d resources and their nights with SQL in %.1f s\n", resources, now_s() - t0);
     t0 = now_s();
-    if (harness_start_service(h, "search-svc", NULL) != 0)
+    char workers[48];
+    snprintf(workers, sizeof workers, "GRPC_WORKERS=%s", getenv("BENCH_SEARCH_WORKERS") ? getenv("BENCH_SEARCH_WORKERS") : "4");
+    const char *const search_env[] = {workers, NULL};
+    if (harness_start_service(h, "search-svc", search_env) != 0)
         return 1;
     double cold = now_s() - t0;
     pthread_t churner;
