@@ -172,6 +172,57 @@ static void test_concurrent_confirms_make_one_booking_and_one_capture(void **sta
     check_invariants();
 }
 
+/* PostgreSQL is the arbiter: when Redis let a hold through that PostgreSQL has no room
+ * for (Redis lost state), the confirmation fails, the payment is voided and nothing is
+ * oversold. */
+static void test_capacity_gone_in_postgres_voids_and_fails(void **state)
+{
+    (void)state;
+    const char *rid = create_resource(booking, "Lost state", HOTEL, 2, 1440, 6000);
+    char hid[80];
+    rpc_result r;
+    assert_int_equal(hold(booking, "kai", rid, day(70), day(71), 2, hid, sizeof hid), RPC_OK);
+    /* behind Redis's back: the night's capacity drops to 1 in PostgreSQL */
+    const char *params[1] = {rid};
+    harness_sql_long(stack,
+                     "WITH s AS (INSERT INTO booking.slots (resource_id, slot_start, slot_end, total_capacity) "
+                     "VALUES ($1, date_trunc('day', now()) + interval '70 days', "
+                     "date_trunc('day', now()) + interval '71 days', 1) RETURNING 1) SELECT count(*) FROM s",
+                     1, params);
+    assert_int_equal(confirm(hid, "kai", "pm_card_ok", NULL, &r), RPC_FAILED_PRECONDITION);
+    assert_string_equal(r.info.reason, "CAPACITY_GONE");
+    const char *hp[1] = {hid};
+    assert_int_equal(harness_sql_long(stack, "SELECT count(*) FROM booking.bookings WHERE hold_id = $1", 1, hp), 0);
+    assert_int_equal(harness_sql_long(stack, "SELECT count(*) FROM payment.payments WHERE reference = $1 "
+                                             "AND status <> 5", 1, hp), 0); /* voided */
+    assert_int_equal(harness_sql_long(stack, "SELECT status FROM booking.holds WHERE hold_id = $1", 1, hp),
+                     BOOKING__V1__HOLD_STATUS__HOLD_STATUS_EXPIRED);
+    check_invariants();
+}
+
+static void test_inventory_never_below_confirmed(void **state)
+{
+    (void)state;
+    const char *rid = create_resource(booking, "Shrinking", HOTEL, 4, 1440, 6000);
+    char hid[80];
+    assert_int_equal(hold(booking, "lea", rid, day(75), day(76), 2, hid, sizeof hid), RPC_OK);
+    assert_int_equal(confirm(hid, "lea", "pm_card_ok", NULL, NULL), RPC_OK);
+    Booking__V1__SetInventoryRequest req = BOOKING__V1__SET_INVENTORY_REQUEST__INIT;
+    req.resource_id = (char *)rid;
+    req.start_time = at(day(74));
+    req.end_time = at(day(77));
+    req.total_capacity = 1;
+    rpc_result r;
+    assert_int_equal(call_as(booking, "SetInventory", &req.base, ADMIN, NULL, &r), RPC_FAILED_PRECONDITION);
+    assert_string_equal(r.info.reason, "BELOW_CONFIRMED");
+    assert_int_equal(available_at(search, rid, day(74), day(75)), 4); /* nothing changed */
+    req.total_capacity = 2;
+    assert_int_equal(call_as(booking, "SetInventory", &req.base, ADMIN, NULL, &r), RPC_OK);
+    assert_int_equal(available_at(search, rid, day(75), day(76)), 0);
+    assert_int_equal(available_at(search, rid, day(74), day(75)), 2);
+    check_invariants();
+}
+
 static void test_decline_then_retry_with_another_card(void **state)
 {
     (void)state;
@@ -338,6 +389,8 @@ int main(void)
         cmocka_unit_test(test_full_flow_hold_confirm_cancel),
         cmocka_unit_test(test_concurrent_confirms_make_one_booking_and_one_capture),
         cmocka_unit_test(test_decline_then_retry_with_another_card),
+        cmocka_unit_test(test_capacity_gone_in_postgres_voids_and_fails),
+        cmocka_unit_test(test_inventory_never_below_confirmed),
         cmocka_unit_test(test_confirm_refusals),
         cmocka_unit_test(test_partial_refund_from_policy),
         cmocka_unit_test(test_history_paging_and_status_filter),
