@@ -19,6 +19,7 @@
 #define BOOKING(s) BOOKING__V1__BOOKING_STATUS__BOOKING_STATUS_##s
 #define PAY(s) BOOKING__V1__PAYMENT_STATUS__PAYMENT_STATUS_##s
 #define CONFIRM_POLL_MS 25
+#define CONFIRM_WAIT_MS 10000 /* how long a confirm waits for another of the same hold */
 
 static saga_env env_of(rpc_call *call)
 {
@@ -74,6 +75,7 @@ typedef enum claim { CLAIMED, ALREADY_BOOKED, CLAIM_FAILED } claim;
  * runs; ends when this call may pay, the hold is booked, or it cannot be. */
 static claim claim_hold(rpc_call *call, hold_row *h)
 {
+    int64_t give_up = wall_ms() + CONFIRM_WAIT_MS;
     for (;;) {
         if (h->status == HOLD(CONFIRMED))
             return ALREADY_BOOKED;
@@ -90,7 +92,7 @@ static claim claim_hold(rpc_call *call, hold_row *h)
         if (cs == CONFIRM_LATE || cs == CONFIRM_GONE || st == 'R' || st == 'X')
             return rpc_fail(call, RPC_FAILED_PRECONDITION, "HOLD_EXPIRED", "hold %s has expired", h->hold_id),
                    CLAIM_FAILED;
-        if (rpc_deadline_left_ms(call) < 500)
+        if (rpc_deadline_left_ms(call) < 500 || wall_ms() >= give_up)
             return rpc_fail(call, RPC_ABORTED, "HOLD_CONFIRMING", "hold %s is being confirmed; retry", h->hold_id),
                    CLAIM_FAILED;
         nanosleep(&(struct timespec){0, CONFIRM_POLL_MS * 1000000L}, NULL);
@@ -102,10 +104,11 @@ static claim claim_hold(rpc_call *call, hold_row *h)
 static int payment_declined(rpc_call *call, const hold_row *h, const payment_outcome *p, const char *key)
 {
     char st;
+    /* PostgreSQL first: a confirm waiting on Redis then finds the hold ACTIVE in both */
     saga_attempt_set(booking_pg(call), key, "declined", p->payment_id, p->decline_code);
-    hold_cache_confirm(booking_redis(call), h->resource_id, h->hold_id, CONFIRM_UNDO, wall_ms(), 0, &st);
     store_hold_transition(booking_pg(call), h->hold_id, HOLD(ACTIVE), NULL, "hold.payment_declined",
                           rpc_user_id(call), NULL);
+    hold_cache_confirm(booking_redis(call), h->resource_id, h->hold_id, CONFIRM_UNDO, wall_ms(), 0, &st);
     if (p->code != RPC_OK)
         return rpc_invalid_argument(call, "payment_method_id", "%s", p->message);
     rpc_fail(call, RPC_FAILED_PRECONDITION, "PAYMENT_DECLINED", "payment declined: %s", p->decline_code);
@@ -191,10 +194,15 @@ static int capacity_gone(rpc_call *call, const hold_row *h, const payment_outcom
 static int book(rpc_call *call, hold_row *h, const char *method, ProtobufCMessage **response)
 {
     payment_outcome p;
-    char key[160];
-    if (store_hold_transition(booking_pg(call), h->hold_id, HOLD(CONFIRMING), NULL, "hold.confirming",
-                              rpc_user_id(call), NULL) < 0)
-        return store_fail_pg(call, booking_pg(call));
+    char key[160], st;
+    int moved = store_hold_transition(booking_pg(call), h->hold_id, HOLD(CONFIRMING), NULL, "hold.confirming",
+                                      rpc_user_id(call), NULL);
+    if (moved != 1) { /* Redis moved and PostgreSQL did not: put Redis back */
+        hold_cache_confirm(booking_redis(call), h->resource_id, h->hold_id, CONFIRM_UNDO, wall_ms(), 0, &st);
+        return moved < 0 ? store_fail_pg(call, booking_pg(call))
+                         : rpc_fail(call, RPC_ABORTED, "HOLD_CONFIRMING", "hold %s changed meanwhile; retry",
+                                    h->hold_id);
+    }
     if (authorize(call, h, method, &p, key, sizeof key) != 0)
         return -1;
     booking_row b;
@@ -216,7 +224,6 @@ static int book(rpc_call *call, hold_row *h, const char *method, ProtobufCMessag
         return store_fail_pg(call, booking_pg(call));
     }
     saga_env env = env_of(call);
-    char st;
     if (saga_settle_payment(&env, &b) == 0)
         b.payment_status = PAY(CAPTURED);
     hold_cache_confirm(booking_redis(call), h->resource_id, h->hold_id, CONFIRM_DONE, wall_ms(), 0, &st);

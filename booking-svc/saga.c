@@ -77,10 +77,11 @@ int saga_void_attempt(saga_env *env, const attempt_row *a)
 {
     payment_outcome p = payments_authorize(env->payments, a->key, a->payment_method_id, a->currency, a->amount_minor,
                                            a->hold_id, env->payment_timeout_ms);
-    if (p.code == RPC_ABORTED || p.code == RPC_DEADLINE_EXCEEDED || p.code == RPC_UNAVAILABLE)
-        return 0; /* the first call is still running, or payment-svc is away: later */
-    if (p.code != RPC_OK || p.status == PAY(DECLINED))
+    int declined = (p.code == RPC_OK && p.status == PAY(DECLINED)) || p.code == RPC_INVALID_ARGUMENT;
+    if (declined)
         return saga_attempt_set(env->pg, a->key, "declined", p.payment_id, p.decline_code) == 0 ? 1 : -1;
+    if (p.code != RPC_OK || p.status != PAY(AUTHORIZED))
+        return 0; /* still running, payment-svc away or failing, outcome not known: later */
     char key[160];
     payment_key(key, sizeof key, "void", p.payment_id, NULL);
     payment_outcome v = payments_void(env->payments, key, p.payment_id, env->payment_timeout_ms);

@@ -51,6 +51,7 @@ static expiry_app *app_new(const service_settings *settings)
     app->rec = recorder_new();
     app->recon = reconciler_new();
     app->sweeper_count = (int)expiry_config.sweep_threads;
+    pthread_mutex_init(&app->repair_lock, NULL);
     app->payments = rpc_client_new(saga_config.payment_addr, &booking__v1__payment_service__descriptor);
     return app;
 }
@@ -64,6 +65,7 @@ static void app_free(expiry_app *app)
     recorder_free(app->rec);
     reconciler_free(app->recon);
     rpc_client_free(app->payments);
+    pthread_mutex_destroy(&app->repair_lock);
     pthread_cond_destroy(&app->wait_cond);
     pthread_mutex_destroy(&app->wait_lock);
     free(app);

@@ -16,6 +16,7 @@
 #include "stats.h"
 
 #define SWEEP_THREADS_MAX 16
+#define REPAIR_QUEUE_MAX 256
 
 typedef struct expiry_settings {
     long sweep_interval_ms;         /* SWEEP_INTERVAL_MS */
@@ -63,6 +64,9 @@ struct expiry_app {
     sweeper_arg sweeper_args[SWEEP_THREADS_MAX];
     pthread_t sweepers[SWEEP_THREADS_MAX], subscriber, recorder_thread, reconciler_thread, repair_thread;
     rpc_client *payments;          /* payment-svc, for the saga repair */
+    pthread_mutex_t repair_lock;   /* guards repair_ids */
+    char repair_ids[REPAIR_QUEUE_MAX][ID_MAX + 1];
+    int repair_count;              /* holds waiting for saga_resolve_hold */
     int sweeper_count;
 };
 
@@ -123,6 +127,10 @@ void *reconciler_main(void *arg);
  * confirmations, authorizations without a booking, payments owed, bookings to complete.
  * One pass; 0, or -1 when a store is unreachable. */
 int repair_run(expiry_app *app, pg_conn *pg, redis_conn *r);
+/* Asks the repair thread to resolve a hold Redis shows CONFIRMING past its confirm
+ * deadline (or CONFIRMING/CONFIRMED in Redis while PostgreSQL says otherwise); ignored
+ * when the queue is full (the next sweep offers it again). */
+void repair_request(expiry_app *app, const char *hold_id);
 void *repair_main(void *arg);
 
 /* Handlers. */

@@ -198,8 +198,8 @@ int reconcile_counters(expiry_app *app, pg_conn *pg, redis_conn *r, int *unfixed
     return status == 0 ? ps.fixed : -1;
 }
 
-/* A hold PostgreSQL has ACTIVE long after expiry. 1 when it was settled, 0 when left
- * alone (CONFIRMING or CONFIRMED in Redis: the saga's), -1 when Redis failed. */
+/* A hold PostgreSQL has ACTIVE long after expiry. 1 when it was settled (or handed to
+ * the saga's repair: CONFIRMING or CONFIRMED in Redis), -1 when Redis failed. */
 static int settle_overdue(expiry_app *app, redis_conn *r, const overdue_hold *h)
 {
     int st = hold_cache_status(r, h->resource_id, h->hold_id);
@@ -220,6 +220,10 @@ static int settle_overdue(expiry_app *app, redis_conn *r, const overdue_hold *h)
         return 1;
     case 'R':
         recorder_push(app->rec, h->hold_id, HOLD_STATUS_RELEASED, -1, "reconcile");
+        return 1;
+    case 'C':
+    case 'F': /* Redis moved for a confirmation PostgreSQL never recorded: follow PostgreSQL */
+        repair_request(app, h->hold_id);
         return 1;
     default:
         return 0;

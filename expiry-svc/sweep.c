@@ -109,14 +109,14 @@ static int fetch_rids(pass *ps)
     return rc;
 }
 
-/* A CONFIRMING hold past its confirm deadline: the saga's repair routine resolves it
- * (CONFIRMED or forced expiry, from what PostgreSQL says). This is where the sweep will
- * call it; until then it is counted and logged once per (hold, deadline). */
-static void confirming_overdue(const due_hold *d, int64_t now)
+/* A CONFIRMING hold past its confirm deadline: the repair thread resolves it from what
+ * PostgreSQL says (confirmed, back to active, or expired); the sweep does not wait. */
+static void confirming_overdue(expiry_app *app, const due_hold *d, int64_t now)
 {
     stats_confirming_overdue();
-    log_warn("hold %s of %s is CONFIRMING %lld ms past its confirm deadline; left to the booking saga's repair",
-             d->id, d->rid, (long long)(now - d->score));
+    log_info("hold %s of %s is CONFIRMING %lld ms past its confirm deadline; resolving it", d->id, d->rid,
+             (long long)(now - d->score));
+    repair_request(app, d->id);
 }
 
 /* What the release said about one entry: 1 when the index entry must be dropped. */
@@ -130,7 +130,7 @@ static int settle(pass *ps, const due_hold *d, const hold_release *rel)
         if (rel->final_status != 'C')
             return 1; /* ended (R, X, F): the script left a stale entry behind */
         keymap_put(&ps->next[d->part], d->id, d->score, 1);
-        confirming_overdue(d, ps->now);
+        confirming_overdue(ps->app, d, ps->now);
         ps->offset[d->part]++;
         return 0;
     case RELEASE_GONE:

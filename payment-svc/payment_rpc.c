@@ -128,14 +128,25 @@ static int check_refund(rpc_call *call, const Booking__V1__RefundPaymentRequest 
     return 0;
 }
 
+/* The refund's id, which is also the provider's operation id: derived from the
+ * idempotency key when there is one, so that a rerun of the same refund (after a crash
+ * or a lost answer) asks the provider for the same operation, which it carries out once. */
+static void refund_id_of(rpc_call *call, const payment_row *p, char *id, size_t cap)
+{
+    const char *key = rpc_idempotency_key(call);
+    if (*key)
+        snprintf(id, cap, "%s/%s", p->payment_id, key);
+    else
+        new_id("refund", id, cap);
+}
+
 /* Asks the provider for the refund, then records it, the new counters and the event
  * in the transaction that holds the payment's lock. */
-static int refund_locked(rpc_call *call, const payment_row *p, const payment_step *step, int64_t amount,
-                         int64_t new_refunded, const char *reason)
+static int refund_locked(rpc_call *call, const payment_row *p, const payment_step *step, const char *refund_id,
+                         int64_t amount, int64_t new_refunded, const char *reason)
 {
     pg_conn *pg = payment_pg(call);
-    char refund_id[ID_MAX + 1], amount_s[24];
-    new_id("refund", refund_id, sizeof refund_id);
+    char amount_s[24];
     provider_request r = {.payment_id = p->payment_id, .payment_method_id = p->payment_method_id,
                           .currency = p->currency, .amount_minor = amount, .operation_id = refund_id, .attempt = 1};
     provider_outcome out;
@@ -165,6 +176,14 @@ int rpc_refund_payment(rpc_call *call, const ProtobufCMessage *request, Protobuf
         pg_rollback(payment_pg(call));
         return rpc_invalid_argument(call, "amount.currency", "must be %s, the payment's currency", p.currency);
     }
+    /* a refund already recorded under this key is never applied twice */
+    char refund_id[ID_MAX + 256];
+    refund_id_of(call, &p, refund_id, sizeof refund_id);
+    int done = store_refund_exists(payment_pg(call), refund_id);
+    if (done != 0) {
+        pg_rollback(payment_pg(call));
+        return done < 0 ? store_fail_pg(call, payment_pg(call)) : reply_payment(call, p.payment_id, response);
+    }
     int64_t new_refunded = 0;
     payment_step step = payment_refund_step(p.status, p.captured_minor, p.refunded_minor,
                                             req->amount->amount_minor, &new_refunded);
@@ -173,7 +192,8 @@ int rpc_refund_payment(rpc_call *call, const ProtobufCMessage *request, Protobuf
         payment_count(M_REFUND_REFUSED, 1);
         return fail_step(call, &p, &step, "refunded");
     }
-    if (refund_locked(call, &p, &step, req->amount->amount_minor, new_refunded, req->reason ? req->reason : "") != 0)
+    if (refund_locked(call, &p, &step, refund_id, req->amount->amount_minor, new_refunded,
+                      req->reason ? req->reason : "") != 0)
         return -1;
     return reply_payment(call, p.payment_id, response);
 }

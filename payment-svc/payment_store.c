@@ -126,6 +126,17 @@ int store_capture_attempt_add(pg_conn *pg, const char *payment_id, int attempt, 
                   4, params);
 }
 
+int store_refund_exists(pg_conn *pg, const char *refund_id)
+{
+    const char *params[1] = {refund_id};
+    PGresult *r = pg_exec(pg, "SELECT 1 FROM refunds WHERE refund_id = $1", 1, params);
+    if (!r)
+        return -1;
+    int found = PQntuples(r) > 0;
+    PQclear(r);
+    return found;
+}
+
 int store_refund_insert(pg_conn *pg, const char *refund_id, const char *payment_id, int64_t amount_minor,
                         const char *currency, const char *reason)
 {

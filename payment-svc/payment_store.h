@@ -53,6 +53,8 @@ int store_capture_attempts(pg_conn *pg, const char *payment_id);
 int store_capture_attempt_add(pg_conn *pg, const char *payment_id, int attempt, int succeeded, const char *error);
 
 /* Inserts a refund row. 0 / -1. */
+/* 1 when a refund with this id is recorded, 0 when not, -1 on error. */
+int store_refund_exists(pg_conn *pg, const char *refund_id);
 int store_refund_insert(pg_conn *pg, const char *refund_id, const char *payment_id, int64_t amount_minor,
                         const char *currency, const char *reason);
 

@@ -81,7 +81,7 @@ static int64_t reply_int(const redisReply *r)
 
 static int reply_is(const redisReply *r, size_t i, const char *word)
 {
-    return r->type == REDIS_REPLY_ARRAY && r->elements > i && r->element[i]->type == REDIS_REPLY_STRING &&
+    return r && r->type == REDIS_REPLY_ARRAY && r->elements > i && r->element[i]->type == REDIS_REPLY_STRING &&
            strcmp(r->element[i]->str, word) == 0;
 }
 
@@ -240,9 +240,27 @@ hold_confirm_status hold_cache_confirm(redis_conn *r, const char *resource_id, c
     return st;
 }
 
-/* Runs a pairs script (slot, value, ...) on the resource's availability hash. */
+#define PAIRS_PER_SCRIPT 1000
+
+/* Runs a pairs script (slot, value, ...) on the resource's availability hash, at most
+ * PAIRS_PER_SCRIPT pairs per call (callers hold the resource row lock, so the chunks
+ * cannot interleave with another writer of these counters). */
+static int run_pairs_chunk(redis_conn *r, redis_script *script, const char *resource_id, const int64_t *slots,
+                           const int *values, int n);
+
 static int run_pairs(redis_conn *r, redis_script *script, const char *resource_id, const int64_t *slots,
                      const int *values, int n)
+{
+    for (int done = 0; done < n; done += PAIRS_PER_SCRIPT) {
+        int m = n - done < PAIRS_PER_SCRIPT ? n - done : PAIRS_PER_SCRIPT;
+        if (run_pairs_chunk(r, script, resource_id, slots + done, values + done, m) != 0)
+            return -1;
+    }
+    return 0;
+}
+
+static int run_pairs_chunk(redis_conn *r, redis_script *script, const char *resource_id, const int64_t *slots,
+                           const int *values, int n)
 {
     hold_keys k;
     argbuf a;

@@ -111,9 +111,13 @@ static int replay(rpc_call *call, PGresult *res, ProtobufCMessage **response)
 static void store_outcome(pg_conn *pg, rpc_call *call, const record *r, int rc, const ProtobufCMessage *response)
 {
     rpc_code code = rc == 0 ? RPC_OK : rpc_status_code(call);
-    if (!idempotency_code_is_final(code)) {
-        PQclear(exec_record(pg, "DELETE FROM idempotency_keys WHERE key = $1 AND user_id = $2 AND method = $3 "
-                                "AND fingerprint = $4", r, 4, 0));
+    if (!idempotency_code_is_final(code)) { /* a retry must run it again: drop the claim */
+        static const char drop[] = "DELETE FROM idempotency_keys WHERE key = $1 AND user_id = $2 AND method = $3 "
+                                   "AND fingerprint = $4";
+        PGresult *res = exec_record(pg, drop, r, 4, 0);
+        if (!res && pg->lost)
+            res = exec_record(pg, drop, r, 4, 0);
+        PQclear(res);
         return;
     }
     size_t len = 0;
@@ -131,9 +135,11 @@ static void store_outcome(pg_conn *pg, rpc_call *call, const record *r, int rc, 
     const char *params[7] = {r->params[0], r->params[1], r->params[2], code_s, (const char *)body,
                              rpc_status_message(call), rpc_status_reason(call)};
     int lengths[7] = {0, 0, 0, 0, (int)len, 0, 0}, formats[7] = {0, 0, 0, 0, 1, 0, 0};
-    PGresult *res = pg_exec_binary(pg,
-        "UPDATE idempotency_keys SET status_code = $4, response = $5, message = $6, reason = $7 "
-        "WHERE key = $1 AND user_id = $2 AND method = $3", 7, params, lengths, formats, 0);
+    static const char sql[] = "UPDATE idempotency_keys SET status_code = $4, response = $5, message = $6, "
+                              "reason = $7 WHERE key = $1 AND user_id = $2 AND method = $3";
+    PGresult *res = pg_exec_binary(pg, sql, 7, params, lengths, formats, 0);
+    if (!res && pg->lost) /* the server restarted after the call's commit: once more */
+        res = pg_exec_binary(pg, sql, 7, params, lengths, formats, 0);
     if (!res)
         log_warn("idempotency record not stored: %s", pg->errstr);
     PQclear(res);

@@ -118,12 +118,10 @@ static void start_batch(call_slot *s, const grpc_op *ops, size_t n, bool close)
         s->main_pending = true;
     grpc_call_error err = grpc_call_start_batch(s->call, ops, n, close ? &s->close_tag : &s->main_tag, NULL);
     if (err != GRPC_CALL_OK) {
+        /* only a broken invariant of this state machine gets here (a batch started twice):
+         * carrying on would leak the call and hang shutdown */
         log_error("grpc_call_start_batch failed (%d) on %s", (int)err, s->entry ? s->entry->path : "?");
-        if (close)
-            s->close_pending = false;
-        else
-            s->main_pending = false;
-        s->state = SLOT_DONE;
+        abort();
     }
 }
 
@@ -303,7 +301,9 @@ static void slot_run(work_item *item, void *state, void *ctx)
     log_set_request_id(NULL);
 }
 
-static void slot_begin(call_slot *s)
+/* Returns true when the slot went to a handler thread: from then on that thread owns it
+ * until its first batch completes, and this thread must not look at it. */
+static bool slot_begin(call_slot *s)
 {
     rpc_server *srv = s->worker->server;
     s->started_ms = rpc_now_ms();
@@ -316,7 +316,9 @@ static void slot_begin(call_slot *s)
     if (slot_admit(s) != 0) {
         slot_finish(s, true);
     } else if (kind != RPC_BIDI_STREAM) {
+        log_set_request_id(NULL);
         work_pool_push(srv->handlers, &s->job);
+        return true;
     } else { /* streams run on this thread: their handlers (reflection) never block */
         grpc_op op;
         memset(&op, 0, sizeof op);
@@ -327,6 +329,7 @@ static void slot_begin(call_slot *s)
         start_batch(s, &op, 1, false);
     }
     log_set_request_id(NULL);
+    return false;
 }
 
 static void slot_stream_message(call_slot *s)
@@ -384,16 +387,16 @@ static void slot_recycle(call_slot *s)
         slot_request(s);
 }
 
-static void slot_on_main(call_slot *s, bool ok)
+/* Advances the slot on a main-tag completion; true when it was handed to a handler. */
+static bool slot_on_main(call_slot *s, bool ok)
 {
     switch (s->state) {
     case SLOT_REQUESTED:
         if (!ok) {
             s->state = SLOT_IDLE; /* shutdown: the request was cancelled */
-            return;
+            return false;
         }
-        slot_begin(s);
-        break;
+        return slot_begin(s);
     case SLOT_READING:
         if (ok)
             slot_stream_message(s);
@@ -418,6 +421,7 @@ static void slot_on_main(call_slot *s, bool ok)
     default:
         break;
     }
+    return false;
 }
 
 static void slot_event(slot_tag *tag, bool ok)
@@ -432,7 +436,8 @@ static void slot_event(slot_tag *tag, bool ok)
         }
     } else {
         s->main_pending = false;
-        slot_on_main(s, ok);
+        if (slot_on_main(s, ok))
+            return;
     }
     if (s->state == SLOT_DONE && !s->main_pending && !s->close_pending)
         slot_recycle(s);

@@ -6,13 +6,19 @@
 -- ARGV: 1 hold key prefix ("hold:{pNN}:", the same hash tag as the keys), 2 resource id,
 --       then triples: slot start, base (total - confirmed), difference seen last pass
 -- Returns {slot, difference, corrected (0|1), ...} for every loaded slot whose counter
--- differs from base - units of live holds (status A or C) covering it.
-local held = {}
+-- differs from base - units of live holds (status A or C) covering it. A slot covered by
+-- a CONFIRMING hold is reported but never corrected: between the booking's commit and
+-- the hold's move to CONFIRMED, PostgreSQL counts its units as confirmed while the hold
+-- is still live here, so the difference there is expected, not an error.
+local held, confirming = {}, {}
 for _, id in ipairs(redis.call('SMEMBERS', KEYS[2])) do
   local h = redis.call('HMGET', ARGV[1] .. id, 'st', 'q', 'slots')
   if (h[1] == 'A' or h[1] == 'C') and h[3] then
     local q = tonumber(h[2])
-    for slot in string.gmatch(h[3], '%S+') do held[slot] = (held[slot] or 0) + q end
+    for slot in string.gmatch(h[3], '%S+') do
+      held[slot] = (held[slot] or 0) + q
+      if h[1] == 'C' then confirming[slot] = true end
+    end
   end
 end
 local out, fixed = {}, 0
@@ -24,7 +30,7 @@ for i = 3, #ARGV, 3 do
     local diff = tonumber(actual) - expected
     if diff ~= 0 then
       local corrected = 0
-      if diff == tonumber(ARGV[i + 2]) then
+      if diff == tonumber(ARGV[i + 2]) and not confirming[slot] then
         redis.call('HSET', KEYS[1], slot, string.format('%d', expected))
         corrected = 1
         fixed = fixed + 1

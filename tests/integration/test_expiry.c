@@ -108,17 +108,6 @@ static void test_duplicated_notification_changes_nothing(void **state)
     protobuf_c_message_free_unpacked(&after->base, NULL);
 }
 
-/* EVALSHA calls Redis has served so far (INFO commandstats). */
-static long evalsha_calls(void)
-{
-    redisReply *r = redisCommand(harness_redis(stack), "INFO commandstats");
-    assert_non_null(r);
-    const char *p = r->type == REDIS_REPLY_STRING ? strstr(r->str, "cmdstat_evalsha:calls=") : NULL;
-    long calls = p ? strtol(p + strlen("cmdstat_evalsha:calls="), NULL, 10) : 0;
-    freeReplyObject(r);
-    return calls;
-}
-
 static void test_metrics_are_exposed(void **state)
 {
     (void)state;
@@ -147,7 +136,11 @@ static void test_metrics_are_exposed(void **state)
     free(body);
 }
 
-static void test_confirming_hold_is_left_alone(void **state)
+/* Redis moved a hold to CONFIRMING and PostgreSQL never did (a crash between the two):
+ * once its confirm deadline passes, the sweep hands it to the saga's repair, which
+ * follows PostgreSQL (ACTIVE, and overdue): the units come back, the hold ends EXPIRED
+ * with one event. */
+static void test_confirming_only_in_redis_is_resolved(void **state)
 {
     (void)state;
     char rid[80], hid[80], st = 0;
@@ -156,15 +149,9 @@ static void test_confirming_hold_is_left_alone(void **state)
     assert_int_equal(hold_ms(booking, "ben", rid, d, d + 86400, 1, hid, sizeof hid, &expires), RPC_OK);
     redis_conn *r = redis_connect(harness_redis_url(stack), 2000);
     assert_int_equal(hold_cache_confirm(r, rid, hid, CONFIRM_BEGIN, now_ms(), now_ms() + 1000, &st), CONFIRM_OK);
-    sleep_ms((long)(expires - now_ms()) + 1000); /* past expires_at and the confirm deadline */
-    long calls = evalsha_calls();
-    sleep_ms(1000);
-    long idle_calls = evalsha_calls() - calls;
-    print_message("EVALSHA calls in 1 s with one overdue CONFIRMING hold: %ld\n", idle_calls);
-    assert_true(idle_calls <= 4); /* skipped, not retried every 50 ms tick */
     assert_int_equal(counter(stack, rid, d), 2);
-    assert_int_equal(hold_cache_confirm(r, rid, hid, CONFIRM_UNDO, now_ms(), 0, &st), CONFIRM_OK);
-    assert_true(wait_counter(stack, rid, d, 3, 3000) >= 0); /* back to ACTIVE and overdue: released */
+    sleep_ms((long)(expires - now_ms()));
+    assert_true(wait_counter(stack, rid, d, 3, 5000) >= 0);
     assert_int_equal(wait_status(stack, hid, HOLD_EXPIRED, 5000), HOLD_EXPIRED);
     assert_int_equal(hold_events(stack, hid, "hold.expired"), 1);
     redis_close(r);
@@ -234,7 +221,7 @@ int main(void)
         cmocka_unit_test(test_short_hold_comes_back_once),
         cmocka_unit_test(test_duplicated_notification_changes_nothing),
         cmocka_unit_test(test_metrics_are_exposed),
-        cmocka_unit_test(test_confirming_hold_is_left_alone),
+        cmocka_unit_test(test_confirming_only_in_redis_is_resolved),
         cmocka_unit_test(test_corrupted_counters_are_repaired),
         cmocka_unit_test(test_hold_lost_by_redis_is_recorded_expired),
     };

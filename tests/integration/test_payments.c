@@ -574,6 +574,27 @@ static void test_refund_idempotency(void **state)
     check_invariants();
 }
 
+/* The refund ran and committed, but its idempotency record was lost (a crash before
+ * the outcome was stored): the rerun under the same key finds the refund and applies
+ * nothing twice — also for a refund of everything, which must not turn into an error. */
+static void test_refund_rerun_after_a_lost_record(void **state)
+{
+    (void)state;
+    char id[80];
+    payment *p = NULL;
+    new_payment(4000, 1, id, sizeof id);
+    assert_int_equal(refund(id, 4000, "refund-all", &p, NULL), RPC_OK);
+    payment_free(p);
+    assert_int_equal(sql_long("WITH d AS (DELETE FROM payment.idempotency_keys WHERE key = 'refund-all' RETURNING 1) "
+                              "SELECT count(*) FROM d", NULL), 1);
+    assert_int_equal(refund(id, 4000, "refund-all", &p, NULL), RPC_OK);
+    assert_int_equal(p->refunded->amount_minor, 4000);
+    assert_int_equal(p->status, REFUNDED);
+    payment_free(p);
+    assert_int_equal(sql_long("SELECT count(*) FROM payment.refunds WHERE payment_id = $1", id), 1);
+    check_invariants();
+}
+
 /* Eight refunds of 20 % race: exactly five succeed and the refunds equal the capture. */
 static void test_concurrent_refunds(void **state)
 {
@@ -744,6 +765,7 @@ int main(void)
         cmocka_unit_test(test_idempotent_authorize),
         cmocka_unit_test(test_idempotent_authorize_racing),
         cmocka_unit_test(test_refund_idempotency),
+        cmocka_unit_test(test_refund_rerun_after_a_lost_record),
         cmocka_unit_test(test_concurrent_refunds),
         cmocka_unit_test(test_concurrent_captures),
         cmocka_unit_test(test_outcome_unknown),
