@@ -162,7 +162,7 @@ static void booking_of(rpc_call *call, const hold_row *h, const payment_outcome 
 
 /* The slot starts of a hold or booking range. */
 static int range_slots(rpc_call *call, const char *resource_id, int64_t start, int64_t end, slot_span *span,
-                       int64_t **starts, int *implicit)
+                       int64_t **starts)
 {
     Booking__V1__Resource *r;
     const char *field;
@@ -174,7 +174,6 @@ static int range_slots(rpc_call *call, const char *resource_id, int64_t start, i
     *starts = rpc_alloc(call, sizeof **starts * (size_t)span->count);
     for (int i = 0; i < span->count; i++)
         (*starts)[i] = slot_span_start(span, i);
-    *implicit = r->slot_minutes == SLOT_MINUTES_SINGLE ? 0 : r->capacity;
     return 0;
 }
 
@@ -208,11 +207,10 @@ static int book(rpc_call *call, hold_row *h, const char *method, ProtobufCMessag
     booking_row b;
     slot_span span;
     int64_t *starts;
-    int implicit;
     booking_of(call, h, &p, &b);
-    if (range_slots(call, h->resource_id, h->start_time, h->end_time, &span, &starts, &implicit) != 0)
+    if (range_slots(call, h->resource_id, h->start_time, h->end_time, &span, &starts) != 0)
         return -1;
-    switch (saga_commit_booking(booking_pg(call), &b, starts, span.count, span.slot_seconds, implicit, key,
+    switch (saga_commit_booking(booking_pg(call), &b, starts, span.count, span.slot_seconds, key,
                                 rpc_user_id(call))) {
     case COMMIT_DONE:
         break;
@@ -296,8 +294,7 @@ static int cancel(rpc_call *call, booking_row *b, const char *reason)
         return rpc_fail(call, RPC_FAILED_PRECONDITION, "NOT_CANCELLABLE", "booking %s has started", b->booking_id);
     slot_span span;
     int64_t *starts;
-    int implicit;
-    if (range_slots(call, b->resource_id, b->start_time, b->end_time, &span, &starts, &implicit) != 0)
+    if (range_slots(call, b->resource_id, b->start_time, b->end_time, &span, &starts) != 0)
         return -1;
     pg_conn *pg = booking_pg(call);
     int cancelled = saga_cancel_booking(pg, b, starts, span.count, refund, reason, rpc_user_id(call));

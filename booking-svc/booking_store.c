@@ -96,7 +96,7 @@ int store_slots_set(pg_conn *pg, const char *resource_id, const int64_t *starts,
     PGresult *r = pg_exec(pg,
         "INSERT INTO slots (resource_id, slot_start, slot_end, total_capacity, price_minor) "
         "SELECT $1, to_timestamp(s), to_timestamp(s + $3::bigint), $4, $5 FROM unnest($2::bigint[]) AS s "
-        "ON CONFLICT (resource_id, slot_start) DO UPDATE SET total_capacity = EXCLUDED.total_capacity, "
+        "ON CONFLICT (resource_id, slot_start) DO UPDATE SET total_capacity = EXCLUDED.total_capacity, inherits = false, "
         "price_minor = EXCLUDED.price_minor, updated_at = now()",
         5, params);
     free(array);
@@ -105,6 +105,25 @@ int store_slots_set(pg_conn *pg, const char *resource_id, const int64_t *starts,
     int rows = atoi(PQcmdTuples(r));
     PQclear(r);
     return rows;
+}
+
+int store_slots_follow_capacity(pg_conn *pg, const char *resource_id, int capacity)
+{
+    char cap[24];
+    const char *params[2] = {resource_id, I64(cap, capacity)};
+    PGresult *r = pg_exec(pg,
+                          "SELECT count(*) FILTER (WHERE confirmed > $2) FROM slots "
+                          "WHERE resource_id = $1 AND inherits",
+                          2, params);
+    if (!r)
+        return -1;
+    int above = atoi(PQgetvalue(r, 0, 0));
+    PQclear(r);
+    if (above > 0)
+        return 1;
+    return pg_run(pg,
+                  "UPDATE slots SET total_capacity = $2, updated_at = now() WHERE resource_id = $1 AND inherits",
+                  2, params) == 0 ? 0 : -1;
 }
 
 int store_slot_overlaps(pg_conn *pg, const char *resource_id, int64_t start, int64_t end)

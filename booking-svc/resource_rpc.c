@@ -72,9 +72,17 @@ static int apply_mask(rpc_call *call, Booking__V1__Resource *dst, const Booking_
     return 0;
 }
 
-/* A changed default capacity moves every loaded counter of a slot without a row. */
+/* A changed default capacity moves the slots that follow it: rows a booking created
+ * (never below their confirmed units) and every loaded counter of such a slot or of a
+ * slot without a row; explicit SetInventory rows keep theirs. */
 static int shift_implicit_slots(rpc_call *call, const Booking__V1__Resource *r, int delta)
 {
+    int refused = store_slots_follow_capacity(booking_pg(call), r->resource_id, r->capacity);
+    if (refused < 0)
+        return store_fail_pg(call, booking_pg(call));
+    if (refused)
+        return rpc_fail(call, RPC_FAILED_PRECONDITION, "BELOW_CONFIRMED",
+                        "capacity %d is below what is already confirmed on some slot", r->capacity);
     hold_keys k;
     hold_keys_for(&k, r->resource_id, NULL);
     redisReply *reply = redis_command(booking_redis(call), "HKEYS %s", k.avail);
@@ -91,7 +99,7 @@ static int shift_implicit_slots(rpc_call *call, const Booking__V1__Resource *r, 
         return store_fail_pg(call, booking_pg(call));
     int m = 0;
     for (int i = 0; i < n; i++)
-        if (!rows[i].exists) {
+        if (!rows[i].exists || rows[i].inherits) {
             starts[m] = starts[i];
             deltas[m++] = delta;
         }

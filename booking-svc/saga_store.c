@@ -79,20 +79,22 @@ int saga_attempts_open(pg_conn *pg, const char *hold_id, int older_than_s, attem
 /* ---- confirm and cancel -------------------------------------------------------------- */
 
 /* Locks the resource (share: counter loads take it exclusively) and the slot rows in
- * slot order, first creating rows for slots that have none when slot_seconds > 0. */
-static int lock_slots(pg_conn *pg, const char *resource_id, const char *array, int64_t slot_seconds, int implicit)
+ * slot order, first creating rows for slots that have none when slot_seconds > 0: such
+ * a row takes the capacity of the resource row just locked, and keeps following it. */
+static int lock_slots(pg_conn *pg, const char *resource_id, const char *array, int64_t slot_seconds)
 {
-    char secs[24], cap[24];
+    char secs[24];
     const char *lock_params[1] = {resource_id};
-    const char *params[4] = {resource_id, array, I64(secs, slot_seconds), I64(cap, implicit)};
+    const char *params[3] = {resource_id, array, I64(secs, slot_seconds)};
     if (pg_run(pg, "SELECT 1 FROM resources WHERE resource_id = $1 FOR SHARE", 1, lock_params) != 0)
         return -1;
     if (slot_seconds > 0 &&
         pg_run(pg,
-               "INSERT INTO slots (resource_id, slot_start, slot_end, total_capacity) "
-               "SELECT $1, to_timestamp(s), to_timestamp(s + $3::bigint), $4 FROM unnest($2::bigint[]) AS s "
+               "INSERT INTO slots (resource_id, slot_start, slot_end, total_capacity, inherits) "
+               "SELECT $1, to_timestamp(s), to_timestamp(s + $3::bigint), r.capacity, true "
+               "FROM resources r, unnest($2::bigint[]) AS s WHERE r.resource_id = $1 "
                "ON CONFLICT DO NOTHING",
-               4, params) != 0)
+               3, params) != 0)
         return -1;
     return pg_run(pg,
                   "SELECT 1 FROM slots WHERE resource_id = $1 AND slot_start = ANY "
@@ -148,12 +150,12 @@ static int insert_booking(pg_conn *pg, const booking_row *b, const char *actor)
 }
 
 commit_result saga_commit_booking(pg_conn *pg, const booking_row *b, const int64_t *slot_starts, int n,
-                                  int64_t slot_seconds, int implicit_capacity, const char *attempt_key,
+                                  int64_t slot_seconds, const char *attempt_key,
                                   const char *actor)
 {
     char *array = int64_array_literal(slot_starts, n);
     commit_result result = COMMIT_FAILED;
-    if (pg_begin(pg) != 0 || lock_slots(pg, b->resource_id, array, slot_seconds, implicit_capacity) != 0)
+    if (pg_begin(pg) != 0 || lock_slots(pg, b->resource_id, array, slot_seconds) != 0)
         goto done;
     int moved = move_confirmed(pg, b->resource_id, array, b->quantity);
     if (moved < 0)
@@ -191,7 +193,7 @@ int saga_cancel_booking(pg_conn *pg, const booking_row *b, const int64_t *slot_s
     char refund[24], to_s[24];
     const char *params[6] = {b->booking_id, from_array, I64(to_s, to), I64(refund, refund_minor), reason, actor};
     int rc = -1;
-    if (pg_begin(pg) != 0 || lock_slots(pg, b->resource_id, array, 0, 0) != 0)
+    if (pg_begin(pg) != 0 || lock_slots(pg, b->resource_id, array, 0) != 0)
         goto done;
     PGresult *r = pg_exec(pg,
         "WITH c AS (UPDATE bookings SET status = $3, refund_due_minor = $4, cancel_reason = $5, updated_at = now() "

@@ -10,7 +10,7 @@
 
 #define SLOT_COLUMNS                                                                              \
     "extract(epoch FROM slot_start)::bigint, extract(epoch FROM slot_end)::bigint, total_capacity, " \
-    "confirmed, coalesce(price_minor, -1)"
+    "confirmed, coalesce(price_minor, -1), inherits"
 
 static const char *const resource_select[] = {
     "SELECT body, extract(epoch FROM created_at)::bigint, extract(epoch FROM updated_at)::bigint "
@@ -70,13 +70,14 @@ static void row_from(PGresult *r, int i, slot_row *out)
     out->confirmed = atoi(PQgetvalue(r, i, 3));
     out->price_minor = strtoll(PQgetvalue(r, i, 4), NULL, 10);
     out->exists = 1;
+    out->inherits = PQgetvalue(r, i, 5)[0] == 't';
 }
 
 int inventory_load_slots(pg_conn *pg, const char *resource_id, const int64_t *starts, int n, int64_t slot_seconds,
                          int default_capacity, slot_row *out)
 {
     for (int i = 0; i < n; i++)
-        out[i] = (slot_row){starts[i], starts[i] + slot_seconds, default_capacity, 0, -1, 0};
+        out[i] = (slot_row){starts[i], starts[i] + slot_seconds, default_capacity, 0, -1, 0, 0};
     char *array = int64_array_literal(starts, n);
     const char *params[2] = {resource_id, array};
     PGresult *r = pg_exec(pg,

@@ -17,13 +17,14 @@ int inventory_load_resource(pg_conn *pg, const char *resource_id, row_lock lock,
                             Booking__V1__Resource **out);
 
 /* One slot. A slot without a row (exists = 0) has the resource's capacity, nothing
- * confirmed and the base price. */
+ * confirmed and the base price; so has, for its capacity, a row that inherits. */
 typedef struct slot_row {
     int64_t start, end;    /* Unix seconds */
     int total;
     int confirmed;
     int64_t price_minor;   /* override, or -1 for the base price */
     int exists;
+    int inherits;          /* the row's capacity follows the resource's (made by a booking) */
 } slot_row;
 
 /* Loads the slots starting at starts[0..n) (each slot_seconds long) into out, filling

@@ -223,6 +223,42 @@ static void test_inventory_never_below_confirmed(void **state)
     check_invariants();
 }
 
+static rpc_code set_capacity(const char *rid, int capacity, rpc_result *r)
+{
+    Booking__V1__Resource upd = BOOKING__V1__RESOURCE__INIT;
+    upd.resource_id = (char *)rid;
+    upd.capacity = capacity;
+    char *paths[] = {(char *)"capacity"};
+    Google__Protobuf__FieldMask mask = GOOGLE__PROTOBUF__FIELD_MASK__INIT;
+    mask.n_paths = 1;
+    mask.paths = paths;
+    Booking__V1__UpdateResourceRequest req = BOOKING__V1__UPDATE_RESOURCE_REQUEST__INIT;
+    req.resource = &upd;
+    req.update_mask = &mask;
+    return call_as(booking, "UpdateResource", &req.base, ADMIN, NULL, r);
+}
+
+/* A night a booking touched follows the resource's capacity like the others: lowering
+ * the capacity lowers it too (never below what is confirmed there). */
+static void test_capacity_change_reaches_booked_nights(void **state)
+{
+    (void)state;
+    const char *rid = create_resource(booking, "Downsized", HOTEL, 4, 1440, 6000);
+    char hid[80];
+    assert_int_equal(hold(booking, "max", rid, day(80), day(81), 1, hid, sizeof hid), RPC_OK);
+    assert_int_equal(confirm(hid, "max", "pm_card_ok", NULL, NULL), RPC_OK);
+    assert_int_equal(available_at(search, rid, day(80), day(81)), 3);
+    assert_int_equal(set_capacity(rid, 2, NULL), RPC_OK);
+    assert_int_equal(available_at(search, rid, day(80), day(81)), 1); /* 2 - 1 confirmed */
+    assert_int_equal(available_at(search, rid, day(81), day(82)), 2);
+    rpc_result r;
+    assert_int_equal(set_capacity(rid, 0, &r), RPC_FAILED_PRECONDITION);
+    assert_string_equal(r.info.reason, "BELOW_CONFIRMED");
+    assert_int_equal(available_at(search, rid, day(80), day(81)), 1);
+    assert_int_equal(hold(booking, "max", rid, day(80), day(81), 2, NULL, 0), RPC_RESOURCE_EXHAUSTED);
+    check_invariants();
+}
+
 static void test_decline_then_retry_with_another_card(void **state)
 {
     (void)state;
@@ -391,6 +427,7 @@ int main(void)
         cmocka_unit_test(test_decline_then_retry_with_another_card),
         cmocka_unit_test(test_capacity_gone_in_postgres_voids_and_fails),
         cmocka_unit_test(test_inventory_never_below_confirmed),
+        cmocka_unit_test(test_capacity_change_reaches_booked_nights),
         cmocka_unit_test(test_confirm_refusals),
         cmocka_unit_test(test_partial_refund_from_policy),
         cmocka_unit_test(test_history_paging_and_status_filter),
