@@ -203,9 +203,11 @@ void recorder_drain(recorder *rec, pg_conn *pg, int64_t now, int force)
             continue;
         }
         stats_record_failed();
-        log_warn("record: postgres: %s; %d hold(s) retried later", pg->errstr, n);
-        if (force)
+        if (force) { /* stopping: the lost-holds pass records them after LOST_HOLD_AFTER_SECONDS */
+            log_warn("record: postgres: %s; %d hold(s) left to the lost-holds pass", pg->errstr, n);
             break;
+        }
+        log_warn("record: postgres: %s; %d hold(s) retried later", pg->errstr, n);
         put_back(rec, batch, n, now);
         break;
     }

@@ -77,6 +77,8 @@ static redisContext *subscribe_open(const expiry_app *app, const char *channel)
     long ms = app->settings.store_timeout_ms;
     struct timeval tv = {ms / 1000, (ms % 1000) * 1000};
     redisContext *c = redisConnectWithTimeout(host, port, tv);
+    if (c && !c->err)
+        redisSetTimeout(c, tv); /* AUTH and SUBSCRIBE may not hang the thread (or shutdown) */
     if (!c || c->err || auth_and_subscribe(c, password, channel) != 0) {
         if (c)
             redisFree(c);

@@ -163,10 +163,11 @@ static int release_due(pass *ps)
             redis_pipeline_append(ps->r, 3, argv);
             stale++;
         }
-    redisReply **replies = malloc(sizeof *replies * (size_t)(stale ? stale : 1));
-    if (stale && redis_pipeline_read(ps->r, stale, replies) == 0)
-        for (int i = 0; i < stale; i++)
-            freeReplyObject(replies[i]);
+    redisReply **replies = calloc((size_t)(stale ? stale : 1), sizeof *replies);
+    if (stale)
+        redis_pipeline_read(ps->r, stale, replies); /* unread ones stay NULL */
+    for (int i = 0; i < stale; i++)
+        freeReplyObject(replies[i]);
     free(replies);
     free(drop);
     free(items);

@@ -3,6 +3,7 @@
  * is taken over after a lease. */
 #include "idempotency.h"
 
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -11,6 +12,10 @@
 #include "log.h"
 
 long idempotency_lease_seconds = 30;
+long idempotency_retention_hours = 24;
+
+#define PURGE_EVERY 1000
+#define PURGE_BATCH "1000"
 #define POLL_MS 20
 #define WAIT_MAX_MS 10000
 
@@ -166,6 +171,22 @@ static void pause_ms(long ms)
     nanosleep(&ts, NULL);
 }
 
+/* Keeps the table bounded without a background job: a small batch of expired records. */
+static void purge_now_and_then(pg_conn *pg)
+{
+    static _Atomic unsigned long calls;
+    if (atomic_fetch_add(&calls, 1) % PURGE_EVERY != PURGE_EVERY - 1)
+        return;
+    char hours[24];
+    snprintf(hours, sizeof hours, "%ld", idempotency_retention_hours);
+    const char *params[1] = {hours};
+    if (pg_run(pg,
+               "DELETE FROM idempotency_keys WHERE ctid IN (SELECT ctid FROM idempotency_keys "
+               "WHERE created_at < now() - make_interval(hours => $1::int) LIMIT " PURGE_BATCH ")",
+               1, params) != 0)
+        log_warn("idempotency purge: %s", pg->errstr);
+}
+
 int idempotency_run(pg_conn *pg, rpc_call *call, const ProtobufCMessage *request, ProtobufCMessage **response,
                     rpc_handler handler)
 {
@@ -176,6 +197,7 @@ int idempotency_run(pg_conn *pg, rpc_call *call, const ProtobufCMessage *request
         return rpc_invalid_argument(call, "idempotency_key", "longer than %d characters", IDEMPOTENCY_KEY_MAX);
     record r;
     record_init(&r, call, key, request);
+    purge_now_and_then(pg);
     for (int waited = 0; waited < WAIT_MAX_MS && rpc_deadline_left_ms(call) > POLL_MS; waited += POLL_MS) {
         PGresult *existing = NULL;
         switch (try_claim(pg, &r, &existing)) {

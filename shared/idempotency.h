@@ -12,6 +12,9 @@
 /* A call that claimed a key and never finished (its process died) is taken over by a
  * retry after this many seconds (IDEMPOTENCY_LEASE_SECONDS). */
 extern long idempotency_lease_seconds;
+/* Records older than this many hours are deleted, a bounded batch at a time, by every
+ * 1,000th keyed call (IDEMPOTENCY_RETENTION_HOURS). */
+extern long idempotency_retention_hours;
 
 /* Runs handler under the call's idempotency key (if any), using the table
  * idempotency_keys of pg's search_path. Same contract as a handler. */

@@ -37,6 +37,8 @@ static size_t common_settings(const service_definition *def, service_settings *s
         {"STORE_TIMEOUT_MS", CONFIG_INT, &s->store_timeout_ms, "2000", 10, 60000, "Redis connect/command timeout"},
         {"IDEMPOTENCY_LEASE_SECONDS", CONFIG_INT, &idempotency_lease_seconds, "30", 1, 86400,
          "a claimed idempotency key whose call died is retried after this"},
+        {"IDEMPOTENCY_RETENTION_HOURS", CONFIG_INT, &idempotency_retention_hours, "24", 1, 8760,
+         "idempotency records older than this are deleted"},
     };
     memcpy(out, table, sizeof table);
     return sizeof table / sizeof table[0];
