@@ -70,7 +70,7 @@ static void stop(void *app) { app_free(app); }
 static int health(void *app) { return atomic_load(&((search_app *)app)->model->ready) ? 0 : -1; }
 
 static const rpc_method search_methods[] = {
-    {"SearchAvailability", rpc_search_availability, RPC_ROLE_NONE, RPC_UNARY, 0},
+    {"SearchAvailability", rpc_search_availability, RPC_ROLE_NONE, RPC_UNARY, RPC_INLINE},
     {"GetResource", rpc_get_resource, RPC_ROLE_NONE, RPC_UNARY, 0},
     {"GetCalendar", rpc_get_calendar, RPC_ROLE_NONE, RPC_UNARY, 0},
 };

@@ -35,7 +35,9 @@ void log_set_request_id(const char *request_id)
         log_request[0] = '\0';
         return;
     }
-    snprintf(log_request, sizeof log_request, "%s", request_id);
+    size_t n = strnlen(request_id, sizeof log_request - 1);
+    memcpy(log_request, request_id, n);
+    log_request[n] = '\0';
 }
 
 const char *log_request_id(void) { return log_request; }

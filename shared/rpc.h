@@ -32,6 +32,10 @@ typedef int (*rpc_handler)(rpc_call *call, const ProtobufCMessage *request, Prot
 
 /* Method flags. */
 #define RPC_IDEMPOTENT 1u  /* mutating: an idempotency key replays the first outcome */
+/* The handler never blocks (memory only, no store round trip): it runs on the
+ * completion-queue thread that took the call, skipping the hand-off to a handler
+ * thread (two thread wake-ups per call). Its worker state is that thread's own. */
+#define RPC_INLINE 2u
 
 typedef struct rpc_method {
     const char *name;  /* "CreateHold": must name a method of the service descriptor */

@@ -70,6 +70,7 @@ struct rpc_worker {
     pthread_t thread;
     call_slot *slots;
     size_t slot_count;
+    void *state;  /* worker_init's state for RPC_INLINE handlers (when the server has any) */
 };
 
 struct rpc_server {
@@ -86,6 +87,7 @@ struct rpc_server {
     int port;
     atomic_int shutting_down;
     atomic_int active;  /* unary and bidi calls in flight (not watches) */
+    bool has_inline;    /* some method is RPC_INLINE: completion-queue threads get a state */
 };
 
 /* ---- the call state machine ---------------------------------------------------- */
@@ -317,7 +319,10 @@ static bool slot_begin(call_slot *s)
         slot_finish(s, true);
     } else if (kind != RPC_BIDI_STREAM) {
         log_set_request_id(NULL);
-        work_pool_push(srv->handlers, &s->job);
+        if (s->entry && s->entry->method && (s->entry->method->flags & RPC_INLINE))
+            slot_run(&s->job, s->worker->state, srv);
+        else
+            work_pool_push(srv->handlers, &s->job);
         return true;
     } else { /* streams run on this thread: their handlers (reflection) never block */
         grpc_op op;
@@ -480,9 +485,14 @@ static void worker_make_slots(rpc_worker *w)
     w->slot_count = total;
 }
 
+static void *handler_init(int index, void *ctx);
+static void handler_fini(void *state, void *ctx);
+
 static void *worker_main(void *arg)
 {
     rpc_worker *w = arg;
+    if (w->server->has_inline)
+        w->state = handler_init(w->server->opts.workers + w->index, w->server);
     for (size_t i = 0; i < w->slot_count; i++)
         slot_request(&w->slots[i]);
     for (;;) {
@@ -492,6 +502,8 @@ static void *worker_main(void *arg)
         if (ev.type == GRPC_OP_COMPLETE)
             slot_event(ev.tag, ev.success != 0);
     }
+    if (w->server->has_inline)
+        handler_fini(w->state, w->server);
     return NULL;
 }
 
@@ -595,6 +607,8 @@ static int register_methods(rpc_server *srv, char *err, size_t errlen)
             e->descriptor = &svc->descriptor->methods[j];
             e->method = table_lookup(svc, e->descriptor->name);
             e->kind = e->method ? e->method->kind : RPC_UNARY;
+            if (e->method && e->kind == RPC_UNARY && (e->method->flags & RPC_INLINE))
+                srv->has_inline = true;
             snprintf(e->path, sizeof e->path, "/%s/%s", svc->descriptor->name, e->descriptor->name);
             e->registered = grpc_server_register_method(
                 srv->core, e->path, NULL,

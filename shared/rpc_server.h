@@ -1,7 +1,8 @@
 /* rpc_server.h — the gRPC server on the C core: completion-queue threads, each with its
  * own queue, take calls and dispatch them from the services' method tables to a pool of
  * handler threads, each with its own store connections (so a blocking handler never
- * holds up other calls of its connection). Health and server reflection (v1 and
+ * holds up other calls of its connection); RPC_INLINE methods, which never block, run
+ * on the completion-queue thread itself. Health and server reflection (v1 and
  * v1alpha) are served for every server. */
 #ifndef SHARED_RPC_SERVER_H
 #define SHARED_RPC_SERVER_H

@@ -26,6 +26,7 @@
 #define CITIES 50
 #define IN_FLIGHT 64
 #define FEW_IN_FLIGHT 2 /* service time with little queueing */
+#define CONNECTIONS 2   /* client connections sharing the calls in flight */
 #define SQL_CLIENTS 4
 #define RADIUS_KM 25.0
 #define CHURN_PER_SECOND 40
@@ -262,16 +263,25 @@ static void start_search(rpc_client *c, rpc_queue *queue, unsigned *seed)
         exit(1);
 }
 
-/* Closed loop with `in_flight` calls for `duration` seconds; latencies into s. */
-static double drive_search(const char *addr, int in_flight, double duration, samples *s)
+/* One client connection's closed loop: `in_flight` calls for `duration` seconds. */
+typedef struct search_driver {
+    const char *addr;
+    int in_flight;
+    double duration;
+    unsigned seed;
+    samples s;
+} search_driver;
+
+static void *drive_connection(void *arg)
 {
-    rpc_client *c = rpc_client_new(addr, &booking__v1__search_service__descriptor);
+    search_driver *d = arg;
+    rpc_client *c = rpc_client_new(d->addr, &booking__v1__search_service__descriptor);
     rpc_queue *queue = rpc_queue_new();
-    unsigned seed = 12345 + (unsigned)in_flight;
-    for (int i = 0; i < in_flight; i++)
-        start_search(c, queue, &seed);
-    double began = now_s(), end = began + duration;
-    int outstanding = in_flight;
+    samples *s = &d->s;
+    for (int i = 0; i < d->in_flight; i++)
+        start_search(c, queue, &d->seed);
+    double end = now_s() + d->duration;
+    int outstanding = d->in_flight;
     while (outstanding > 0) {
         rpc_pending *p = rpc_queue_next(queue, -1);
         void *ud;
@@ -289,14 +299,37 @@ static double drive_search(const char *addr, int in_flight, double duration, sam
         }
         outstanding--;
         if (t < end) {
-            start_search(c, queue, &seed);
+            start_search(c, queue, &d->seed);
             outstanding++;
         }
     }
-    double took = now_s() - began;
     rpc_queue_free(queue);
     rpc_client_free(c);
-    return took;
+    return NULL;
+}
+
+/* Closed loop with `in_flight` calls in all, spread over `connections` client
+ * connections (a thread each, as behind a gateway), for `duration` seconds; the
+ * latencies go into s. Returns the seconds it took. */
+static double drive_search(const char *addr, int in_flight, int connections, double duration, samples *s)
+{
+    search_driver d[CONNECTIONS];
+    pthread_t th[CONNECTIONS];
+    double began = now_s();
+    for (int i = 0; i < connections; i++) {
+        d[i] = (search_driver){addr, in_flight / connections + (i < in_flight % connections), duration,
+                               12345u + (unsigned)(in_flight * 31 + i), {0}};
+        pthread_create(&th[i], NULL, drive_connection, &d[i]);
+    }
+    for (int i = 0; i < connections; i++) {
+        pthread_join(th[i], NULL);
+        for (size_t k = 0; k < d[i].s.n; k++)
+            add_sample(s, d[i].s.v[k]);
+        s->errors += d[i].s.errors;
+        s->results += d[i].s.results;
+        free(d[i].s.v);
+    }
+    return now_s() - began;
 }
 
 /* ---- bookings changing in the background ---------------------------------------- */
@@ -439,8 +472,32 @@ static double scrape(int port, const char *name)
 
 /* ---- main ---------------------------------------------------------------------- */
 
-static void report(double cold, int port, const samples *s, double took, const sql_worker *w, double cpu,
-                   samples *few, double few_took)
+/* One measured load on search-svc. */
+typedef struct load_run {
+    int in_flight, connections;
+    samples s;
+    double took, cpu;  /* seconds; search-svc's CPU seconds meanwhile */
+} load_run;
+
+static void run_load(const char *addr, int metrics_port, load_run *r)
+{
+    double cpu0 = scrape(metrics_port, "search_cpu_seconds");
+    r->took = drive_search(addr, r->in_flight, r->connections, r->in_flight > FEW_IN_FLIGHT ? seconds : seconds / 2,
+                           &r->s);
+    r->cpu = scrape(metrics_port, "search_cpu_seconds") - cpu0;
+}
+
+static void print_load(load_run *r)
+{
+    samples *s = &r->s;
+    printf("search-svc, %d in flight over %d connection%s: %.0f searches/s, p50 %.2f ms, p99 %.2f ms "
+           "(%zu calls, %ld errors, %.1f results/search; %.0f us of search-svc CPU per search)\n",
+           r->in_flight, r->connections, r->connections > 1 ? "s" : "", (double)s->n / r->took,
+           percentile_ms(s->v, s->n, 50), percentile_ms(s->v, s->n, 99), s->n, s->errors,
+           s->n ? (double)s->results / (double)s->n : 0, s->n ? r->cpu / (double)s->n * 1e6 : 0);
+}
+
+static void report(double cold, int port, load_run *runs, int nruns, const sql_worker *w)
 {
     long sql_q = 0, sql_err = 0;
     samples all = {0};
@@ -449,21 +506,23 @@ static void report(double cold, int port, const samples *s, double took, const s
         for (size_t k = 0; k < w[i].lat.n; k++)
             add_sample(&all, w[i].lat.v[k]);
     }
-    double qps = (double)s->n / took, sql_qps = (double)sql_q / seconds;
+    double sql_qps = (double)sql_q / seconds, took = 0;
     printf("data: %d resources x %d nights in %d cities (%.1f M slot rows)\n", resources, days, CITIES,
            (double)resources * days / 1e6);
     printf("search-svc cold start: %.2f s to SERVING (model load %.2f s; %.0f resources, %.2f M slot cells)\n",
            cold, scrape(port, "search_model_load_seconds"), scrape(port, "search_model_resources"),
            scrape(port, "search_model_slots") / 1e6);
-    printf("search-svc: %.0f searches/s, p50 %.2f ms, p99 %.2f ms (%d in flight, %zu calls, %ld errors, "
-           "%.1f results/search)\n", qps, percentile_ms(s->v, s->n, 50), percentile_ms(s->v, s->n, 99), IN_FLIGHT,
-           s->n, s->errors, s->n ? (double)s->results / (double)s->n : 0);
-    printf("search-svc at %d in flight: %.0f searches/s, p50 %.2f ms, p99 %.2f ms\n", FEW_IN_FLIGHT,
-           (double)few->n / few_took, percentile_ms(few->v, few->n, 50), percentile_ms(few->v, few->n, 99));
-    printf("search-svc CPU: %.0f us per search (%.2f cores busy)\n", cpu / (double)s->n * 1e6, cpu / took);
+    for (int i = 0; i < nruns; i++) {
+        print_load(&runs[i]);
+        took += runs[i].took;
+    }
     printf("SQL reference search: %.1f queries/s, p50 %.1f ms, p99 %.1f ms (%d connections, %ld errors)\n", sql_qps,
            percentile_ms(all.v, all.n, 50), percentile_ms(all.v, all.n, 99), SQL_CLIENTS, sql_err);
-    printf("ratio: %.1fx the SQL search's throughput\n", sql_qps > 0 ? qps / sql_qps : 0);
+    for (int i = 0; i < nruns; i++)
+        if (runs[i].in_flight == IN_FLIGHT)
+            printf("ratio at %d in flight over %d connection%s: %.1fx the SQL search's throughput\n", IN_FLIGHT,
+                   runs[i].connections, runs[i].connections > 1 ? "s" : "",
+                   sql_qps > 0 ? (double)runs[i].s.n / runs[i].took / sql_qps : 0);
     printf("search-svc resident memory: %.1f MB (model data %.1f MB)\n",
            scrape(port, "search_resident_memory_bytes") / 1e6, scrape(port, "search_model_bytes") / 1e6);
     printf("background: %.1f hold/release calls/s through booking-svc\n",
@@ -494,24 +553,27 @@ int main(int argc, char **argv)
     double cold = now_s() - t0;
     pthread_t churner;
     pthread_create(&churner, NULL, churn, (void *)harness_addr(h, "booking-svc"));
-    samples warm = {0}, s = {0}, few = {0};
+    const char *addr = harness_addr(h, "search-svc");
     int port = harness_metrics_port(h, "search-svc");
-    drive_search(harness_addr(h, "search-svc"), IN_FLIGHT, 1, &warm);
-    double cpu0 = scrape(port, "search_cpu_seconds");
-    double took = drive_search(harness_addr(h, "search-svc"), IN_FLIGHT, seconds, &s);
-    double cpu = scrape(port, "search_cpu_seconds") - cpu0;
-    double few_took = drive_search(harness_addr(h, "search-svc"), FEW_IN_FLIGHT, seconds / 2, &few);
+    samples warm = {0};
+    drive_search(addr, IN_FLIGHT, CONNECTIONS, 1, &warm);
+    load_run runs[] = {{.in_flight = IN_FLIGHT, .connections = 1},
+                       {.in_flight = IN_FLIGHT, .connections = CONNECTIONS},
+                       {.in_flight = FEW_IN_FLIGHT, .connections = 1}};
+    int nruns = (int)(sizeof runs / sizeof runs[0]);
+    for (int i = 0; i < nruns; i++)
+        run_load(addr, port, &runs[i]);
     char url[160];
     snprintf(url, sizeof url, "%s", harness_database_url(h, "postgres"));
     sql_worker w[SQL_CLIENTS];
     drive_sql(url, seconds, w);
     atomic_store(&stop_churn, 1);
     pthread_join(churner, NULL);
-    report(cold, port, &s, took, w, cpu, &few, few_took);
+    report(cold, port, runs, nruns, w);
     for (int i = 0; i < SQL_CLIENTS; i++)
         free(w[i].lat.v);
-    free(few.v);
+    for (int i = 0; i < nruns; i++)
+        free(runs[i].s.v);
     free(warm.v);
-    free(s.v);
     return harness_stop(h) == 0 ? 0 : 1;
 }
