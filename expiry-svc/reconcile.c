@@ -101,15 +101,43 @@ static void note_mismatches(reconciler *rc, pass *ps, const char *rid, const red
     (void)rc;
 }
 
-/* One script call over slots [0, n) of the resource. 0 or -1. */
+#define STALE_RETRIES 5 /* a hold taken between listing the live set and the script */
+
+/* The hash keys of the resource's live holds (malloc'd, *n set), or NULL on a failure. */
+static char (*live_hold_keys(redis_conn *r, const hold_keys *k, const char *rid, int *n))[HOLD_KEY_MAX]
+{
+    redisReply *reply = redis_command(r, "SMEMBERS %s", k->live);
+    if (!reply || reply->type != REDIS_REPLY_ARRAY) {
+        freeReplyObject(reply);
+        return NULL;
+    }
+    *n = (int)reply->elements;
+    char(*keys)[HOLD_KEY_MAX] = malloc(sizeof *keys * (reply->elements ? reply->elements : 1));
+    for (size_t i = 0; i < reply->elements; i++) {
+        hold_keys hk;
+        hold_keys_for(&hk, rid, reply->element[i]->str);
+        memcpy(keys[i], hk.hold, sizeof hk.hold);
+    }
+    freeReplyObject(reply);
+    return keys;
+}
+
+/* One script call over slots [0, n) of the resource, with the live holds' keys
+ * declared. 0, 1 when the live set changed under it (call again), or -1. */
 static int reconcile_chunk(reconciler *rc, pass *ps, redis_conn *r, const hold_keys *k, const char *rid,
                            const int64_t *slots, const int *base, int n)
 {
+    int nholds = 0;
+    char(*holds)[HOLD_KEY_MAX] = live_hold_keys(r, k, rid, &nholds);
+    if (!holds)
+        return -1;
     char prefix[HOLD_KEY_MAX], *cells = malloc((size_t)n * 3 * 24);
-    const char **argv = malloc(sizeof *argv * (size_t)(5 + 3 * n));
+    const char **argv = malloc(sizeof *argv * (size_t)(5 + nholds + 3 * n));
     snprintf(prefix, sizeof prefix, "hold:{p%02d}:", hold_partition(rid));
     int argc = 0;
     argv[argc++] = k->avail, argv[argc++] = k->live, argv[argc++] = k->changes;
+    for (int i = 0; i < nholds; i++)
+        argv[argc++] = holds[i];
     argv[argc++] = prefix, argv[argc++] = rid;
     for (int i = 0; i < n; i++) {
         int64_t seen = 0;
@@ -120,16 +148,18 @@ static int reconcile_chunk(reconciler *rc, pass *ps, redis_conn *r, const hold_k
         snprintf(c + 48, 24, "%lld", (long long)seen);
         argv[argc++] = c, argv[argc++] = c + 24, argv[argc++] = c + 48;
     }
-    redisReply *reply = redis_eval(r, &script_reconcile, 3, argc, argv);
+    redisReply *reply = redis_eval(r, &script_reconcile, 3 + nholds, argc, argv);
     int ok = reply && reply->type == REDIS_REPLY_ARRAY;
-    if (ok)
+    int stale = ok && reply->elements == 1 && reply->element[0]->type == REDIS_REPLY_STRING;
+    if (ok && !stale)
         note_mismatches(rc, ps, rid, reply);
-    else if (reply)
+    else if (reply && !ok)
         log_error("reconcile_counters %s: %s", rid, reply->type == REDIS_REPLY_ERROR ? reply->str : "unexpected");
     freeReplyObject(reply);
     free(argv);
     free(cells);
-    return ok ? 0 : -1;
+    free(holds);
+    return !ok ? -1 : stale;
 }
 
 static int reconcile_resource(reconciler *rc, pass *ps, pg_conn *pg, redis_conn *r, const char *rid)
@@ -144,9 +174,13 @@ static int reconcile_resource(reconciler *rc, pass *ps, pg_conn *pg, redis_conn 
     }
     int *base = malloc(sizeof *base * (size_t)n);
     int rc_ = slot_bases(pg, rid, slots, n, base);
-    for (int i = 0; rc_ > 0 && i < n; i += CHUNK)
-        if (reconcile_chunk(rc, ps, r, &k, rid, slots + i, base + i, n - i < CHUNK ? n - i : CHUNK) != 0)
-            rc_ = -1;
+    for (int i = 0; rc_ > 0 && i < n; i += CHUNK) {
+        int done = 1;
+        for (int attempt = 0; done == 1 && attempt < STALE_RETRIES; attempt++)
+            done = reconcile_chunk(rc, ps, r, &k, rid, slots + i, base + i, n - i < CHUNK ? n - i : CHUNK);
+        if (done != 0)
+            rc_ = -1; /* an error, or holds kept coming: the next pass looks again */
+    }
     free(base);
     free(slots);
     return rc_ < 0 ? -1 : 0;
