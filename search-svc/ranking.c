@@ -48,3 +48,39 @@ void rank_sort_refs(rank_order order, const rank_key **refs, size_t n)
     if (n > 1)
         qsort_r(refs, n, sizeof *refs, compare_refs, &order);
 }
+
+/* Restores the max-heap (the last in order at the top) below node i of refs[0, n). */
+static void sift_down(rank_order order, const rank_key **refs, size_t n, size_t i)
+{
+    for (;;) {
+        size_t worst = i, l = 2 * i + 1, r = l + 1;
+        if (l < n && rank_compare(order, refs[l], refs[worst]) > 0)
+            worst = l;
+        if (r < n && rank_compare(order, refs[r], refs[worst]) > 0)
+            worst = r;
+        if (worst == i)
+            return;
+        const rank_key *t = refs[i];
+        refs[i] = refs[worst];
+        refs[worst] = t;
+        i = worst;
+    }
+}
+
+void rank_select_refs(rank_order order, const rank_key **refs, size_t n, size_t k)
+{
+    if (k >= n) {
+        rank_sort_refs(order, refs, n);
+        return;
+    }
+    for (size_t i = k / 2; i-- > 0;)
+        sift_down(order, refs, k, i);
+    for (size_t i = k; i < n; i++)
+        if (k > 0 && rank_compare(order, refs[i], refs[0]) < 0) {
+            const rank_key *t = refs[0];
+            refs[0] = refs[i];
+            refs[i] = t;
+            sift_down(order, refs, k, 0);
+        }
+    rank_sort_refs(order, refs, k);
+}

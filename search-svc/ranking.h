@@ -31,5 +31,9 @@ int rank_compare(rank_order order, const rank_key *a, const rank_key *b);
 void rank_sort(rank_order order, void *items, size_t n, size_t size);
 /* Sorts n pointers to keys (cheaper than moving whole elements). */
 void rank_sort_refs(rank_order order, const rank_key **refs, size_t n);
+/* Puts the first k of n keys in order at the front, sorted; the rest follow in no
+ * particular order (each after all of the first k). Cheaper than sorting all when
+ * only a page is wanted. */
+void rank_select_refs(rank_order order, const rank_key **refs, size_t n, size_t k);
 
 #endif

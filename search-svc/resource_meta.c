@@ -66,6 +66,15 @@ static Google__Protobuf__Timestamp *stamp(rpc_call *call, int64_t seconds)
     return t;
 }
 
+Booking__V1__Resource *res_meta_borrow(const res_meta *m, rpc_call *call)
+{
+    Booking__V1__Resource *r = rpc_alloc(call, sizeof *r);
+    *r = *m->res; /* top level copied: the times below are this answer's own */
+    r->created_at = stamp(call, m->created_at);
+    r->updated_at = stamp(call, m->updated_at);
+    return r;
+}
+
 Booking__V1__Resource *res_meta_copy(const res_meta *m, rpc_call *call)
 {
     Booking__V1__Resource *r = booking__v1__resource__unpack(rpc_allocator(call), m->body_len, m->body);

@@ -30,5 +30,8 @@ int res_meta_same(const res_meta *a, const res_meta *b);
 
 /* A copy of the resource in the call's memory (answers outlive the snapshot). */
 Booking__V1__Resource *res_meta_copy(const res_meta *m, rpc_call *call);
+/* The resource as an answer that borrows m's strings and lists: valid only while m
+ * is (a read section held until the answer is packed, see rpc_defer). */
+Booking__V1__Resource *res_meta_borrow(const res_meta *m, rpc_call *call);
 
 #endif

@@ -36,13 +36,13 @@ typedef struct search_run {
     const rank_key *cursor;  /* NULL on the first page */
     amenity_need need;       /* the query's amenities in the view's dictionary */
     price_slot *prices;      /* room for `room` slots */
-    quote_line *lines;
     int room;
     int span_minutes;        /* the last span computed, reused while slot_minutes repeats */
     int span_ok;
     slot_span span;
     candidate *found;
     size_t count;
+    int borrowing;           /* the read section lasts until the answer is packed */
 } search_run;
 
 /* Each worker thread keeps one candidate buffer across calls (not zeroed per call);
@@ -125,14 +125,13 @@ static int span_for(search_run *s, int slot_minutes, slot_span *span)
     return s->span_ok;
 }
 
-/* Room for n price slots and quote lines (grown in the call's memory). */
+/* Room for n price slots (grown in the call's memory). */
 static void make_room(search_run *s, int n)
 {
     if (n <= s->room)
         return;
     s->room = n > 2 * s->room ? n : 2 * s->room;
     s->prices = rpc_alloc(s->call, sizeof *s->prices * (size_t)s->room);
-    s->lines = rpc_alloc(s->call, sizeof *s->lines * (size_t)s->room);
 }
 
 /* The total a hold would quote; 0, or -1 when the quote fails (overflow). The prices
@@ -149,7 +148,7 @@ static int quote_total(search_run *s, candidate *c, int loaded)
         if (!src.rows || slot_range(&src, &c->span, s->prices) < 0)
             return -1;
     }
-    if (price_quote(row->pricing, s->prices, c->span.count, s->q->quantity, s->now, s->lines, &total) != 0)
+    if (price_total(row->pricing, s->prices, c->span.count, s->q->quantity, s->now, &total) != 0)
         return -1;
     c->key.price_minor = total.total_minor;
     c->priced = 1;
@@ -182,11 +181,13 @@ static void consider(search_run *s, const search_row *row)
     s->found[s->count++] = c;
 }
 
-static Booking__V1__AvailabilityResult *result_message(rpc_call *call, const search_query *q, const candidate *c)
+static Booking__V1__AvailabilityResult *result_message(const search_run *s, const candidate *c)
 {
+    rpc_call *call = s->call;
+    const search_query *q = s->q;
     Booking__V1__AvailabilityResult *r =
         RPC_NEW(call, Booking__V1__AvailabilityResult, booking__v1__availability_result__init);
-    r->resource = res_meta_copy(c->row->meta, call);
+    r->resource = s->borrowing ? res_meta_borrow(c->row->meta, call) : res_meta_copy(c->row->meta, call);
     r->available_quantity = c->available;
     r->total_price = RPC_NEW(call, Booking__V1__Money, booking__v1__money__init);
     r->total_price->currency = rpc_strdup(call, c->key.currency);
@@ -202,13 +203,20 @@ static void write_page(search_run *s, search_app *app, uint64_t fingerprint, Boo
     const rank_key **order = rpc_alloc(s->call, sizeof *order * (s->count + 1));
     for (size_t i = 0; i < s->count; i++)
         order[i] = &s->found[i].key;
-    rank_sort_refs(s->q->order, order, s->count);
+    /* the page and one more (is there a next page?) in order; the rest only when a
+     * quote fails and the page needs more */
+    size_t ordered = (size_t)s->q->page_size + 1;
+    rank_select_refs(s->q->order, order, s->count, ordered);
     resp->results = rpc_alloc(s->call, sizeof *resp->results * ((size_t)s->q->page_size + 1));
     size_t i = 0, n = 0;
     for (; i < s->count && n < (size_t)s->q->page_size; i++) {
+        if (i == ordered) {
+            rank_sort_refs(s->q->order, order + i, s->count - i);
+            ordered = s->count;
+        }
         candidate *c = (candidate *)order[i];
         if (c->priced || quote_total(s, c, 0) == 0)
-            resp->results[n++] = result_message(s->call, s->q, c);
+            resp->results[n++] = result_message(s, c);
     }
     resp->n_results = n;
     if (i < s->count && n > 0) {
@@ -257,12 +265,20 @@ static void prefetch_ahead(const slice *sl, size_t k, int64_t first_start)
     }
 }
 
+static void leave_read_section(void *unused)
+{
+    (void)unused;
+    ebr_exit();
+}
+
 /* Looks at the candidates of the current view; returns how many there were. */
 static size_t search_model(search_run *s, search_app *app, uint64_t fingerprint,
                            Booking__V1__SearchAvailabilityResponse *resp)
 {
     size_t nslices, total;
     ebr_enter();
+    /* answers point into the snapshot: leave the read section once they are packed */
+    s->borrowing = rpc_defer(s->call, leave_read_section, NULL) == 0;
     const model_view *v = model_view_get(app->model);
     slice *slices = gather(s->call, v, s->q, &nslices, &total);
     s->found = candidates(total + 1);
@@ -274,7 +290,8 @@ static size_t search_model(search_run *s, search_app *app, uint64_t fingerprint,
             consider(s, &slices[i].rows[k]);
         }
     write_page(s, app, fingerprint, resp);
-    ebr_exit();
+    if (!s->borrowing)
+        ebr_exit();
     return total;
 }
 

@@ -66,7 +66,7 @@ static int apply_rule(int64_t *unit, int64_t bp, const char *label, char *desc, 
     *unit = apply_bp(*unit, bp);
     if (*unit < 0)
         return -1;
-    if (bp != BP_ONE)
+    if (bp != BP_ONE && desc)
         describe(desc, cap, label, bp);
     return 0;
 }
@@ -117,7 +117,8 @@ static int64_t lead_time_discount_bp(const Booking__V1__PricingRules *r, int64_t
     return best ? best->discount_bp : 0;
 }
 
-/* The multipliers of the rules that apply to slot s, in order, and their description. */
+/* The multipliers of the rules that apply to slot s, in order, and their description
+ * (desc NULL: none wanted). */
 static int apply_multipliers(const Booking__V1__PricingRules *r, const price_slot *s, int64_t *unit, char *desc,
                              size_t cap)
 {
@@ -134,20 +135,23 @@ static int apply_multipliers(const Booking__V1__PricingRules *r, const price_slo
     return 0;
 }
 
-/* Prices one slot into line: base, multipliers, then the lead-time discount. */
+/* Prices one slot into line: base, multipliers, then the lead-time discount; the
+ * description only when `described`. */
 static int price_line(const Booking__V1__PricingRules *r, const price_slot *s, int quantity, int64_t discount_bp,
-                      quote_line *line)
+                      int described, quote_line *line)
 {
-    memset(line, 0, sizeof *line);
     line->slot_start = s->start;
     line->slot_end = s->end;
+    line->description[0] = '\0';
+    char *desc = described ? line->description : NULL;
     int64_t unit = s->base_price_minor;
-    if (unit < 0 || (r && apply_multipliers(r, s, &unit, line->description, sizeof line->description) != 0))
+    if (unit < 0 || (r && apply_multipliers(r, s, &unit, desc, sizeof line->description) != 0))
         return -1;
     if (discount_bp != 0) {
         if ((unit = apply_bp(unit, BP_ONE - discount_bp)) < 0)
             return -1;
-        describe(line->description, sizeof line->description, NULL, discount_bp);
+        if (desc)
+            describe(desc, sizeof line->description, NULL, discount_bp);
     }
     line->unit_price_minor = unit;
     return __builtin_mul_overflow(unit, (int64_t)quantity, &line->amount_minor) ? -1 : 0;
@@ -171,10 +175,11 @@ static int totals(const Booking__V1__PricingRules *r, int64_t subtotal, quote *q
     return 0;
 }
 
-int price_quote(const Booking__V1__PricingRules *rules, const price_slot *slots, int count, int quantity,
-                int64_t now, quote_line *lines, quote *q)
+/* price_quote and price_total: lines NULL = the totals alone, nothing described. */
+static int quote_slots(const Booking__V1__PricingRules *rules, const price_slot *slots, int count, int quantity,
+                       int64_t now, quote_line *lines, quote *q)
 {
-    if (!q || count < 0 || quantity < 0 || (count > 0 && (!slots || !lines)))
+    if (!q || count < 0 || quantity < 0 || (count > 0 && !slots))
         return -1;
     memset(q, 0, sizeof *q);
     int64_t discount_bp = rules && count > 0 ? lead_time_discount_bp(rules, slots[0].start, now) : 0;
@@ -182,11 +187,26 @@ int price_quote(const Booking__V1__PricingRules *rules, const price_slot *slots,
         return -1;
     int64_t subtotal = 0;
     for (int i = 0; i < count; i++) {
-        if (price_line(rules, &slots[i], quantity, discount_bp, &lines[i]) != 0 ||
-            __builtin_add_overflow(subtotal, lines[i].amount_minor, &subtotal))
+        quote_line scratch, *line = lines ? &lines[i] : &scratch;
+        if (price_line(rules, &slots[i], quantity, discount_bp, lines != NULL, line) != 0 ||
+            __builtin_add_overflow(subtotal, line->amount_minor, &subtotal))
             return -1;
     }
     return totals(rules, subtotal, q);
+}
+
+int price_quote(const Booking__V1__PricingRules *rules, const price_slot *slots, int count, int quantity,
+                int64_t now, quote_line *lines, quote *q)
+{
+    if (count > 0 && !lines)
+        return -1;
+    return quote_slots(rules, slots, count, quantity, now, lines, q);
+}
+
+int price_total(const Booking__V1__PricingRules *rules, const price_slot *slots, int count, int quantity,
+                int64_t now, quote *q)
+{
+    return quote_slots(rules, slots, count, quantity, now, NULL, q);
 }
 
 int refund_percent(const Booking__V1__CancellationRule *const *rules, size_t count, double hours_left)

@@ -34,6 +34,10 @@ typedef struct quote {
  * INVALID_ARGUMENT). */
 int price_quote(const Booking__V1__PricingRules *rules, const price_slot *slots, int count, int quantity,
                 int64_t now, quote_line *lines, quote *q);
+/* The same totals as price_quote, without writing the lines (cheaper: searches rank
+ * every candidate by it). */
+int price_total(const Booking__V1__PricingRules *rules, const price_slot *slots, int count, int quantity,
+                int64_t now, quote *q);
 
 /* amount x bp / 10000, rounded half up (amount >= 0). -1 on overflow. */
 int64_t apply_bp(int64_t amount, int64_t bp);

@@ -77,6 +77,13 @@ const ProtobufCMessageDescriptor *rpc_response_type(const rpc_call *call);
 /* The worker's state, made by the server's worker_init (store connections). */
 void *rpc_worker_state(const rpc_call *call);
 
+/* Runs fn(arg) once the handler's answer has been packed (or the call has failed), on
+ * the thread that ran the handler: for what the answer borrows and must stay valid
+ * until then (e.g. a read section over shared data the answer points into). At most
+ * RPC_DEFER_MAX per call; returns -1 (and runs nothing) when full. */
+#define RPC_DEFER_MAX 4
+int rpc_defer(rpc_call *call, void (*fn)(void *), void *arg);
+
 /* Per-call memory, zeroed, released when the call ends. Never NULL. */
 void *rpc_alloc(rpc_call *call, size_t size);
 char *rpc_strdup(rpc_call *call, const char *s);

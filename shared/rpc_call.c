@@ -104,6 +104,24 @@ void rpc_call_reset(rpc_call *call)
     call->code = RPC_OK;
     call->message = NULL;
     memset(&call->info, 0, sizeof call->info);
+    rpc_call_run_deferred(call); /* none left in practice: slot_handle runs them */
+}
+
+int rpc_defer(rpc_call *call, void (*fn)(void *), void *arg)
+{
+    if (call->ndeferred == RPC_DEFER_MAX)
+        return -1;
+    call->deferred[call->ndeferred].fn = fn;
+    call->deferred[call->ndeferred++].arg = arg;
+    return 0;
+}
+
+void rpc_call_run_deferred(rpc_call *call)
+{
+    while (call->ndeferred > 0) {
+        call->ndeferred--;
+        call->deferred[call->ndeferred].fn(call->deferred[call->ndeferred].arg);
+    }
 }
 
 const char *rpc_user_id(const rpc_call *call) { return call->user_id; }

@@ -43,7 +43,15 @@ struct rpc_call {
     rpc_code code;
     char *message;
     rpc_error_info info;
+    struct {
+        void (*fn)(void *);
+        void *arg;
+    } deferred[RPC_DEFER_MAX];
+    int ndeferred;
 };
+
+/* Runs (and forgets) what rpc_defer registered, last first. */
+void rpc_call_run_deferred(rpc_call *call);
 
 /* Reads the request metadata of a new call into call (copies into its arena). */
 void rpc_call_read_metadata(rpc_call *call, const grpc_metadata_array *md, gpr_timespec deadline);

@@ -225,14 +225,16 @@ static int slot_handle(call_slot *s, grpc_byte_buffer *message)
     if (rc != 0 || call->code != RPC_OK) {
         if (call->code == RPC_OK)
             rpc_fail(call, RPC_INTERNAL, "HANDLER_FAILED", "%s failed", s->entry->path);
-        return -1;
+        rc = -1;
+    } else if (!response) {
+        rc = rpc_fail(call, RPC_INTERNAL, "NO_RESPONSE", "%s returned no response", s->entry->path);
+    } else {
+        if (s->reply)
+            grpc_byte_buffer_destroy(s->reply);
+        s->reply = pack_message(response);
     }
-    if (!response)
-        return rpc_fail(call, RPC_INTERNAL, "NO_RESPONSE", "%s returned no response", s->entry->path);
-    if (s->reply)
-        grpc_byte_buffer_destroy(s->reply);
-    s->reply = pack_message(response);
-    return 0;
+    rpc_call_run_deferred(call); /* the answer is bytes now: what it borrowed may go */
+    return rc;
 }
 
 /* Checks that apply before any handler runs; sets the status and returns -1. */

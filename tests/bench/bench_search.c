@@ -251,9 +251,15 @@ static void add_sample(samples *s, double x)
     s->v[s->n++] = x;
 }
 
-static void start_search(rpc_client *c, rpc_queue *queue, unsigned *seed)
+/* Starts one search; `empty`: in a city with no resources (the call's own cost). */
+static void start_search(rpc_client *c, rpc_queue *queue, unsigned *seed, int empty)
 {
     bench_query q = random_query(seed);
+    if (empty) {
+        q.geo = 0;
+        q.sort = BOOKING__V1__SORT_ORDER__SORT_ORDER_PRICE;
+        snprintf(q.city_name, sizeof q.city_name, "Nowhere");
+    }
     Booking__V1__SearchAvailabilityRequest r;
     Google__Protobuf__Timestamp start, end;
     search_request(&q, &r, &start, &end);
@@ -269,6 +275,7 @@ typedef struct search_driver {
     int in_flight;
     double duration;
     unsigned seed;
+    int empty;
     samples s;
 } search_driver;
 
@@ -279,7 +286,7 @@ static void *drive_connection(void *arg)
     rpc_queue *queue = rpc_queue_new();
     samples *s = &d->s;
     for (int i = 0; i < d->in_flight; i++)
-        start_search(c, queue, &d->seed);
+        start_search(c, queue, &d->seed, d->empty);
     double end = now_s() + d->duration;
     int outstanding = d->in_flight;
     while (outstanding > 0) {
@@ -293,13 +300,15 @@ static void *drive_connection(void *arg)
         add_sample(s, t - *(double *)ud);
         free(ud);
         s->errors += rc != 0;
+        if (rc != 0 && s->errors == 1)
+            fprintf(stderr, "bench: first failed search: %s %s\n", rpc_code_name(res.code), res.message);
         if (resp) {
             s->results += 16 * (long)((Booking__V1__SearchAvailabilityResponse *)resp)->n_results;
             protobuf_c_message_free_unpacked(resp, NULL);
         }
         outstanding--;
         if (t < end) {
-            start_search(c, queue, &d->seed);
+            start_search(c, queue, &d->seed, d->empty);
             outstanding++;
         }
     }
@@ -311,14 +320,15 @@ static void *drive_connection(void *arg)
 /* Closed loop with `in_flight` calls in all, spread over `connections` client
  * connections (a thread each, as behind a gateway), for `duration` seconds; the
  * latencies go into s. Returns the seconds it took. */
-static double drive_search(const char *addr, int in_flight, int connections, double duration, samples *s)
+static double drive_search(const char *addr, int in_flight, int connections, int empty, double duration,
+                           samples *s)
 {
     search_driver d[CONNECTIONS];
     pthread_t th[CONNECTIONS];
     double began = now_s();
     for (int i = 0; i < connections; i++) {
         d[i] = (search_driver){addr, in_flight / connections + (i < in_flight % connections), duration,
-                               12345u + (unsigned)(in_flight * 31 + i), {0}};
+                               12345u + (unsigned)(in_flight * 31 + i), empty, {0}};
         pthread_create(&th[i], NULL, drive_connection, &d[i]);
     }
     for (int i = 0; i < connections; i++) {
@@ -475,6 +485,7 @@ static double scrape(int port, const char *name)
 /* One measured load on search-svc. */
 typedef struct load_run {
     int in_flight, connections;
+    int empty;  /* searches in a city with no resources: the RPC's own cost */
     samples s;
     double took, cpu;  /* seconds; search-svc's CPU seconds meanwhile */
 } load_run;
@@ -482,17 +493,18 @@ typedef struct load_run {
 static void run_load(const char *addr, int metrics_port, load_run *r)
 {
     double cpu0 = scrape(metrics_port, "search_cpu_seconds");
-    r->took = drive_search(addr, r->in_flight, r->connections, r->in_flight > FEW_IN_FLIGHT ? seconds : seconds / 2,
-                           &r->s);
+    r->took = drive_search(addr, r->in_flight, r->connections, r->empty,
+                           r->in_flight > FEW_IN_FLIGHT && !r->empty ? seconds : seconds / 2, &r->s);
     r->cpu = scrape(metrics_port, "search_cpu_seconds") - cpu0;
 }
 
 static void print_load(load_run *r)
 {
     samples *s = &r->s;
-    printf("search-svc, %d in flight over %d connection%s: %.0f searches/s, p50 %.2f ms, p99 %.2f ms "
+    printf("search-svc, %d in flight over %d connection%s%s: %.0f searches/s, p50 %.2f ms, p99 %.2f ms "
            "(%zu calls, %ld errors, %.1f results/search; %.0f us of search-svc CPU per search)\n",
-           r->in_flight, r->connections, r->connections > 1 ? "s" : "", (double)s->n / r->took,
+           r->in_flight, r->connections, r->connections > 1 ? "s" : "",
+           r->empty ? ", answering nothing (a city with no resources: the call's own cost)" : "", (double)s->n / r->took,
            percentile_ms(s->v, s->n, 50), percentile_ms(s->v, s->n, 99), s->n, s->errors,
            s->n ? (double)s->results / (double)s->n : 0, s->n ? r->cpu / (double)s->n * 1e6 : 0);
 }
@@ -519,7 +531,7 @@ static void report(double cold, int port, load_run *runs, int nruns, const sql_w
     printf("SQL reference search: %.1f queries/s, p50 %.1f ms, p99 %.1f ms (%d connections, %ld errors)\n", sql_qps,
            percentile_ms(all.v, all.n, 50), percentile_ms(all.v, all.n, 99), SQL_CLIENTS, sql_err);
     for (int i = 0; i < nruns; i++)
-        if (runs[i].in_flight == IN_FLIGHT)
+        if (runs[i].in_flight == IN_FLIGHT && !runs[i].empty)
             printf("ratio at %d in flight over %d connection%s: %.1fx the SQL search's throughput\n", IN_FLIGHT,
                    runs[i].connections, runs[i].connections > 1 ? "s" : "",
                    sql_qps > 0 ? (double)runs[i].s.n / runs[i].took / sql_qps : 0);
@@ -556,10 +568,11 @@ int main(int argc, char **argv)
     const char *addr = harness_addr(h, "search-svc");
     int port = harness_metrics_port(h, "search-svc");
     samples warm = {0};
-    drive_search(addr, IN_FLIGHT, CONNECTIONS, 1, &warm);
+    drive_search(addr, IN_FLIGHT, CONNECTIONS, 0, 1, &warm);
     load_run runs[] = {{.in_flight = IN_FLIGHT, .connections = 1},
                        {.in_flight = IN_FLIGHT, .connections = CONNECTIONS},
-                       {.in_flight = FEW_IN_FLIGHT, .connections = 1}};
+                       {.in_flight = FEW_IN_FLIGHT, .connections = 1},
+                       {.in_flight = IN_FLIGHT, .connections = 1, .empty = 1}};
     int nruns = (int)(sizeof runs / sizeof runs[0]);
     for (int i = 0; i < nruns; i++)
         run_load(addr, port, &runs[i]);

@@ -49,6 +49,12 @@ static priced quote_of(const Booking__V1__PricingRules *rules, const price_slot 
     memset(&p, 0, sizeof p);
     assert_true(count <= MAX_LINES);
     p.rc = price_quote(rules, slots, count, quantity, now, p.lines, &p.q);
+    /* every quote here also checks that the search's price_total agrees with it */
+    quote total;
+    int rc = price_total(rules, slots, count, quantity, now, &total);
+    assert_int_equal(rc, p.rc);
+    if (rc == 0)
+        assert_memory_equal(&total, &p.q, sizeof total);
     return p;
 }
 

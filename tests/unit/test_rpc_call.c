@@ -468,11 +468,45 @@ static void test_call_memory_helpers(void **state)
     assert_ptr_equal(req->base.descriptor, &booking__v1__create_hold_request__descriptor);
 }
 
+/* ---- deferred work ---- */
+
+typedef struct deferred_mark {
+    char *log;
+    char mark;
+} deferred_mark;
+
+static void append_mark(void *arg)
+{
+    deferred_mark *m = arg;
+    size_t n = strlen(m->log);
+    m->log[n] = m->mark;
+    m->log[n + 1] = '\0';
+}
+
+/* Deferred work runs once, last registered first; a full list refuses more. */
+static void test_deferred_work_runs_once_in_reverse(void **state)
+{
+    rpc_call *call = *state;
+    char log[16] = "";
+    deferred_mark marks[RPC_DEFER_MAX + 1];
+    for (int i = 0; i <= RPC_DEFER_MAX; i++)
+        marks[i] = (deferred_mark){log, (char)('a' + i)};
+    for (int i = 0; i < RPC_DEFER_MAX; i++)
+        assert_int_equal(rpc_defer(call, append_mark, &marks[i]), 0);
+    assert_int_equal(rpc_defer(call, append_mark, &marks[RPC_DEFER_MAX]), -1);
+    rpc_call_run_deferred(call);
+    assert_string_equal(log, "dcba");
+    rpc_call_run_deferred(call);
+    rpc_call_reset(call);
+    assert_string_equal(log, "dcba"); /* nothing runs twice */
+}
+
 #define CALL_TEST(fn) cmocka_unit_test_setup_teardown(fn, call_setup, call_teardown)
 
 int main(void)
 {
     const struct CMUnitTest tests[] = {
+        CALL_TEST(test_deferred_work_runs_once_in_reverse),
         CALL_TEST(test_authorize_without_user_is_unauthenticated),
         CALL_TEST(test_authorize_customer_on_admin_method_is_denied),
         CALL_TEST(test_authorize_unknown_role_is_denied),

@@ -5,6 +5,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <cmocka.h>
@@ -121,6 +122,37 @@ static void test_sort_refs_matches_sort(void **state)
         assert_string_equal(refs[i]->resource_id, copy[i].key.resource_id);
 }
 
+/* The first k of a page selection are exactly the first k of the full order, sorted,
+ * and every key after them ranks after all of them; for every order and many k. */
+static void test_select_refs_is_the_head_of_the_sort(void **state)
+{
+    (void)state;
+    enum { N = 61 };
+    item it[N];
+    unsigned seed = 7;
+    for (int i = 0; i < N; i++) {
+        char id[16];
+        snprintf(id, sizeof id, "r%03u-%02d", (unsigned)(rand_r(&seed) % 1000), i); /* unique: a total order */
+        it[i] = make(id, (int64_t)(rand_r(&seed) % 7) * 100, rand_r(&seed) % 5 ? "EUR" : "CHF",
+                     (double)(rand_r(&seed) % 9), (double)(rand_r(&seed) % 4));
+    }
+    for (int o = RANK_PRICE; o <= RANK_RATING; o++) {
+        const rank_key *all[N], *sel[N];
+        for (int i = 0; i < N; i++)
+            all[i] = sel[i] = &it[i].key;
+        rank_sort_refs((rank_order)o, all, N);
+        size_t ks[] = {0, 1, 2, 20, 21, 60, 61, 100};
+        for (size_t t = 0; t < sizeof ks / sizeof ks[0]; t++) {
+            size_t k = ks[t], head = k < N ? k : N;
+            rank_select_refs((rank_order)o, sel, N, k);
+            for (size_t i = 0; i < head; i++)
+                assert_ptr_equal(sel[i], all[i]);
+            for (size_t i = head; i < N && head > 0; i++)
+                assert_true(rank_compare((rank_order)o, sel[head - 1], sel[i]) < 0);
+        }
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -131,6 +163,7 @@ int main(void)
         cmocka_unit_test(test_compare_is_a_total_order),
         cmocka_unit_test(test_sort_is_deterministic_whatever_the_input_order),
         cmocka_unit_test(test_sort_refs_matches_sort),
+        cmocka_unit_test(test_select_refs_is_the_head_of_the_sort),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
