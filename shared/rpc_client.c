@@ -42,13 +42,9 @@ rpc_client *rpc_client_new(const char *target, const ProtobufCServiceDescriptor 
 {
     grpc_init();
     rpc_client *c = calloc(1, sizeof *c);
-    /* Its own connections (not the process-wide subchannel pool): two clients of one
-     * target are two connections, whose transport work runs in parallel. */
-    grpc_arg arg[2] = {{.type = GRPC_ARG_STRING, .key = (char *)GRPC_ARG_LB_POLICY_NAME,
-                        .value.string = (char *)"round_robin"},
-                       {.type = GRPC_ARG_INTEGER, .key = (char *)GRPC_ARG_USE_LOCAL_SUBCHANNEL_POOL,
-                        .value.integer = 1}};
-    grpc_channel_args args = {2, arg};
+    grpc_arg arg = {.type = GRPC_ARG_STRING, .key = (char *)GRPC_ARG_LB_POLICY_NAME,
+                    .value.string = (char *)"round_robin"};
+    grpc_channel_args args = {1, &arg};
     grpc_channel_credentials *creds = grpc_insecure_credentials_create();
     c->channel = grpc_channel_create(target, creds, &args);
     grpc_channel_credentials_release(creds);

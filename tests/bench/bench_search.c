@@ -3,8 +3,9 @@
  * cold start, then 64 searches in flight (3-night ranges, city and geo queries) while
  * holds and releases go through booking-svc in the background; then the reference SQL
  * search (nightly rows joined to resources, GROUP BY ... HAVING MIN(total - confirmed))
- * run by PostgreSQL on the same data. Prints searches/s, p50/p99, the SQL's queries/s,
- * the ratio and search-svc's resident memory. Not a test.
+ * run by PostgreSQL on the same data. Prints searches/s, p50/p99 (also at 2 in flight,
+ * and for searches that find nothing: the call's own cost on this machine), the SQL's
+ * queries/s, the ratio and search-svc's resident memory. Not a test.
  * Usage: bench_search [seconds=10] [resources=10000] [days=365] */
 #include <arpa/inet.h>
 #include <math.h>
@@ -26,7 +27,6 @@
 #define CITIES 50
 #define IN_FLIGHT 64
 #define FEW_IN_FLIGHT 2 /* service time with little queueing */
-#define CONNECTIONS 2   /* client connections sharing the calls in flight */
 #define SQL_CLIENTS 4
 #define RADIUS_KM 25.0
 #define CHURN_PER_SECOND 40
@@ -269,26 +269,18 @@ static void start_search(rpc_client *c, rpc_queue *queue, unsigned *seed, int em
         exit(1);
 }
 
-/* One client connection's closed loop: `in_flight` calls for `duration` seconds. */
-typedef struct search_driver {
-    const char *addr;
-    int in_flight;
-    double duration;
-    unsigned seed;
-    int empty;
-    samples s;
-} search_driver;
-
-static void *drive_connection(void *arg)
+/* Closed loop with `in_flight` calls on one connection for `duration` seconds; the
+ * latencies go into s. `empty`: searches in a city with no resources. Returns the
+ * seconds it took. */
+static double drive_search(const char *addr, int in_flight, int empty, double duration, samples *s)
 {
-    search_driver *d = arg;
-    rpc_client *c = rpc_client_new(d->addr, &booking__v1__search_service__descriptor);
+    rpc_client *c = rpc_client_new(addr, &booking__v1__search_service__descriptor);
     rpc_queue *queue = rpc_queue_new();
-    samples *s = &d->s;
-    for (int i = 0; i < d->in_flight; i++)
-        start_search(c, queue, &d->seed, d->empty);
-    double end = now_s() + d->duration;
-    int outstanding = d->in_flight;
+    unsigned seed = 12345u + (unsigned)in_flight;
+    for (int i = 0; i < in_flight; i++)
+        start_search(c, queue, &seed, empty);
+    double began = now_s(), end = began + duration;
+    int outstanding = in_flight;
     while (outstanding > 0) {
         rpc_pending *p = rpc_queue_next(queue, -1);
         void *ud;
@@ -308,38 +300,14 @@ static void *drive_connection(void *arg)
         }
         outstanding--;
         if (t < end) {
-            start_search(c, queue, &d->seed, d->empty);
+            start_search(c, queue, &seed, empty);
             outstanding++;
         }
     }
+    double took = now_s() - began;
     rpc_queue_free(queue);
     rpc_client_free(c);
-    return NULL;
-}
-
-/* Closed loop with `in_flight` calls in all, spread over `connections` client
- * connections (a thread each, as behind a gateway), for `duration` seconds; the
- * latencies go into s. Returns the seconds it took. */
-static double drive_search(const char *addr, int in_flight, int connections, int empty, double duration,
-                           samples *s)
-{
-    search_driver d[CONNECTIONS];
-    pthread_t th[CONNECTIONS];
-    double began = now_s();
-    for (int i = 0; i < connections; i++) {
-        d[i] = (search_driver){addr, in_flight / connections + (i < in_flight % connections), duration,
-                               12345u + (unsigned)(in_flight * 31 + i), empty, {0}};
-        pthread_create(&th[i], NULL, drive_connection, &d[i]);
-    }
-    for (int i = 0; i < connections; i++) {
-        pthread_join(th[i], NULL);
-        for (size_t k = 0; k < d[i].s.n; k++)
-            add_sample(s, d[i].s.v[k]);
-        s->errors += d[i].s.errors;
-        s->results += d[i].s.results;
-        free(d[i].s.v);
-    }
-    return now_s() - began;
+    return took;
 }
 
 /* ---- bookings changing in the background ---------------------------------------- */
@@ -484,7 +452,7 @@ static double scrape(int port, const char *name)
 
 /* One measured load on search-svc. */
 typedef struct load_run {
-    int in_flight, connections;
+    int in_flight;
     int empty;  /* searches in a city with no resources: the RPC's own cost */
     samples s;
     double took, cpu;  /* seconds; search-svc's CPU seconds meanwhile */
@@ -493,7 +461,7 @@ typedef struct load_run {
 static void run_load(const char *addr, int metrics_port, load_run *r)
 {
     double cpu0 = scrape(metrics_port, "search_cpu_seconds");
-    r->took = drive_search(addr, r->in_flight, r->connections, r->empty,
+    r->took = drive_search(addr, r->in_flight, r->empty,
                            r->in_flight > FEW_IN_FLIGHT && !r->empty ? seconds : seconds / 2, &r->s);
     r->cpu = scrape(metrics_port, "search_cpu_seconds") - cpu0;
 }
@@ -501,10 +469,9 @@ static void run_load(const char *addr, int metrics_port, load_run *r)
 static void print_load(load_run *r)
 {
     samples *s = &r->s;
-    printf("search-svc, %d in flight over %d connection%s%s: %.0f searches/s, p50 %.2f ms, p99 %.2f ms "
+    printf("search-svc, %d in flight%s: %.0f searches/s, p50 %.2f ms, p99 %.2f ms "
            "(%zu calls, %ld errors, %.1f results/search; %.0f us of search-svc CPU per search)\n",
-           r->in_flight, r->connections, r->connections > 1 ? "s" : "",
-           r->empty ? ", answering nothing (a city with no resources: the call's own cost)" : "", (double)s->n / r->took,
+           r->in_flight, r->empty ? ", answering nothing (a city with no resources: the call's own cost)" : "", (double)s->n / r->took,
            percentile_ms(s->v, s->n, 50), percentile_ms(s->v, s->n, 99), s->n, s->errors,
            s->n ? (double)s->results / (double)s->n : 0, s->n ? r->cpu / (double)s->n * 1e6 : 0);
 }
@@ -532,8 +499,7 @@ static void report(double cold, int port, load_run *runs, int nruns, const sql_w
            percentile_ms(all.v, all.n, 50), percentile_ms(all.v, all.n, 99), SQL_CLIENTS, sql_err);
     for (int i = 0; i < nruns; i++)
         if (runs[i].in_flight == IN_FLIGHT && !runs[i].empty)
-            printf("ratio at %d in flight over %d connection%s: %.1fx the SQL search's throughput\n", IN_FLIGHT,
-                   runs[i].connections, runs[i].connections > 1 ? "s" : "",
+            printf("ratio at %d in flight: %.1fx the SQL search's throughput\n", IN_FLIGHT,
                    sql_qps > 0 ? (double)runs[i].s.n / runs[i].took / sql_qps : 0);
     printf("search-svc resident memory: %.1f MB (model data %.1f MB)\n",
            scrape(port, "search_resident_memory_bytes") / 1e6, scrape(port, "search_model_bytes") / 1e6);
@@ -568,11 +534,10 @@ int main(int argc, char **argv)
     const char *addr = harness_addr(h, "search-svc");
     int port = harness_metrics_port(h, "search-svc");
     samples warm = {0};
-    drive_search(addr, IN_FLIGHT, CONNECTIONS, 0, 1, &warm);
-    load_run runs[] = {{.in_flight = IN_FLIGHT, .connections = 1},
-                       {.in_flight = IN_FLIGHT, .connections = CONNECTIONS},
-                       {.in_flight = FEW_IN_FLIGHT, .connections = 1},
-                       {.in_flight = IN_FLIGHT, .connections = 1, .empty = 1}};
+    drive_search(addr, IN_FLIGHT, 0, 1, &warm);
+    load_run runs[] = {{.in_flight = IN_FLIGHT},
+                       {.in_flight = FEW_IN_FLIGHT},
+                       {.in_flight = IN_FLIGHT, .empty = 1}};
     int nruns = (int)(sizeof runs / sizeof runs[0]);
     for (int i = 0; i < nruns; i++)
         run_load(addr, port, &runs[i]);

@@ -240,6 +240,8 @@ static void test_hundred_clients_race_for_five_units(void **state)
         pthread_join(threads[i], NULL);
         ok += racers[i].code == RPC_OK;
         exhausted += racers[i].code == RPC_RESOURCE_EXHAUSTED;
+        if (racers[i].code != RPC_OK && racers[i].code != RPC_RESOURCE_EXHAUSTED)
+            print_message("racer %d: %s\n", i, rpc_code_name(racers[i].code));
     }
     pthread_barrier_destroy(&go);
     assert_int_equal(ok, 5);
@@ -274,6 +276,47 @@ static void test_idempotent_create_hold(void **state)
     /* the same key from another user is another key */
     id.user = "frank";
     assert_int_equal(call_as(booking, "CreateHold", &req.base, id, NULL, NULL), RPC_OK);
+}
+
+static long idempotency_records(const char *key)
+{
+    const char *params[1] = {key};
+    return harness_sql_long(stack, "SELECT count(*) FROM booking.idempotency_keys WHERE key = $1", 1, params);
+}
+
+/* Records older than IDEMPOTENCY_RETENTION_HOURS (24 by default) go as keyed calls go
+ * on (a small batch every 1000th keyed call); younger ones stay and still replay. */
+static void test_old_idempotency_records_are_purged(void **state)
+{
+    (void)state;
+    const char *rid = create_resource(booking, "Retention room", HOTEL, 9, 1440, 5000);
+    Booking__V1__CreateHoldRequest req = BOOKING__V1__CREATE_HOLD_REQUEST__INIT;
+    req.resource_id = (char *)rid;
+    req.start_time = at(day(50));
+    req.end_time = at(day(51));
+    req.quantity = 1;
+    identity old = {"ida", "customer", "retention-old"}, young = {"ida", "customer", "retention-young"};
+    ProtobufCMessage *first = NULL, *again = NULL;
+    assert_int_equal(call_as(booking, "CreateHold", &req.base, old, NULL, NULL), RPC_OK);
+    assert_int_equal(call_as(booking, "CreateHold", &req.base, young, &first, NULL), RPC_OK);
+    assert_int_equal(harness_sql_long(stack, "WITH aged AS (UPDATE booking.idempotency_keys SET created_at = "
+                                             "now() - interval '25 hours' WHERE key = 'retention-old' RETURNING 1) "
+                                             "SELECT count(*) FROM aged", 0, NULL),
+                     1);
+    Booking__V1__ReleaseHoldRequest rel = BOOKING__V1__RELEASE_HOLD_REQUEST__INIT;
+    rel.hold_id = (char *)"hold_retention_none";
+    for (int i = 0; i < 1000; i++) { /* keyed calls of any outcome count */
+        char key[48];
+        snprintf(key, sizeof key, "retention-fill-%d", i);
+        assert_int_equal(call_as(booking, "ReleaseHold", &rel.base, (identity){"ida", "customer", key}, NULL, NULL),
+                         RPC_NOT_FOUND);
+    }
+    assert_int_equal(idempotency_records("retention-old"), 0);
+    assert_int_equal(idempotency_records("retention-young"), 1);
+    assert_int_equal(call_as(booking, "CreateHold", &req.base, young, &again, NULL), RPC_OK);
+    assert_string_equal(((Booking__V1__Hold *)again)->hold_id, ((Booking__V1__Hold *)first)->hold_id);
+    protobuf_c_message_free_unpacked(first, NULL);
+    protobuf_c_message_free_unpacked(again, NULL);
 }
 
 typedef struct same_key {
@@ -448,6 +491,7 @@ int main(void)
         cmocka_unit_test(test_single_slot_event),
         cmocka_unit_test(test_redis_flush_reloads_counters_without_overselling),
         cmocka_unit_test(test_hostile_bytes_never_crash),
+        cmocka_unit_test(test_old_idempotency_records_are_purged),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
