@@ -456,24 +456,30 @@ typedef struct load_run {
     int empty;  /* searches in a city with no resources: the RPC's own cost */
     samples s;
     double took, cpu;  /* seconds; search-svc's CPU seconds meanwhile */
+    double handler;    /* mean seconds in the handler (service time, no queueing) */
 } load_run;
 
 static void run_load(const char *addr, int metrics_port, load_run *r)
 {
     double cpu0 = scrape(metrics_port, "search_cpu_seconds");
+    double sum0 = scrape(metrics_port, "search_query_seconds_sum");
+    double count0 = scrape(metrics_port, "search_query_seconds_count");
     r->took = drive_search(addr, r->in_flight, r->empty,
                            r->in_flight > FEW_IN_FLIGHT && !r->empty ? seconds : seconds / 2, &r->s);
     r->cpu = scrape(metrics_port, "search_cpu_seconds") - cpu0;
+    double calls = scrape(metrics_port, "search_query_seconds_count") - count0;
+    r->handler = calls > 0 ? (scrape(metrics_port, "search_query_seconds_sum") - sum0) / calls : 0;
 }
 
 static void print_load(load_run *r)
 {
     samples *s = &r->s;
     printf("search-svc, %d in flight%s: %.0f searches/s, p50 %.2f ms, p99 %.2f ms "
-           "(%zu calls, %ld errors, %.1f results/search; %.0f us of search-svc CPU per search)\n",
+           "(%zu calls, %ld errors, %.1f results/search; %.0f us of search-svc CPU per search, %.0f us in the "
+           "handler)\n",
            r->in_flight, r->empty ? ", answering nothing (a city with no resources: the call's own cost)" : "", (double)s->n / r->took,
            percentile_ms(s->v, s->n, 50), percentile_ms(s->v, s->n, 99), s->n, s->errors,
-           s->n ? (double)s->results / (double)s->n : 0, s->n ? r->cpu / (double)s->n * 1e6 : 0);
+           s->n ? (double)s->results / (double)s->n : 0, s->n ? r->cpu / (double)s->n * 1e6 : 0, r->handler * 1e6);
 }
 
 static void report(double cold, int port, load_run *runs, int nruns, const sql_worker *w)
