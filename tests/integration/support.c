@@ -75,14 +75,20 @@ const char *create_resource(rpc_client *booking, const char *name, Booking__V1__
     return id;
 }
 
-rpc_code hold(rpc_client *booking, const char *user, const char *resource_id, int64_t start, int64_t end,
-              int quantity, char *hold_id, size_t cap)
+Booking__V1__CreateHoldRequest hold_request(const char *resource_id, int64_t start, int64_t end, int quantity)
 {
     Booking__V1__CreateHoldRequest req = BOOKING__V1__CREATE_HOLD_REQUEST__INIT;
     req.resource_id = (char *)resource_id;
     req.start_time = at(start);
     req.end_time = at(end);
     req.quantity = quantity;
+    return req;
+}
+
+rpc_code hold(rpc_client *booking, const char *user, const char *resource_id, int64_t start, int64_t end,
+              int quantity, char *hold_id, size_t cap)
+{
+    Booking__V1__CreateHoldRequest req = hold_request(resource_id, start, end, quantity);
     ProtobufCMessage *resp = NULL;
     rpc_code code = call_as(booking, "CreateHold", &req.base, CUSTOMER(user), &resp, NULL);
     if (code == RPC_OK && hold_id)

@@ -32,6 +32,9 @@ int64_t day(int days);
 const char *create_resource(rpc_client *booking, const char *name, Booking__V1__ResourceType type, int capacity,
                             int slot_minutes, int64_t price_minor);
 
+/* A CreateHold request (its times from `at`: valid for the next few calls of at). */
+Booking__V1__CreateHoldRequest hold_request(const char *resource_id, int64_t start, int64_t end, int quantity);
+
 /* CreateHold as `user`; returns the code; on OK copies the hold id into hold_id. */
 rpc_code hold(rpc_client *booking, const char *user, const char *resource_id, int64_t start, int64_t end,
               int quantity, char *hold_id, size_t cap);

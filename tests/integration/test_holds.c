@@ -114,11 +114,7 @@ static void test_nightly_hold_quote_calendar_release(void **state)
     char hid[80];
     /* check-in 15:00, check-out 11:00 two days later: 2 nights */
     int64_t in = day(10) + 15 * 3600, out = day(12) + 11 * 3600;
-    Booking__V1__CreateHoldRequest req = BOOKING__V1__CREATE_HOLD_REQUEST__INIT;
-    req.resource_id = (char *)rid;
-    req.start_time = at(in);
-    req.end_time = at(out);
-    req.quantity = 2;
+    Booking__V1__CreateHoldRequest req = hold_request(rid, in, out, 2);
     ProtobufCMessage *resp = NULL;
     assert_int_equal(call_as(booking, "CreateHold", &req.base, CUSTOMER("alice"), &resp, NULL), RPC_OK);
     Booking__V1__Hold *h = (Booking__V1__Hold *)resp;
@@ -256,11 +252,7 @@ static void test_idempotent_create_hold(void **state)
 {
     (void)state;
     const char *rid = create_resource(booking, "Idempotent room", HOTEL, 9, 1440, 5000);
-    Booking__V1__CreateHoldRequest req = BOOKING__V1__CREATE_HOLD_REQUEST__INIT;
-    req.resource_id = (char *)rid;
-    req.start_time = at(day(30));
-    req.end_time = at(day(31));
-    req.quantity = 2;
+    Booking__V1__CreateHoldRequest req = hold_request(rid, day(30), day(31), 2);
     identity id = {"erin", "customer", "key-erin-1"};
     ProtobufCMessage *first = NULL, *second = NULL;
     assert_int_equal(call_as(booking, "CreateHold", &req.base, id, &first, NULL), RPC_OK);
@@ -290,11 +282,7 @@ static void test_old_idempotency_records_are_purged(void **state)
 {
     (void)state;
     const char *rid = create_resource(booking, "Retention room", HOTEL, 9, 1440, 5000);
-    Booking__V1__CreateHoldRequest req = BOOKING__V1__CREATE_HOLD_REQUEST__INIT;
-    req.resource_id = (char *)rid;
-    req.start_time = at(day(50));
-    req.end_time = at(day(51));
-    req.quantity = 1;
+    Booking__V1__CreateHoldRequest req = hold_request(rid, day(50), day(51), 1);
     identity old = {"ida", "customer", "retention-old"}, young = {"ida", "customer", "retention-young"};
     ProtobufCMessage *first = NULL, *again = NULL;
     assert_int_equal(call_as(booking, "CreateHold", &req.base, old, NULL, NULL), RPC_OK);
@@ -329,11 +317,7 @@ static void *same_key_call(void *arg)
 {
     same_key *s = arg;
     rpc_client *c = rpc_client_new(s->addr, &booking__v1__booking_service__descriptor);
-    Booking__V1__CreateHoldRequest req = BOOKING__V1__CREATE_HOLD_REQUEST__INIT;
-    req.resource_id = (char *)s->resource_id;
-    req.start_time = at(day(40));
-    req.end_time = at(day(42));
-    req.quantity = 1;
+    Booking__V1__CreateHoldRequest req = hold_request(s->resource_id, day(40), day(42), 1);
     pthread_barrier_wait(s->go);
     ProtobufCMessage *resp = NULL;
     if (call_as(c, "CreateHold", &req.base, (identity){"gina", "customer", "race-key"}, &resp, NULL) == RPC_OK) {
@@ -392,11 +376,7 @@ static void test_anti_hoarding_limit(void **state)
     int64_t t = day(6) + 12 * 3600;
     assert_int_equal(hold(booking, "hoarder", rid, t, t + 3600, 10, NULL, 0), RPC_OK);
     rpc_result r;
-    Booking__V1__CreateHoldRequest req = BOOKING__V1__CREATE_HOLD_REQUEST__INIT;
-    req.resource_id = (char *)rid;
-    req.start_time = at(t + 3600);
-    req.end_time = at(t + 7200);
-    req.quantity = MAX_HELD_UNITS - 10 + 1;
+    Booking__V1__CreateHoldRequest req = hold_request(rid, t + 3600, t + 7200, MAX_HELD_UNITS - 10 + 1);
     assert_int_equal(call_as(booking, "CreateHold", &req.base, CUSTOMER("hoarder"), NULL, &r), RPC_RESOURCE_EXHAUSTED);
     assert_string_equal(r.info.reason, "TOO_MANY_HELD_UNITS");
     req.quantity = MAX_HELD_UNITS - 10;
