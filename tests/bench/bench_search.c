@@ -3,9 +3,9 @@
  * cold start, then 64 searches in flight (3-night ranges, city and geo queries) while
  * holds and releases go through booking-svc in the background; then the reference SQL
  * search (nightly rows joined to resources, GROUP BY ... HAVING MIN(total - confirmed))
- * run by PostgreSQL on the same data. Prints searches/s, p50/p99 (also at 2 in flight,
- * and for searches that find nothing: the call's own cost on this machine), the SQL's
- * queries/s, the ratio and search-svc's resident memory. Not a test.
+ * run by PostgreSQL on the same data. Prints searches/s, p50/p99 (also at 16 and 2 in
+ * flight, and for searches that find nothing: the call's own cost on this machine), the
+ * SQL's queries/s, the ratio and search-svc's resident memory. Not a test.
  * Usage: bench_search [seconds=10] [resources=10000] [days=365] */
 #include <arpa/inet.h>
 #include <math.h>
@@ -26,7 +26,8 @@
 
 #define CITIES 50
 #define IN_FLIGHT 64
-#define FEW_IN_FLIGHT 2 /* service time with little queueing */
+#define SOME_IN_FLIGHT 16 /* a moderate load */
+#define FEW_IN_FLIGHT 2   /* service time with little queueing */
 #define SQL_CLIENTS 4
 #define RADIUS_KM 25.0
 #define CHURN_PER_SECOND 40
@@ -465,7 +466,7 @@ static void run_load(const char *addr, int metrics_port, load_run *r)
     double sum0 = scrape(metrics_port, "search_query_seconds_sum");
     double count0 = scrape(metrics_port, "search_query_seconds_count");
     r->took = drive_search(addr, r->in_flight, r->empty,
-                           r->in_flight > FEW_IN_FLIGHT && !r->empty ? seconds : seconds / 2, &r->s);
+                           r->in_flight == IN_FLIGHT && !r->empty ? seconds : seconds / 2, &r->s);
     r->cpu = scrape(metrics_port, "search_cpu_seconds") - cpu0;
     double calls = scrape(metrics_port, "search_query_seconds_count") - count0;
     r->handler = calls > 0 ? (scrape(metrics_port, "search_query_seconds_sum") - sum0) / calls : 0;
@@ -542,6 +543,7 @@ int main(int argc, char **argv)
     samples warm = {0};
     drive_search(addr, IN_FLIGHT, 0, 1, &warm);
     load_run runs[] = {{.in_flight = IN_FLIGHT},
+                       {.in_flight = SOME_IN_FLIGHT},
                        {.in_flight = FEW_IN_FLIGHT},
                        {.in_flight = IN_FLIGHT, .empty = 1}};
     int nruns = (int)(sizeof runs / sizeof runs[0]);
