@@ -150,7 +150,8 @@ static int reconcile_chunk(reconciler *rc, pass *ps, redis_conn *r, const hold_k
     }
     redisReply *reply = redis_eval(r, &script_reconcile, 3 + nholds, argc, argv);
     int ok = reply && reply->type == REDIS_REPLY_ARRAY;
-    int stale = ok && reply->elements == 1 && reply->element[0]->type == REDIS_REPLY_STRING;
+    int stale = ok && reply->elements == 1 && reply->element[0]->type == REDIS_REPLY_STRING &&
+                strcmp(reply->element[0]->str, "STALE") == 0;
     if (ok && !stale)
         note_mismatches(rc, ps, rid, reply);
     else if (reply && !ok)

@@ -92,6 +92,12 @@ struct rpc_server {
 
 /* ---- the call state machine ---------------------------------------------------- */
 
+/* A unary method whose handler never blocks runs on the completion-queue thread. */
+static bool runs_inline(const rpc_method_entry *e)
+{
+    return e && e->method && e->kind == RPC_UNARY && (e->method->flags & RPC_INLINE);
+}
+
 static void slot_request(call_slot *s)
 {
     rpc_server *srv = s->worker->server;
@@ -321,7 +327,7 @@ static bool slot_begin(call_slot *s)
         slot_finish(s, true);
     } else if (kind != RPC_BIDI_STREAM) {
         log_set_request_id(NULL);
-        if (s->entry && s->entry->method && (s->entry->method->flags & RPC_INLINE))
+        if (runs_inline(s->entry))
             slot_run(&s->job, s->worker->state, srv);
         else
             work_pool_push(srv->handlers, &s->job);
@@ -487,8 +493,18 @@ static void worker_make_slots(rpc_worker *w)
     w->slot_count = total;
 }
 
-static void *handler_init(int index, void *ctx);
-static void handler_fini(void *state, void *ctx);
+static void *handler_init(int index, void *ctx)
+{
+    rpc_server *srv = ctx;
+    return srv->opts.worker_init ? srv->opts.worker_init(index, srv->opts.app) : NULL;
+}
+
+static void handler_fini(void *state, void *ctx)
+{
+    rpc_server *srv = ctx;
+    if (srv->opts.worker_free)
+        srv->opts.worker_free(state, srv->opts.app);
+}
 
 static void *worker_main(void *arg)
 {
@@ -507,19 +523,6 @@ static void *worker_main(void *arg)
     if (w->server->has_inline)
         handler_fini(w->state, w->server);
     return NULL;
-}
-
-static void *handler_init(int index, void *ctx)
-{
-    rpc_server *srv = ctx;
-    return srv->opts.worker_init ? srv->opts.worker_init(index, srv->opts.app) : NULL;
-}
-
-static void handler_fini(void *state, void *ctx)
-{
-    rpc_server *srv = ctx;
-    if (srv->opts.worker_free)
-        srv->opts.worker_free(state, srv->opts.app);
 }
 
 static void worker_free_slots(rpc_worker *w)
@@ -609,8 +612,7 @@ static int register_methods(rpc_server *srv, char *err, size_t errlen)
             e->descriptor = &svc->descriptor->methods[j];
             e->method = table_lookup(svc, e->descriptor->name);
             e->kind = e->method ? e->method->kind : RPC_UNARY;
-            if (e->method && e->kind == RPC_UNARY && (e->method->flags & RPC_INLINE))
-                srv->has_inline = true;
+            srv->has_inline = srv->has_inline || runs_inline(e);
             snprintf(e->path, sizeof e->path, "/%s/%s", svc->descriptor->name, e->descriptor->name);
             e->registered = grpc_server_register_method(
                 srv->core, e->path, NULL,
