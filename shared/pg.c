@@ -18,11 +18,17 @@ static void pg_fail(pg_conn *pg, const char *what, const char *detail)
 
 static void quiet_notices(void *arg, const PGresult *res) { (void)arg, (void)res; }
 
+#define PG_CONNECT_TIMEOUT_S "5"
+
 static int pg_open(pg_conn *pg)
 {
     if (pg->conn)
         PQfinish(pg->conn);
-    pg->conn = PQconnectdb(pg->url);
+    /* a connect timeout unless the URL sets its own (later keywords win: the URL's
+     * expanded parameters come after), so an unreachable host never hangs a thread */
+    static const char *const keys[] = {"connect_timeout", "dbname", NULL};
+    const char *const values[] = {PG_CONNECT_TIMEOUT_S, pg->url, NULL};
+    pg->conn = PQconnectdbParams(keys, values, 1);
     if (PQstatus(pg->conn) != CONNECTION_OK) {
         pg_fail(pg, "connect", PQerrorMessage(pg->conn));
         PQfinish(pg->conn);
