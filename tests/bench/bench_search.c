@@ -7,15 +7,12 @@
  * flight, and for searches that find nothing: the call's own cost on this machine), the
  * SQL's queries/s, the ratio and search-svc's resident memory. Not a test.
  * Usage: bench_search [seconds=10] [resources=10000] [days=365] */
-#include <arpa/inet.h>
 #include <math.h>
-#include <netinet/in.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -426,27 +423,14 @@ static void drive_sql(const char *url, double duration, sql_worker *w)
 
 /* ---- search-svc's own figures (its /metrics) ------------------------------------ */
 
-static double scrape(int port, const char *name)
+/* One series of search-svc's /metrics ("name" without labels), -1 when absent. */
+static double scrape(const harness *h, const char *name)
 {
-    int fd = socket(AF_INET, SOCK_STREAM, 0);
-    struct sockaddr_in sa = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port),
-                             .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
-    static char buf[1 << 20];
-    size_t n = 0;
-    ssize_t got;
-    if (connect(fd, (struct sockaddr *)&sa, sizeof sa) != 0 ||
-        write(fd, "GET /metrics HTTP/1.0\r\n\r\n", 25) != 25) {
-        close(fd);
-        return -1;
-    }
-    while (n + 1 < sizeof buf && (got = read(fd, buf + n, sizeof buf - 1 - n)) > 0)
-        n += (size_t)got;
-    close(fd);
-    buf[n] = '\0';
-    char key[128];
-    snprintf(key, sizeof key, "\n%s ", name);
-    char *at = strstr(buf, key);
-    return at ? strtod(at + strlen(key), NULL) : -1;
+    char series[128], *body = harness_metrics(h, "search-svc");
+    snprintf(series, sizeof series, "%s ", name);
+    double v = harness_metric_value(body, series);
+    free(body);
+    return v;
 }
 
 /* ---- main ---------------------------------------------------------------------- */
@@ -460,16 +444,16 @@ typedef struct load_run {
     double handler;    /* mean seconds in the handler (service time, no queueing) */
 } load_run;
 
-static void run_load(const char *addr, int metrics_port, load_run *r)
+static void run_load(const harness *h, const char *addr, load_run *r)
 {
-    double cpu0 = scrape(metrics_port, "search_cpu_seconds");
-    double sum0 = scrape(metrics_port, "search_query_seconds_sum");
-    double count0 = scrape(metrics_port, "search_query_seconds_count");
+    double cpu0 = scrape(h, "search_cpu_seconds");
+    double sum0 = scrape(h, "search_query_seconds_sum");
+    double count0 = scrape(h, "search_query_seconds_count");
     r->took = drive_search(addr, r->in_flight, r->empty,
                            r->in_flight == IN_FLIGHT && !r->empty ? seconds : seconds / 2, &r->s);
-    r->cpu = scrape(metrics_port, "search_cpu_seconds") - cpu0;
-    double calls = scrape(metrics_port, "search_query_seconds_count") - count0;
-    r->handler = calls > 0 ? (scrape(metrics_port, "search_query_seconds_sum") - sum0) / calls : 0;
+    r->cpu = scrape(h, "search_cpu_seconds") - cpu0;
+    double calls = scrape(h, "search_query_seconds_count") - count0;
+    r->handler = calls > 0 ? (scrape(h, "search_query_seconds_sum") - sum0) / calls : 0;
 }
 
 static void print_load(load_run *r)
@@ -483,7 +467,7 @@ static void print_load(load_run *r)
            s->n ? (double)s->results / (double)s->n : 0, s->n ? r->cpu / (double)s->n * 1e6 : 0, r->handler * 1e6);
 }
 
-static void report(double cold, int port, load_run *runs, int nruns, const sql_worker *w)
+static void report(const harness *h, double cold, load_run *runs, int nruns, const sql_worker *w)
 {
     long sql_q = 0, sql_err = 0;
     samples all = {0};
@@ -496,8 +480,8 @@ static void report(double cold, int port, load_run *runs, int nruns, const sql_w
     printf("data: %d resources x %d nights in %d cities (%.1f M slot rows)\n", resources, days, CITIES,
            (double)resources * days / 1e6);
     printf("search-svc cold start: %.2f s to SERVING (model load %.2f s; %.0f resources, %.2f M slot cells)\n",
-           cold, scrape(port, "search_model_load_seconds"), scrape(port, "search_model_resources"),
-           scrape(port, "search_model_slots") / 1e6);
+           cold, scrape(h, "search_model_load_seconds"), scrape(h, "search_model_resources"),
+           scrape(h, "search_model_slots") / 1e6);
     for (int i = 0; i < nruns; i++) {
         print_load(&runs[i]);
         took += runs[i].took;
@@ -509,7 +493,7 @@ static void report(double cold, int port, load_run *runs, int nruns, const sql_w
             printf("ratio at %d in flight: %.1fx the SQL search's throughput\n", IN_FLIGHT,
                    sql_qps > 0 ? (double)runs[i].s.n / runs[i].took / sql_qps : 0);
     printf("search-svc resident memory: %.1f MB (model data %.1f MB)\n",
-           scrape(port, "search_resident_memory_bytes") / 1e6, scrape(port, "search_model_bytes") / 1e6);
+           scrape(h, "search_resident_memory_bytes") / 1e6, scrape(h, "search_model_bytes") / 1e6);
     printf("background: %.1f hold/release calls/s through booking-svc\n",
            (double)atomic_load(&churn_ops) / (took + seconds));
     free(all.v);
@@ -539,7 +523,6 @@ int main(int argc, char **argv)
     pthread_t churner;
     pthread_create(&churner, NULL, churn, (void *)harness_addr(h, "booking-svc"));
     const char *addr = harness_addr(h, "search-svc");
-    int port = harness_metrics_port(h, "search-svc");
     samples warm = {0};
     drive_search(addr, IN_FLIGHT, 0, 1, &warm);
     load_run runs[] = {{.in_flight = IN_FLIGHT},
@@ -548,14 +531,14 @@ int main(int argc, char **argv)
                        {.in_flight = IN_FLIGHT, .empty = 1}};
     int nruns = (int)(sizeof runs / sizeof runs[0]);
     for (int i = 0; i < nruns; i++)
-        run_load(addr, port, &runs[i]);
+        run_load(h, addr, &runs[i]);
     char url[160];
     snprintf(url, sizeof url, "%s", harness_database_url(h, "postgres"));
     sql_worker w[SQL_CLIENTS];
     drive_sql(url, seconds, w);
     atomic_store(&stop_churn, 1);
     pthread_join(churner, NULL);
-    report(cold, port, runs, nruns, w);
+    report(h, cold, runs, nruns, w);
     for (int i = 0; i < SQL_CLIENTS; i++)
         free(w[i].lat.v);
     for (int i = 0; i < nruns; i++)

@@ -19,6 +19,7 @@
 
 #include "grpc/health/v1/health.pb-c.h"
 #include "rpc_client.h"
+#include "strbuf.h"
 
 #define MAX_INSTANCES 8
 #define HEALTH_WAIT_MS 120000
@@ -388,6 +389,34 @@ int harness_metrics_port(const harness *h, const char *name)
 {
     instance *in = find_instance((harness *)h, name);
     return in ? in->metrics_port : -1;
+}
+
+char *harness_metrics(const harness *h, const char *name)
+{
+    int port = harness_metrics_port(h, name), fd = socket(AF_INET, SOCK_STREAM, 0);
+    struct sockaddr_in sa = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port),
+                             .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+    static const char req[] = "GET /metrics HTTP/1.0\r\n\r\n";
+    if (port <= 0 || connect(fd, (struct sockaddr *)&sa, sizeof sa) != 0 ||
+        write(fd, req, sizeof req - 1) != (ssize_t)(sizeof req - 1)) {
+        close(fd);
+        return NULL;
+    }
+    strbuf out = STRBUF_INIT;
+    char buf[4096];
+    ssize_t n;
+    while ((n = read(fd, buf, sizeof buf)) > 0)
+        strbuf_append(&out, buf, (size_t)n);
+    close(fd);
+    return out.data ? out.data : strdup("");
+}
+
+double harness_metric_value(const char *scrape, const char *series)
+{
+    char line[512];
+    snprintf(line, sizeof line, "\n%s", series); /* a sample line, not a # HELP line */
+    const char *p = scrape ? strstr(scrape, line) : NULL;
+    return p ? strtod(p + strlen(line), NULL) : -1;
 }
 
 PGconn *harness_db(harness *h) { return h->db; }

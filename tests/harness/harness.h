@@ -42,6 +42,13 @@ int harness_restart_redis(harness *h);
 int harness_stop_postgres(harness *h);
 int harness_start_postgres(harness *h);
 
+/* GET /metrics of an instance: the whole HTTP answer (malloc'd; free it), or NULL when
+ * its metrics port does not answer. */
+char *harness_metrics(const harness *h, const char *instance);
+/* The value of the sample line starting with `series` ("name{labels} ", with the space)
+ * in a scrape, or -1 when absent. */
+double harness_metric_value(const char *scrape, const char *series);
+
 /* Runs SQL with parameters on harness_db and returns the first column of the first
  * row as a long (aborts on error). */
 long harness_sql_long(harness *h, const char *sql, int nparams, const char *const *params);

@@ -48,6 +48,18 @@ int64_t day(int days)
     return now - now % 86400 + (int64_t)days * 86400;
 }
 
+void create_resource_from(rpc_client *booking, Booking__V1__Resource *r, char *out, size_t cap)
+{
+    Booking__V1__CreateResourceRequest req = BOOKING__V1__CREATE_RESOURCE_REQUEST__INIT;
+    req.resource = r;
+    ProtobufCMessage *resp = NULL;
+    rpc_result res;
+    if (call_as(booking, "CreateResource", &req.base, ADMIN, &resp, &res) != RPC_OK)
+        fail_msg("CreateResource: %s %s", rpc_code_name(res.code), res.message);
+    snprintf(out, cap, "%s", ((Booking__V1__Resource *)resp)->resource_id);
+    protobuf_c_message_free_unpacked(resp, NULL);
+}
+
 const char *create_resource(rpc_client *booking, const char *name, Booking__V1__ResourceType type, int capacity,
                             int slot_minutes, int64_t price_minor)
 {
@@ -63,15 +75,8 @@ const char *create_resource(rpc_client *booking, const char *name, Booking__V1__
     r.capacity = capacity;
     r.slot_minutes = slot_minutes;
     r.base_price = &price;
-    Booking__V1__CreateResourceRequest req = BOOKING__V1__CREATE_RESOURCE_REQUEST__INIT;
-    req.resource = &r;
-    ProtobufCMessage *resp = NULL;
-    rpc_result res;
-    if (call_as(booking, "CreateResource", &req.base, ADMIN, &resp, &res) != RPC_OK)
-        fail_msg("CreateResource: %s %s", rpc_code_name(res.code), res.message);
     char *id = ids[next++ % 8];
-    snprintf(id, 80, "%s", ((Booking__V1__Resource *)resp)->resource_id);
-    protobuf_c_message_free_unpacked(resp, NULL);
+    create_resource_from(booking, &r, id, 80);
     return id;
 }
 

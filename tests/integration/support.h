@@ -27,6 +27,9 @@ Google__Protobuf__Timestamp *at(int64_t seconds);
 /* 00:00Z of the UTC day `days` from today. */
 int64_t day(int days);
 
+/* CreateResource (as admin) of r; fails the test otherwise; its id into out. */
+void create_resource_from(rpc_client *booking, Booking__V1__Resource *r, char *out, size_t cap);
+
 /* Creates a resource (as admin) and returns its id (static storage rotated across 8
  * calls). slot_minutes 1440 = nightly. Fails the test on error. */
 const char *create_resource(rpc_client *booking, const char *name, Booking__V1__ResourceType type, int capacity,

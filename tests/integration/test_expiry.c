@@ -111,18 +111,19 @@ static void test_duplicated_notification_changes_nothing(void **state)
 static void test_metrics_are_exposed(void **state)
 {
     (void)state;
-    char *body = scrape_metrics(stack, "expiry-svc");
+    char *body = harness_metrics(stack, "expiry-svc");
+    assert_non_null(body);
     Booking__V1__ExpiryStats *s = expiry_stats(expiry);
-    double swept = series_value(body, "expiry_holds_expired_total{path=\"sweep\"} ");
-    double notified = series_value(body, "expiry_holds_expired_total{path=\"notification\"} ");
+    double swept = harness_metric_value(body, "expiry_holds_expired_total{path=\"sweep\"} ");
+    double notified = harness_metric_value(body, "expiry_holds_expired_total{path=\"notification\"} ");
     assert_true(swept >= 0 && notified >= 0);
     assert_true(swept + notified <= (double)s->holds_expired);
-    assert_true(series_value(body, "expiry_release_lag_seconds_count ") >= 1);
-    assert_true(series_value(body, "expiry_release_lag_window_seconds{quantile=\"0.99\"} ") >= 0);
-    assert_true(series_value(body, "expiry_notifications_received_total ") >= 2);
-    assert_true(series_value(body, "expiry_reconcile_mismatches_total ") >= 0);
-    assert_true(series_value(body, "expiry_last_sweep_timestamp_seconds ") > 1e9);
-    assert_true(series_value(body, "expiry_notify_config_ok ") == 1);
+    assert_true(harness_metric_value(body, "expiry_release_lag_seconds_count ") >= 1);
+    assert_true(harness_metric_value(body, "expiry_release_lag_window_seconds{quantile=\"0.99\"} ") >= 0);
+    assert_true(harness_metric_value(body, "expiry_notifications_received_total ") >= 2);
+    assert_true(harness_metric_value(body, "expiry_reconcile_mismatches_total ") >= 0);
+    assert_true(harness_metric_value(body, "expiry_last_sweep_timestamp_seconds ") > 1e9);
+    assert_true(harness_metric_value(body, "expiry_notify_config_ok ") == 1);
     protobuf_c_message_free_unpacked(&s->base, NULL);
     if (access("/usr/bin/promtool", X_OK) == 0) {
         char path[] = "/tmp/expiry-metrics-XXXXXX", cmd[128];

@@ -8,16 +8,12 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
-#include <arpa/inet.h>
-#include <netinet/in.h>
-#include <sys/socket.h>
 #include <unistd.h>
 
 #include <cmocka.h>
 
 #include "grpc/health/v1/health.pb-c.h"
 #include "hold_cache.h"
-#include "strbuf.h"
 
 int64_t now_ms(void)
 {
@@ -46,14 +42,7 @@ void make_resource(rpc_client *booking, const char *name, int capacity, int slot
     r.slot_minutes = slot_minutes;
     r.hold_ttl_seconds = ttl_seconds;
     r.base_price = &price;
-    Booking__V1__CreateResourceRequest req = BOOKING__V1__CREATE_RESOURCE_REQUEST__INIT;
-    req.resource = &r;
-    ProtobufCMessage *resp = NULL;
-    rpc_result res;
-    if (call_as(booking, "CreateResource", &req.base, ADMIN, &resp, &res) != RPC_OK)
-        fail_msg("CreateResource: %s %s", rpc_code_name(res.code), res.message);
-    snprintf(out, cap, "%s", ((Booking__V1__Resource *)resp)->resource_id);
-    protobuf_c_message_free_unpacked(resp, NULL);
+    create_resource_from(booking, &r, out, cap);
 }
 
 rpc_code hold_ms(rpc_client *booking, const char *user, const char *rid, int64_t start, int64_t end, int quantity,
@@ -183,31 +172,3 @@ int serving(const char *addr)
     return st;
 }
 
-char *scrape_metrics(harness *h, const char *instance)
-{
-    int fd = socket(AF_INET, SOCK_STREAM, 0);
-    struct sockaddr_in sa = {.sin_family = AF_INET, .sin_port = htons((uint16_t)harness_metrics_port(h, instance))};
-    sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    assert_int_equal(connect(fd, (struct sockaddr *)&sa, sizeof sa), 0);
-    const char *req = "GET /metrics HTTP/1.0\r\n\r\n";
-    assert_int_equal(write(fd, req, strlen(req)), (ssize_t)strlen(req));
-    strbuf out = STRBUF_INIT;
-    char buf[4096];
-    ssize_t n;
-    while ((n = read(fd, buf, sizeof buf)) > 0)
-        strbuf_append(&out, buf, (size_t)n);
-    close(fd);
-    assert_non_null(out.data);
-    char *body = strstr(out.data, "\r\n\r\n");
-    char *copy = strdup(body ? body + 4 : "");
-    strbuf_free(&out);
-    return copy;
-}
-
-double series_value(const char *body, const char *series)
-{
-    char line_start[256];
-    snprintf(line_start, sizeof line_start, "\n%s", series); /* not the HELP line */
-    const char *p = strstr(body, line_start);
-    return p ? strtod(p + strlen(line_start), NULL) : -1;
-}

@@ -36,10 +36,6 @@ long wait_counter(harness *h, const char *rid, int64_t slot, long value, long ti
 /* ExpiryService at addr. */
 Booking__V1__ExpiryStats *expiry_stats(const char *addr);  /* free with protobuf_c_message_free_unpacked */
 rpc_code run_sweep(const char *addr, int *released, int *fixed);
-/* GET /metrics of an instance into a malloc'd string (body only; free it). */
-char *scrape_metrics(harness *h, const char *instance);
-/* The value of a series ("name{labels} ") in a scrape, or -1 when absent. */
-double series_value(const char *body, const char *series);
 
 /* grpc.health.v1 Check of the whole server: 1 SERVING, 0 NOT_SERVING, -1 no answer. */
 int serving(const char *addr);

@@ -1,8 +1,6 @@
 /* test_foundation.c — the runtime end to end against the real service binaries: health
  * (and store outages), UNIMPLEMENTED, malformed input, status details, metrics,
  * graceful shutdown. */
-#include <arpa/inet.h>
-#include <netinet/in.h>
 #include <pthread.h>
 #include <setjmp.h>
 #include <signal.h>
@@ -11,7 +9,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/socket.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -21,7 +18,6 @@
 #include "grpc/health/v1/health.pb-c.h"
 #include "harness.h"
 #include "rpc_client.h"
-#include "strbuf.h"
 
 static harness *stack;
 static const char *const all_services[] = {"payment-svc", "booking-svc", "search-svc", "expiry-svc", NULL};
@@ -142,30 +138,7 @@ static void test_malformed_request_is_invalid_argument(void **state)
     assert_int_equal(health(addr, ""), GRPC__HEALTH__V1__HEALTH_CHECK_RESPONSE__SERVING_STATUS__SERVING);
 }
 
-/* GET /metrics from the instance's metrics port. */
-static void scrape(const char *instance, strbuf *out)
-{
-    int fd = socket(AF_INET, SOCK_STREAM, 0);
-    struct sockaddr_in sa = {.sin_family = AF_INET, .sin_port = htons((uint16_t)harness_metrics_port(stack, instance))};
-    sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    assert_int_equal(connect(fd, (struct sockaddr *)&sa, sizeof sa), 0);
-    const char *req = "GET /metrics HTTP/1.0\r\n\r\n";
-    assert_int_equal(write(fd, req, strlen(req)), (ssize_t)strlen(req));
-    char buf[4096];
-    ssize_t n;
-    while ((n = read(fd, buf, sizeof buf)) > 0)
-        strbuf_append(out, buf, (size_t)n);
-    close(fd);
-}
-
 #define CHECK_LABELS "grpc_service=\"grpc.health.v1.Health\",grpc_method=\"Check\",grpc_type=\"unary\""
-
-/* The value of one series in a scrape, or -1 when absent. */
-static long series_value(const strbuf *body, const char *series)
-{
-    const char *p = strstr(body->data, series);
-    return p ? strtol(p + strlen(series), NULL, 10) : -1;
-}
 
 static void test_metrics_count_calls_by_code(void **state)
 {
@@ -173,17 +146,18 @@ static void test_metrics_count_calls_by_code(void **state)
     const char *series = "grpc_server_handled_total{" CHECK_LABELS ",grpc_code=\"NOT_FOUND\"} ";
     const char *addr = harness_addr(stack, "payment-svc");
     health(addr, "booking.v1.NoSuchService");
-    strbuf before = STRBUF_INIT, body = STRBUF_INIT;
-    scrape("payment-svc", &before);
+    char *before = harness_metrics(stack, "payment-svc");
     for (int i = 0; i < 3; i++)
         health(addr, "booking.v1.NoSuchService");
-    scrape("payment-svc", &body);
-    assert_non_null(strstr(body.data, "HTTP/1.0 200 OK"));
-    assert_int_equal(series_value(&body, series), series_value(&before, series) + 3);
-    strbuf_free(&before);
-    assert_true(series_value(&body, "grpc_server_handling_seconds_count{" CHECK_LABELS "} ") >= 4);
-    assert_non_null(strstr(body.data, "grpc_method=\"AuthorizePayment\""));
-    strbuf_free(&body);
+    char *body = harness_metrics(stack, "payment-svc");
+    assert_non_null(before);
+    assert_non_null(body);
+    assert_non_null(strstr(body, "HTTP/1.0 200 OK"));
+    assert_int_equal(harness_metric_value(body, series), harness_metric_value(before, series) + 3);
+    free(before);
+    assert_true(harness_metric_value(body, "grpc_server_handling_seconds_count{" CHECK_LABELS "} ") >= 4);
+    assert_non_null(strstr(body, "grpc_method=\"AuthorizePayment\""));
+    free(body);
 }
 
 static void *hammer(void *arg)

@@ -2,8 +2,6 @@
  * refund paths, the sandbox cards (declines, late answers, failing captures),
  * idempotency also under races, concurrent refunds and captures, hostile input; the
  * payment invariants are checked in the database after every test. */
-#include <arpa/inet.h>
-#include <netinet/in.h>
 #include <pthread.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -11,14 +9,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
 
 #include <cmocka.h>
 
 #include "booking/v1/payment.pb-c.h"
-#include "strbuf.h"
 #include "support.h"
 
 #define AUTHORIZED BOOKING__V1__PAYMENT_STATUS__PAYMENT_STATUS_AUTHORIZED
@@ -713,24 +709,10 @@ static void test_invalid_input_names_the_field(void **state)
 /* The value of one series in payment-svc's /metrics, or -1 when absent. */
 static long metric_value(const char *series)
 {
-    int fd = socket(AF_INET, SOCK_STREAM, 0);
-    struct sockaddr_in sa = {.sin_family = AF_INET,
-                             .sin_port = htons((uint16_t)harness_metrics_port(stack, "payment-svc"))};
-    sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    assert_int_equal(connect(fd, (struct sockaddr *)&sa, sizeof sa), 0);
-    const char *req = "GET /metrics HTTP/1.0\r\n\r\n";
-    assert_int_equal(write(fd, req, strlen(req)), (ssize_t)strlen(req));
-    strbuf body = STRBUF_INIT;
-    char buf[4096];
-    ssize_t n;
-    while ((n = read(fd, buf, sizeof buf)) > 0)
-        strbuf_append(&body, buf, (size_t)n);
-    close(fd);
-    char line[256];
-    snprintf(line, sizeof line, "\n%s", series); /* a sample line, not a # HELP line */
-    char *at_series = body.data ? strstr(body.data, line) : NULL;
-    long value = at_series ? strtol(at_series + strlen(line), NULL, 10) : -1;
-    strbuf_free(&body);
+    char *scrape = harness_metrics(stack, "payment-svc");
+    assert_non_null(scrape);
+    long value = (long)harness_metric_value(scrape, series);
+    free(scrape);
     return value;
 }
 
