@@ -1,6 +1,7 @@
 /* main.c — booking-svc: the strongly controlled write path (BookingService): its
  * settings, its method table and the service definition. */
 #include "booking.h"
+#include "booking_schema.h"
 #include "saga.h"
 #include "booking/v1/payment.pb-c.h"
 

@@ -1,6 +1,7 @@
 /* main.c — expiry-svc: releases abandoned holds and runs reconciliation (ExpiryService):
  * its settings, its method table and the service definition. */
 #include "booking/v1/expiry.pb-c.h"
+#include "booking_schema.h"
 #include "expiry.h"
 #include "saga.h"
 

@@ -2,6 +2,7 @@
  * read model's life (loaded before serving, refreshed by a thread, freed at stop). */
 #include <stdlib.h>
 
+#include "booking_schema.h"
 #include "ebr.h"
 #include "log.h"
 #include "search.h"

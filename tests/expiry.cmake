@@ -10,7 +10,7 @@ target_compile_definitions(test_expiry_faults PRIVATE EXPIRY_SVC_BIN="$<TARGET_F
 add_integration_test(test_expiry_scale integration/test_expiry_scale.c integration/test_expiry_common.c)
 
 add_executable(bench_expiry bench/bench_expiry.c)
-target_link_libraries(bench_expiry PRIVATE booking_shared test_harness)
+target_link_libraries(bench_expiry PRIVATE booking_domain test_harness)
 project_warnings(bench_expiry)
 add_dependencies(bench_expiry ${SERVICE_TARGETS})
 # beside the other benchmarks, where tests/bench/run.sh looks for it

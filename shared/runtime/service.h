@@ -11,9 +11,6 @@
 #include "redis.h"
 #include "rpc.h"
 
-/* The local stack's booking schema (./dev up): booking-svc, search-svc and expiry-svc. */
-#define BOOKING_DATABASE_URL_DEFAULT "postgresql://booking_svc@127.0.0.1:15432/booking"
-
 /* Settings every service has. */
 typedef struct service_settings {
     char grpc_listen[CONFIG_STRING_MAX];
