@@ -14,8 +14,11 @@ set -euo pipefail
 PG_BIN=${PG_BIN:-/usr/lib/postgresql/15/bin}
 STACK_PG_USER=${STACK_PG_USER:-bookingpg}
 
+# Runs a PostgreSQL program as the user it runs as, from / : the caller's working
+# directory may be one that user cannot enter (root's home), so every path given must
+# be absolute and reachable by that user (./dev keeps it out of private folders).
 as_pg_user() {
-  if [ "$(id -u)" = 0 ]; then runuser -u "$STACK_PG_USER" -- "$@"; else "$@"; fi
+  if [ "$(id -u)" = 0 ]; then (cd / && runuser -u "$STACK_PG_USER" -- "$@"); else "$@"; fi
 }
 
 ensure_pg_user() {
@@ -48,7 +51,8 @@ SQL
 }
 
 pg_start() {
-  local dir=$1 port=$2 mode=${3:-durable}
+  local dir port=$2 mode=${3:-durable}
+  dir=$(realpath -m "$1")
   ensure_pg_user
   mkdir -p "$dir"
   chmod 755 "$dir"
@@ -56,6 +60,8 @@ pg_start() {
   if [ ! -f "$dir/pgdata/PG_VERSION" ]; then
     mkdir -p "$dir/pgdata" "$dir/pgsock"
     [ "$(id -u)" = 0 ] && chown "$STACK_PG_USER" "$dir/pgdata" "$dir/pgsock"
+    as_pg_user test -w "$dir/pgdata" ||
+      { echo "stack.sh: user $(as_pg_user id -un) cannot write $dir/pgdata (a parent folder it cannot enter?)" >&2; exit 1; }
     as_pg_user "$PG_BIN/initdb" -D "$dir/pgdata" -U postgres --auth=trust --no-sync -E UTF8 --locale=C >"$dir/initdb.log" 2>&1 ||
       { cat "$dir/initdb.log" >&2; exit 1; }
     fresh=1
@@ -72,7 +78,8 @@ pg_start() {
 }
 
 pg_stop() {
-  local dir=$1 mode=${2:-fast}
+  local dir mode=${2:-fast}
+  dir=$(realpath -m "$1")
   [ -f "$dir/pgdata/postmaster.pid" ] || return 0
   as_pg_user "$PG_BIN/pg_ctl" -D "$dir/pgdata" -m "$mode" -w -t 60 stop >/dev/null 2>&1 || true
 }
