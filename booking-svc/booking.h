@@ -4,12 +4,13 @@
 #define BOOKING_SVC_BOOKING_H
 
 #include "booking/v1/booking.pb-c.h"
+#include "pricing.h"
 #include "rpc.h"
 #include "rpc_client.h"
 #include "service.h"
 #include "store_status.h"
 
-typedef struct hold_row hold_row;
+typedef struct catalog_cache catalog_cache;
 
 typedef struct booking_settings {
     long hold_ttl_seconds;     /* default hold lifetime */
@@ -23,6 +24,8 @@ typedef struct booking_settings {
 extern booking_settings booking_config;
 /* The channel to payment-svc (thread-safe; made at start). */
 extern rpc_client *booking_payments;
+/* The process's copy of the catalogue (thread-safe; made at start). */
+extern catalog_cache *booking_catalog;
 
 /* The worker's stores. */
 pg_conn *booking_pg(rpc_call *call);
@@ -36,8 +39,6 @@ int require_owner(rpc_call *call, const char *owner_user_id);
  * NOT_FOUND or a store failure set. */
 int load_resource(rpc_call *call, const char *resource_id, Booking__V1__Resource **out);
 
-/* Loads a hold the caller may see. 0, or -1 with NOT_FOUND / PERMISSION_DENIED set. */
-int load_hold_owned(rpc_call *call, const char *hold_id, hold_row *h);
 
 typedef struct booking_row booking_row;
 /* The wire message of a stored booking (call memory). */
@@ -47,6 +48,9 @@ Booking__V1__Booking *booking_message_of(rpc_call *call, const booking_row *b);
 Booking__V1__Money *money_new(rpc_call *call, const char *currency, int64_t amount_minor);
 /* A Timestamp in call memory. */
 Google__Protobuf__Timestamp *timestamp_new(rpc_call *call, int64_t seconds);
+/* The wire Price of a quote's lines and totals (call memory). */
+Booking__V1__Price *price_message(rpc_call *call, const char *currency, const quote_line *lines, int n, const quote *q,
+                                  int quantity);
 
 /* Handlers (one signature for every RPC). */
 int rpc_create_resource(rpc_call *call, const ProtobufCMessage *request, ProtobufCMessage **response);

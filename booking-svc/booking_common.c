@@ -1,5 +1,5 @@
-/* booking_common.c — helpers every booking-svc handler uses: stores, store failures,
- * ownership, resource loading, small message constructors. */
+/* booking_common.c — helpers every booking-svc handler uses: stores, ownership,
+ * resource loading, small message constructors. */
 #include <string.h>
 
 #include "booking.h"
@@ -8,6 +8,7 @@
 
 booking_settings booking_config;
 rpc_client *booking_payments;
+catalog_cache *booking_catalog;
 
 pg_conn *booking_pg(rpc_call *call) { return ((service_worker *)rpc_worker_state(call))->pg; }
 redis_conn *booking_redis(rpc_call *call) { return ((service_worker *)rpc_worker_state(call))->redis; }
@@ -42,4 +43,27 @@ Google__Protobuf__Timestamp *timestamp_new(rpc_call *call, int64_t seconds)
     Google__Protobuf__Timestamp *t = RPC_NEW(call, Google__Protobuf__Timestamp, google__protobuf__timestamp__init);
     t->seconds = seconds;
     return t;
+}
+
+Booking__V1__Price *price_message(rpc_call *call, const char *currency, const quote_line *lines, int n, const quote *q,
+                                  int quantity)
+{
+    Booking__V1__Price *price = RPC_NEW(call, Booking__V1__Price, booking__v1__price__init);
+    price->n_lines = (size_t)n;
+    price->lines = rpc_alloc(call, sizeof *price->lines * (size_t)n);
+    for (int i = 0; i < n; i++) {
+        Booking__V1__PriceLine *l = RPC_NEW(call, Booking__V1__PriceLine, booking__v1__price_line__init);
+        l->slot_start = timestamp_new(call, lines[i].slot_start);
+        l->slot_end = timestamp_new(call, lines[i].slot_end);
+        l->unit_price = money_new(call, currency, lines[i].unit_price_minor);
+        l->quantity = quantity;
+        l->amount = money_new(call, currency, lines[i].amount_minor);
+        l->description = rpc_strdup(call, lines[i].description);
+        price->lines[i] = l;
+    }
+    price->subtotal = money_new(call, currency, q->subtotal_minor);
+    price->fees = money_new(call, currency, q->fees_minor);
+    price->taxes = money_new(call, currency, q->taxes_minor);
+    price->total = money_new(call, currency, q->total_minor);
+    return price;
 }

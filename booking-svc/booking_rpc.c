@@ -1,12 +1,16 @@
-/* booking_rpc.c — ConfirmBooking (the saga of SPEC §5), CancelBooking, GetBooking,
- * ListBookings and ListEvents. */
+/* booking_rpc.c — ConfirmBooking (the saga: docs/architecture.md), CancelBooking and
+ * GetBooking. */
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
 
 #include "booking.h"
 #include "booking_store.h"
+#include "catalog_cache.h"
 #include "hold_cache.h"
+#include "hold_view.h"
+#include "states.h"
+#include "user_holds.h"
 #include "log.h"
 #include "payments.h"
 #include "pricing.h"
@@ -63,52 +67,101 @@ static int answer_booking_of_hold(rpc_call *call, const char *hold_id, ProtobufC
     return 0;
 }
 
-static int hold_gone(rpc_call *call, const hold_row *h)
+static int hold_ended(rpc_call *call, const char *hold_id, int status)
 {
-    return rpc_fail(call, RPC_FAILED_PRECONDITION, "HOLD_NOT_ACTIVE", "hold %s is %s", h->hold_id,
-                    h->status == HOLD(RELEASED) ? "released" : "expired");
+    return rpc_fail(call, RPC_FAILED_PRECONDITION, status == HOLD(RELEASED) ? "HOLD_NOT_ACTIVE" : "HOLD_EXPIRED",
+                    "hold %s is %s", hold_id, status == HOLD(RELEASED) ? "released" : "expired");
+}
+
+/* The attempt of this confirmation could not be opened: the hold has a booking (answer
+ * it, and move Redis along), or the repair fenced this epoch (retry). */
+static int answer_booked(rpc_call *call, const hold_record *h, int epoch, ProtobufCMessage **response)
+{
+    booking_row b;
+    int found = saga_booking_by_hold(booking_pg(call), h->hold_id, rpc_allocator(call), &b);
+    if (found < 0)
+        return store_fail_pg(call, booking_pg(call));
+    saga_env env = env_of(call);
+    if (found) {
+        saga_finish_confirmed(&env, h->resource_id, h->hold_id, epoch, b.booking_id, h->user_id);
+        *response = &booking_message_of(call, &b)->base;
+        return 0;
+    }
+    saga_abandon_confirmation(&env, h, epoch, "hold.confirm_abandoned");
+    return rpc_fail(call, RPC_ABORTED, "CONFIRMATION_ABANDONED", "hold %s changed meanwhile; retry", h->hold_id);
 }
 
 typedef enum claim { CLAIMED, ALREADY_BOOKED, CLAIM_FAILED } claim;
 
-/* Takes the hold into CONFIRMING in Redis, or waits while another confirmation of it
- * runs; ends when this call may pay, the hold is booked, or it cannot be. */
-static claim claim_hold(rpc_call *call, hold_row *h)
+/* Sleeps a poll interval; 0 while the call may wait longer. */
+static int wait_a_little(rpc_call *call, int64_t give_up)
+{
+    if (rpc_deadline_left_ms(call) < 500 || wall_ms() >= give_up)
+        return -1;
+    nanosleep(&(struct timespec){0, CONFIRM_POLL_MS * 1000000L}, NULL);
+    return 0;
+}
+
+/* Another confirmation of the hold holds it: a stuck one (past its deadline) is resolved
+ * here and now; a running one is waited for (Redis polls, bounded), so that concurrent
+ * confirms of one hold answer the one booking. 0 to try again, -1 with the status set. */
+static int confirming_elsewhere(rpc_call *call, const hold_record *h, const hold_confirm *c, int64_t give_up)
+{
+    if (c->until_ms <= wall_ms()) {
+        saga_env env = env_of(call);
+        return saga_resolve_hold(&env, h->hold_id) < 0 ? store_fail_pg(call, booking_pg(call)) : 0;
+    }
+    if (wait_a_little(call, give_up) != 0)
+        return rpc_fail(call, RPC_ABORTED, "HOLD_CONFIRMING", "hold %s is being confirmed; retry", h->hold_id);
+    return 0;
+}
+
+/* Takes the hold into CONFIRMING with the next epoch, or finds it booked; *epoch set. */
+static claim claim_hold(rpc_call *call, hold_record *h, int *epoch)
 {
     int64_t give_up = wall_ms() + CONFIRM_WAIT_MS;
+    const char *token = rpc_idempotency_token(call);
+    char nonce[ID_MAX + 1];
+    if (token)
+        snprintf(nonce, sizeof nonce, "%s", token);
+    else
+        new_id("c", nonce, sizeof nonce);
     for (;;) {
-        if (h->status == HOLD(CONFIRMED))
-            return ALREADY_BOOKED;
-        if (h->status != HOLD(ACTIVE) && h->status != HOLD(CONFIRMING))
-            return hold_gone(call, h), CLAIM_FAILED;
         int64_t until = wall_ms() + saga_config.confirm_timeout_seconds * 1000;
-        char st = 0;
-        hold_confirm_status cs =
-            hold_cache_confirm(booking_redis(call), h->resource_id, h->hold_id, CONFIRM_BEGIN, wall_ms(), until, &st);
-        if (cs == CONFIRM_OK)
+        char until_s[24];
+        snprintf(until_s, sizeof until_s, "%lld", (long long)until);
+        hold_move begin = {CONFIRM_BEGIN, rpc_is_admin(call) ? "" : rpc_user_id(call), rpc_user_id(call), until_s,
+                           nonce, 0};
+        hold_confirm c = hold_cache_confirm(booking_redis(call), h->resource_id, h->hold_id, &begin, wall_ms());
+        *epoch = c.epoch;
+        switch (c.status) {
+        case CONFIRM_OK:
             return CLAIMED;
-        if (cs == CONFIRM_FAILED)
+        case CONFIRM_FAILED:
             return store_fail_redis(call, booking_redis(call)->errstr), CLAIM_FAILED;
-        if (cs == CONFIRM_LATE || cs == CONFIRM_GONE || st == 'R' || st == 'X')
-            return rpc_fail(call, RPC_FAILED_PRECONDITION, "HOLD_EXPIRED", "hold %s has expired", h->hold_id),
-                   CLAIM_FAILED;
-        if (rpc_deadline_left_ms(call) < 500 || wall_ms() >= give_up)
-            return rpc_fail(call, RPC_ABORTED, "HOLD_CONFIRMING", "hold %s is being confirmed; retry", h->hold_id),
-                   CLAIM_FAILED;
-        nanosleep(&(struct timespec){0, CONFIRM_POLL_MS * 1000000L}, NULL);
-        if (store_hold_load(booking_pg(call), h->hold_id, rpc_allocator(call), h) <= 0)
-            return store_fail_pg(call, booking_pg(call)), CLAIM_FAILED;
+        case CONFIRM_NOT_OWNER:
+            return require_owner(call, h->user_id), CLAIM_FAILED;
+        case CONFIRM_LATE:
+        case CONFIRM_GONE:
+            return hold_ended(call, h->hold_id, HOLD(EXPIRED)), CLAIM_FAILED;
+        default:
+            break;
+        }
+        if (c.state == 'F')
+            return ALREADY_BOOKED;
+        if (c.state != 'C')
+            return hold_ended(call, h->hold_id, hold_status_of_letter(c.state)), CLAIM_FAILED;
+        if (confirming_elsewhere(call, h, &c, give_up) != 0)
+            return CLAIM_FAILED;
     }
 }
 
-static int payment_declined(rpc_call *call, const hold_row *h, const payment_outcome *p, const char *key)
+static int payment_declined(rpc_call *call, const hold_record *h, int epoch, const payment_outcome *p,
+                            const char *key)
 {
-    char st;
-    /* PostgreSQL first: a confirm waiting on Redis then finds the hold ACTIVE in both */
+    saga_env env = env_of(call);
     saga_attempt_set(booking_pg(call), key, "declined", p->payment_id, p->decline_code);
-    store_hold_transition(booking_pg(call), h->hold_id, HOLD(ACTIVE), NULL, "hold.payment_declined",
-                          rpc_user_id(call), NULL);
-    hold_cache_confirm(booking_redis(call), h->resource_id, h->hold_id, CONFIRM_UNDO, wall_ms(), 0, &st);
+    saga_abandon_confirmation(&env, h, epoch, "hold.payment_declined");
     if (p->code != RPC_OK)
         return rpc_invalid_argument(call, "payment_method_id", "%s", p->message);
     rpc_fail(call, RPC_FAILED_PRECONDITION, "PAYMENT_DECLINED", "payment declined: %s", p->decline_code);
@@ -116,32 +169,49 @@ static int payment_declined(rpc_call *call, const hold_row *h, const payment_out
     return -1;
 }
 
-/* Authorizes the quoted total under a key derived from the hold (its n-th attempt). */
-static int authorize(rpc_call *call, const hold_row *h, const char *method, payment_outcome *p, char *key, size_t cap)
+/* The payment's outcome is unknown (payment-svc timed out or is away): the confirmation
+ * is fenced, so it can never book, and the hold is ACTIVE again at once; the repair
+ * voids whatever authorization payment-svc made. */
+static int payment_unknown(rpc_call *call, const hold_record *h, int epoch, const payment_outcome *p)
+{
+    saga_env env = env_of(call);
+    char booking_id[ID_MAX + 1];
+    if (saga_fence(booking_pg(call), h->hold_id, epoch, booking_id, sizeof booking_id) == 0)
+        saga_abandon_confirmation(&env, h, epoch, "hold.confirm_abandoned");
+    return rpc_fail(call, RPC_UNAVAILABLE, "PAYMENT_OUTCOME_UNKNOWN",
+                    "payment outcome unknown (%s); the hold is kept and any authorization is voided; retry",
+                    rpc_code_name(p->code));
+}
+
+/* Opens the attempt of this confirmation and authorizes the quoted total under a key
+ * derived from the hold and the epoch. 1 authorized; 0 when the hold turned out booked
+ * (answered); -1 with the status set. */
+static int authorize(rpc_call *call, const hold_record *h, const Booking__V1__Price *price, int epoch,
+                     const char *method, payment_outcome *p, char *key, size_t cap)
 {
     attempt_row a = {0};
     snprintf(a.hold_id, sizeof a.hold_id, "%s", h->hold_id);
     snprintf(a.payment_method_id, sizeof a.payment_method_id, "%s", method);
-    snprintf(a.currency, sizeof a.currency, "%s", h->quote->total->currency);
-    a.amount_minor = h->quote->total->amount_minor;
-    if (saga_attempt_open(booking_pg(call), &a) != 0)
+    snprintf(a.currency, sizeof a.currency, "%s", price->total->currency);
+    a.amount_minor = price->total->amount_minor;
+    int opened = saga_attempt_open(booking_pg(call), &a, epoch);
+    if (opened < 0)
         return store_fail_pg(call, booking_pg(call));
+    if (!opened) /* booked already, or this epoch was fenced: the repair's move */
+        return 0;
     snprintf(key, cap, "%s", a.key);
     saga_env env = env_of(call);
     *p = payments_authorize(booking_payments, key, method, a.currency, a.amount_minor, h->hold_id,
                             env.payment_timeout_ms);
     if ((p->code == RPC_OK && p->status == PAY(DECLINED)) || p->code == RPC_INVALID_ARGUMENT)
-        return payment_declined(call, h, p, key);
+        return payment_declined(call, h, epoch, p, key);
     if (p->code != RPC_OK || p->status != PAY(AUTHORIZED))
-        return rpc_fail(call, RPC_UNAVAILABLE, "PAYMENT_OUTCOME_UNKNOWN",
-                        "payment outcome unknown (%s); the hold stays reserved and is settled automatically",
-                        rpc_code_name(p->code));
-    saga_attempt_set(booking_pg(call), key, "authorized", p->payment_id, NULL);
-    return 0;
+        return payment_unknown(call, h, epoch, p);
+    return 1;
 }
 
 /* The booking row a confirmed hold becomes. */
-static void booking_of(rpc_call *call, const hold_row *h, const payment_outcome *p, booking_row *b)
+static void booking_of(const hold_record *h, Booking__V1__Price *price, const payment_outcome *p, booking_row *b)
 {
     memset(b, 0, sizeof *b);
     new_id("bk", b->booking_id, sizeof b->booking_id);
@@ -149,15 +219,14 @@ static void booking_of(rpc_call *call, const hold_row *h, const payment_outcome 
     snprintf(b->user_id, sizeof b->user_id, "%s", h->user_id);
     snprintf(b->resource_id, sizeof b->resource_id, "%s", h->resource_id);
     snprintf(b->payment_id, sizeof b->payment_id, "%s", p->payment_id);
-    snprintf(b->currency, sizeof b->currency, "%s", h->quote->total->currency);
-    b->start_time = h->start_time;
-    b->end_time = h->end_time;
+    snprintf(b->currency, sizeof b->currency, "%s", price->total->currency);
+    b->start_time = h->start;
+    b->end_time = h->end;
     b->quantity = h->quantity;
     b->status = BOOKING(CONFIRMED);
     b->payment_status = PAY(AUTHORIZED);
-    b->price = h->quote;
-    b->total_minor = h->quote->total->amount_minor;
-    (void)call;
+    b->price = price;
+    b->total_minor = price->total->amount_minor;
 }
 
 /* The slot starts of a hold or booking range. */
@@ -165,10 +234,14 @@ static int range_slots(rpc_call *call, const char *resource_id, int64_t start, i
                        int64_t **starts)
 {
     Booking__V1__Resource *r;
+    int64_t version;
     const char *field;
     char msg[200];
-    if (load_resource(call, resource_id, &r) != 0)
-        return -1;
+    int found = catalog_get(booking_catalog, booking_pg(call), resource_id, 0, rpc_allocator(call), &r, &version);
+    if (found <= 0) /* slot_minutes never changes: any copy will do */
+        return found < 0 ? store_fail_pg(call, booking_pg(call))
+                         : rpc_fail(call, RPC_NOT_FOUND, "RESOURCE_NOT_FOUND", "resource \"%s\" does not exist",
+                                    resource_id);
     if (slot_span_of(r->slot_minutes, start, end, 100000, span, &field, msg, sizeof msg) != 0)
         return rpc_fail(call, RPC_INTERNAL, "BAD_RANGE", "stored range is invalid: %s", msg);
     *starts = rpc_alloc(call, sizeof **starts * (size_t)span->count);
@@ -177,54 +250,73 @@ static int range_slots(rpc_call *call, const char *resource_id, int64_t start, i
     return 0;
 }
 
-/* Capacity vanished in PostgreSQL (Redis had lost state): void, expire, fail. */
-static int capacity_gone(rpc_call *call, const hold_row *h, const payment_outcome *p)
+static void void_payment(const payment_outcome *p)
 {
     char key[160];
     payment_key(key, sizeof key, "void", p->payment_id, NULL);
     payments_void(booking_payments, key, p->payment_id, saga_config.payment_timeout_ms);
-    store_hold_transition(booking_pg(call), h->hold_id, HOLD(EXPIRED), NULL, "hold.expired", rpc_user_id(call),
-                          "{\"reason\":\"capacity_gone\"}");
-    hold_cache_release(booking_redis(call), h->resource_id, h->hold_id, 'F', wall_ms());
+}
+
+/* Capacity vanished in PostgreSQL (Redis had lost state): void, expire, fail. */
+static int capacity_gone(rpc_call *call, const hold_record *h, int epoch, const payment_outcome *p, const char *key)
+{
+    saga_attempt_set(booking_pg(call), key, "abandoned", p->payment_id, NULL); /* the repair voids if we cannot */
+    void_payment(p);
+    hold_end expire = {'F', "", rpc_user_id(call), "capacity_gone", epoch};
+    hold_release rel = hold_cache_release(booking_redis(call), h->resource_id, h->hold_id, &expire, wall_ms());
+    if (rel.status == RELEASE_DONE)
+        user_holds_give_back(booking_redis(call), h->user_id, h->hold_id);
     return rpc_fail(call, RPC_FAILED_PRECONDITION, "CAPACITY_GONE",
                     "the units of hold %s are no longer available; the payment was voided", h->hold_id);
 }
 
-static int book(rpc_call *call, hold_row *h, const char *method, ProtobufCMessage **response)
+/* The booking transaction refused: another confirmation booked the hold, or the repair
+ * fenced this one (it took longer than the confirm timeout). */
+static int lost_race(rpc_call *call, const hold_record *h, const payment_outcome *p, ProtobufCMessage **response)
+{
+    void_payment(p); /* an abandoned attempt is voided by the repair too: the same key */
+    booking_row b;
+    int found = saga_booking_by_hold(booking_pg(call), h->hold_id, rpc_allocator(call), &b);
+    if (found > 0) {
+        *response = &booking_message_of(call, &b)->base;
+        return 0;
+    }
+    return rpc_fail(call, RPC_ABORTED, "CONFIRMATION_ABANDONED",
+                    "the confirmation of hold %s took too long and was abandoned; retry", h->hold_id);
+}
+
+static int book(rpc_call *call, hold_record *h, int epoch, const char *method, ProtobufCMessage **response)
 {
     payment_outcome p;
-    char key[160], st;
-    int moved = store_hold_transition(booking_pg(call), h->hold_id, HOLD(CONFIRMING), NULL, "hold.confirming",
-                                      rpc_user_id(call), NULL);
-    if (moved != 1) { /* Redis moved and PostgreSQL did not: put Redis back */
-        hold_cache_confirm(booking_redis(call), h->resource_id, h->hold_id, CONFIRM_UNDO, wall_ms(), 0, &st);
-        return moved < 0 ? store_fail_pg(call, booking_pg(call))
-                         : rpc_fail(call, RPC_ABORTED, "HOLD_CONFIRMING", "hold %s changed meanwhile; retry",
-                                    h->hold_id);
-    }
-    if (authorize(call, h, method, &p, key, sizeof key) != 0)
-        return -1;
+    char key[160];
+    Booking__V1__Price *price =
+        h->quote ? booking__v1__price__unpack(rpc_allocator(call), h->quote_len, h->quote) : NULL;
+    if (!price || !price->total)
+        return rpc_fail(call, RPC_FAILED_PRECONDITION, "HOLD_NOT_PRICED", "hold %s has no quote", h->hold_id);
+    int authorized = authorize(call, h, price, epoch, method, &p, key, sizeof key);
+    if (authorized <= 0)
+        return authorized < 0 ? -1 : answer_booked(call, h, epoch, response);
     booking_row b;
     slot_span span;
     int64_t *starts;
-    booking_of(call, h, &p, &b);
-    if (range_slots(call, h->resource_id, h->start_time, h->end_time, &span, &starts) != 0)
+    booking_of(h, price, &p, &b);
+    if (range_slots(call, h->resource_id, h->start, h->end, &span, &starts) != 0)
         return -1;
     switch (saga_commit_booking(booking_pg(call), &b, starts, span.count, span.slot_seconds, key,
                                 rpc_user_id(call))) {
     case COMMIT_DONE:
         break;
     case COMMIT_NO_CAPACITY:
-        return capacity_gone(call, h, &p);
+        return capacity_gone(call, h, epoch, &p, key);
     case COMMIT_LOST_RACE:
-        return rpc_fail(call, RPC_FAILED_PRECONDITION, "HOLD_EXPIRED", "hold %s expired while paying", h->hold_id);
+        return lost_race(call, h, &p, response);
     default:
-        return store_fail_pg(call, booking_pg(call));
+        return store_fail_pg(call, booking_pg(call)); /* the repair settles it from what PostgreSQL says */
     }
     saga_env env = env_of(call);
+    saga_finish_confirmed(&env, h->resource_id, h->hold_id, epoch, b.booking_id, h->user_id);
     if (saga_settle_payment(&env, &b) == 0)
         b.payment_status = PAY(CAPTURED);
-    hold_cache_confirm(booking_redis(call), h->resource_id, h->hold_id, CONFIRM_DONE, wall_ms(), 0, &st);
     log_info("booking %s confirmed from hold %s (payment %s)", b.booking_id, h->hold_id, b.payment_id);
     return answer_booking_of_hold(call, h->hold_id, response);
 }
@@ -232,18 +324,22 @@ static int book(rpc_call *call, hold_row *h, const char *method, ProtobufCMessag
 int rpc_confirm_booking(rpc_call *call, const ProtobufCMessage *request, ProtobufCMessage **response)
 {
     const Booking__V1__ConfirmBookingRequest *req = (const Booking__V1__ConfirmBookingRequest *)request;
-    hold_row h;
+    hold_view h;
+    int epoch = 0;
     if (!req->payment_method_id || !*req->payment_method_id)
         return rpc_invalid_argument(call, "payment_method_id", "is required");
     if (!id_valid(req->payment_method_id))
         return rpc_invalid_argument(call, "payment_method_id", "is not a valid payment method id");
     if (load_hold_owned(call, req->hold_id, &h) != 0)
         return -1;
-    switch (claim_hold(call, &h)) {
+    if (!h.live) /* Redis forgot it: booked long ago, or over */
+        return h.row.status == HOLD(CONFIRMED) ? answer_booking_of_hold(call, h.row.hold_id, response)
+                                               : hold_ended(call, h.row.hold_id, hold_view_status(&h));
+    switch (claim_hold(call, &h.rec, &epoch)) {
     case ALREADY_BOOKED:
-        return answer_booking_of_hold(call, h.hold_id, response);
+        return answer_booking_of_hold(call, h.rec.hold_id, response);
     case CLAIMED:
-        return book(call, &h, req->payment_method_id, response);
+        return book(call, &h.rec, epoch, req->payment_method_id, response);
     default:
         return -1;
     }
@@ -306,14 +402,14 @@ static int cancel(rpc_call *call, booking_row *b, const char *reason)
     for (int i = 0; i < span.count; i++)
         deltas[i] = b->quantity;
     /* counters move before the commit, under the resource lock counter loads respect */
-    if (hold_cache_adjust(booking_redis(call), b->resource_id, starts, deltas, span.count) != 0) {
+    if (hold_cache_adjust(booking_redis(call), b->resource_id, starts, deltas, span.count, 0) != 0) {
         pg_rollback(pg);
         return store_fail_redis(call, booking_redis(call)->errstr);
     }
     if (pg_commit(pg) != 0) {
         for (int i = 0; i < span.count; i++)
             deltas[i] = -deltas[i];
-        hold_cache_adjust(booking_redis(call), b->resource_id, starts, deltas, span.count);
+        hold_cache_adjust(booking_redis(call), b->resource_id, starts, deltas, span.count, 0);
         return store_fail_pg(call, pg);
     }
     return 1;

@@ -1,4 +1,4 @@
-/* booking_store.c — SQL of booking-svc (resources, inventory, holds, events). */
+/* booking_store.c — SQL of booking-svc: resources, inventory writes, hold history reads. */
 #include "booking_store.h"
 
 #include <inttypes.h>
@@ -7,7 +7,6 @@
 #include <string.h>
 
 #include "inventory_store.h"
-#include "states.h"
 #include "strbuf.h"
 
 #define I64(buf, v) (snprintf((buf), sizeof(buf), "%" PRId64, (int64_t)(v)), (buf))
@@ -62,7 +61,7 @@ int store_resource_update(pg_conn *pg, const Booking__V1__Resource *r)
     PGresult *res = resource_write(pg, r,
         "UPDATE resources SET resource_type = $2, name = $3, location = $4, latitude = $5, longitude = $6, "
         "capacity = $7, slot_minutes = $8, status = $9, rating = $10, currency = $11, base_price_minor = $12, "
-        "body = $13, updated_at = now() WHERE resource_id = $1");
+        "body = $13, updated_at = now(), version = version + 1 WHERE resource_id = $1");
     if (!res)
         return -1;
     PQclear(res);
@@ -143,56 +142,6 @@ int store_slot_overlaps(pg_conn *pg, const char *resource_id, int64_t start, int
 
 /* ---- holds ---------------------------------------------------------------------- */
 
-long store_begin_hold(pg_conn *pg, const char *user_id)
-{
-    const char *params[1] = {user_id};
-    /* one round trip; the sum is its own statement, so its snapshot is taken after the
-     * lock is granted and sees every hold committed before */
-    const pg_stmt stmts[3] = {
-        {"BEGIN", 0, NULL, NULL, NULL},
-        {"SELECT pg_advisory_xact_lock(hashtext('holds-of:' || $1))", 1, params, NULL, NULL},
-        {"SELECT coalesce(sum(quantity), 0) FROM holds WHERE user_id = $1 AND status IN (1, 2) "
-         "AND expires_at > now()", 1, params, NULL, NULL},
-    };
-    PGresult *r = pg_exec_pipeline(pg, 3, stmts);
-    if (!r)
-        return -1;
-    long units = atol(PQgetvalue(r, 0, 0));
-    PQclear(r);
-    return units;
-}
-
-int store_hold_insert_commit(pg_conn *pg, const hold_row *h, const Booking__V1__Price *quote, const char *actor)
-{
-    char start[24], end[24], exp[24], q[24];
-    size_t len;
-    uint8_t *body = pack_message(&quote->base, &len);
-    strbuf meta = STRBUF_INIT;
-    strbuf_printf(&meta, "{\"resource_id\":");
-    strbuf_json_string(&meta, h->resource_id);
-    strbuf_printf(&meta, ",\"quantity\":\"%d\"}", h->quantity);
-    const char *params[10] = {h->hold_id, h->user_id, h->resource_id, I64(start, h->start_time),
-                              I64(end, h->end_time), I64(q, h->quantity), I64(exp, h->expires_at),
-                              (const char *)body, actor, meta.data};
-    int lengths[10] = {0, 0, 0, 0, 0, 0, 0, (int)len, 0, 0}, formats[10] = {0, 0, 0, 0, 0, 0, 0, 1, 0, 0};
-    const pg_stmt stmts[2] = {
-        {"WITH h AS (INSERT INTO holds (hold_id, user_id, resource_id, start_time, end_time, quantity, status, "
-         "expires_at, quote) VALUES ($1, $2, $3, to_timestamp($4), to_timestamp($5), $6, 1, "
-         "to_timestamp($7::double precision / 1000), $8) RETURNING hold_id) "
-         "INSERT INTO events (subject_id, event_type, actor_id, metadata) "
-         "SELECT hold_id, 'hold.created', $9, $10::jsonb FROM h",
-         10, params, lengths, formats},
-        {"COMMIT", 0, NULL, NULL, NULL},
-    };
-    PGresult *r = pg_exec_pipeline(pg, 2, stmts);
-    free(body);
-    strbuf_free(&meta);
-    if (!r)
-        return -1;
-    PQclear(r);
-    return 0;
-}
-
 static void hold_from(PGresult *r, ProtobufCAllocator *alloc, hold_row *out)
 {
     memset(out, 0, sizeof *out);
@@ -204,10 +153,12 @@ static void hold_from(PGresult *r, ProtobufCAllocator *alloc, hold_row *out)
     out->quantity = atoi(PQgetvalue(r, 0, 5));
     out->status = atoi(PQgetvalue(r, 0, 6));
     out->expires_at = strtoll(PQgetvalue(r, 0, 7), NULL, 10);
-    size_t len;
-    unsigned char *quote = PQunescapeBytea((const unsigned char *)PQgetvalue(r, 0, 8), &len);
-    out->quote = booking__v1__price__unpack(alloc, len, quote);
-    PQfreemem(quote);
+    if (!PQgetisnull(r, 0, 8)) {
+        size_t len;
+        unsigned char *quote = PQunescapeBytea((const unsigned char *)PQgetvalue(r, 0, 8), &len);
+        out->quote = booking__v1__price__unpack(alloc, len, quote);
+        PQfreemem(quote);
+    }
     snprintf(out->booking_id, sizeof out->booking_id, "%s", PQgetvalue(r, 0, 9));
     out->created_at = strtoll(PQgetvalue(r, 0, 10), NULL, 10);
 }
@@ -228,29 +179,4 @@ int store_hold_load(pg_conn *pg, const char *hold_id, ProtobufCAllocator *alloc,
         hold_from(r, alloc, out);
     PQclear(r);
     return found;
-}
-
-int store_hold_transition(pg_conn *pg, const char *hold_id, int to, const char *booking_id, const char *event_type,
-                          const char *actor, const char *metadata_json)
-{
-    int from[8];
-    int64_t from64[8];
-    int n = hold_sources(to, from);
-    for (int i = 0; i < n; i++)
-        from64[i] = from[i];
-    char *from_array = int64_array_literal(from64, n), to_s[24];
-    const char *params[7] = {hold_id, from_array, I64(to_s, to), event_type, actor,
-                             metadata_json ? metadata_json : "{}", booking_id};
-    PGresult *r = pg_exec(pg,
-        "WITH h AS (UPDATE holds SET status = $3, booking_id = coalesce($7, booking_id), updated_at = now() "
-        "WHERE hold_id = $1 AND status = ANY ($2::smallint[]) RETURNING hold_id) "
-        "INSERT INTO events (subject_id, event_type, actor_id, metadata) "
-        "SELECT hold_id, $4, $5, $6::jsonb FROM h",
-        7, params);
-    free(from_array);
-    if (!r)
-        return -1;
-    int moved = atoi(PQcmdTuples(r));
-    PQclear(r);
-    return moved;
 }

@@ -1,5 +1,5 @@
-/* booking_store.h — booking-svc's SQL: resources, inventory writes, hold history and
- * their audit events. Every statement is parameterised. */
+/* booking_store.h — booking-svc's SQL: resources, inventory writes, and reads of hold
+ * history (the recorder writes it: recorder_store.h). Every statement is parameterised. */
 #ifndef BOOKING_SVC_BOOKING_STORE_H
 #define BOOKING_SVC_BOOKING_STORE_H
 
@@ -12,7 +12,7 @@
 
 /* 1 inserted, 0 when the id exists, -1 on a store error. */
 int store_resource_insert(pg_conn *pg, const Booking__V1__Resource *r);
-/* Rewrites the resource; 0 or -1. */
+/* Rewrites the resource and bumps its version; 0 or -1. */
 int store_resource_update(pg_conn *pg, const Booking__V1__Resource *r);
 
 /* How many slots in [from, to) have more confirmed units than total; -1 on error. */
@@ -35,21 +35,11 @@ typedef struct hold_row {
     int quantity;
     int status;                 /* Booking__V1__HoldStatus */
     char booking_id[ID_MAX + 1];
-    Booking__V1__Price *quote;  /* unpacked into the caller's allocator */
+    Booking__V1__Price *quote;  /* unpacked into the caller's allocator; NULL when never priced */
 } hold_row;
 
-/* Begins the hold's transaction, takes the user's hold lock for the rest of it (so two
- * holds of one user cannot both pass the limit) and returns the units the user holds in
- * live holds; one round trip. -1 on error. */
-long store_begin_hold(pg_conn *pg, const char *user_id);
-/* Inserts the hold and its hold.created event and commits, in one round trip. 0 or -1. */
-int store_hold_insert_commit(pg_conn *pg, const hold_row *h, const Booking__V1__Price *quote, const char *actor);
-/* 1 found, 0 not found, -1 error. */
+/* A hold's history row (the latest state the recorder wrote). 1 found, 0 not found,
+ * -1 error. */
 int store_hold_load(pg_conn *pg, const char *hold_id, ProtobufCAllocator *alloc, hold_row *out);
-/* Moves the hold to `to` if the state machine (states.h) allows it from its current
- * status, records one event of `event_type` with JSON metadata (NULL = {}), and sets
- * booking_id when given. 1 moved, 0 not allowed from its status, -1 error. */
-int store_hold_transition(pg_conn *pg, const char *hold_id, int to, const char *booking_id, const char *event_type,
-                          const char *actor, const char *metadata_json);
 
 #endif

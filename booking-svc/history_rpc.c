@@ -6,6 +6,7 @@
 
 #include "booking.h"
 #include "booking_store.h"
+#include "hold_view.h"
 #include "saga_store.h"
 
 #define PAGE_DEFAULT 20
@@ -108,10 +109,11 @@ int rpc_list_events(rpc_call *call, const ProtobufCMessage *request, ProtobufCMe
             return -1;
         other = rpc_strdup(call, b.hold_id);
     } else {
-        hold_row h;
+        hold_view h;
         if (load_hold_owned(call, subject, &h) != 0)
             return -1;
-        other = h.booking_id[0] ? rpc_strdup(call, h.booking_id) : NULL;
+        const char *booking_id = h.live ? h.rec.booking_id : h.row.booking_id;
+        other = booking_id[0] ? rpc_strdup(call, booking_id) : NULL;
     }
     Booking__V1__ListEventsResponse *resp =
         RPC_NEW(call, Booking__V1__ListEventsResponse, booking__v1__list_events_response__init);

@@ -1,6 +1,7 @@
 /* inventory_rpc.c — SetInventory (admin): capacity and price of every slot of a range,
- * never below what is already confirmed; Redis counters move by the same delta while
- * the resource row is locked, so a concurrent counter load cannot count it twice. */
+ * never below what is already confirmed; Redis counters move by the same delta, and the
+ * slots' info is dropped (the next hold loads the new capacity and price), while the
+ * resource row is locked, so a concurrent load cannot count anything twice. */
 #include <stdio.h>
 #include <string.h>
 
@@ -81,7 +82,7 @@ static int apply_change(rpc_call *call, pg_conn *pg, const Booking__V1__Resource
         return store_fail_pg(call, pg);
     for (int i = 0; i < n; i++)
         deltas[i] = c->total - old[i].total;
-    if (hold_cache_adjust(booking_redis(call), c->resource_id, c->starts, deltas, n) != 0) {
+    if (hold_cache_adjust(booking_redis(call), c->resource_id, c->starts, deltas, n, 1) != 0) {
         pg_rollback(pg);
         return store_fail_redis(call, booking_redis(call)->errstr);
     }
@@ -115,7 +116,7 @@ int rpc_set_inventory(rpc_call *call, const ProtobufCMessage *request, ProtobufC
     if (pg_commit(pg) != 0) {
         for (int i = 0; i < c.span.count; i++)
             deltas[i] = -deltas[i];
-        hold_cache_adjust(booking_redis(call), c.resource_id, c.starts, deltas, c.span.count);
+        hold_cache_adjust(booking_redis(call), c.resource_id, c.starts, deltas, c.span.count, 0);
         return store_fail_pg(call, pg);
     }
     hold_cache_touch(booking_redis(call), c.resource_id); /* readers refresh from PostgreSQL */

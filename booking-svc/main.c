@@ -1,7 +1,12 @@
 /* main.c — booking-svc: the strongly controlled write path (BookingService): its
  * settings, its method table and the service definition. */
+#include <stdlib.h>
+
 #include "booking.h"
 #include "booking_schema.h"
+#include "catalog_cache.h"
+#include "maintenance.h"
+#include "recorder.h"
 #include "saga.h"
 #include "booking/v1/payment.pb-c.h"
 
@@ -20,15 +25,21 @@ static const config_entry settings[] = {
      "how far ahead a hold may reach"},
     {"MAX_INVENTORY_SLOTS", CONFIG_INT, &booking_config.max_inventory_slots, "20000", 1, 1000000,
      "slots one SetInventory may change"},
+    {"REPAIR_INTERVAL_MS", CONFIG_INT, &maintenance_config.repair_interval_ms, "1000", 50, 600000,
+     "the saga's repair pass (one replica at a time runs it)"},
+    {"LOST_HOLD_AFTER_SECONDS", CONFIG_INT, &maintenance_config.lost_after_seconds, "60", 1, 86400,
+     "a hold whose history is live this long past its expiry, unknown to Redis, is recorded as ended"},
+    {"RECORDER_CLAIM_IDLE_MS", CONFIG_INT, &recorder_claim_idle_ms, "15000", 100, 3600000,
+     "hold log entries another replica read and left unrecorded this long are taken over"},
 };
 
 static const rpc_method booking_methods[] = {
     {"CreateResource", rpc_create_resource, RPC_ROLE_ADMIN, RPC_UNARY, RPC_IDEMPOTENT},
     {"UpdateResource", rpc_update_resource, RPC_ROLE_ADMIN, RPC_UNARY, RPC_IDEMPOTENT},
     {"SetInventory", rpc_set_inventory, RPC_ROLE_ADMIN, RPC_UNARY, RPC_IDEMPOTENT},
-    {"CreateHold", rpc_create_hold, RPC_ROLE_CUSTOMER, RPC_UNARY, RPC_IDEMPOTENT},
+    {"CreateHold", rpc_create_hold, RPC_ROLE_CUSTOMER, RPC_UNARY, RPC_IDEMPOTENT | RPC_KEYS_IN_REDIS},
     {"GetHold", rpc_get_hold, RPC_ROLE_CUSTOMER, RPC_UNARY, 0},
-    {"ReleaseHold", rpc_release_hold, RPC_ROLE_CUSTOMER, RPC_UNARY, RPC_IDEMPOTENT},
+    {"ReleaseHold", rpc_release_hold, RPC_ROLE_CUSTOMER, RPC_UNARY, RPC_IDEMPOTENT | RPC_KEYS_IN_REDIS},
     {"ConfirmBooking", rpc_confirm_booking, RPC_ROLE_CUSTOMER, RPC_UNARY, RPC_IDEMPOTENT},
     {"GetBooking", rpc_get_booking, RPC_ROLE_CUSTOMER, RPC_UNARY, 0},
     {"ListBookings", rpc_list_bookings, RPC_ROLE_CUSTOMER, RPC_UNARY, 0},
@@ -36,19 +47,40 @@ static const rpc_method booking_methods[] = {
     {"ListEvents", rpc_list_events, RPC_ROLE_CUSTOMER, RPC_UNARY, 0},
 };
 
-static int start(const service_settings *common, void **app)
+static service_definition definition;
+
+/* Background work of every replica: the recorder, and the maintenance thread (which
+ * runs its passes only while it holds the maintenance lock). */
+typedef struct booking_app {
+    recorder *rec;
+    maintenance *maint;
+} booking_app;
+
+static int start(const service_settings *common, void **out)
 {
-    (void)common;
-    *app = NULL;
+    booking_app *app = calloc(1, sizeof *app);
     booking_payments = rpc_client_new(saga_config.payment_addr, &booking__v1__payment_service__descriptor);
-    return 0;
+    booking_catalog = catalog_cache_new();
+    recorder_metrics_init();
+    maintenance_metrics_init();
+    app->rec = recorder_start(&definition, common);
+    app->maint = maintenance_start(&definition, common, booking_payments);
+    *out = app;
+    return app->rec && app->maint ? 0 : -1;
 }
 
-static void stop(void *app)
+static void stop(void *arg)
 {
-    (void)app;
+    booking_app *app = arg;
+    if (app) {
+        maintenance_stop(app->maint);
+        recorder_stop(app->rec);
+        free(app);
+    }
     rpc_client_free(booking_payments);
     booking_payments = NULL;
+    catalog_cache_free(booking_catalog);
+    booking_catalog = NULL;
 }
 
 static const rpc_service booking_service = {&booking__v1__booking_service__descriptor, booking_methods,
@@ -57,7 +89,7 @@ static const rpc_service *const services[] = {&booking_service};
 
 int main(int argc, char **argv)
 {
-    service_definition def = {
+    definition = (service_definition){
         .name = "booking-svc",
         .grpc_listen_default = "127.0.0.1:50052",
         .metrics_listen_default = "127.0.0.1:9102",
@@ -75,5 +107,5 @@ int main(int argc, char **argv)
         .start = start,
         .stop = stop,
     };
-    return service_main(&def, argc, argv);
+    return service_main(&definition, argc, argv);
 }

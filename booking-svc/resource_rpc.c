@@ -3,6 +3,7 @@
 
 #include "booking.h"
 #include "booking_store.h"
+#include "catalog_cache.h"
 #include "hold_cache.h"
 #include "ids.h"
 #include "inventory_store.h"
@@ -103,7 +104,7 @@ static int shift_implicit_slots(rpc_call *call, const Booking__V1__Resource *r, 
             starts[m] = starts[i];
             deltas[m++] = delta;
         }
-    if (hold_cache_adjust(booking_redis(call), r->resource_id, starts, deltas, m) != 0)
+    if (hold_cache_adjust(booking_redis(call), r->resource_id, starts, deltas, m, 0) != 0)
         return store_fail_redis(call, booking_redis(call)->errstr);
     return 0;
 }
@@ -149,8 +150,14 @@ int rpc_update_resource(rpc_call *call, const ProtobufCMessage *request, Protobu
         pg_rollback(pg);
         return -1;
     }
+    /* holds load the new version before they use any slot info again (under this lock) */
+    if (hold_cache_forget_resource(booking_redis(call), r->resource_id) != 0) {
+        pg_rollback(pg);
+        return store_fail_redis(call, booking_redis(call)->errstr);
+    }
     if (pg_commit(pg) != 0)
         return store_fail_pg(call, pg);
+    catalog_forget(booking_catalog, r->resource_id);
     hold_cache_touch(booking_redis(call), r->resource_id); /* readers refresh from PostgreSQL */
     return load_resource(call, r->resource_id, (Booking__V1__Resource **)response);
 }

@@ -1,4 +1,7 @@
-/* saga.c — idempotent saga steps shared by the booking RPCs and the repair routine. */
+/* saga.c — idempotent steps of the booking saga shared by the booking RPCs and the
+ * repair routine: settle a booking's payment, void an abandoned authorization, resolve
+ * a confirmation whose deadline passed. "Was this hold booked?" is asked of PostgreSQL
+ * only, "is it live, and in which state?" of Redis only. */
 #include "saga.h"
 
 #include <stdio.h>
@@ -10,9 +13,9 @@
 #include "log.h"
 #include "payments.h"
 #include "timeutil.h"
+#include "user_holds.h"
 
 #define PAY(s) BOOKING__V1__PAYMENT_STATUS__PAYMENT_STATUS_##s
-#define HOLD(s) BOOKING__V1__HOLD_STATUS__HOLD_STATUS_##s
 #define REPAIR_BATCH 100
 
 saga_settings saga_config;
@@ -80,84 +83,98 @@ int saga_void_attempt(saga_env *env, const attempt_row *a)
     int declined = (p.code == RPC_OK && p.status == PAY(DECLINED)) || p.code == RPC_INVALID_ARGUMENT;
     if (declined)
         return saga_attempt_set(env->pg, a->key, "declined", p.payment_id, p.decline_code) == 0 ? 1 : -1;
-    if (p.code != RPC_OK || p.status != PAY(AUTHORIZED))
+    if (p.code != RPC_OK || (p.status != PAY(AUTHORIZED) && p.status != PAY(VOIDED)))
         return 0; /* still running, payment-svc away or failing, outcome not known: later */
     char key[160];
     payment_key(key, sizeof key, "void", p.payment_id, NULL);
-    payment_outcome v = payments_void(env->payments, key, p.payment_id, env->payment_timeout_ms);
+    payment_outcome v = p.status == PAY(VOIDED) ? p : payments_void(env->payments, key, p.payment_id,
+                                                                       env->payment_timeout_ms);
     if (v.code != RPC_OK)
         return 0;
     log_info("voided authorization %s of hold %s (no booking)", p.payment_id, a->hold_id);
     return saga_attempt_set(env->pg, a->key, "voided", p.payment_id, NULL) == 0 ? 1 : -1;
 }
 
-static int void_attempts_of(saga_env *env, const char *hold_id)
+void saga_finish_confirmed(saga_env *env, const char *resource_id, const char *hold_id, int epoch,
+                           const char *booking_id, const char *user_id)
 {
-    attempt_row attempts[8];
-    int n = saga_attempts_open(env->pg, hold_id, -1, attempts, 8);
-    for (int i = 0; i < n; i++)
-        saga_void_attempt(env, &attempts[i]);
-    return n < 0 ? -1 : 0;
+    hold_move done = {CONFIRM_DONE, "", env->actor, booking_id, NULL, epoch};
+    hold_confirm c = hold_cache_confirm(env->redis, resource_id, hold_id, &done, wall_ms());
+    if (c.status == CONFIRM_OK || c.status == CONFIRM_GONE)
+        user_holds_give_back(env->redis, user_id, hold_id);
 }
 
-/* Abandons the confirmation of a hold still CONFIRMING: whoever moves the row first
- * decides; the loser (a confirm that finished meanwhile) wins nothing here. */
-static int abandon(saga_env *env, const hold_row *h)
+int saga_abandon_confirmation(saga_env *env, const hold_record *h, int epoch, const char *event_type)
 {
-    int expired = h->expires_at <= wall_ms();
-    int to = expired ? HOLD(EXPIRED) : HOLD(ACTIVE);
-    int moved = store_hold_transition(env->pg, h->hold_id, to, NULL, expired ? "hold.expired" : "hold.confirm_abandoned",
-                                      env->actor, "{\"reason\":\"confirm_timeout\"}");
-    if (moved <= 0)
-        return moved;
-    void_attempts_of(env, h->hold_id);
-    char st;
-    if (expired)
-        hold_cache_release(env->redis, h->resource_id, h->hold_id, 'F', wall_ms());
-    else
-        hold_cache_confirm(env->redis, h->resource_id, h->hold_id, CONFIRM_UNDO, wall_ms(), 0, &st);
-    return 1;
+    int64_t now = wall_ms();
+    if (h->expires_ms > now) {
+        hold_move undo = {CONFIRM_UNDO, "", env->actor, event_type, NULL, epoch};
+        hold_confirm c = hold_cache_confirm(env->redis, h->resource_id, h->hold_id, &undo, now);
+        return c.status == CONFIRM_FAILED ? -1 : 0;
+    }
+    hold_end expire = {'F', "", env->actor, "confirm_timeout", epoch};
+    hold_release rel = hold_cache_release(env->redis, h->resource_id, h->hold_id, &expire, now);
+    if (rel.status == RELEASE_DONE)
+        user_holds_give_back(env->redis, h->user_id, h->hold_id);
+    return rel.status == RELEASE_FAILED ? -1 : 0;
 }
 
 int saga_resolve_hold(saga_env *env, const char *hold_id)
 {
     arena mem;
     arena_init(&mem);
-    hold_row h;
-    int rc = 0, found = store_hold_load(env->pg, hold_id, &mem.allocator, &h);
-    char st;
-    if (found <= 0) {
-        rc = found;
-    } else if (h.status == HOLD(CONFIRMED)) {
-        hold_cache_confirm(env->redis, h.resource_id, hold_id, CONFIRM_DONE, wall_ms(), 0, &st);
-        rc = 1;
-    } else if (h.status == HOLD(CONFIRMING)) {
-        rc = abandon(env, &h);
-    } else if (hold_cache_status(env->redis, h.resource_id, hold_id) == 'C') {
-        /* Redis moved, PostgreSQL did not (a crash between them): follow PostgreSQL */
-        if (h.status == HOLD(ACTIVE))
-            hold_cache_confirm(env->redis, h.resource_id, hold_id, CONFIRM_UNDO, wall_ms(), 0, &st);
-        else
-            hold_cache_release(env->redis, h.resource_id, hold_id, 'F', wall_ms());
-        rc = 1;
+    hold_record h;
+    int rc = hold_cache_load(env->redis, hold_id, &mem.allocator, &h);
+    if (rc == 1 && (h.status != 'C' || h.confirm_until_ms > wall_ms()))
+        rc = 0; /* not (or no longer) a confirmation past its deadline */
+    char booking_id[ID_MAX + 1];
+    int booked = rc == 1 ? saga_fence(env->pg, hold_id, h.epoch, booking_id, sizeof booking_id) : -1;
+    if (booked == 1) {
+        saga_finish_confirmed(env, h.resource_id, hold_id, h.epoch, booking_id, h.user_id);
+    } else if (booked == 0) {
+        log_info("confirmation %d of hold %s passed its deadline unbooked; abandoned", h.epoch, hold_id);
+        if (saga_abandon_confirmation(env, &h, h.epoch, "hold.confirm_abandoned") != 0)
+            rc = -1;
+    } else if (rc == 1) {
+        rc = -1;
     }
     arena_free(&mem);
     return rc;
 }
 
+/* Confirmations past their deadline: the deadline index of every partition holds them
+ * at their confirm deadline (the expiry sweep leaves them to us). */
 static int repair_holds(saga_env *env, saga_repair_stats *stats)
 {
-    char ids[REPAIR_BATCH][ID_MAX + 1];
-    int n = saga_holds_confirming(env->pg, (int)(env->confirm_timeout_ms / 1000), ids, REPAIR_BATCH);
-    for (int i = 0; i < n; i++)
-        stats->holds_resolved += saga_resolve_hold(env, ids[i]) > 0;
-    return n < 0 ? -1 : 0;
+    char now[24], key[32];
+    snprintf(now, sizeof now, "%lld", (long long)wall_ms());
+    if (redis_pipeline_begin(env->redis) != 0)
+        return -1;
+    for (int p = 0; p < HOLD_PARTITIONS; p++) {
+        snprintf(key, sizeof key, "deadlines:{p%02d}", p);
+        const char *argv[] = {"ZRANGEBYSCORE", key, "-inf", now, "LIMIT", "0", "200"};
+        redis_pipeline_append(env->redis, 7, argv);
+    }
+    redisReply *due[HOLD_PARTITIONS];
+    int rc = redis_pipeline_read(env->redis, HOLD_PARTITIONS, due);
+    for (int p = 0; p < HOLD_PARTITIONS; p++) {
+        for (size_t i = 0; rc == 0 && due[p] && due[p]->type == REDIS_REPLY_ARRAY && i < due[p]->elements; i++)
+            if (due[p]->element[i]->type == REDIS_REPLY_STRING && due[p]->element[i]->len <= ID_MAX) {
+                int resolved = saga_resolve_hold(env, due[p]->element[i]->str);
+                stats->holds_resolved += resolved > 0;
+            }
+        freeReplyObject(due[p]);
+    }
+    return rc;
 }
 
+/* Attempts whose confirmation is over without a booking: fenced, then voided. */
 static int repair_attempts(saga_env *env, saga_repair_stats *stats)
 {
     attempt_row attempts[REPAIR_BATCH];
-    int n = saga_attempts_open(env->pg, NULL, (int)(env->confirm_timeout_ms / 1000), attempts, REPAIR_BATCH);
+    if (saga_attempts_abandon_stale(env->pg, (int)(env->confirm_timeout_ms / 1000), REPAIR_BATCH) < 0)
+        return -1;
+    int n = saga_attempts_to_void(env->pg, attempts, REPAIR_BATCH);
     for (int i = 0; i < n; i++)
         stats->authorizations_voided += saga_void_attempt(env, &attempts[i]) > 0;
     return n < 0 ? -1 : 0;
@@ -179,7 +196,7 @@ int saga_repair_pass(saga_env *env, saga_repair_stats *stats)
 {
     memset(stats, 0, sizeof *stats);
     int rc = repair_holds(env, stats) | repair_attempts(env, stats) | repair_payments(env, stats);
-    int completed = saga_complete_bookings(env->pg, 1000);
+    int completed = saga_complete_bookings(env->pg, 1000, env->actor);
     if (completed > 0)
         stats->bookings_completed = completed;
     return rc != 0 || completed < 0 ? -1 : 0;

@@ -1,20 +1,20 @@
 /* saga.h — the steps of the booking saga that both ConfirmBooking/CancelBooking and the
- * repair routine take (SPEC §5): settle a booking's payment, resolve a hold stuck in
- * CONFIRMING from what PostgreSQL says, void authorizations that never became a booking,
- * complete bookings whose end passed. Every step is idempotent. */
+ * repair routine take (docs/architecture.md, "The booking saga"): settle a booking's
+ * payment, resolve a confirmation past its deadline, void authorizations that never
+ * became a booking, complete bookings whose end passed. Every step is idempotent. */
 #ifndef BOOKING_SVC_SAGA_H
 #define BOOKING_SVC_SAGA_H
 
 #include <stdint.h>
 
 #include "config.h"
+#include "hold_cache.h"
 #include "pg.h"
 #include "redis.h"
 #include "rpc_client.h"
 #include "saga_store.h"
 
-/* The saga's settings, shared by booking-svc (the saga) and expiry-svc (its repair):
- * one table, so both read the same names with the same defaults. */
+/* The saga's settings (a table of their own: the saga's library reads them). */
 typedef struct saga_settings {
     char payment_addr[CONFIG_STRING_MAX];
     long payment_timeout_ms;       /* one call to payment-svc */
@@ -46,21 +46,32 @@ typedef struct saga_repair_stats {
  * retried later. */
 int saga_settle_payment(saga_env *env, const booking_row *b);
 
-/* Resolves a hold whose confirm deadline passed: CONFIRMED in PostgreSQL → finish it in
- * Redis; still CONFIRMING → abandon the confirmation (back to ACTIVE, or EXPIRED when
- * its own expiry passed), void its authorizations, give units back. 1 resolved,
- * 0 nothing to do, -1 retry later. */
+/* Resolves a hold Redis shows CONFIRMING past its confirm deadline: the confirmation is
+ * fenced in PostgreSQL; booked -> CONFIRMED in Redis; not booked -> back to ACTIVE (or
+ * EXPIRED when its own expiry passed), its authorization left to the attempts pass.
+ * 1 resolved, 0 nothing to do, -1 retry later. */
 int saga_resolve_hold(saga_env *env, const char *hold_id);
 
-/* Voids an authorization attempt that never became a booking: the same AuthorizePayment
- * (same key) replays its outcome, then the payment is voided. 1 voided or settled as
- * declined, 0 outcome still unknown, -1 error. */
+/* Moves a booked confirmation's hold to CONFIRMED in Redis and gives its units back to
+ * the user's allowance (a hold Redis lost is given back too). */
+void saga_finish_confirmed(saga_env *env, const char *resource_id, const char *hold_id, int epoch,
+                           const char *booking_id, const char *user_id);
+
+/* Ends confirmation `epoch` of a hold without a booking: back to ACTIVE recording
+ * event_type, or EXPIRED (units back, allowance given back) when its expiry passed.
+ * 0, or -1 when Redis did not answer. */
+int saga_abandon_confirmation(saga_env *env, const hold_record *h, int epoch, const char *event_type);
+
+/* Voids an abandoned attempt's authorization: the same AuthorizePayment (same key)
+ * replays its outcome, then the payment is voided. 1 voided or settled as declined,
+ * 0 outcome still unknown, -1 error. */
 int saga_void_attempt(saga_env *env, const attempt_row *a);
 
 /* The environment of saga steps run on these stores by `actor`, with saga_config. */
 saga_env saga_env_for(pg_conn *pg, redis_conn *redis, rpc_client *payments, const char *actor);
 
-/* One repair pass over everything above. 0, or -1 when a store is unreachable. */
+/* One repair pass: confirmations past their deadline, attempts to abandon and void,
+ * payments owed, bookings to complete. 0, or -1 when a store is unreachable. */
 int saga_repair_pass(saga_env *env, saga_repair_stats *stats);
 
 #endif

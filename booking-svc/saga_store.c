@@ -12,7 +12,6 @@
 
 #define I64(buf, v) (snprintf((buf), sizeof(buf), "%" PRId64, (int64_t)(v)), (buf))
 #define BOOKING_STATUS(s) BOOKING__V1__BOOKING_STATUS__BOOKING_STATUS_##s
-#define HOLD_STATUS(s) BOOKING__V1__HOLD_STATUS__HOLD_STATUS_##s
 
 #define BOOKING_COLUMNS                                                                                    \
     "booking_id, hold_id, user_id, resource_id, payment_id, currency, "                                    \
@@ -23,20 +22,22 @@
 
 /* ---- payment attempts -------------------------------------------------------------- */
 
-int saga_attempt_open(pg_conn *pg, attempt_row *a)
+int saga_attempt_open(pg_conn *pg, attempt_row *a, int epoch)
 {
-    char amount[24];
-    const char *params[4] = {a->hold_id, a->payment_method_id, a->currency, I64(amount, a->amount_minor)};
+    char amount[24], ep[24];
+    snprintf(a->key, sizeof a->key, "authorize:%s:%d", a->hold_id, epoch);
+    const char *params[6] = {a->key, a->hold_id, a->payment_method_id, a->currency, I64(amount, a->amount_minor),
+                             I64(ep, epoch)};
     PGresult *r = pg_exec(pg,
-        "INSERT INTO payment_attempts (idempotency_key, hold_id, payment_method_id, currency, amount_minor, state) "
-        "SELECT 'authorize:' || $1 || ':' || (count(*) + 1), $1, $2, $3, $4, 'pending' FROM payment_attempts "
-        "WHERE hold_id = $1 RETURNING idempotency_key",
-        4, params);
+        "INSERT INTO payment_attempts (idempotency_key, hold_id, payment_method_id, currency, amount_minor, state, "
+        "epoch) SELECT $1, $2, $3, $4, $5, 'pending', $6 "
+        "WHERE NOT EXISTS (SELECT 1 FROM bookings WHERE hold_id = $2) ON CONFLICT DO NOTHING",
+        6, params);
     if (!r)
         return -1;
-    snprintf(a->key, sizeof a->key, "%s", PQgetvalue(r, 0, 0));
+    int opened = atoi(PQcmdTuples(r)) == 1;
     PQclear(r);
-    return 0;
+    return opened;
 }
 
 int saga_attempt_set(pg_conn *pg, const char *key, const char *state, const char *payment_id, const char *decline)
@@ -48,19 +49,29 @@ int saga_attempt_set(pg_conn *pg, const char *key, const char *state, const char
                   4, params);
 }
 
-int saga_attempts_open(pg_conn *pg, const char *hold_id, int older_than_s, attempt_row *out, int cap)
+int saga_fence(pg_conn *pg, const char *hold_id, int epoch, char *booking_id, size_t cap)
 {
-    char age[24], limit[24];
-    const char *params[3] = {I64(age, older_than_s), I64(limit, cap), hold_id};
-    PGresult *r = pg_exec(pg,
-        "SELECT a.idempotency_key, a.hold_id, a.payment_method_id, a.currency, a.amount_minor, "
-        "coalesce(a.payment_id, ''), a.state FROM payment_attempts a "
-        "WHERE a.state IN ('pending', 'authorized') AND a.updated_at < now() - make_interval(secs => $1) "
-        "AND ($3::text IS NULL OR a.hold_id = $3) "
-        "AND NOT EXISTS (SELECT 1 FROM bookings b WHERE b.hold_id = a.hold_id) ORDER BY a.updated_at LIMIT $2",
-        3, params);
+    char ep[24];
+    const char *params[2] = {hold_id, I64(ep, epoch)};
+    if (pg_run(pg,
+               "INSERT INTO payment_attempts (idempotency_key, hold_id, payment_method_id, currency, amount_minor, "
+               "state, epoch) VALUES ('authorize:' || $1 || ':' || $2, $1, '', '', 0, 'fenced', $2::int) "
+               "ON CONFLICT (idempotency_key) DO UPDATE SET state = 'abandoned', updated_at = now() "
+               "WHERE payment_attempts.state IN ('pending', 'authorized')",
+               2, params) != 0)
+        return -1;
+    PGresult *r = pg_exec(pg, "SELECT booking_id FROM bookings WHERE hold_id = $1", 1, params);
     if (!r)
         return -1;
+    int booked = PQntuples(r) == 1;
+    if (booked)
+        snprintf(booking_id, cap, "%s", PQgetvalue(r, 0, 0));
+    PQclear(r);
+    return booked;
+}
+
+static int attempts_from(PGresult *r, attempt_row *out)
+{
     int n = PQntuples(r);
     for (int i = 0; i < n; i++) {
         attempt_row *a = &out[i];
@@ -74,6 +85,34 @@ int saga_attempts_open(pg_conn *pg, const char *hold_id, int older_than_s, attem
     }
     PQclear(r);
     return n;
+}
+
+int saga_attempts_abandon_stale(pg_conn *pg, int older_than_s, int cap)
+{
+    char age[24], limit[24];
+    const char *params[2] = {I64(age, older_than_s), I64(limit, cap)};
+    PGresult *r = pg_exec(pg,
+        "UPDATE payment_attempts SET state = 'abandoned', updated_at = now() WHERE idempotency_key IN "
+        "(SELECT idempotency_key FROM payment_attempts WHERE state IN ('pending', 'authorized') "
+        "AND updated_at < now() - make_interval(secs => $1) ORDER BY updated_at LIMIT $2) "
+        "AND state IN ('pending', 'authorized')",
+        2, params);
+    if (!r)
+        return -1;
+    int n = atoi(PQcmdTuples(r));
+    PQclear(r);
+    return n;
+}
+
+int saga_attempts_to_void(pg_conn *pg, attempt_row *out, int cap)
+{
+    char limit[24];
+    const char *params[1] = {I64(limit, cap)};
+    PGresult *r = pg_exec(pg,
+        "SELECT idempotency_key, hold_id, payment_method_id, currency, amount_minor, coalesce(payment_id, ''), "
+        "state FROM payment_attempts WHERE state = 'abandoned' ORDER BY updated_at LIMIT $1",
+        1, params);
+    return r ? attempts_from(r, out) : -1;
 }
 
 /* ---- confirm and cancel -------------------------------------------------------------- */
@@ -149,13 +188,36 @@ static int insert_booking(pg_conn *pg, const booking_row *b, const char *actor)
     return ok ? 0 : -1;
 }
 
+/* The attempt's fence: pending or authorized -> booked, 0; 1 when the repair abandoned
+ * it (or it is settled otherwise); -1 on error. Holds the row lock to the commit. */
+static int claim_attempt(pg_conn *pg, const char *attempt_key, const char *payment_id)
+{
+    const char *params[2] = {attempt_key, payment_id};
+    PGresult *r = pg_exec(pg,
+        "UPDATE payment_attempts SET state = 'booked', payment_id = $2, updated_at = now() "
+        "WHERE idempotency_key = $1 AND state IN ('pending', 'authorized')",
+        2, params);
+    if (!r)
+        return -1;
+    int claimed = atoi(PQcmdTuples(r)) == 1;
+    PQclear(r);
+    return claimed ? 0 : 1;
+}
+
 commit_result saga_commit_booking(pg_conn *pg, const booking_row *b, const int64_t *slot_starts, int n,
                                   int64_t slot_seconds, const char *attempt_key,
                                   const char *actor)
 {
     char *array = int64_array_literal(slot_starts, n);
     commit_result result = COMMIT_FAILED;
-    if (pg_begin(pg) != 0 || lock_slots(pg, b->resource_id, array, slot_seconds) != 0)
+    if (pg_begin(pg) != 0)
+        goto done;
+    int fenced = claim_attempt(pg, attempt_key, b->payment_id);
+    if (fenced != 0) {
+        result = fenced > 0 ? COMMIT_LOST_RACE : COMMIT_FAILED;
+        goto done;
+    }
+    if (lock_slots(pg, b->resource_id, array, slot_seconds) != 0)
         goto done;
     int moved = move_confirmed(pg, b->resource_id, array, b->quantity);
     if (moved < 0)
@@ -164,14 +226,12 @@ commit_result saga_commit_booking(pg_conn *pg, const booking_row *b, const int64
         result = COMMIT_NO_CAPACITY;
         goto done;
     }
-    int won = store_hold_transition(pg, b->hold_id, HOLD_STATUS(CONFIRMED), b->booking_id, "hold.confirmed", actor,
-                                    NULL);
-    if (won <= 0) {
-        result = won == 0 ? COMMIT_LOST_RACE : COMMIT_FAILED;
+    if (insert_booking(pg, b, actor) != 0) {
+        if (strcmp(pg_sqlstate(pg), "23505") == 0) /* unique: the hold has a booking already */
+            result = COMMIT_LOST_RACE;
         goto done;
     }
-    if (insert_booking(pg, b, actor) != 0 || saga_attempt_set(pg, attempt_key, "booked", b->payment_id, NULL) != 0 ||
-        pg_commit(pg) != 0)
+    if (pg_commit(pg) != 0)
         goto done;
     result = COMMIT_DONE;
 done:
@@ -284,17 +344,16 @@ int saga_booking_payment(pg_conn *pg, const char *booking_id, int payment_status
         6, params);
 }
 
-int saga_complete_bookings(pg_conn *pg, int limit)
+int saga_complete_bookings(pg_conn *pg, int limit, const char *actor)
 {
     char lim[24], to[24];
-    const char *params[2] = {I64(lim, limit), I64(to, BOOKING_STATUS(COMPLETED))};
+    const char *params[3] = {I64(lim, limit), I64(to, BOOKING_STATUS(COMPLETED)), actor};
     PGresult *r = pg_exec(pg,
         "WITH done AS (UPDATE bookings SET status = $2, updated_at = now() WHERE booking_id IN "
         "(SELECT booking_id FROM bookings WHERE status = 1 AND end_time <= now() LIMIT $1 FOR UPDATE SKIP LOCKED) "
         "AND status = 1 RETURNING booking_id) "
-        "INSERT INTO events (subject_id, event_type, actor_id) SELECT booking_id, 'booking.completed', 'expiry-svc' "
-        "FROM done",
-        2, params);
+        "INSERT INTO events (subject_id, event_type, actor_id) SELECT booking_id, 'booking.completed', $3 FROM done",
+        3, params);
     if (!r)
         return -1;
     int n = atoi(PQcmdTuples(r));
@@ -315,23 +374,6 @@ int saga_bookings_owing(pg_conn *pg, int older_than_s, ProtobufCAllocator *alloc
     int n = PQntuples(r);
     for (int i = 0; i < n; i++)
         booking_from(r, i, alloc, &out[i]);
-    PQclear(r);
-    return n;
-}
-
-int saga_holds_confirming(pg_conn *pg, int older_than_s, char (*out)[ID_MAX + 1], int cap)
-{
-    char age[24], lim[24];
-    const char *params[2] = {I64(age, older_than_s), I64(lim, cap)};
-    PGresult *r = pg_exec(pg,
-        "SELECT hold_id FROM holds WHERE status = 2 AND updated_at < now() - make_interval(secs => $1) "
-        "ORDER BY updated_at LIMIT $2",
-        2, params);
-    if (!r)
-        return -1;
-    int n = PQntuples(r);
-    for (int i = 0; i < n; i++)
-        snprintf(out[i], ID_MAX + 1, "%s", PQgetvalue(r, i, 0));
     PQclear(r);
     return n;
 }
@@ -411,7 +453,7 @@ int saga_events_list(pg_conn *pg, const char *subject1, const char *subject2, Pr
     PGresult *r = pg_exec(pg,
         "SELECT e.event_id::text AS id, e.subject_id, e.event_type, e.actor_id, "
         "(extract(epoch FROM e.created_at) * 1000000)::bigint FROM events e "
-        "WHERE e.subject_id IN ($1, $2) ORDER BY e.event_id LIMIT 1000",
+        "WHERE e.subject_id IN ($1, $2) ORDER BY e.created_at, e.event_id LIMIT 1000",
         2, params);
     if (!r)
         return -1;
@@ -421,8 +463,8 @@ int saga_events_list(pg_conn *pg, const char *subject1, const char *subject2, Pr
         events[i] = event_from(r, i, alloc);
     PQclear(r);
     r = pg_exec(pg,
-        "SELECT e.i, m.key, m.value FROM (SELECT (row_number() OVER (ORDER BY event_id) - 1)::int AS i, metadata "
-        "FROM events WHERE subject_id IN ($1, $2) ORDER BY event_id LIMIT 1000) e "
+        "SELECT e.i, m.key, m.value FROM (SELECT (row_number() OVER (ORDER BY created_at, event_id) - 1)::int AS i, "
+        "metadata FROM events WHERE subject_id IN ($1, $2) ORDER BY created_at, event_id LIMIT 1000) e "
         "CROSS JOIN LATERAL jsonb_each_text(e.metadata) m",
         2, params);
     if (!r)

@@ -1,5 +1,6 @@
-/* saga_store.h — SQL of the confirmation saga and of bookings: payment attempts, the
- * confirm and cancel transactions (slot rows locked in slot order), booking reads. */
+/* saga_store.h — SQL of the confirmation saga and of bookings: payment attempts (the
+ * saga's log and the fence between a confirmation and the repair), the confirm and
+ * cancel transactions (slot rows locked in slot order), booking reads. */
 #ifndef BOOKING_SVC_SAGA_STORE_H
 #define BOOKING_SVC_SAGA_STORE_H
 
@@ -34,23 +35,31 @@ typedef struct attempt_row {
     char state[16];
 } attempt_row;
 
-/* Records the hold's next payment attempt (state pending) before payment-svc is called
- * and writes its idempotency key, authorize:<hold>:<n>, into a->key. Only the caller
- * holding the hold in CONFIRMING opens attempts, so n is unique. 0 or -1. */
-int saga_attempt_open(pg_conn *pg, attempt_row *a);
+/* Records the payment attempt of a hold's confirmation number `epoch` (state pending)
+ * before payment-svc is called, under the key authorize:<hold>:<epoch> written into
+ * a->key. 1 opened; 0 when that attempt exists already (the repair fenced it, or a
+ * previous run wrote it) or the hold has a booking; -1 on error. */
+int saga_attempt_open(pg_conn *pg, attempt_row *a, int epoch);
 /* Sets an attempt's state, payment id and decline code. 0 or -1. */
 int saga_attempt_set(pg_conn *pg, const char *key, const char *state, const char *payment_id, const char *decline);
-/* Attempts still pending or authorized whose hold has no booking, last touched more
- * than older_than_s seconds ago (of one hold when hold_id is not NULL). Returns how
- * many were written to out (-1 on error). */
-int saga_attempts_open(pg_conn *pg, const char *hold_id, int older_than_s, attempt_row *out, int cap);
+/* The repair's fence on confirmation `epoch` of a hold: its attempt becomes abandoned
+ * (or, never written, is written as fenced) unless it is booked, so a late booking
+ * transaction of that confirmation fails. Then: 1 when the hold has a booking (its id
+ * into booking_id), 0 when it has none, -1 on error. */
+int saga_fence(pg_conn *pg, const char *hold_id, int epoch, char *booking_id, size_t cap);
+/* Abandons (up to cap) attempts still pending or authorized after older_than_s seconds:
+ * their confirmation is over, whatever happened to it. Returns how many, -1 on error. */
+int saga_attempts_abandon_stale(pg_conn *pg, int older_than_s, int cap);
+/* Abandoned attempts, whose authorization (if any) must be voided; -1 on error. */
+int saga_attempts_to_void(pg_conn *pg, attempt_row *out, int cap);
 
 typedef enum commit_result { COMMIT_DONE, COMMIT_NO_CAPACITY, COMMIT_LOST_RACE, COMMIT_FAILED } commit_result;
 
-/* The confirm transaction: locks the resource (share) and the slot rows in slot order,
- * adds quantity to confirmed only if every slot has room, moves the hold CONFIRMING ->
- * CONFIRMED, inserts the booking with its price snapshot and events, marks the attempt
- * booked. Commits on COMMIT_DONE; rolls back otherwise. */
+/* The confirm transaction: marks the attempt booked (COMMIT_LOST_RACE when the repair
+ * abandoned it, or the hold has a booking already), locks the resource (share) and the
+ * slot rows in slot order, adds quantity to confirmed only if every slot has room,
+ * inserts the booking with its price snapshot and event. Commits on COMMIT_DONE; rolls
+ * back otherwise. */
 commit_result saga_commit_booking(pg_conn *pg, const booking_row *b, const int64_t *slot_starts, int n,
                                   int64_t slot_seconds, const char *attempt_key,
                                   const char *actor);
@@ -70,12 +79,9 @@ int saga_booking_payment(pg_conn *pg, const char *booking_id, int payment_status
                          const char *event_type, const char *actor);
 /* Moves a CONFIRMED booking whose end passed to COMPLETED (with its event); returns how
  * many (at most limit), -1 on error. */
-int saga_complete_bookings(pg_conn *pg, int limit);
+int saga_complete_bookings(pg_conn *pg, int limit, const char *actor);
 /* Bookings whose payment needs work: still AUTHORIZED (capture), or refund due. */
 int saga_bookings_owing(pg_conn *pg, int older_than_s, ProtobufCAllocator *alloc, booking_row *out, int cap);
-/* Holds CONFIRMING for longer than older_than_s seconds; ids into out (cap). */
-int saga_holds_confirming(pg_conn *pg, int older_than_s, char (*out)[ID_MAX + 1], int cap);
-
 /* A user's bookings, newest first, after the (created_us, booking_id) cursor when
  * after_id is non-empty; status 0 = all. Returns the count (-1 on error). */
 int saga_bookings_list(pg_conn *pg, const char *user_id, int status, int64_t after_created_us, const char *after_id,

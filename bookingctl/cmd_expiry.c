@@ -33,8 +33,6 @@ static void print_stats(const ProtobufCMessage *m)
     table_add(t, "last sweep");
     table_add(t, fmt_time(s->last_sweep_at, buf, sizeof buf));
     count_row(t, "reconcile mismatches", (long long)s->reconcile_mismatches);
-    count_row(t, "bookings completed", (long long)s->bookings_completed);
-    count_row(t, "saga repairs", (long long)s->saga_repairs);
     table_print(t, stdout);
     table_free(t);
 }

@@ -1,13 +1,11 @@
 /* app.c — expiry-svc's life: the shared state, its background threads (sweepers, the
- * keyevent subscriber, the PostgreSQL recorder, the reconciler), their orderly stop,
- * and the health hook (NOT_SERVING while Redis does not publish expired events). */
+ * keyevent subscriber, the reconciler), their orderly stop, and the health hook
+ * (NOT_SERVING while Redis does not publish expired events). */
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
-#include "booking/v1/payment.pb-c.h"
 #include "expiry.h"
-#include "saga.h"
 #include "log.h"
 
 int app_stopping(expiry_app *app) { return atomic_load(&app->stopping); }
@@ -48,11 +46,8 @@ static expiry_app *app_new(const service_settings *settings)
     pthread_mutex_init(&app->wait_lock, NULL);
     for (int p = 0; p < HOLD_PARTITIONS; p++)
         pthread_mutex_init(&app->parts[p].lock, NULL);
-    app->rec = recorder_new();
     app->recon = reconciler_new();
     app->sweeper_count = (int)expiry_config.sweep_threads;
-    pthread_mutex_init(&app->repair_lock, NULL);
-    app->payments = rpc_client_new(saga_config.payment_addr, &booking__v1__payment_service__descriptor);
     return app;
 }
 
@@ -62,10 +57,7 @@ static void app_free(expiry_app *app)
         keymap_clear(&app->parts[p].skip);
         pthread_mutex_destroy(&app->parts[p].lock);
     }
-    recorder_free(app->rec);
     reconciler_free(app->recon);
-    rpc_client_free(app->payments);
-    pthread_mutex_destroy(&app->repair_lock);
     pthread_cond_destroy(&app->wait_cond);
     pthread_mutex_destroy(&app->wait_lock);
     free(app);
@@ -82,11 +74,9 @@ static void check_notify_config(expiry_app *app)
 
 static int start_threads(expiry_app *app)
 {
-    if (pthread_create(&app->recorder_thread, NULL, recorder_main, app) != 0)
+    if (pthread_create(&app->subscriber, NULL, subscriber_main, app) != 0)
         return -1;
-    int ok = pthread_create(&app->subscriber, NULL, subscriber_main, app) == 0;
-    ok = ok && pthread_create(&app->reconciler_thread, NULL, reconciler_main, app) == 0;
-    ok = ok && pthread_create(&app->repair_thread, NULL, repair_main, app) == 0;
+    int ok = pthread_create(&app->reconciler_thread, NULL, reconciler_main, app) == 0;
     for (int i = 0; ok && i < app->sweeper_count; i++) {
         app->sweeper_args[i] = (sweeper_arg){app, i};
         ok = pthread_create(&app->sweepers[i], NULL, sweeper_main, &app->sweeper_args[i]) == 0;
@@ -104,7 +94,7 @@ int expiry_start(const service_settings *settings, void **out)
     expiry_app *app = app_new(settings);
     check_notify_config(app);
     if (start_threads(app) != 0) {
-        log_error("cannot start the recorder thread");
+        log_error("cannot start the subscriber thread");
         app_free(app);
         return -1;
     }
@@ -128,9 +118,6 @@ void expiry_stop(void *arg)
         pthread_join(app->sweepers[i], NULL);
     pthread_join(app->subscriber, NULL);
     pthread_join(app->reconciler_thread, NULL);
-    pthread_join(app->repair_thread, NULL);
-    recorder_close(app->rec); /* after every producer: its last drain sees everything */
-    pthread_join(app->recorder_thread, NULL);
     app_free(app);
 }
 

@@ -1,6 +1,5 @@
 /* expiry.h — what expiry-svc's modules share: settings, the service state with its
- * background threads, and the entry points of the release paths, the recorder and
- * reconciliation. */
+ * background threads, and the entry points of the release paths and reconciliation. */
 #ifndef EXPIRY_EXPIRY_H
 #define EXPIRY_EXPIRY_H
 
@@ -8,15 +7,12 @@
 #include <stdatomic.h>
 #include <stdint.h>
 
-#include "expiry_store.h"
 #include "hold_cache.h"
 #include "keymap.h"
-#include "rpc_client.h"
 #include "service.h"
 #include "stats.h"
 
 #define SWEEP_THREADS_MAX 16
-#define REPAIR_QUEUE_MAX 256
 
 typedef struct expiry_settings {
     long sweep_interval_ms;         /* SWEEP_INTERVAL_MS */
@@ -24,9 +20,6 @@ typedef struct expiry_settings {
     long sweep_threads;             /* SWEEP_THREADS */
     long reconcile_interval_ms;     /* RECONCILE_INTERVAL_MS */
     long notify_check_interval_ms;  /* NOTIFY_CHECK_INTERVAL_MS */
-    long lost_after_seconds;        /* LOST_HOLD_AFTER_SECONDS */
-    long record_give_up_seconds;    /* RECORD_GIVE_UP_SECONDS */
-    long repair_interval_ms;        /* REPAIR_INTERVAL_MS: the booking saga's repair routine */
 } expiry_settings;
 
 extern expiry_settings expiry_config;
@@ -35,13 +28,13 @@ extern expiry_settings expiry_config;
 const service_definition *expiry_definition(void);
 
 /* One deadline partition: the sweep of it runs under its lock. `skip` remembers
- * CONFIRMING holds by their zset score so that they are not retried every tick. */
+ * CONFIRMING holds (booking-svc's repair resolves them) by their zset score, so that
+ * they cost the sweep nothing until their score changes. */
 typedef struct partition_state {
     pthread_mutex_t lock;
     keymap skip;
 } partition_state;
 
-typedef struct recorder recorder;
 typedef struct reconciler reconciler;
 typedef struct expiry_app expiry_app;
 
@@ -59,14 +52,9 @@ struct expiry_app {
     pthread_mutex_t wait_lock;
     pthread_cond_t wait_cond;      /* signalled on stop */
     partition_state parts[HOLD_PARTITIONS];
-    recorder *rec;
     reconciler *recon;
     sweeper_arg sweeper_args[SWEEP_THREADS_MAX];
-    pthread_t sweepers[SWEEP_THREADS_MAX], subscriber, recorder_thread, reconciler_thread, repair_thread;
-    rpc_client *payments;          /* payment-svc, for the saga repair */
-    pthread_mutex_t repair_lock;   /* guards repair_ids */
-    char repair_ids[REPAIR_QUEUE_MAX][ID_MAX + 1];
-    int repair_count;              /* holds waiting for saga_resolve_hold */
+    pthread_t sweepers[SWEEP_THREADS_MAX], subscriber, reconciler_thread;
     int sweeper_count;
 };
 
@@ -80,7 +68,7 @@ void expiry_stop(void *app);
 int expiry_health(void *app);
 
 /* Gives a due hold's units back through the release script (mode 'X'); on
- * RELEASE_DONE counts it, records its lag and queues its PostgreSQL record. */
+ * RELEASE_DONE counts it, records its lag and gives back the user's allowance. */
 hold_release expiry_release(expiry_app *app, redis_conn *r, const char *resource_id, const char *hold_id,
                             release_path path, int64_t now_ms);
 
@@ -102,36 +90,13 @@ void *subscriber_main(void *arg);
 /* Reads notify-keyspace-events: 1 fine, 0 missing (logged once per change). */
 int notify_config_check(expiry_app *app, redis_conn *r);
 
-/* The PostgreSQL recorder: a queue drained by its own thread, retried while
- * PostgreSQL is down. */
-recorder *recorder_new(void);
-void recorder_free(recorder *rec);
-void recorder_push(recorder *rec, const char *hold_id, int to, int64_t lag_ms, const char *path);
-/* Tells the recorder thread to make its last attempt and end. */
-void recorder_close(recorder *rec);
-void *recorder_main(void *arg);
-/* Records what it can of the queue now (also on stop). */
-void recorder_drain(recorder *rec, pg_conn *pg, int64_t now_ms, int force);
-
-/* Reconciliation: counters vs PostgreSQL, and holds Redis lost. */
+/* Reconciliation: counters vs PostgreSQL (which it only reads). */
 reconciler *reconciler_new(void);
 void reconciler_free(reconciler *rc);
 /* One pass over every loaded counter hash; returns the slots corrected (-1 on error)
  * and sets *unfixed (may be NULL) to the mismatches seen for the first time. */
 int reconcile_counters(expiry_app *app, pg_conn *pg, redis_conn *r, int *unfixed);
-/* Holds ACTIVE in PostgreSQL long after expiry: released or recorded. Returns how many. */
-int reconcile_lost_holds(expiry_app *app, pg_conn *pg, redis_conn *r);
 void *reconciler_main(void *arg);
-
-/* The booking saga's repair routine (booking-svc/saga.h) on a schedule: stuck
- * confirmations, authorizations without a booking, payments owed, bookings to complete.
- * One pass; 0, or -1 when a store is unreachable. */
-int repair_run(expiry_app *app, pg_conn *pg, redis_conn *r);
-/* Asks the repair thread to resolve a hold Redis shows CONFIRMING past its confirm
- * deadline (or CONFIRMING/CONFIRMED in Redis while PostgreSQL says otherwise); ignored
- * when the queue is full (the next sweep offers it again). */
-void repair_request(expiry_app *app, const char *hold_id);
-void *repair_main(void *arg);
 
 /* Handlers. */
 int rpc_get_stats(rpc_call *call, const ProtobufCMessage *request, ProtobufCMessage **response);

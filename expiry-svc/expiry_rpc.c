@@ -21,8 +21,6 @@ int rpc_get_stats(rpc_call *call, const ProtobufCMessage *request, ProtobufCMess
     s->lag_max_ms = f.lag.max;
     s->reconcile_mismatches = f.mismatches;
     s->notifications_received = f.notifications;
-    s->saga_repairs = f.saga_repairs;
-    s->bookings_completed = f.bookings_completed;
     if (f.last_sweep_ms > 0) {
         s->last_sweep_at = RPC_NEW(call, Google__Protobuf__Timestamp, google__protobuf__timestamp__init);
         ts_set(s->last_sweep_at, f.last_sweep_ms / 1000);
@@ -61,9 +59,7 @@ int rpc_run_sweep(rpc_call *call, const ProtobufCMessage *request, ProtobufCMess
     if (released < 0)
         return rpc_fail(call, RPC_UNAVAILABLE, "REDIS_UNAVAILABLE", "sweep failed: %s", w->redis->errstr);
     int fixed = reconcile_now(app, w);
-    int lost = reconcile_lost_holds(app, w->pg, w->redis);
-    int repaired = repair_run(app, w->pg, w->redis);
-    if (fixed < 0 || lost < 0 || repaired < 0)
+    if (fixed < 0)
         return rpc_fail(call, RPC_UNAVAILABLE, "STORE_UNAVAILABLE", "reconciliation failed: redis: %s; postgres: %s",
                         w->redis->errstr, w->pg->errstr);
     Booking__V1__RunSweepResponse *resp =

@@ -1,9 +1,8 @@
-/* main.c — expiry-svc: releases abandoned holds and runs reconciliation (ExpiryService):
+/* main.c — expiry-svc: releases abandoned holds and reconciles counters (ExpiryService):
  * its settings, its method table and the service definition. */
 #include "booking/v1/expiry.pb-c.h"
 #include "booking_schema.h"
 #include "expiry.h"
-#include "saga.h"
 
 expiry_settings expiry_config;
 
@@ -15,15 +14,9 @@ static const config_entry settings[] = {
     {"SWEEP_THREADS", CONFIG_INT, &expiry_config.sweep_threads, "2", 1, SWEEP_THREADS_MAX,
      "sweeper threads (the 64 partitions are shared out)"},
     {"RECONCILE_INTERVAL_MS", CONFIG_INT, &expiry_config.reconcile_interval_ms, "10000", 100, 86400000,
-     "counters vs PostgreSQL, and holds Redis lost"},
+     "availability counters vs PostgreSQL"},
     {"NOTIFY_CHECK_INTERVAL_MS", CONFIG_INT, &expiry_config.notify_check_interval_ms, "30000", 100, 3600000,
      "how often notify-keyspace-events is checked"},
-    {"LOST_HOLD_AFTER_SECONDS", CONFIG_INT, &expiry_config.lost_after_seconds, "60", 1, 86400,
-     "an ACTIVE hold this long past expiry that Redis does not know is recorded EXPIRED"},
-    {"RECORD_GIVE_UP_SECONDS", CONFIG_INT, &expiry_config.record_give_up_seconds, "600", 1, 86400,
-     "how long a release waits for its hold's PostgreSQL row"},
-    {"REPAIR_INTERVAL_MS", CONFIG_INT, &expiry_config.repair_interval_ms, "5000", 100, 3600000,
-     "how often the booking saga's repair routine runs"},
 };
 
 static const rpc_method expiry_methods[] = {
@@ -46,8 +39,6 @@ static const service_definition definition = {
     .service_count = 1,
     .config = settings,
     .config_count = sizeof settings / sizeof settings[0],
-    .extra_config = saga_config_table, /* the saga's settings: the same as booking-svc's */
-    .extra_config_count = SAGA_CONFIG_COUNT,
     .start = expiry_start,
     .stop = expiry_stop,
     .health = expiry_health,

@@ -1,7 +1,6 @@
-/* reconcile.c — reconciliation (SPEC §6.2): every loaded availability counter against
- * total - confirmed (PostgreSQL) - live holds (Redis), corrected by an atomic script
- * when the same mismatch shows on two consecutive passes; and holds PostgreSQL still
- * has ACTIVE long after expiry (Redis lost them, or their record was lost). */
+/* reconcile.c — reconciliation (docs/architecture.md, invariant 2): every loaded
+ * availability counter against total - confirmed (PostgreSQL) - live holds (Redis),
+ * corrected by an atomic script when the same mismatch shows on two consecutive passes. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,8 +12,6 @@
 #include "timeutil.h"
 
 #define CHUNK 1000      /* slots per script call (3 arguments each) */
-#define LOST_PAGE 200
-#define LOST_PAGES 10   /* per pass */
 
 extern const unsigned char expiry_lua_reconcile_counters_lua[];
 static redis_script script_reconcile = REDIS_SCRIPT("reconcile_counters", expiry_lua_reconcile_counters_lua);
@@ -233,61 +230,6 @@ int reconcile_counters(expiry_app *app, pg_conn *pg, redis_conn *r, int *unfixed
     return status == 0 ? ps.fixed : -1;
 }
 
-/* A hold PostgreSQL has ACTIVE long after expiry. 1 when it was settled (or handed to
- * the saga's repair: CONFIRMING or CONFIRMED in Redis), -1 when Redis failed. */
-static int settle_overdue(expiry_app *app, redis_conn *r, const overdue_hold *h)
-{
-    int st = hold_cache_status(r, h->resource_id, h->hold_id);
-    switch (st) {
-    case -1:
-        return -1;
-    case 0: /* lost with a flush: nothing to give back in Redis */
-        stats_holds_lost(1);
-        log_info("hold %s of %s is unknown to Redis long after expiry; recording it EXPIRED", h->hold_id,
-                 h->resource_id);
-        recorder_push(app->rec, h->hold_id, HOLD_STATUS_EXPIRED, -1, "lost");
-        return 1;
-    case 'A':
-        return expiry_release(app, r, h->resource_id, h->hold_id, PATH_RECONCILE, wall_ms()).status ==
-                       RELEASE_FAILED ? -1 : 1;
-    case 'X': /* released, but its record was lost (e.g. a crash before the write) */
-        recorder_push(app->rec, h->hold_id, HOLD_STATUS_EXPIRED, -1, "reconcile");
-        return 1;
-    case 'R':
-        recorder_push(app->rec, h->hold_id, HOLD_STATUS_RELEASED, -1, "reconcile");
-        return 1;
-    case 'C':
-    case 'F': /* Redis moved for a confirmation PostgreSQL never recorded: follow PostgreSQL */
-        repair_request(app, h->hold_id);
-        return 1;
-    default:
-        return 0;
-    }
-}
-
-int reconcile_lost_holds(expiry_app *app, pg_conn *pg, redis_conn *r)
-{
-    overdue_hold *page = malloc(sizeof *page * LOST_PAGE);
-    int64_t after_us = 0;
-    char after_id[ID_MAX + 1] = "";
-    int settled = 0, n = LOST_PAGE;
-    for (int round = 0; round < LOST_PAGES && n == LOST_PAGE && settled >= 0; round++) {
-        n = store_overdue_active(pg, (int)expiry_config.lost_after_seconds, after_us, after_id, page, LOST_PAGE);
-        for (int i = 0; i < n && settled >= 0; i++) {
-            int rc = settle_overdue(app, r, &page[i]);
-            settled = rc < 0 ? -1 : settled + rc;
-        }
-        if (n > 0) {
-            after_us = page[n - 1].expires_us;
-            snprintf(after_id, sizeof after_id, "%s", page[n - 1].hold_id);
-        }
-        if (n < 0)
-            settled = -1;
-    }
-    free(page);
-    return settled;
-}
-
 void *reconciler_main(void *arg)
 {
     expiry_app *app = arg;
@@ -295,9 +237,6 @@ void *reconciler_main(void *arg)
     while (!app_wait(app, expiry_config.reconcile_interval_ms)) {
         if (reconcile_counters(app, w->pg, w->redis, NULL) < 0)
             log_warn("reconcile: counters pass failed (redis: %s; postgres: %s)", w->redis->errstr, w->pg->errstr);
-        if (reconcile_lost_holds(app, w->pg, w->redis) < 0)
-            log_warn("reconcile: lost-holds pass failed (redis: %s; postgres: %s)", w->redis->errstr,
-                     w->pg->errstr);
     }
     service_worker_close(w);
     return NULL;

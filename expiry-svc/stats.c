@@ -10,9 +10,7 @@
 static struct {
     metric *expired[PATH_COUNT];
     metric *lag, *notifications, *last_sweep, *sweep_seconds;
-    metric *suspects, *mismatches, *lost, *confirming;
-    metric *queue, *recorded, *record_failed, *notify_ok;
-    metric *saga_repairs, *completed;
+    metric *suspects, *mismatches, *confirming, *notify_ok;
     _Atomic int64_t last_sweep_ms;
 } m;
 
@@ -50,18 +48,10 @@ static void register_other_metrics(void)
                                  "counter mismatches seen once (corrected if seen again)");
     m.mismatches = metrics_counter("expiry_reconcile_mismatches_total", "",
                                    "counter mismatches confirmed on two passes and corrected");
-    m.lost = metrics_counter("expiry_holds_lost_total", "",
-                             "holds ACTIVE in PostgreSQL long past expiry that Redis no longer knew");
     m.confirming = metrics_counter("expiry_confirming_overdue_total", "",
-                                   "CONFIRMING holds found past their confirm deadline (left to the saga)");
-    m.queue = metrics_gauge("expiry_record_queue", "", "releases waiting to be recorded in PostgreSQL");
-    m.recorded = metrics_counter("expiry_recorded_total", "", "holds recorded EXPIRED in PostgreSQL");
-    m.record_failed = metrics_counter("expiry_record_failures_total", "", "PostgreSQL writes retried later");
+                                   "CONFIRMING holds found past their confirm deadline (left to booking-svc's repair)");
     m.notify_ok = metrics_gauge("expiry_notify_config_ok", "",
                                 "1 when Redis notify-keyspace-events publishes expired events");
-    m.saga_repairs = metrics_counter("expiry_saga_repairs_total", "",
-                                     "saga steps repaired: stuck confirmations, orphan authorizations, payments owed");
-    m.completed = metrics_counter("expiry_bookings_completed_total", "", "bookings marked COMPLETED after their end");
 }
 
 static void register_all(void)
@@ -94,17 +84,7 @@ void stats_reconcile(int suspects, int fixed)
     metric_inc(m.mismatches, (uint64_t)fixed);
 }
 
-void stats_holds_lost(int n) { metric_inc(m.lost, (uint64_t)n); }
 void stats_confirming_overdue(void) { metric_inc(m.confirming, 1); }
-
-void stats_saga(int repairs, int completed)
-{
-    metric_inc(m.saga_repairs, (uint64_t)(repairs > 0 ? repairs : 0));
-    metric_inc(m.completed, (uint64_t)(completed > 0 ? completed : 0));
-}
-void stats_record_queue(size_t depth) { metric_set(m.queue, (double)depth); }
-void stats_recorded(int n) { metric_inc(m.recorded, (uint64_t)n); }
-void stats_record_failed(void) { metric_inc(m.record_failed, 1); }
 void stats_notify_config(int ok) { metric_set(m.notify_ok, ok); }
 
 void stats_read(expiry_figures *out)
@@ -115,8 +95,6 @@ void stats_read(expiry_figures *out)
     out->holds_swept = (int64_t)metric_count(m.expired[PATH_SWEEP]);
     out->notifications = (int64_t)metric_count(m.notifications);
     out->mismatches = (int64_t)metric_count(m.mismatches);
-    out->saga_repairs = (int64_t)metric_count(m.saga_repairs);
-    out->bookings_completed = (int64_t)metric_count(m.completed);
     out->last_sweep_ms = atomic_load(&m.last_sweep_ms);
     out->lag = lag_window_summary(&window);
 }

@@ -21,18 +21,11 @@ void stats_released(release_path path, double lag_ms);
 void stats_notification(void);
 void stats_sweep_done(int64_t now_ms, double seconds);
 void stats_reconcile(int suspects, int fixed);
-void stats_holds_lost(int n);
 void stats_confirming_overdue(void);
-void stats_record_queue(size_t depth);
-void stats_recorded(int n);
-void stats_record_failed(void);
 void stats_notify_config(int ok);
-/* A saga repair pass: steps repaired and bookings completed. */
-void stats_saga(int repairs, int completed);
 
 typedef struct expiry_figures {
     int64_t holds_expired, holds_swept, notifications, mismatches, last_sweep_ms;
-    int64_t saga_repairs, bookings_completed;
     lag_summary lag;
 } expiry_figures;
 

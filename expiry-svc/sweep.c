@@ -2,7 +2,7 @@
  * partition's deadline index (deadlines:{pNN}) go through the release script. A pass
  * costs a handful of pipelined round trips whatever the number of partitions and
  * holds: read every partition's due entries, their resources, release them all, drop
- * index entries of ended or unknown holds. CONFIRMING holds are left to the saga's
+ * index entries of ended or unknown holds. CONFIRMING holds are left to booking-svc's
  * repair and skipped until their score changes. */
 #include <stdio.h>
 #include <stdlib.h>
@@ -109,14 +109,13 @@ static int fetch_rids(pass *ps)
     return rc;
 }
 
-/* A CONFIRMING hold past its confirm deadline: the repair thread resolves it from what
- * PostgreSQL says (confirmed, back to active, or expired); the sweep does not wait. */
-static void confirming_overdue(expiry_app *app, const due_hold *d, int64_t now)
+/* A CONFIRMING hold past its confirm deadline: booking-svc's repair resolves it from
+ * what PostgreSQL says (booked, back to active, or expired); the sweep only counts it. */
+static void confirming_overdue(const due_hold *d, int64_t now)
 {
     stats_confirming_overdue();
-    log_info("hold %s of %s is CONFIRMING %lld ms past its confirm deadline; resolving it", d->id, d->rid,
-             (long long)(now - d->score));
-    repair_request(app, d->id);
+    log_info("hold %s of %s is CONFIRMING %lld ms past its confirm deadline; left to booking-svc's repair", d->id,
+             d->rid, (long long)(now - d->score));
 }
 
 /* What the release said about one entry: 1 when the index entry must be dropped. */
@@ -130,7 +129,7 @@ static int settle(pass *ps, const due_hold *d, const hold_release *rel)
         if (rel->final_status != 'C')
             return 1; /* ended (R, X, F): the script left a stale entry behind */
         keymap_put(&ps->next[d->part], d->id, d->score, 1);
-        confirming_overdue(ps->app, d, ps->now);
+        confirming_overdue(d, ps->now);
         ps->offset[d->part]++;
         return 0;
     case RELEASE_GONE:
@@ -148,7 +147,7 @@ static int release_due(pass *ps)
     int *drop = calloc((size_t)ps->n, sizeof *drop), m = 0, stale = 0;
     for (int i = 0; i < ps->n; i++)
         if (ps->due[i].rid[0])
-            items[m++] = (release_item){ps->due[i].rid, ps->due[i].id, {RELEASE_FAILED, 0, 0, 0}};
+            items[m++] = (release_item){ps->due[i].rid, ps->due[i].id, {RELEASE_FAILED, 0, 0, 0, ""}};
         else
             drop[i] = 1; /* the hold hash is gone */
     int rc = expiry_release_batch(ps->app, ps->r, items, m, PATH_SWEEP, ps->now);

@@ -88,7 +88,7 @@ redis_start() {
   local dir=$1 port=$2 mode=${3:-standalone}
   mkdir -p "$dir/redis"
   local args=(--port "$port" --bind 127.0.0.1 --daemonize yes --pidfile "$dir/redis/redis.pid"
-              --dir "$dir/redis" --logfile "$dir/redis/redis.log" --save "" --appendonly no
+              --dir "$dir/redis" --logfile "$dir/redis/redis.log" --save "" --appendonly yes --appendfsync everysec
               --notify-keyspace-events Ex --protected-mode no)
   [ "$mode" = cluster ] && args+=(--cluster-enabled yes --cluster-config-file "$dir/redis/nodes.conf")
   redis-server "${args[@]}"

@@ -1,5 +1,5 @@
-/* hold_cache.c — the Redis side of holds: key names, argument marshalling for the
- * embedded Lua scripts, and decoding of their replies. */
+/* hold_cache.c — the Redis side of holds: key names, hold ids, argument marshalling for
+ * the embedded Lua scripts (the scripts in lua/), and decoding of their replies. */
 #include "hold_cache.h"
 
 #include <inttypes.h>
@@ -10,15 +10,18 @@
 #include "log.h"
 
 extern const unsigned char lua_hold_create_lua[];
+extern const unsigned char lua_hold_quote_lua[];
 extern const unsigned char lua_hold_release_lua[];
 extern const unsigned char lua_hold_confirm_lua[];
 extern const unsigned char lua_slots_init_lua[];
 extern const unsigned char lua_slots_adjust_lua[];
 
-static redis_script script_take = REDIS_SCRIPT("hold_create", lua_hold_create_lua);
-static redis_script script_release = REDIS_SCRIPT("hold_release", lua_hold_release_lua);
-static redis_script script_confirm = REDIS_SCRIPT("hold_confirm", lua_hold_confirm_lua);
-static redis_script script_init = REDIS_SCRIPT("slots_init", lua_slots_init_lua);
+/* Scripts whose repeat changes nothing may be sent again after a lost connection. */
+static redis_script script_take = REDIS_SCRIPT_RETRYABLE("hold_create", lua_hold_create_lua);
+static redis_script script_quote = REDIS_SCRIPT_RETRYABLE("hold_quote", lua_hold_quote_lua);
+static redis_script script_release = REDIS_SCRIPT_RETRYABLE("hold_release", lua_hold_release_lua);
+static redis_script script_confirm = REDIS_SCRIPT_RETRYABLE("hold_confirm", lua_hold_confirm_lua);
+static redis_script script_init = REDIS_SCRIPT_RETRYABLE("slots_init", lua_slots_init_lua);
 static redis_script script_adjust = REDIS_SCRIPT("slots_adjust", lua_slots_adjust_lua);
 
 /* FNV-1a: stable across processes and releases, as key names depend on it. */
@@ -30,46 +33,92 @@ int hold_partition(const char *resource_id)
     return (int)(h % HOLD_PARTITIONS);
 }
 
-void hold_keys_for(hold_keys *k, const char *resource_id, const char *hold_id)
+static void keys_of_partition(hold_keys *k, int p, const char *resource_id, const char *hold_id)
 {
-    int p = hold_partition(resource_id);
-    snprintf(k->avail, sizeof k->avail, "avail:{p%02d}:%s", p, resource_id);
-    snprintf(k->live, sizeof k->live, "live:{p%02d}:%s", p, resource_id);
+    const char *rid = resource_id ? resource_id : "", *hid = hold_id ? hold_id : "";
+    snprintf(k->avail, sizeof k->avail, "avail:{p%02d}:%s", p, rid);
+    snprintf(k->info, sizeof k->info, "slotinfo:{p%02d}:%s", p, rid);
+    snprintf(k->live, sizeof k->live, "live:{p%02d}:%s", p, rid);
     snprintf(k->deadlines, sizeof k->deadlines, "deadlines:{p%02d}", p);
-    snprintf(k->hold, sizeof k->hold, "hold:{p%02d}:%s", p, hold_id ? hold_id : "");
-    snprintf(k->ttl, sizeof k->ttl, "holdttl:{p%02d}:%s", p, hold_id ? hold_id : "");
+    snprintf(k->hold, sizeof k->hold, "hold:{p%02d}:%s", p, hid);
+    snprintf(k->ttl, sizeof k->ttl, "holdttl:{p%02d}:%s", p, hid);
     snprintf(k->changes, sizeof k->changes, "changes:{p%02d}", p);
+    snprintf(k->log, sizeof k->log, "holdlog:{p%02d}", p);
 }
 
-/* Argument strings for slot lists: one buffer of fixed-width cells. */
+void hold_keys_for(hold_keys *k, const char *resource_id, const char *hold_id)
+{
+    keys_of_partition(k, hold_partition(resource_id), resource_id, hold_id);
+}
+
+void hold_id_new(const char *resource_id, const char *body, char *out, size_t cap)
+{
+    char random[ID_MAX + 1];
+    if (!body || strlen(body) != 20) {
+        new_id("x", random, sizeof random); /* "x_" + 20 characters */
+        body = random + 2;
+    }
+    snprintf(out, cap, "hold_%02d_%s", hold_partition(resource_id), body);
+}
+
+int hold_id_partition(const char *hold_id)
+{
+    if (strncmp(hold_id, "hold_", 5) != 0)
+        return -1;
+    const char *d = hold_id + 5;
+    if (d[0] < '0' || d[0] > '9' || d[1] < '0' || d[1] > '9' || d[2] != '_')
+        return -1;
+    int p = (d[0] - '0') * 10 + (d[1] - '0');
+    return p < HOLD_PARTITIONS ? p : -1;
+}
+
+/* ---- arguments and replies ------------------------------------------------------------- */
+
+/* Argument strings for a script call: fixed-width cells for numbers. */
 typedef struct argbuf {
     const char **argv;
+    size_t *len;
     char *cells;
     int argc;
 } argbuf;
 
-#define CELL 24
+#define CELL 48
 
 static void args_init(argbuf *a, int capacity)
 {
     a->argv = calloc((size_t)capacity, sizeof *a->argv);
+    a->len = calloc((size_t)capacity, sizeof *a->len);
     a->cells = calloc((size_t)capacity, CELL);
     a->argc = 0;
 }
 
-static void args_str(argbuf *a, const char *s) { a->argv[a->argc++] = s; }
+static void args_bytes(argbuf *a, const void *s, size_t len)
+{
+    a->argv[a->argc] = s;
+    a->len[a->argc++] = len;
+}
+
+static void args_str(argbuf *a, const char *s) { args_bytes(a, s, strlen(s)); }
 
 static void args_int(argbuf *a, int64_t v)
 {
     char *cell = a->cells + (size_t)a->argc * CELL;
-    snprintf(cell, CELL, "%" PRId64, v);
-    a->argv[a->argc++] = cell;
+    int n = snprintf(cell, CELL, "%" PRId64, v);
+    args_bytes(a, cell, (size_t)n);
 }
 
 static void args_free(argbuf *a)
 {
     free(a->argv);
+    free(a->len);
     free(a->cells);
+}
+
+static redisReply *args_eval(redis_conn *r, redis_script *s, int nkeys, argbuf *a)
+{
+    redisReply *reply = redis_eval_bin(r, s, nkeys, a->argc, a->argv, a->len);
+    args_free(a);
+    return reply;
 }
 
 static int64_t reply_int(const redisReply *r)
@@ -85,22 +134,65 @@ static int reply_is(const redisReply *r, size_t i, const char *word)
            strcmp(r->element[i]->str, word) == 0;
 }
 
+/* Element i as a string ("" when absent or not a string). */
+static const char *reply_str(const redisReply *r, size_t i)
+{
+    return r && r->type == REDIS_REPLY_ARRAY && r->elements > i && r->element[i]->type == REDIS_REPLY_STRING
+               ? r->element[i]->str
+               : "";
+}
+
+static void log_bad_reply(const char *script, const char *id, const redisReply *reply)
+{
+    log_error("%s %s: %s", script, id, reply && reply->type == REDIS_REPLY_ERROR ? reply->str : "unexpected reply");
+}
+
+/* ---- creating a hold ---------------------------------------------------------------- */
+
+/* "total price end" of a slot's info. */
+static void info_parse(const char *info, int *total, int64_t *price, int64_t *end)
+{
+    long long t = 0, p = -1, e = 0;
+    sscanf(info, "%lld %lld %lld", &t, &p, &e);
+    *total = (int)t;
+    *price = p;
+    *end = e;
+}
+
+static void take_ok(const redisReply *reply, int n, hold_take *out)
+{
+    out->status = HOLD_TAKEN;
+    for (int i = 0; i < n && (size_t)(2 * i + 2) < reply->elements; i++) {
+        int64_t end;
+        out->before[i] = (int)reply_int(reply->element[2 * i + 1]);
+        info_parse(reply_str(reply, (size_t)(2 * i + 2)), &out->total[i], &out->price[i], &end);
+        if (i == 0)
+            out->first_end = end;
+    }
+}
+
 static void take_decode(const redisReply *reply, int n, hold_take *out)
 {
     if (reply_is(reply, 0, "OK")) {
-        out->status = HOLD_TAKEN;
-        for (int i = 0; i < n && (size_t)i + 1 < reply->elements; i++)
-            out->available[i] = (int)reply_int(reply->element[i + 1]);
+        take_ok(reply, n, out);
+    } else if (reply_is(reply, 0, "STALE")) {
+        out->status = HOLD_STALE;
+        out->stale_version = *reply_str(reply, 1) ? strtoll(reply_str(reply, 1), NULL, 10) : -1;
     } else if (reply_is(reply, 0, "MISSING")) {
         out->status = HOLD_MISSING;
         for (size_t i = 1; i < reply->elements && out->missing_count < n; i++)
             out->missing[out->missing_count++] = reply_int(reply->element[i]);
-    } else if (reply_is(reply, 0, "SHORT") && reply->elements == 3) {
+    } else if (reply_is(reply, 0, "SHORT") && reply->elements == 4) {
+        int total;
+        int64_t price;
         out->status = HOLD_SHORT;
         out->short_slot = reply_int(reply->element[1]);
         out->short_available = (int)reply_int(reply->element[2]);
+        info_parse(reply_str(reply, 3), &total, &price, &out->first_end);
     } else if (reply_is(reply, 0, "EXISTS")) {
         out->status = HOLD_EXISTS;
+        snprintf(out->exists_user, sizeof out->exists_user, "%s", reply_str(reply, 1));
+        out->exists_status = reply_str(reply, 2)[0];
     } else {
         out->status = HOLD_FAILED;
         snprintf(out->errstr, sizeof out->errstr, "hold_create: %s",
@@ -108,102 +200,204 @@ static void take_decode(const redisReply *reply, int n, hold_take *out)
     }
 }
 
-void hold_cache_take(redis_conn *r, const char *resource_id, const char *hold_id, const char *user_id, int q,
-                     int64_t expires_ms, int64_t ttl_ms, const int64_t *slots, int n, hold_take *out)
+void hold_cache_take(redis_conn *r, const hold_take_args *t, hold_take *out)
 {
     hold_keys k;
     argbuf a;
-    hold_keys_for(&k, resource_id, hold_id);
-    args_init(&a, n + 12);
-    const char *keys[] = {k.avail, k.hold, k.ttl, k.deadlines, k.live, k.changes};
-    for (int i = 0; i < 6; i++)
+    hold_keys_for(&k, t->resource_id, t->hold_id);
+    args_init(&a, t->n + 20);
+    const char *keys[] = {k.avail, k.info, k.hold, k.ttl, k.deadlines, k.live, k.changes};
+    for (int i = 0; i < 7; i++)
         args_str(&a, keys[i]);
-    args_str(&a, hold_id);
-    args_str(&a, resource_id);
-    args_str(&a, user_id);
-    args_int(&a, q);
-    args_int(&a, expires_ms);
-    args_int(&a, ttl_ms > 0 ? ttl_ms : 1);
-    for (int i = 0; i < n; i++)
-        args_int(&a, slots[i]);
+    args_str(&a, t->hold_id);
+    args_str(&a, t->resource_id);
+    args_str(&a, t->user_id);
+    args_int(&a, t->quantity);
+    args_int(&a, t->expires_ms);
+    args_int(&a, t->ttl_ms > 0 ? t->ttl_ms : 1);
+    args_int(&a, t->version);
+    args_int(&a, t->start);
+    args_int(&a, t->end);
+    args_int(&a, t->now_ms);
+    for (int i = 0; i < t->n; i++)
+        args_int(&a, t->slots[i]);
     out->missing_count = 0;
-    redisReply *reply = redis_eval(r, &script_take, 6, a.argc, a.argv);
-    args_free(&a);
+    redisReply *reply = args_eval(r, &script_take, 7, &a);
     if (!reply) {
         out->status = HOLD_FAILED;
         snprintf(out->errstr, sizeof out->errstr, "%s", r->errstr);
         return;
     }
-    take_decode(reply, n, out);
+    take_decode(reply, t->n, out);
     freeReplyObject(reply);
 }
 
-/* The release script's reply as a hold_release. */
+hold_quote_status hold_cache_quote(redis_conn *r, const char *resource_id, const char *hold_id, const uint8_t *quote,
+                                   size_t len, const char *actor, int64_t now_ms)
+{
+    hold_keys k;
+    argbuf a;
+    hold_keys_for(&k, resource_id, hold_id);
+    args_init(&a, 8);
+    args_str(&a, k.hold);
+    args_str(&a, k.log);
+    args_str(&a, hold_id);
+    args_bytes(&a, quote, len);
+    args_str(&a, actor);
+    args_int(&a, now_ms);
+    redisReply *reply = args_eval(r, &script_quote, 2, &a);
+    hold_quote_status st = QUOTE_FAILED;
+    if (reply_is(reply, 0, "OK"))
+        st = QUOTE_STORED;
+    else if (reply_is(reply, 0, "DONE"))
+        st = QUOTE_ALREADY;
+    else if (reply_is(reply, 0, "GONE"))
+        st = QUOTE_GONE;
+    else if (reply)
+        log_bad_reply("hold_quote", hold_id, reply);
+    freeReplyObject(reply);
+    return st;
+}
+
+/* ---- reading a hold ----------------------------------------------------------------- */
+
+typedef enum hold_field {
+    F_RID, F_USER, F_Q, F_ST, F_EXP, F_START, F_END, F_CREATED, F_CU, F_CE, F_BK, F_QUOTE, F_COUNT
+} hold_field;
+static const char *const field_names[F_COUNT] = {"rid", "user", "q", "st", "exp", "start", "end", "created",
+                                                 "cu", "ce", "bk", "quote"};
+
+static int64_t field_int(const redisReply *v) { return v->type == REDIS_REPLY_STRING ? strtoll(v->str, NULL, 10) : 0; }
+
+static void copy_field(char *dst, size_t cap, const redisReply *v)
+{
+    snprintf(dst, cap, "%s", v->type == REDIS_REPLY_STRING ? v->str : "");
+}
+
+static void record_from(const redisReply *reply, const char *hold_id, ProtobufCAllocator *alloc, hold_record *out)
+{
+    redisReply **v = reply->element;
+    memset(out, 0, sizeof *out);
+    snprintf(out->hold_id, sizeof out->hold_id, "%s", hold_id);
+    copy_field(out->resource_id, sizeof out->resource_id, v[F_RID]);
+    copy_field(out->user_id, sizeof out->user_id, v[F_USER]);
+    copy_field(out->booking_id, sizeof out->booking_id, v[F_BK]);
+    out->status = v[F_ST]->type == REDIS_REPLY_STRING ? v[F_ST]->str[0] : 0;
+    out->quantity = (int)field_int(v[F_Q]);
+    out->epoch = (int)field_int(v[F_CE]);
+    out->start = field_int(v[F_START]);
+    out->end = field_int(v[F_END]);
+    out->expires_ms = field_int(v[F_EXP]);
+    out->created_ms = field_int(v[F_CREATED]);
+    out->confirm_until_ms = field_int(v[F_CU]);
+    if (v[F_QUOTE]->type == REDIS_REPLY_STRING) {
+        out->quote_len = v[F_QUOTE]->len;
+        out->quote = alloc->alloc(alloc->allocator_data, out->quote_len + 1);
+        memcpy(out->quote, v[F_QUOTE]->str, out->quote_len);
+    }
+}
+
+int hold_cache_load(redis_conn *r, const char *hold_id, ProtobufCAllocator *alloc, hold_record *out)
+{
+    int p = hold_id_partition(hold_id);
+    if (p < 0)
+        return 0;
+    hold_keys k;
+    keys_of_partition(&k, p, NULL, hold_id);
+    const char *argv[2 + F_COUNT] = {"HMGET", k.hold};
+    memcpy(argv + 2, field_names, sizeof field_names);
+    redisReply *reply = NULL;
+    for (int attempt = 0; attempt < 2 && !reply; attempt++) /* a read: safe to send again */
+        reply = redis_command_argv(r, 2 + F_COUNT, argv, NULL);
+    if (!reply)
+        return -1;
+    int found = reply->type == REDIS_REPLY_ARRAY && reply->elements == F_COUNT &&
+                reply->element[F_ST]->type == REDIS_REPLY_STRING;
+    if (found)
+        record_from(reply, hold_id, alloc, out);
+    freeReplyObject(reply);
+    return found;
+}
+
+/* ---- ending a hold ------------------------------------------------------------------ */
+
 static hold_release release_decode(const redisReply *reply, const char *hold_id)
 {
-    hold_release out = {RELEASE_FAILED, 0, 0, 0};
-    if (reply_is(reply, 0, "RELEASED") && reply->elements == 4) {
+    hold_release out = {RELEASE_FAILED, 0, 0, 0, ""};
+    if (reply_is(reply, 0, "RELEASED") && reply->elements == 6) {
         out.quantity = (int)reply_int(reply->element[1]);
-        out.final_status = reply->element[2]->str[0];
+        out.final_status = reply_str(reply, 2)[0];
         out.expires_ms = reply_int(reply->element[3]);
+        snprintf(out.user_id, sizeof out.user_id, "%s", reply_str(reply, 4));
         out.status = RELEASE_DONE;
-    } else if (reply_is(reply, 0, "FINAL") && reply->elements == 2) {
-        out.final_status = reply->element[1]->str[0];
+    } else if (reply_is(reply, 0, "FINAL") && reply->elements == 3) {
+        out.final_status = reply_str(reply, 1)[0];
+        snprintf(out.user_id, sizeof out.user_id, "%s", reply_str(reply, 2));
         out.status = RELEASE_FINAL;
     } else if (reply_is(reply, 0, "NOTDUE")) {
         out.status = RELEASE_NOT_DUE;
+    } else if (reply_is(reply, 0, "NOTOWNER")) {
+        out.status = RELEASE_NOT_OWNER;
     } else if (reply_is(reply, 0, "GONE")) {
         out.status = RELEASE_GONE;
     } else if (reply) {
-        log_error("hold_release %s: %s", hold_id, reply->type == REDIS_REPLY_ERROR ? reply->str : "unexpected reply");
+        log_bad_reply("hold_release", hold_id, reply);
     }
     return out;
 }
 
-/* The script's KEYS and ARGV for one hold, into argv[0..9) (strings in keys/mode/now). */
-static void release_args(hold_keys *k, const char *resource_id, const char *hold_id, const char *mode,
-                         const char *now, const char **argv)
+#define RELEASE_ARGC 14 /* 7 keys, 7 arguments */
+
+/* The script's KEYS and ARGV for one hold into argv[0..RELEASE_ARGC); strings live in k
+ * and cells (2 cells of 24). */
+static void release_args(hold_keys *k, const char *resource_id, const char *hold_id, const hold_end *how,
+                         int64_t now_ms, char *cells, const char **argv)
 {
     hold_keys_for(k, resource_id, hold_id);
-    const char *args[] = {k->avail, k->hold, k->ttl, k->deadlines, k->live, k->changes, hold_id, mode, now};
+    char *mode = cells, *now = cells + 24, *epoch = cells + 48;
+    snprintf(mode, 24, "%c", how->mode);
+    snprintf(now, 24, "%" PRId64, now_ms);
+    snprintf(epoch, 24, "%d", how->epoch);
+    const char *args[RELEASE_ARGC] = {k->avail, k->hold, k->ttl, k->deadlines, k->live,
+                                      k->changes, k->log, hold_id, mode, now, how->caller ? how->caller : "",
+                                      how->actor ? how->actor : "", how->detail ? how->detail : "", epoch};
     memcpy(argv, args, sizeof args);
 }
 
-hold_release hold_cache_release(redis_conn *r, const char *resource_id, const char *hold_id, char mode,
+hold_release hold_cache_release(redis_conn *r, const char *resource_id, const char *hold_id, const hold_end *how,
                                 int64_t now_ms)
 {
     hold_keys k;
-    char mode_s[2] = {mode, 0}, now_s[24];
-    const char *argv[9];
-    snprintf(now_s, sizeof now_s, "%" PRId64, now_ms);
-    release_args(&k, resource_id, hold_id, mode_s, now_s, argv);
-    redisReply *reply = redis_eval(r, &script_release, 6, 9, argv);
+    char cells[72];
+    const char *argv[RELEASE_ARGC];
+    release_args(&k, resource_id, hold_id, how, now_ms, cells, argv);
+    redisReply *reply = redis_eval(r, &script_release, 7, RELEASE_ARGC, argv);
     hold_release out = release_decode(reply, hold_id);
     freeReplyObject(reply);
     return out;
 }
 
-int hold_cache_release_many(redis_conn *r, hold_release_item *items, int n, char mode, int64_t now_ms)
+int hold_cache_release_many(redis_conn *r, hold_release_item *items, int n, const hold_end *how, int64_t now_ms)
 {
-    char sha[41], mode_s[2] = {mode, 0}, now_s[24];
+    char sha[41];
     for (int i = 0; i < n; i++)
-        items[i].rel = (hold_release){RELEASE_FAILED, 0, 0, 0};
+        items[i].rel = (hold_release){RELEASE_FAILED, 0, 0, 0, ""};
     if (n == 0)
         return 0;
     if (redis_script_sha(r, &script_release, 0, sha) != 0 || redis_pipeline_begin(r) != 0)
         return -1;
-    snprintf(now_s, sizeof now_s, "%" PRId64, now_ms);
     for (int i = 0; i < n; i++) {
         hold_keys k;
-        const char *argv[12] = {"EVALSHA", sha, "6"};
-        release_args(&k, items[i].resource_id, items[i].hold_id, mode_s, now_s, argv + 3);
-        redis_pipeline_append(r, 12, argv);
+        char cells[72];
+        const char *argv[3 + RELEASE_ARGC] = {"EVALSHA", sha, "7"};
+        release_args(&k, items[i].resource_id, items[i].hold_id, how, now_ms, cells, argv + 3);
+        redis_pipeline_append(r, 3 + RELEASE_ARGC, argv);
     }
     redisReply **replies = calloc((size_t)n, sizeof *replies);
     int rc = redis_pipeline_read(r, n, replies);
     for (int i = 0; i < n && replies[i]; i++) {
         int noscript = replies[i]->type == REDIS_REPLY_ERROR && strncmp(replies[i]->str, "NOSCRIPT", 8) == 0;
-        items[i].rel = noscript ? hold_cache_release(r, items[i].resource_id, items[i].hold_id, mode, now_ms)
+        items[i].rel = noscript ? hold_cache_release(r, items[i].resource_id, items[i].hold_id, how, now_ms)
                                 : release_decode(replies[i], items[i].hold_id);
         freeReplyObject(replies[i]);
     }
@@ -211,85 +405,134 @@ int hold_cache_release_many(redis_conn *r, hold_release_item *items, int n, char
     return rc;
 }
 
-hold_confirm_status hold_cache_confirm(redis_conn *r, const char *resource_id, const char *hold_id,
-                                       hold_confirm_mode mode, int64_t now_ms, int64_t until_ms, char *status)
+/* ---- the confirmation saga's moves ---------------------------------------------------- */
+
+static hold_confirm confirm_decode(const redisReply *reply, const char *hold_id)
+{
+    hold_confirm out = {CONFIRM_FAILED, 0, 0, 0, "", ""};
+    if (reply_is(reply, 0, "OK") && reply->elements == 5) {
+        out.status = CONFIRM_OK;
+        out.epoch = atoi(reply_str(reply, 1));
+        out.state = reply_str(reply, 2)[0];
+        snprintf(out.user_id, sizeof out.user_id, "%s", reply_str(reply, 3));
+        snprintf(out.booking_id, sizeof out.booking_id, "%s", reply_str(reply, 4));
+    } else if (reply_is(reply, 0, "STATE") && reply->elements == 6) {
+        out.status = CONFIRM_STATE;
+        out.state = reply_str(reply, 1)[0];
+        out.epoch = atoi(reply_str(reply, 2));
+        out.until_ms = strtoll(reply_str(reply, 3), NULL, 10);
+        snprintf(out.booking_id, sizeof out.booking_id, "%s", reply_str(reply, 4));
+        snprintf(out.user_id, sizeof out.user_id, "%s", reply_str(reply, 5));
+    } else if (reply_is(reply, 0, "LATE")) {
+        out.status = CONFIRM_LATE;
+    } else if (reply_is(reply, 0, "NOTOWNER")) {
+        out.status = CONFIRM_NOT_OWNER;
+    } else if (reply_is(reply, 0, "GONE")) {
+        out.status = CONFIRM_GONE;
+    } else if (reply) {
+        log_bad_reply("hold_confirm", hold_id, reply);
+    }
+    return out;
+}
+
+hold_confirm hold_cache_confirm(redis_conn *r, const char *resource_id, const char *hold_id, const hold_move *m,
+                                int64_t now_ms)
 {
     static const char *const modes[] = {"begin", "done", "undo"};
     hold_keys k;
-    char now_s[24], until_s[24];
+    char now_s[24], epoch_s[24];
     hold_keys_for(&k, resource_id, hold_id);
     snprintf(now_s, sizeof now_s, "%" PRId64, now_ms);
-    snprintf(until_s, sizeof until_s, "%" PRId64, until_ms);
-    const char *argv[] = {k.hold, k.ttl, k.deadlines, k.live, k.changes, hold_id, modes[mode], now_s, until_s};
-    redisReply *reply = redis_eval(r, &script_confirm, 5, 9, argv);
-    if (!reply)
-        return CONFIRM_FAILED;
-    hold_confirm_status st = CONFIRM_FAILED;
-    if (reply_is(reply, 0, "OK"))
-        st = CONFIRM_OK;
-    else if (reply_is(reply, 0, "LATE"))
-        st = CONFIRM_LATE;
-    else if (reply_is(reply, 0, "GONE"))
-        st = CONFIRM_GONE;
-    else if (reply_is(reply, 0, "STATE") && reply->elements == 2) {
-        st = CONFIRM_STATE;
-        *status = reply->element[1]->str[0];
-    } else
-        log_error("hold_confirm %s: %s", hold_id, reply->type == REDIS_REPLY_ERROR ? reply->str : "unexpected reply");
+    snprintf(epoch_s, sizeof epoch_s, "%d", m->epoch);
+    const char *argv[] = {k.hold, k.ttl, k.deadlines, k.live, k.changes, k.log, hold_id, modes[m->mode], now_s,
+                          m->caller ? m->caller : "", m->actor ? m->actor : "", m->arg ? m->arg : "",
+                          m->mode == CONFIRM_BEGIN ? (m->nonce ? m->nonce : "") : epoch_s};
+    redisReply *reply = redis_eval(r, &script_confirm, 6, (int)(sizeof argv / sizeof argv[0]), argv);
+    hold_confirm out = confirm_decode(reply, hold_id);
     freeReplyObject(reply);
-    return st;
+    return out;
 }
 
-#define PAIRS_PER_SCRIPT 1000
+/* ---- counters and slot info ----------------------------------------------------------- */
 
-/* Runs a pairs script (slot, value, ...) on the resource's availability hash, at most
- * PAIRS_PER_SCRIPT pairs per call (callers hold the resource row lock, so the chunks
- * cannot interleave with another writer of these counters). */
-static int run_pairs_chunk(redis_conn *r, redis_script *script, const char *resource_id, const int64_t *slots,
-                           const int *values, int n);
+#define SLOTS_PER_SCRIPT 1000
 
-static int run_pairs(redis_conn *r, redis_script *script, const char *resource_id, const int64_t *slots,
-                     const int *values, int n)
+int hold_cache_init_slots(redis_conn *r, const char *resource_id, int64_t version, const slot_row *rows, int n,
+                          int rows_only)
 {
-    for (int done = 0; done < n; done += PAIRS_PER_SCRIPT) {
-        int m = n - done < PAIRS_PER_SCRIPT ? n - done : PAIRS_PER_SCRIPT;
-        if (run_pairs_chunk(r, script, resource_id, slots + done, values + done, m) != 0)
+    int done = 0;
+    do { /* at least once: the version stamp alone is a change */
+        int m = n - done < SLOTS_PER_SCRIPT ? n - done : SLOTS_PER_SCRIPT;
+        hold_keys k;
+        argbuf a;
+        hold_keys_for(&k, resource_id, NULL);
+        args_init(&a, 3 * m + 5);
+        args_str(&a, k.avail);
+        args_str(&a, k.info);
+        args_str(&a, k.changes);
+        args_str(&a, resource_id);
+        args_int(&a, version);
+        char *infos = calloc((size_t)(m ? m : 1), CELL * 2);
+        for (int i = 0; i < m; i++) {
+            const slot_row *row = &rows[done + i];
+            char *cell = infos + (size_t)i * CELL * 2;
+            snprintf(cell, CELL * 2, "%d %" PRId64 " %" PRId64, row->total, row->price_minor,
+                     row->exists || !rows_only ? row->end : 0);
+            args_int(&a, row->start);
+            args_int(&a, row->total - row->confirmed);
+            args_str(&a, cell);
+        }
+        redisReply *reply = args_eval(r, &script_init, 3, &a);
+        free(infos);
+        int ok = reply && reply->type == REDIS_REPLY_INTEGER;
+        if (reply && !ok)
+            log_bad_reply("slots_init", resource_id, reply);
+        freeReplyObject(reply);
+        if (!ok)
+            return -1;
+    } while ((done += SLOTS_PER_SCRIPT) < n);
+    return 0;
+}
+
+/* Callers hold the resource row lock, so chunks cannot interleave with another writer
+ * of these counters. */
+int hold_cache_adjust(redis_conn *r, const char *resource_id, const int64_t *slots, const int *deltas, int n,
+                      int forget_info)
+{
+    for (int done = 0; done < n; done += SLOTS_PER_SCRIPT) {
+        int m = n - done < SLOTS_PER_SCRIPT ? n - done : SLOTS_PER_SCRIPT;
+        hold_keys k;
+        argbuf a;
+        hold_keys_for(&k, resource_id, NULL);
+        args_init(&a, 2 * m + 5);
+        args_str(&a, k.avail);
+        args_str(&a, k.info);
+        args_str(&a, k.changes);
+        args_str(&a, resource_id);
+        args_str(&a, forget_info ? "1" : "0");
+        for (int i = 0; i < m; i++) {
+            args_int(&a, slots[done + i]);
+            args_int(&a, deltas[done + i]);
+        }
+        redisReply *reply = args_eval(r, &script_adjust, 3, &a);
+        int ok = reply && reply->type == REDIS_REPLY_INTEGER;
+        if (reply && !ok)
+            log_bad_reply("slots_adjust", resource_id, reply);
+        freeReplyObject(reply);
+        if (!ok)
             return -1;
     }
     return 0;
 }
 
-static int run_pairs_chunk(redis_conn *r, redis_script *script, const char *resource_id, const int64_t *slots,
-                           const int *values, int n)
+int hold_cache_forget_resource(redis_conn *r, const char *resource_id)
 {
     hold_keys k;
-    argbuf a;
     hold_keys_for(&k, resource_id, NULL);
-    args_init(&a, 2 * n + 3);
-    args_str(&a, k.avail);
-    args_str(&a, k.changes);
-    args_str(&a, resource_id);
-    for (int i = 0; i < n; i++) {
-        args_int(&a, slots[i]);
-        args_int(&a, values[i]);
-    }
-    redisReply *reply = redis_eval(r, script, 2, a.argc, a.argv);
-    args_free(&a);
+    redisReply *reply = redis_command(r, "DEL %s", k.info);
     int ok = reply && reply->type == REDIS_REPLY_INTEGER;
-    if (reply && !ok)
-        log_error("%s: %s", script->name, reply->type == REDIS_REPLY_ERROR ? reply->str : "unexpected reply");
     freeReplyObject(reply);
     return ok ? 0 : -1;
-}
-
-int hold_cache_init_slots(redis_conn *r, const char *resource_id, const int64_t *slots, const int *values, int n)
-{
-    return n == 0 ? 0 : run_pairs(r, &script_init, resource_id, slots, values, n);
-}
-
-int hold_cache_adjust(redis_conn *r, const char *resource_id, const int64_t *slots, const int *deltas, int n)
-{
-    return n == 0 ? 0 : run_pairs(r, &script_adjust, resource_id, slots, deltas, n);
 }
 
 int hold_cache_read(redis_conn *r, const char *resource_id, const int64_t *slots, int n, int *values)
@@ -302,25 +545,13 @@ int hold_cache_read(redis_conn *r, const char *resource_id, const int64_t *slots
     args_str(&a, k.avail);
     for (int i = 0; i < n; i++)
         args_int(&a, slots[i]);
-    redisReply *reply = redis_command_argv(r, a.argc, a.argv, NULL);
+    redisReply *reply = redis_command_argv(r, a.argc, a.argv, a.len);
     args_free(&a);
     int ok = reply && reply->type == REDIS_REPLY_ARRAY && reply->elements == (size_t)n;
     for (int i = 0; ok && i < n; i++)
         values[i] = reply->element[i]->type == REDIS_REPLY_STRING ? (int)reply_int(reply->element[i]) : -1;
     freeReplyObject(reply);
     return ok ? 0 : -1;
-}
-
-int hold_cache_status(redis_conn *r, const char *resource_id, const char *hold_id)
-{
-    hold_keys k;
-    hold_keys_for(&k, resource_id, hold_id);
-    redisReply *reply = redis_command(r, "HGET %s st", k.hold);
-    if (!reply)
-        return -1;
-    int st = reply->type == REDIS_REPLY_STRING && reply->len > 0 ? reply->str[0] : 0;
-    freeReplyObject(reply);
-    return st;
 }
 
 int hold_cache_touch(redis_conn *r, const char *resource_id)

@@ -12,14 +12,11 @@
     "extract(epoch FROM slot_start)::bigint, extract(epoch FROM slot_end)::bigint, total_capacity, " \
     "confirmed, coalesce(price_minor, -1), inherits"
 
-static const char *const resource_select[] = {
-    "SELECT body, extract(epoch FROM created_at)::bigint, extract(epoch FROM updated_at)::bigint "
-    "FROM resources WHERE resource_id = $1",
-    "SELECT body, extract(epoch FROM created_at)::bigint, extract(epoch FROM updated_at)::bigint "
-    "FROM resources WHERE resource_id = $1 FOR SHARE",
-    "SELECT body, extract(epoch FROM created_at)::bigint, extract(epoch FROM updated_at)::bigint "
-    "FROM resources WHERE resource_id = $1 FOR UPDATE",
-};
+#define RESOURCE_SELECT \
+    "SELECT body, extract(epoch FROM created_at)::bigint, extract(epoch FROM updated_at)::bigint, version " \
+    "FROM resources WHERE resource_id = $1"
+static const char *const resource_select[] = {RESOURCE_SELECT, RESOURCE_SELECT " FOR SHARE",
+                                              RESOURCE_SELECT " FOR UPDATE"};
 
 static Google__Protobuf__Timestamp *timestamp_in(ProtobufCAllocator *alloc, const char *seconds)
 {
@@ -30,7 +27,13 @@ static Google__Protobuf__Timestamp *timestamp_in(ProtobufCAllocator *alloc, cons
 }
 
 int inventory_load_resource(pg_conn *pg, const char *resource_id, row_lock lock, ProtobufCAllocator *alloc,
-                        Booking__V1__Resource **out)
+                            Booking__V1__Resource **out)
+{
+    return inventory_load_versioned(pg, resource_id, lock, alloc, out, NULL);
+}
+
+int inventory_load_versioned(pg_conn *pg, const char *resource_id, row_lock lock, ProtobufCAllocator *alloc,
+                             Booking__V1__Resource **out, int64_t *version)
 {
     const char *params[1] = {resource_id};
     PGresult *r = pg_exec(pg, resource_select[lock], 1, params);
@@ -48,6 +51,8 @@ int inventory_load_resource(pg_conn *pg, const char *resource_id, row_lock lock,
         (*out)->created_at = timestamp_in(alloc, PQgetvalue(r, 0, 1));
         (*out)->updated_at = timestamp_in(alloc, PQgetvalue(r, 0, 2));
     }
+    if (version)
+        *version = strtoll(PQgetvalue(r, 0, 3), NULL, 10);
     PQclear(r);
     return *out ? 1 : -1;
 }

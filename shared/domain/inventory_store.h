@@ -15,6 +15,9 @@ typedef enum row_lock { LOCK_NONE, LOCK_SHARE, LOCK_UPDATE } row_lock;
  * 0 not found, -1 on error. lock: FOR SHARE / FOR UPDATE inside a transaction. */
 int inventory_load_resource(pg_conn *pg, const char *resource_id, row_lock lock, ProtobufCAllocator *alloc,
                             Booking__V1__Resource **out);
+/* The same, also setting *version (bumped by every change of the resource). */
+int inventory_load_versioned(pg_conn *pg, const char *resource_id, row_lock lock, ProtobufCAllocator *alloc,
+                             Booking__V1__Resource **out, int64_t *version);
 
 /* One slot. A slot without a row (exists = 0) has the resource's capacity, nothing
  * confirmed and the base price; so has, for its capacity, a row that inherits. */

@@ -26,8 +26,8 @@ static int pg_open(pg_conn *pg)
         PQfinish(pg->conn);
     /* a connect timeout unless the URL sets its own (later keywords win: the URL's
      * expanded parameters come after), so an unreachable host never hangs a thread */
-    static const char *const keys[] = {"connect_timeout", "dbname", NULL};
-    const char *const values[] = {PG_CONNECT_TIMEOUT_S, pg->url, NULL};
+    static const char *const keys[] = {"connect_timeout", "application_name", "dbname", NULL};
+    const char *const values[] = {PG_CONNECT_TIMEOUT_S, pg->app_name, pg->url, NULL};
     pg->conn = PQconnectdbParams(keys, values, 1);
     if (PQstatus(pg->conn) != CONNECTION_OK) {
         pg_fail(pg, "connect", PQerrorMessage(pg->conn));
@@ -61,6 +61,13 @@ pg_conn *pg_connect(const char *url, const char *schema)
     if (pg_open(pg) != 0)
         log_warn("postgres not reachable yet (%s); will retry", pg->errstr);
     return pg;
+}
+
+void pg_set_application_name(pg_conn *pg, const char *name)
+{
+    snprintf(pg->app_name, sizeof pg->app_name, "%s", name);
+    if (pg->conn)
+        pg_open(pg);
 }
 
 void pg_close(pg_conn *pg)

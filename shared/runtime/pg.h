@@ -20,6 +20,7 @@ typedef struct pg_conn {
     int prepared_count;    /* reset on every (re)connect */
     char url[512];
     char schema[64];       /* search_path set on every (re)connect; "" = default */
+    char app_name[64];     /* application_name of the connection ("" = libpq's default) */
     int err;               /* non-zero after a failure; errstr says why */
     char errstr[256];
     char sqlstate[6];      /* SQLSTATE of the last server error, "" when none */
@@ -31,6 +32,8 @@ typedef struct pg_conn {
  * Free with pg_close. */
 pg_conn *pg_connect(const char *url, const char *schema);
 void pg_close(pg_conn *pg);
+/* Names the connection in pg_stat_activity (reconnects now when connected). */
+void pg_set_application_name(pg_conn *pg, const char *name);
 
 /* Reconnects when the connection is down. 0 when usable. */
 int pg_ensure(pg_conn *pg);

@@ -5,6 +5,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <errno.h>
+#include <sys/socket.h>
 #include <sys/time.h>
 
 #include "log.h"
@@ -131,9 +133,18 @@ void redis_close(redis_conn *r)
     free(r);
 }
 
+/* 1 when the server closed the socket (or it failed) while the connection sat idle: a
+ * peek that finds end-of-file or an error instead of "nothing to read". */
+static int closed_while_idle(redisContext *ctx)
+{
+    char c;
+    ssize_t n = recv(ctx->fd, &c, 1, MSG_PEEK | MSG_DONTWAIT);
+    return n == 0 || (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR);
+}
+
 int redis_ensure(redis_conn *r)
 {
-    if (r->ctx && !r->ctx->err)
+    if (r->ctx && !r->ctx->err && !closed_while_idle(r->ctx))
         return 0;
     if (!r->host[0])
         return -1;
@@ -187,17 +198,24 @@ int redis_script_sha(redis_conn *r, redis_script *s, int reload, char sha[41])
     return ok ? 0 : -1;
 }
 
-static redisReply *evalsha(redis_conn *r, const char *sha, int nkeys, int argc, const char **argv)
+static redisReply *evalsha(redis_conn *r, const char *sha, int nkeys, int argc, const char **argv,
+                           const size_t *argvlen)
 {
     const char **args = malloc(sizeof *args * (size_t)(argc + 3));
+    size_t *lens = malloc(sizeof *lens * (size_t)(argc + 3));
     char keys[16];
     snprintf(keys, sizeof keys, "%d", nkeys);
     args[0] = "EVALSHA";
     args[1] = sha;
     args[2] = keys;
-    for (int i = 0; i < argc; i++)
+    for (int i = 0; i < argc; i++) {
         args[i + 3] = argv[i];
-    redisReply *reply = redis_command_argv(r, argc + 3, args, NULL);
+        lens[i + 3] = argvlen ? argvlen[i] : strlen(argv[i]);
+    }
+    for (int i = 0; i < 3; i++)
+        lens[i] = strlen(args[i]);
+    redisReply *reply = redis_command_argv(r, argc + 3, args, lens);
+    free(lens);
     free(args);
     return reply;
 }
@@ -207,24 +225,40 @@ static int is_noscript(const redisReply *reply)
     return reply && reply->type == REDIS_REPLY_ERROR && strncmp(reply->str, "NOSCRIPT", 8) == 0;
 }
 
-redisReply *redis_eval(redis_conn *r, redis_script *s, int nkeys, int argc, const char **argv)
+/* One EVALSHA, reloading the script on NOSCRIPT (a restarted or flushed server). */
+static redisReply *eval_once(redis_conn *r, redis_script *s, int nkeys, int argc, const char **argv,
+                             const size_t *argvlen)
 {
     char sha[41];
+    if (redis_script_sha(r, s, 0, sha) != 0)
+        return NULL;
+    redisReply *reply = evalsha(r, sha, nkeys, argc, argv, argvlen);
+    if (is_noscript(reply)) {
+        freeReplyObject(reply);
+        if (redis_script_sha(r, s, 1, sha) != 0)
+            return NULL;
+        reply = evalsha(r, sha, nkeys, argc, argv, argvlen);
+    }
+    return reply;
+}
+
+redisReply *redis_eval_bin(redis_conn *r, redis_script *s, int nkeys, int argc, const char **argv,
+                           const size_t *argvlen)
+{
     if (argc > SCRIPT_MAX_ARGS) {
         r->err = 1;
         snprintf(r->errstr, sizeof r->errstr, "%s: too many arguments (%d)", s->name, argc);
         return NULL;
     }
-    if (redis_script_sha(r, s, 0, sha) != 0)
-        return NULL;
-    redisReply *reply = evalsha(r, sha, nkeys, argc, argv);
-    if (is_noscript(reply)) {
-        freeReplyObject(reply);
-        if (redis_script_sha(r, s, 1, sha) != 0)
-            return NULL;
-        reply = evalsha(r, sha, nkeys, argc, argv);
-    }
+    redisReply *reply = eval_once(r, s, nkeys, argc, argv, argvlen);
+    if (!reply && s->retry_safe && r->host[0])
+        reply = eval_once(r, s, nkeys, argc, argv, argvlen);
     return reply;
+}
+
+redisReply *redis_eval(redis_conn *r, redis_script *s, int nkeys, int argc, const char **argv)
+{
+    return redis_eval_bin(r, s, nkeys, argc, argv, NULL);
 }
 
 int redis_pipeline_begin(redis_conn *r) { return redis_ensure(r); }

@@ -25,16 +25,22 @@ typedef struct redis_script {
     const char *source;
     char sha[41];        /* set by the first SCRIPT LOAD; the same on every server */
     pthread_mutex_t lock;
+    int retry_safe;      /* running it twice changes nothing more than once */
 } redis_script;
 
-#define REDIS_SCRIPT(name, source) {(name), (const char *)(source), "", PTHREAD_MUTEX_INITIALIZER}
+#define REDIS_SCRIPT(name, source) {(name), (const char *)(source), "", PTHREAD_MUTEX_INITIALIZER, 0}
+/* A script whose repeat is harmless: when the connection breaks under a call (a Redis
+ * restart, a stale socket) the call is sent once more on a new connection. */
+#define REDIS_SCRIPT_RETRYABLE(name, source) {(name), (const char *)(source), "", PTHREAD_MUTEX_INITIALIZER, 1}
 
 /* Parses redis://[:password@]host[:port][/db]. 0 or -1. */
 int redis_parse_url(const char *url, char *host, size_t host_cap, int *port, int *db, char *password,
                     size_t password_cap);
 
 /* Connects (timeouts of timeout_ms for connect and each command). Never NULL: check
- * ->err; a failed connection is retried by the next command. Free with redis_close. */
+ * ->err; a failed connection is retried by the next command, and a connection the server
+ * closed meanwhile (a restart) is noticed before a command is written to it. Free with
+ * redis_close. */
 redis_conn *redis_connect(const char *url, int timeout_ms);
 void redis_close(redis_conn *r);
 int redis_ensure(redis_conn *r);
@@ -46,8 +52,13 @@ redisReply *redis_command(redis_conn *r, const char *fmt, ...);
 redisReply *redis_command_argv(redis_conn *r, int argc, const char **argv, const size_t *argvlen);
 
 /* EVALSHA script with nkeys keys followed by args (argc strings in total). On NOSCRIPT
- * the script is loaded and the call repeated once. Same reply contract as redis_command. */
+ * the script is loaded and the call repeated once; a retry_safe script is also repeated
+ * once on a new connection when the connection failed under it. Same reply contract as
+ * redis_command. */
 redisReply *redis_eval(redis_conn *r, redis_script *script, int nkeys, int argc, const char **argv);
+/* The same with explicit argument lengths (binary-safe). */
+redisReply *redis_eval_bin(redis_conn *r, redis_script *script, int nkeys, int argc, const char **argv,
+                           const size_t *argvlen);
 
 /* The script's SHA (SCRIPT LOAD on first use, or again when reload is set after a
  * NOSCRIPT). 0, or -1 when Redis did not load it. */

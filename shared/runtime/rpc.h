@@ -36,6 +36,9 @@ typedef int (*rpc_handler)(rpc_call *call, const ProtobufCMessage *request, Prot
  * completion-queue thread that took the call, skipping the hand-off to a handler
  * thread (two thread wake-ups per call). Its worker state is that thread's own. */
 #define RPC_INLINE 2u
+/* With RPC_IDEMPOTENT: the method's effects live in Redis, and so does its idempotency
+ * record (the same store, lost and kept together); otherwise it is in PostgreSQL. */
+#define RPC_KEYS_IN_REDIS 4u
 
 typedef struct rpc_method {
     const char *name;  /* "CreateHold": must name a method of the service descriptor */
@@ -72,6 +75,12 @@ const char *rpc_metadata(const rpc_call *call, const char *key);
 int64_t rpc_deadline_left_ms(const rpc_call *call);
 /* "/booking.v1.BookingService/CreateHold" */
 const char *rpc_method_path(const rpc_call *call);
+/* The method's flags (RPC_IDEMPOTENT, ...). */
+unsigned rpc_method_flags(const rpc_call *call);
+/* While an idempotent call runs under a key: 20 id characters that stay the same for
+ * every run of the same key and request (also one that takes over after a crash), so a
+ * handler can name what it creates after them and find it again. NULL without a key. */
+const char *rpc_idempotency_token(const rpc_call *call);
 /* The message type the method answers with. */
 const ProtobufCMessageDescriptor *rpc_response_type(const rpc_call *call);
 /* The worker's state, made by the server's worker_init (store connections). */

@@ -100,6 +100,7 @@ void rpc_call_reset(rpc_call *call)
     call->metadata = NULL;
     call->metadata_count = 0;
     call->user_id = call->role = call->idempotency_key = call->request_id = "";
+    call->idempotency_token = NULL;
     call->deadline_ms = INT64_MAX;
     call->code = RPC_OK;
     call->message = NULL;
@@ -129,6 +130,8 @@ const char *rpc_user_role(const rpc_call *call) { return call->role; }
 int rpc_is_admin(const rpc_call *call) { return strcmp(call->role, "admin") == 0; }
 const char *rpc_request_id(const rpc_call *call) { return call->request_id; }
 const char *rpc_method_path(const rpc_call *call) { return call->entry->path; }
+unsigned rpc_method_flags(const rpc_call *call) { return call->entry->method ? call->entry->method->flags : 0; }
+const char *rpc_idempotency_token(const rpc_call *call) { return call->idempotency_token; }
 const ProtobufCMessageDescriptor *rpc_response_type(const rpc_call *call) { return call->entry->descriptor->output; }
 const char *rpc_status_reason(const rpc_call *call) { return call->info.reason; }
 const rpc_error_info *rpc_status_info(const rpc_call *call) { return &call->info; }

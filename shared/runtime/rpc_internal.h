@@ -39,6 +39,7 @@ struct rpc_call {
     rpc_metadata_pair *metadata;
     size_t metadata_count;
     const char *user_id, *role, *idempotency_key, *request_id;
+    const char *idempotency_token;  /* the claim's token (idempotency.c), NULL without a key */
     int64_t deadline_ms;  /* CLOCK_MONOTONIC ms; INT64_MAX = none */
     rpc_code code;
     char *message;

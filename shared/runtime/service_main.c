@@ -114,12 +114,15 @@ static int worker_health(void *state, void *arg)
     return rt->def->health ? rt->def->health(rt->app) : 0;
 }
 
-/* Idempotency keys are recorded in the service's own schema. */
+/* Idempotency keys are recorded where the method's effects live: the service's own
+ * schema, or Redis for RPC_KEYS_IN_REDIS methods. */
 static int intercept(rpc_call *call, const ProtobufCMessage *request, ProtobufCMessage **response,
                      rpc_handler handler)
 {
     service_worker *w = rpc_worker_state(call);
-    return w->pg ? idempotency_run(w->pg, call, request, response, handler) : handler(call, request, response);
+    if ((rpc_method_flags(call) & RPC_KEYS_IN_REDIS) && w->redis)
+        return idempotency_run_redis(w->redis, call, request, response, handler);
+    return w->pg ? idempotency_run_pg(w->pg, call, request, response, handler) : handler(call, request, response);
 }
 
 static int run_migrations(service_runtime *rt)

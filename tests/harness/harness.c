@@ -208,6 +208,7 @@ static size_t build_env(harness *h, instance *in, const char *const *extra, char
     PUT("DATABASE_URL=%s", harness_database_url(h, role));
     PUT("PAYMENT_ADDR=%s", payment->addr);
     PUT("GRPC_WORKERS=4");
+    PUT("REPAIR_INTERVAL_MS=200"); /* booking-svc: repairs within a test's patience */
     PUT("LOG_LEVEL=%s", getenv("HARNESS_LOG_LEVEL") ? getenv("HARNESS_LOG_LEVEL") : "info");
 #undef PUT
     for (size_t i = 0; environ[i] && n + 1 < cap; i++)
@@ -439,6 +440,30 @@ int harness_restart_redis(harness *h)
     char cmd[400];
     snprintf(cmd, sizeof cmd, "rm -rf '%s/redis'", h->dir);
     if (system(cmd) != 0 || stack("redis-start", h->dir, port, "cluster") != 0)
+        return -1;
+    h->redis = redisConnect("127.0.0.1", h->redis_port);
+    return h->redis && !h->redis->err ? 0 : -1;
+}
+
+int harness_crash_redis(harness *h)
+{
+    char port[16], path[600];
+    snprintf(port, sizeof port, "%d", h->redis_port);
+    snprintf(path, sizeof path, "%s/redis/redis.pid", h->dir);
+    FILE *f = fopen(path, "r");
+    int pid = 0;
+    if (!f || fscanf(f, "%d", &pid) != 1 || pid <= 0) {
+        if (f)
+            fclose(f);
+        return -1;
+    }
+    fclose(f);
+    redisFree(h->redis);
+    kill(pid, SIGKILL);
+    for (int i = 0; i < 500 && kill(pid, 0) == 0; i++) /* gone before it starts again */
+        usleep(10000);
+    unlink(path);
+    if (stack("redis-start", h->dir, port, "cluster") != 0)
         return -1;
     h->redis = redisConnect("127.0.0.1", h->redis_port);
     return h->redis && !h->redis->err ? 0 : -1;

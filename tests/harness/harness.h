@@ -38,6 +38,9 @@ const char *harness_redis_url(const harness *h);
 const char *harness_database_url(const harness *h, const char *role);
 /* Stops and restarts Redis with its data gone (same port). */
 int harness_restart_redis(harness *h);
+/* Kills Redis (SIGKILL) and starts it again on its data (its append-only file, written
+ * every second: the last second may be lost, as in a real crash). */
+int harness_crash_redis(harness *h);
 /* Stops PostgreSQL (fast shutdown); harness_start_postgres starts it again, data kept. */
 int harness_stop_postgres(harness *h);
 int harness_start_postgres(harness *h);

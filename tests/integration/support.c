@@ -120,3 +120,29 @@ int available_at(rpc_client *search, const char *resource_id, int64_t slot, int6
     protobuf_c_message_free_unpacked(resp, NULL);
     return available;
 }
+
+long wait_sql(harness *h, const char *sql, int nparams, const char *const *params, long want, long timeout_ms)
+{
+    struct timespec start, now;
+    clock_gettime(CLOCK_MONOTONIC, &start);
+    for (;;) {
+        long got = harness_sql_long(h, sql, nparams, params);
+        clock_gettime(CLOCK_MONOTONIC, &now);
+        long waited = (now.tv_sec - start.tv_sec) * 1000 + (now.tv_nsec - start.tv_nsec) / 1000000;
+        if (got == want || waited >= timeout_ms)
+            return got;
+        nanosleep(&(struct timespec){0, 50 * 1000000L}, NULL);
+    }
+}
+
+int hold_status_of(rpc_client *booking, const char *hold_id)
+{
+    Booking__V1__GetHoldRequest req = BOOKING__V1__GET_HOLD_REQUEST__INIT;
+    req.hold_id = (char *)hold_id;
+    ProtobufCMessage *resp = NULL;
+    if (call_as(booking, "GetHold", &req.base, (identity){"ops", "admin", NULL}, &resp, NULL) != RPC_OK)
+        return -1;
+    int status = ((Booking__V1__Hold *)resp)->status;
+    protobuf_c_message_free_unpacked(resp, NULL);
+    return status;
+}

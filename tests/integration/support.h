@@ -42,6 +42,13 @@ Booking__V1__CreateHoldRequest hold_request(const char *resource_id, int64_t sta
 rpc_code hold(rpc_client *booking, const char *user, const char *resource_id, int64_t start, int64_t end,
               int quantity, char *hold_id, size_t cap);
 
+/* Polls harness_sql_long until it answers `want` or timeout_ms pass; returns the last
+ * answer. For what the stack settles in the background (recorder, repair). */
+long wait_sql(harness *h, const char *sql, int nparams, const char *const *params, long want, long timeout_ms);
+
+/* The hold's status per GetHold (as admin): Redis's, the authority of a live hold. */
+int hold_status_of(rpc_client *booking, const char *hold_id);
+
 /* Available units of the slot starting at `slot` per GetCalendar (-1 on error). */
 int available_at(rpc_client *search, const char *resource_id, int64_t slot, int64_t slot_end);
 

@@ -1,7 +1,7 @@
 /* test_expiry.c — expiry-svc against the real stack: a short hold comes back promptly
  * and is recorded EXPIRED with one event; a duplicated notification changes nothing;
- * CONFIRMING holds are skipped without busy-looping; corrupted counters and holds Redis
- * lost are repaired by reconciliation (RunSweep). */
+ * CONFIRMING holds are left to booking-svc's repair; corrupted counters are repaired by
+ * reconciliation (RunSweep), and holds Redis lost are recorded ended by booking-svc. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -137,19 +137,21 @@ static void test_metrics_are_exposed(void **state)
     free(body);
 }
 
-/* Redis moved a hold to CONFIRMING and PostgreSQL never did (a crash between the two):
- * once its confirm deadline passes, the sweep hands it to the saga's repair, which
- * follows PostgreSQL (ACTIVE, and overdue): the units come back, the hold ends EXPIRED
- * with one event. */
+/* A confirmation began in Redis and its caller died before writing anything to
+ * PostgreSQL: once its confirm deadline passes, booking-svc's repair fences it, finds no
+ * booking and, the hold's own expiry having passed, expires it: the units come back,
+ * the hold ends EXPIRED with one event. */
 static void test_confirming_only_in_redis_is_resolved(void **state)
 {
     (void)state;
-    char rid[80], hid[80], st = 0;
+    char rid[80], hid[80], until[24];
     int64_t d = day(3), expires;
     make_resource(booking, "Saga House", 3, 1440, 2, rid, sizeof rid);
     assert_int_equal(hold_ms(booking, "ben", rid, d, d + 86400, 1, hid, sizeof hid, &expires), RPC_OK);
     redis_conn *r = redis_connect(harness_redis_url(stack), 2000);
-    assert_int_equal(hold_cache_confirm(r, rid, hid, CONFIRM_BEGIN, now_ms(), now_ms() + 1000, &st), CONFIRM_OK);
+    snprintf(until, sizeof until, "%lld", (long long)(now_ms() + 1000));
+    hold_move begin = {CONFIRM_BEGIN, "", "test", until, "crashed-confirm", 0};
+    assert_int_equal(hold_cache_confirm(r, rid, hid, &begin, now_ms()).status, CONFIRM_OK);
     assert_int_equal(counter(stack, rid, d), 2);
     sleep_ms((long)(expires - now_ms()));
     assert_true(wait_counter(stack, rid, d, 3, 5000) >= 0);
@@ -193,6 +195,7 @@ static void test_hold_lost_by_redis_is_recorded_expired(void **state)
     int fixed = -1;
     make_resource(booking, "Flushed Hostel", 4, 1440, 0, rid, sizeof rid);
     assert_int_equal(hold_ms(booking, "dee", rid, d, d + 86400, 1, hid, sizeof hid, &expires), RPC_OK);
+    assert_int_equal(wait_status(stack, hid, HOLD_ACTIVE, 5000), HOLD_ACTIVE); /* recorded */
     hold_keys k;
     hold_keys_for(&k, rid, hid);
     redis_int(stack, "DEL %s %s", k.hold, k.ttl);
@@ -211,7 +214,7 @@ static void test_hold_lost_by_redis_is_recorded_expired(void **state)
     assert_int_equal(hold_events(stack, hid, "hold.expired"), 1);
     assert_int_equal(harness_sql_long(stack,
                                       "SELECT count(*) FROM booking.events WHERE subject_id = $1 "
-                                      "AND metadata->>'path' = 'lost' AND actor_id = 'expiry-svc'",
+                                      "AND metadata->>'path' = 'lost' AND actor_id = 'booking-svc'",
                                       1, params),
                      1);
 }

@@ -9,6 +9,7 @@
 #include "booking/v1/expiry.pb-c.h"
 #include "support.h"
 
+#define HOLD_ACTIVE 1
 #define HOLD_EXPIRED 5
 
 int64_t now_ms(void);

@@ -277,34 +277,64 @@ static long idempotency_records(const char *key)
 }
 
 /* Records older than IDEMPOTENCY_RETENTION_HOURS (24 by default) go as keyed calls go
- * on (a small batch every 1000th keyed call); younger ones stay and still replay. */
+ * on (a small batch every 1000th call recorded in PostgreSQL); younger ones stay and
+ * still replay. */
 static void test_old_idempotency_records_are_purged(void **state)
 {
     (void)state;
-    const char *rid = create_resource(booking, "Retention room", HOTEL, 9, 1440, 5000);
-    Booking__V1__CreateHoldRequest req = hold_request(rid, day(50), day(51), 1);
-    identity old = {"ida", "customer", "retention-old"}, young = {"ida", "customer", "retention-young"};
+    Booking__V1__Resource r = BOOKING__V1__RESOURCE__INIT;
+    Booking__V1__Money price = BOOKING__V1__MONEY__INIT;
+    price.currency = (char *)"EUR";
+    price.amount_minor = 5000;
+    r.name = (char *)"Retention room";
+    r.location = (char *)"Lisbon";
+    r.resource_type = HOTEL;
+    r.capacity = 9;
+    r.slot_minutes = 1440;
+    r.base_price = &price;
+    Booking__V1__CreateResourceRequest req = BOOKING__V1__CREATE_RESOURCE_REQUEST__INIT;
+    req.resource = &r;
+    identity old = {"root", "admin", "retention-old"}, young = {"root", "admin", "retention-young"};
     ProtobufCMessage *first = NULL, *again = NULL;
-    assert_int_equal(call_as(booking, "CreateHold", &req.base, old, NULL, NULL), RPC_OK);
-    assert_int_equal(call_as(booking, "CreateHold", &req.base, young, &first, NULL), RPC_OK);
+    assert_int_equal(call_as(booking, "CreateResource", &req.base, old, NULL, NULL), RPC_OK);
+    assert_int_equal(call_as(booking, "CreateResource", &req.base, young, &first, NULL), RPC_OK);
     assert_int_equal(harness_sql_long(stack, "WITH aged AS (UPDATE booking.idempotency_keys SET created_at = "
                                              "now() - interval '25 hours' WHERE key = 'retention-old' RETURNING 1) "
                                              "SELECT count(*) FROM aged", 0, NULL),
                      1);
-    Booking__V1__ReleaseHoldRequest rel = BOOKING__V1__RELEASE_HOLD_REQUEST__INIT;
-    rel.hold_id = (char *)"hold_retention_none";
+    Booking__V1__CancelBookingRequest cancel = BOOKING__V1__CANCEL_BOOKING_REQUEST__INIT;
+    cancel.booking_id = (char *)"bk_retention_none";
     for (int i = 0; i < 1000; i++) { /* keyed calls of any outcome count */
         char key[48];
         snprintf(key, sizeof key, "retention-fill-%d", i);
-        assert_int_equal(call_as(booking, "ReleaseHold", &rel.base, (identity){"ida", "customer", key}, NULL, NULL),
+        assert_int_equal(call_as(booking, "CancelBooking", &cancel.base, (identity){"ida", "customer", key}, NULL,
+                                 NULL),
                          RPC_NOT_FOUND);
     }
     assert_int_equal(idempotency_records("retention-old"), 0);
     assert_int_equal(idempotency_records("retention-young"), 1);
-    assert_int_equal(call_as(booking, "CreateHold", &req.base, young, &again, NULL), RPC_OK);
-    assert_string_equal(((Booking__V1__Hold *)again)->hold_id, ((Booking__V1__Hold *)first)->hold_id);
+    assert_int_equal(call_as(booking, "CreateResource", &req.base, young, &again, NULL), RPC_OK);
+    assert_string_equal(((Booking__V1__Resource *)again)->resource_id, ((Booking__V1__Resource *)first)->resource_id);
     protobuf_c_message_free_unpacked(first, NULL);
     protobuf_c_message_free_unpacked(again, NULL);
+}
+
+/* CreateHold and ReleaseHold keep their idempotency records where the hold lives, in
+ * Redis, for the retention time (24 h), not in PostgreSQL. */
+static void test_hold_keys_live_in_redis(void **state)
+{
+    (void)state;
+    const char *rid = create_resource(booking, "Key room", HOTEL, 3, 1440, 5000);
+    Booking__V1__CreateHoldRequest req = hold_request(rid, day(52), day(53), 1);
+    identity id = {"jo", "customer", "redis-kept-key"};
+    assert_int_equal(call_as(booking, "CreateHold", &req.base, id, NULL, NULL), RPC_OK);
+    assert_int_equal(idempotency_records("redis-kept-key"), 0);
+    redisReply *ttl = redisCommand(harness_redis(stack), "PTTL idem:{u:jo}:/booking.v1.BookingService/CreateHold:%s",
+                                   "redis-kept-key");
+    assert_non_null(ttl);
+    assert_int_equal(ttl->type, REDIS_REPLY_INTEGER);
+    assert_true(ttl->integer > 23LL * 3600 * 1000 && ttl->integer <= 24LL * 3600 * 1000);
+    freeReplyObject(ttl);
 }
 
 typedef struct same_key {
@@ -472,6 +502,7 @@ int main(void)
         cmocka_unit_test(test_redis_flush_reloads_counters_without_overselling),
         cmocka_unit_test(test_hostile_bytes_never_crash),
         cmocka_unit_test(test_old_idempotency_records_are_purged),
+        cmocka_unit_test(test_hold_keys_live_in_redis),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

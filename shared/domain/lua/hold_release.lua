@@ -1,36 +1,56 @@
--- hold_release.lua: gives a hold's units back exactly once and ends it.
+-- hold_release.lua: ends a live hold and gives its units back, exactly once.
 -- KEYS: 1 avail hash, 2 hold hash, 3 ttl marker, 4 deadline zset, 5 live-hold set,
---       6 change stream
--- ARGV: 1 hold id, 2 'R' (the user releases) | 'X' (expiry) | 'F' (forced expiry of a
---       CONFIRMING hold that PostgreSQL shows was never booked), 3 now ms
--- An active hold past expires_at ends EXPIRED even when the user releases it.
--- Returns {'RELEASED', quantity, final status, expires_at ms} | {'NOTDUE'}
---       | {'FINAL', status} | {'GONE'}
-local st = redis.call('HGET', KEYS[2], 'st')
+--       6 change stream, 7 hold log stream
+-- ARGV: 1 hold id, 2 mode, 3 now ms, 4 caller (user id; '' = anyone), 5 actor,
+--       6 detail (expiry: the path that found it; forced: the reason), 7 epoch (forced)
+-- Modes:
+--   R  the owner releases an ACTIVE hold (EXPIRED instead when past expires_at)
+--   X  expiry: an ACTIVE hold past expires_at
+--   F  forced expiry of the confirmation with epoch ARGV[7] (CONFIRMING, or back to
+--      ACTIVE since): the saga found no booking for it and its time is up, or no room
+--   Z  abort of a creation never announced (no quote yet): no trace at all
+-- Returns {'RELEASED', quantity, final status, expires_at ms, user, rid}
+--       | {'NOTDUE'} | {'NOTOWNER'} | {'FINAL', status, user} | {'GONE'}
+local h = redis.call('HMGET', KEYS[2], 'st', 'exp', 'user', 'q', 'slots', 'rid', 'ce', 'quote', 'start', 'end',
+                     'created')
+local st = h[1]
 if not st then return {'GONE'} end
-local now = tonumber(ARGV[3])
-local expires = redis.call('HGET', KEYS[2], 'exp')
-local overdue = tonumber(expires) <= now
-local final = 'R'
-if ARGV[2] == 'F' then
-  if st ~= 'A' and st ~= 'C' then return {'FINAL', st} end
+local mode, now = ARGV[2], tonumber(ARGV[3])
+if ARGV[4] ~= '' and ARGV[4] ~= h[3] then return {'NOTOWNER'} end
+local overdue = tonumber(h[2]) <= now
+local final, event = 'R', 'hold.released'
+if mode == 'F' then
+  if (st ~= 'A' and st ~= 'C') or h[7] ~= ARGV[7] then return {'FINAL', st, h[3]} end
   final = 'X'
+elseif mode == 'Z' then
+  if st ~= 'A' or h[8] then return {'FINAL', st, h[3]} end
 elseif st ~= 'A' then
-  return {'FINAL', st}
-elseif ARGV[2] == 'X' then
+  return {'FINAL', st, h[3]}
+elseif mode == 'X' then
   if not overdue then return {'NOTDUE'} end
   final = 'X'
 elseif overdue then
   final = 'X'
 end
-local q = tonumber(redis.call('HGET', KEYS[2], 'q'))
-for slot in string.gmatch(redis.call('HGET', KEYS[2], 'slots'), '%S+') do
+local q = tonumber(h[4])
+for slot in string.gmatch(h[5], '%S+') do
   if redis.call('HEXISTS', KEYS[1], slot) == 1 then redis.call('HINCRBY', KEYS[1], slot, q) end
 end
-redis.call('HSET', KEYS[2], 'st', final)
-redis.call('PEXPIRE', KEYS[2], 3600000)
 redis.call('DEL', KEYS[3])
 redis.call('ZREM', KEYS[4], ARGV[1])
 redis.call('SREM', KEYS[5], ARGV[1])
-redis.call('XADD', KEYS[6], 'MAXLEN', '~', 10000, '*', 'r', redis.call('HGET', KEYS[2], 'rid'))
-return {'RELEASED', q, final, expires}
+redis.call('XADD', KEYS[6], 'MAXLEN', '~', 10000, '*', 'r', h[6])
+if mode == 'Z' then
+  redis.call('DEL', KEYS[2])
+  return {'RELEASED', q, 'Z', h[2], h[3], h[6]}
+end
+if final == 'X' then event = 'hold.expired' end
+redis.call('HSET', KEYS[2], 'st', final)
+redis.call('PEXPIRE', KEYS[2], 3600000)
+local meta = {}
+if final == 'X' then meta = {path = ARGV[6], lag_ms = string.format('%d', math.max(0, now - tonumber(h[2])))} end
+if mode == 'F' then meta = {reason = ARGV[6]} end
+redis.call('XADD', KEYS[7], '*', 'h', ARGV[1], 'e', event, 'st', final, 'a', ARGV[5], 't', ARGV[3],
+           'rid', h[6], 'user', h[3], 'q', h[4], 'start', h[9], 'end', h[10], 'exp', h[2], 'created', h[11],
+           'm', cjson.encode(meta))
+return {'RELEASED', q, final, h[2], h[3], h[6]}

@@ -1,4 +1,5 @@
-/* states.c — allowed transitions of holds and bookings (SPEC §2). */
+/* states.c — allowed transitions of holds and bookings (docs/architecture.md, "States"),
+ * and the letters a hold status is spelled with in Redis. */
 #include "states.h"
 
 #include "booking/v1/booking.pb-c.h"
@@ -47,3 +48,26 @@ int hold_transition_allowed(int from, int to) { return allowed(hold_edges, COUNT
 int booking_transition_allowed(int from, int to) { return allowed(booking_edges, COUNT(booking_edges), from, to); }
 int hold_sources(int to, int *out) { return sources(hold_edges, COUNT(hold_edges), to, out); }
 int booking_sources(int to, int *out) { return sources(booking_edges, COUNT(booking_edges), to, out); }
+
+static const struct {
+    int status;
+    char letter;
+} hold_letters[] = {
+    {H(ACTIVE), 'A'}, {H(CONFIRMING), 'C'}, {H(CONFIRMED), 'F'}, {H(RELEASED), 'R'}, {H(EXPIRED), 'X'},
+};
+
+char hold_letter(int status)
+{
+    for (int i = 0; i < COUNT(hold_letters); i++)
+        if (hold_letters[i].status == status)
+            return hold_letters[i].letter;
+    return 0;
+}
+
+int hold_status_of_letter(char letter)
+{
+    for (int i = 0; i < COUNT(hold_letters); i++)
+        if (hold_letters[i].letter == letter)
+            return hold_letters[i].status;
+    return H(UNSPECIFIED);
+}

@@ -1,0 +1,133 @@
+/* maintenance.c — one replica at a time (the one holding the session advisory lock
+ * "booking-maintenance" on its own connection; a replica that dies loses it with its
+ * connection) runs, every REPAIR_INTERVAL_MS, the saga's repair pass (confirmations past
+ * their deadline, authorizations to void, payments owed, bookings to complete) and the
+ * end of holds whose history is live but Redis no longer knows them. */
+#include "maintenance.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "arena.h"
+#include "background.h"
+#include "hold_cache.h"
+#include "log.h"
+#include "metrics.h"
+#include "recorder_store.h"
+#include "saga.h"
+#include "timeutil.h"
+
+#define LOST_PAGE 200
+#define ACTOR "booking-svc"
+
+maintenance_settings maintenance_config = {1000, 60};
+
+static metric *m_leader, *m_resolved, *m_voided, *m_settled, *m_completed, *m_lost, *m_failed;
+
+void maintenance_metrics_init(void)
+{
+    m_leader = metrics_gauge("booking_maintenance_leader", "", "1 while this replica runs the repair passes");
+    m_resolved = metrics_counter("booking_repairs_total", "kind=\"confirmation_resolved\"",
+                                 "what the repair routine settled, by kind");
+    m_voided = metrics_counter("booking_repairs_total", "kind=\"authorization_voided\"", "");
+    m_settled = metrics_counter("booking_repairs_total", "kind=\"payment_settled\"", "");
+    m_completed = metrics_counter("booking_repairs_total", "kind=\"booking_completed\"", "");
+    m_lost = metrics_counter("booking_repairs_total", "kind=\"hold_lost\"", "");
+    m_failed = metrics_counter("booking_repair_passes_failed_total", "", "repair passes a store failure cut short");
+}
+
+struct maintenance {
+    background bg;
+    service_worker *w;
+    rpc_client *payments;
+};
+
+/* 1 while this replica holds the lock (a session lock: asking again while holding it
+ * answers true; a new connection after a failure asks afresh). */
+static int leading(pg_conn *pg)
+{
+    PGresult *r = pg_exec(pg, "SELECT pg_try_advisory_lock(hashtext('booking-maintenance'))", 0, NULL);
+    int lead = r && PQgetvalue(r, 0, 0)[0] == 't';
+    PQclear(r);
+    return lead;
+}
+
+/* Holds whose history is live long after expiry and that Redis does not know: lost with
+ * Redis; their end is recorded here. Returns how many, -1 on a store failure. */
+static int settle_lost_holds(service_worker *w)
+{
+    stale_hold *page = malloc(sizeof *page * LOST_PAGE);
+    int n = recorder_stale_holds(w->pg, (int)maintenance_config.lost_after_seconds, page, LOST_PAGE), settled = 0;
+    arena mem;
+    arena_init(&mem);
+    for (int i = 0; i < n && settled >= 0; i++) {
+        hold_record rec;
+        int known = hold_cache_load(w->redis, page[i].hold_id, &mem.allocator, &rec);
+        if (known < 0 || (known == 0 && recorder_record_lost(w->pg, &page[i], ACTOR) != 0))
+            settled = -1;
+        else if (known == 0) {
+            log_info("hold %s is unknown to Redis long after its expiry; recorded as ended", page[i].hold_id);
+            settled++;
+        }
+    }
+    arena_free(&mem);
+    free(page);
+    return n < 0 ? -1 : settled;
+}
+
+static void pass(maintenance *m)
+{
+    saga_env env = saga_env_for(m->w->pg, m->w->redis, m->payments, ACTOR);
+    saga_repair_stats st;
+    int rc = saga_repair_pass(&env, &st);
+    int lost = settle_lost_holds(m->w);
+    metric_inc(m_resolved, (uint64_t)st.holds_resolved);
+    metric_inc(m_voided, (uint64_t)st.authorizations_voided);
+    metric_inc(m_settled, (uint64_t)st.payments_settled);
+    metric_inc(m_completed, (uint64_t)st.bookings_completed);
+    metric_inc(m_lost, (uint64_t)(lost > 0 ? lost : 0));
+    if (rc != 0 || lost < 0) {
+        metric_inc(m_failed, 1);
+        log_warn("repair pass incomplete (postgres: %s; redis: %s); the next pass retries", m->w->pg->errstr,
+                 m->w->redis->errstr);
+    }
+    if (st.holds_resolved + st.authorizations_voided + st.payments_settled + st.bookings_completed + (lost > 0))
+        log_info("repair: %d confirmation(s) resolved, %d authorization(s) voided, %d payment(s) settled, "
+                 "%d booking(s) completed, %d lost hold(s) recorded", st.holds_resolved, st.authorizations_voided,
+                 st.payments_settled, st.bookings_completed, lost > 0 ? lost : 0);
+}
+
+static void loop(background *bg, void *arg)
+{
+    maintenance *m = arg;
+    while (!background_wait(bg, maintenance_config.repair_interval_ms)) {
+        int lead = leading(m->w->pg);
+        metric_set(m_leader, lead);
+        if (lead)
+            pass(m);
+    }
+}
+
+maintenance *maintenance_start(const service_definition *def, const service_settings *settings,
+                               rpc_client *payments)
+{
+    maintenance *m = calloc(1, sizeof *m);
+    m->w = service_worker_open(def, settings, NULL, -3);
+    pg_set_application_name(m->w->pg, "booking-maintenance");
+    m->payments = payments;
+    if (background_start(&m->bg, loop, m) != 0) {
+        service_worker_close(m->w);
+        free(m);
+        return NULL;
+    }
+    return m;
+}
+
+void maintenance_stop(maintenance *m)
+{
+    if (!m)
+        return;
+    background_stop(&m->bg);
+    service_worker_close(m->w);
+    free(m);
+}
