@@ -212,19 +212,35 @@ int recorder_stale_holds(pg_conn *pg, int grace_s, stale_hold *out, int cap)
     return n;
 }
 
-int recorder_record_lost(pg_conn *pg, const stale_hold *h, const char *actor)
+int recorder_record_booked(pg_conn *pg, const char *booking_id, const char *actor)
 {
-    int booked = h->booking_id[0] != 0;
-    char status[8];
-    snprintf(status, sizeof status, "%d",
-             booked ? BOOKING__V1__HOLD_STATUS__HOLD_STATUS_CONFIRMED : BOOKING__V1__HOLD_STATUS__HOLD_STATUS_EXPIRED);
-    const char *params[5] = {h->hold_id, status, booked ? h->booking_id : NULL,
-                             booked ? "hold.confirmed" : "hold.expired", actor};
+    const char *params[2] = {booking_id, actor};
     /* the highest position: no entry of the hold log can move it back */
     return pg_run(pg,
-        "WITH h AS (UPDATE holds SET status = $2::smallint, booking_id = coalesce($3, booking_id), updated_at = now(), "
-        "log_position = 9223372036854775807 WHERE hold_id = $1 AND status IN (1, 2) RETURNING hold_id) "
+        "WITH h AS (INSERT INTO holds (hold_id, user_id, resource_id, start_time, end_time, quantity, status, "
+        "expires_at, quote, booking_id, created_at, updated_at, log_position) SELECT hold_id, user_id, resource_id, "
+        "start_time, end_time, quantity, 3, created_at, price, booking_id, created_at, now(), 9223372036854775807 "
+        "FROM bookings WHERE booking_id = $1 ON CONFLICT (hold_id) DO UPDATE SET status = 3, "
+        "booking_id = EXCLUDED.booking_id, updated_at = now(), log_position = EXCLUDED.log_position "
+        "WHERE holds.status IN (1, 2) RETURNING hold_id) "
         "INSERT INTO events (subject_id, event_type, actor_id, metadata, event_key) "
-        "SELECT hold_id, $4, $5, '{\"path\":\"lost\"}', hold_id || ':end' FROM h ON CONFLICT (event_key) DO NOTHING",
-        5, params);
+        "SELECT hold_id, 'hold.confirmed', $2, jsonb_build_object('path', 'lost', 'booking_id', $1::text), "
+        "hold_id || ':end' FROM h ON CONFLICT (event_key) DO NOTHING",
+        2, params);
+}
+
+int recorder_record_lost(pg_conn *pg, const stale_hold *h, const char *actor)
+{
+    if (h->booking_id[0])
+        return recorder_record_booked(pg, h->booking_id, actor);
+    char status[8];
+    snprintf(status, sizeof status, "%d", BOOKING__V1__HOLD_STATUS__HOLD_STATUS_EXPIRED);
+    const char *params[3] = {h->hold_id, status, actor};
+    return pg_run(pg,
+        "WITH h AS (UPDATE holds SET status = $2::smallint, updated_at = now(), log_position = 9223372036854775807 "
+        "WHERE hold_id = $1 AND status IN (1, 2) RETURNING hold_id) "
+        "INSERT INTO events (subject_id, event_type, actor_id, metadata, event_key) "
+        "SELECT hold_id, 'hold.expired', $3, '{\"path\":\"lost\"}', hold_id || ':end' FROM h "
+        "ON CONFLICT (event_key) DO NOTHING",
+        3, params);
 }

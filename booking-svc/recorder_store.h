@@ -23,5 +23,8 @@ int recorder_stale_holds(pg_conn *pg, int grace_s, stale_hold *out, int cap);
 /* Records the end of a hold Redis no longer knows: CONFIRMED when it has a booking, else
  * EXPIRED, with the hold's one end event (path "lost"). 0 or -1. */
 int recorder_record_lost(pg_conn *pg, const stale_hold *h, const char *actor);
+/* Records the hold of a booking CONFIRMED (its history row made from the booking when
+ * Redis lost even its creation), with its one end event (path "lost"). 0 or -1. */
+int recorder_record_booked(pg_conn *pg, const char *booking_id, const char *actor);
 
 #endif

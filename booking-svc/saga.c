@@ -12,6 +12,7 @@
 #include "hold_cache.h"
 #include "log.h"
 #include "payments.h"
+#include "recorder_store.h"
 #include "timeutil.h"
 #include "user_holds.h"
 
@@ -100,6 +101,8 @@ void saga_finish_confirmed(saga_env *env, const char *resource_id, const char *h
 {
     hold_move done = {CONFIRM_DONE, "", env->actor, booking_id, NULL, epoch};
     hold_confirm c = hold_cache_confirm(env->redis, resource_id, hold_id, &done, wall_ms());
+    if (c.status == CONFIRM_GONE) /* lost with Redis: its history ends here, not in the hold log */
+        recorder_record_booked(env->pg, booking_id, env->actor);
     if (c.status == CONFIRM_OK || c.status == CONFIRM_GONE)
         user_holds_give_back(env->redis, user_id, hold_id);
 }

@@ -83,9 +83,8 @@ static int finish(void *conn, const idem_record *r, const idem_outcome *o)
     const char *argv[] = {key, r->nonce, o ? "store" : "drop", code, body, o ? o->message : "",
                           o ? o->reason : "", retention};
     size_t lens[8];
-    for (int i = 0; i < 8; i++)
-        lens[i] = strlen(argv[i]);
-    lens[4] = o ? o->len : 0;
+    for (int i = 0; i < 8; i++) /* the body is binary: its length is the outcome's */
+        lens[i] = i == 4 ? (o ? o->len : 0) : strlen(argv[i]);
     redisReply *reply = redis_eval_bin(conn, &script_finish, 1, 8, argv, lens);
     free(key);
     int ok = reply && reply->type == REDIS_REPLY_INTEGER;

@@ -3,9 +3,13 @@
 
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <time.h>
 
+#include <math.h>
+
 #include "booking/v1/booking.pb-c.h"
+#include "harness.h"
 
 double bench_now(void)
 {
@@ -62,4 +66,29 @@ void bench_create_resources(rpc_client *booking, char (*out)[80], int n, int cap
         snprintf(out[i], 80, "%s", ((Booking__V1__Resource *)resp)->resource_id);
         protobuf_c_message_free_unpacked(resp, NULL);
     }
+}
+
+/* The cumulative count of a histogram's bucket with upper bound le in a scrape (0 when
+ * absent or no scrape). */
+static double bucket_count(const char *scrape, const char *name, const char *le)
+{
+    if (!scrape)
+        return 0;
+    char series[160];
+    snprintf(series, sizeof series, "%s_bucket{le=\"%s\"} ", name, le);
+    double v = harness_metric_value(scrape, series);
+    return v < 0 ? 0 : v;
+}
+
+double bench_histogram_quantile(const char *before, const char *after, const char *name, double q)
+{
+    static const char *const les[] = {"0.0001", "0.00025", "0.0005", "0.001", "0.0025", "0.005", "0.01", "0.025",
+                                      "0.05",   "0.1",     "0.25",   "0.5",   "1",      "2.5",   "5",    "10"};
+    double total = bucket_count(after, name, "+Inf") - bucket_count(before, name, "+Inf");
+    if (total <= 0)
+        return 0;
+    for (size_t i = 0; i < sizeof les / sizeof les[0]; i++)
+        if (bucket_count(after, name, les[i]) - bucket_count(before, name, les[i]) >= q * total)
+            return atof(les[i]);
+    return INFINITY;
 }

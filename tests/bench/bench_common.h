@@ -12,6 +12,10 @@ double bench_now(void);
 int64_t bench_day(int days);
 /* Sorts samples (seconds) and returns the p-th percentile in milliseconds. */
 double bench_percentile_ms(double *samples, size_t n, double p);
+/* The q-quantile (0..1) of a Prometheus histogram over what happened between two
+ * scrapes (before may be NULL: since the start), as the upper bound of the bucket it
+ * falls in (seconds); 0 when nothing was observed, INFINITY past the last bound. */
+double bench_histogram_quantile(const char *before, const char *after, const char *name, double q);
 /* Creates n nightly resources (as admin) with the given capacity; ids into out. Exits on
  * failure. */
 void bench_create_resources(rpc_client *booking, char (*out)[80], int n, int capacity, const char *city);

@@ -1,7 +1,10 @@
-/* bench_holds.c — CreateHold + ReleaseHold through gRPC at 64 in flight, on random
- * resources and on one hot resource, beside redis-benchmark running the hold script
- * itself on the same Redis; prints holds/s, p50/p99 and the ratio. Not a test. */
+/* bench_holds.c — the hold path at 64 in flight through gRPC, side by side in one run:
+ * an empty call through the same runtime, CreateHold alone and CreateHold+ReleaseHold
+ * on random resources and on one hot resource, redis-benchmark running the hold
+ * scripts themselves on the same Redis, the recorder's lag over the run, and the
+ * ratios against the issue's targets. Exits non-zero when calls fail. Not a test. */
 #include <inttypes.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,26 +17,32 @@
 #include "rpc_client.h"
 
 #define MAX_IN_FLIGHT 256
-static int in_flight = 64;
 #define RESOURCES 200
+#define NIGHTS 30
+#define SAMPLES 4000000
+
+static int in_flight = 64;
 
 extern const unsigned char lua_hold_create_lua[];
+extern const unsigned char lua_user_take_lua[];
+
+typedef enum workload { EMPTY_CALL, CREATE_ONLY, CREATE_RELEASE } workload;
 
 typedef struct slot {
-    int index;
-    int phase;  /* 0 creating, 1 releasing */
+    int phase;  /* 0 creating (or the empty call), 1 releasing */
     double started;
     char hold_id[80];
-    char user[32];
+    char user[40];
 } slot;
 
 typedef struct run {
     const char *name;
+    workload kind;
     char (*resources)[80];
     int resource_count;
     double *latency;
-    size_t samples, cap;
-    long pairs, errors;
+    size_t samples;
+    long done, errors;
 } run;
 
 static void md_for(const slot *s, rpc_md *md)
@@ -42,10 +51,19 @@ static void md_for(const slot *s, rpc_md *md)
     md[1] = (rpc_md){"x-user-role", "customer"};
 }
 
-static void start_create(rpc_client *c, rpc_queue *q, slot *s, run *r)
+static void start_first(rpc_client *c, rpc_queue *q, slot *s, const run *r)
 {
+    rpc_md md[2];
+    md_for(s, md);
+    s->phase = 0;
+    s->started = bench_now();
+    if (r->kind == EMPTY_CALL) { /* decoded, dispatched to a handler thread, refused there */
+        Booking__V1__GetHoldRequest req = BOOKING__V1__GET_HOLD_REQUEST__INIT;
+        rpc_client_start(c, "GetHold", &req.base, md, 2, 10000, q, s);
+        return;
+    }
     Google__Protobuf__Timestamp from = GOOGLE__PROTOBUF__TIMESTAMP__INIT, to = GOOGLE__PROTOBUF__TIMESTAMP__INIT;
-    int night = 1 + rand() % 30;
+    int night = 1 + rand() % NIGHTS;
     from.seconds = bench_day(night);
     to.seconds = bench_day(night + 1);
     Booking__V1__CreateHoldRequest req = BOOKING__V1__CREATE_HOLD_REQUEST__INIT;
@@ -53,10 +71,6 @@ static void start_create(rpc_client *c, rpc_queue *q, slot *s, run *r)
     req.start_time = &from;
     req.end_time = &to;
     req.quantity = 1;
-    rpc_md md[2];
-    md_for(s, md);
-    s->phase = 0;
-    s->started = bench_now();
     rpc_client_start(c, "CreateHold", &req.base, md, 2, 10000, q, s);
 }
 
@@ -70,15 +84,16 @@ static void start_release(rpc_client *c, rpc_queue *q, slot *s)
     rpc_client_start(c, "ReleaseHold", &req.base, md, 2, 10000, q, s);
 }
 
-/* Handles one completion: a created hold is released; a finished pair is counted and,
- * before `end`, the slot starts the next pair. Returns 1 when the slot is done. */
+/* One completion; returns 1 when the slot is done for good. */
 static int advance(rpc_client *c, rpc_queue *q, rpc_pending *p, run *r, double warm, double end)
 {
     void *tag;
     ProtobufCMessage *resp = NULL;
-    int ok = rpc_pending_finish(p, &resp, NULL, &tag) == 0;
+    rpc_result res;
+    int rc = rpc_pending_finish(p, &resp, &res, &tag);
     slot *s = tag;
-    if (ok && s->phase == 0) {
+    int ok = r->kind == EMPTY_CALL ? res.code == RPC_INVALID_ARGUMENT : rc == 0;
+    if (ok && r->kind == CREATE_RELEASE && s->phase == 0) {
         snprintf(s->hold_id, sizeof s->hold_id, "%s", ((Booking__V1__Hold *)resp)->hold_id);
         protobuf_c_message_free_unpacked(resp, NULL);
         start_release(c, q, s);
@@ -86,61 +101,55 @@ static int advance(rpc_client *c, rpc_queue *q, rpc_pending *p, run *r, double w
     }
     if (resp)
         protobuf_c_message_free_unpacked(resp, NULL);
+    if (!ok && r->errors < 3)
+        fprintf(stderr, "%s: %s %s\n", r->name, rpc_code_name(res.code), res.message);
     double t = bench_now();
     if (t >= warm && t < end) {
         r->errors += !ok;
-        r->pairs += ok;
-        if (ok && r->samples < r->cap)
+        r->done += ok;
+        if (ok && r->samples < SAMPLES)
             r->latency[r->samples++] = t - s->started;
     }
     if (t >= end)
         return 1;
-    start_create(c, q, s, r);
+    start_first(c, q, s, r);
     return 0;
 }
 
 static double drive(const char *addr, run *r, double seconds)
 {
+    static const char *const units[] = {"calls/s", "holds/s", "pairs/s"};
     rpc_client *c = rpc_client_new(addr, &booking__v1__booking_service__descriptor);
     rpc_queue *q = rpc_queue_new();
     static slot slots[MAX_IN_FLIGHT];
+    static int runs;
     double warm = bench_now() + 1, end = warm + seconds;
+    runs++;
     for (int i = 0; i < in_flight; i++) {
-        slots[i] = (slot){.index = i};
-        snprintf(slots[i].user, sizeof slots[i].user, "bench-%s-%d", r->name, i);
-        start_create(c, q, &slots[i], r);
+        slots[i] = (slot){0};
+        snprintf(slots[i].user, sizeof slots[i].user, "bench-%d-%d", runs, i);
+        start_first(c, q, &slots[i], r);
     }
     for (int outstanding = in_flight; outstanding > 0;)
         outstanding -= advance(c, q, rpc_queue_next(q, -1), r, warm, end);
-    double rate = (double)r->pairs / seconds;
-    double p50 = bench_percentile_ms(r->latency, r->samples, 50), p99 = bench_percentile_ms(r->latency, r->samples, 99);
-    printf("gRPC %-23s %8.0f holds/s (CreateHold+ReleaseHold)  pair p50 %6.2f ms  p99 %6.2f ms  errors %ld\n",
-           r->name, rate, p50, p99, r->errors);
+    double rate = (double)r->done / seconds;
+    printf("%-36s %8.0f %-8s p50 %6.2f ms  p99 %6.2f ms  errors %ld\n", r->name, rate, units[r->kind],
+           bench_percentile_ms(r->latency, r->samples, 50), bench_percentile_ms(r->latency, r->samples, 99),
+           r->errors);
     fflush(stdout);
     rpc_queue_free(q);
     rpc_client_free(c);
     return rate;
 }
 
-/* redis-benchmark runs the hold script itself on the same Redis: a hot resource with
- * room for every hold, a fresh hold id per call. Returns requests/s. */
-static double redis_benchmark(harness *h, int requests)
+/* Runs redis-benchmark with 50 clients on `args` (after -n/-r) and returns requests/s. */
+static double redis_benchmark(harness *h, int requests, const char *args)
 {
-    redisContext *r = harness_redis(h);
-    int64_t night = bench_day(3);
-    redisReply *reply = redisCommand(r, "SCRIPT LOAD %s", (const char *)lua_hold_create_lua);
-    char sha[41];
-    snprintf(sha, sizeof sha, "%s", reply->str);
-    freeReplyObject(reply);
-    freeReplyObject(redisCommand(r, "HSET avail:{p00}:rb %lld 2000000000", (long long)night));
     int port = 0;
     sscanf(strrchr(harness_redis_url(h), ':') + 1, "%d", &port);
-    char cmd[1024];
-    snprintf(cmd, sizeof cmd,
-             "redis-benchmark -h 127.0.0.1 -p %d -c 50 -n %d -r 1000000000 -q EVALSHA %s 6 avail:{p00}:rb "
-             "hold:{p00}:__rand_int__ holdttl:{p00}:__rand_int__ deadlines:{p00} live:{p00}:rb changes:{p00} "
-             "h__rand_int__ rb bench 1 %lld 600000 %lld 2>&1",
-             port, requests, sha, (long long)((time(NULL) + 600) * 1000), (long long)night);
+    char cmd[2048];
+    snprintf(cmd, sizeof cmd, "redis-benchmark -h 127.0.0.1 -p %d -c 50 -n %d -r 1000000000 -q %s 2>&1", port,
+             requests, args);
     FILE *p = popen(cmd, "r");
     char line[512];
     double rate = 0;
@@ -158,8 +167,53 @@ static double redis_benchmark(harness *h, int requests)
     }
     if (p)
         pclose(p);
-    printf("redis-benchmark hold script     %8.0f scripts/s (EVALSHA hold_create, 50 clients)\n", rate);
     return rate;
+}
+
+static void script_sha(redisContext *r, const unsigned char *source, char sha[41])
+{
+    redisReply *reply = redisCommand(r, "SCRIPT LOAD %s", (const char *)source);
+    snprintf(sha, 41, "%s", reply && reply->type == REDIS_REPLY_STRING ? reply->str : "");
+    freeReplyObject(reply);
+}
+
+typedef struct script_rates {
+    double create, user, chain;
+} script_rates;
+
+/* The scripts of one CreateHold on their own: hold_create.lua on a hot resource with
+ * room for every hold and loaded slot info (a fresh hold id per call), and
+ * user_take.lua for a fresh user per call. */
+static script_rates scripts(harness *h, int requests)
+{
+    redisContext *r = harness_redis(h);
+    int64_t night = bench_day(3);
+    char create[41], user[41], args[1500];
+    script_sha(r, lua_hold_create_lua, create);
+    script_sha(r, lua_user_take_lua, user);
+    freeReplyObject(redisCommand(r, "HSET avail:{p00}:rb %lld 2000000000", (long long)night));
+    freeReplyObject(redisCommand(r, "HSET slotinfo:{p00}:rb v 1 %lld \"2000000000 -1 %lld\"", (long long)night,
+                                 (long long)(night + 86400)));
+    long long now = (long long)time(NULL) * 1000;
+    snprintf(args, sizeof args,
+             "EVALSHA %s 7 avail:{p00}:rb slotinfo:{p00}:rb hold:{p00}:__rand_int__ holdttl:{p00}:__rand_int__ "
+             "deadlines:{p00} live:{p00}:rb changes:{p00} h__rand_int__ rb bench 1 %lld 600000 1 %lld %lld %lld %lld",
+             create, now + 600000, (long long)night, (long long)night + 86400, now, (long long)night);
+    script_rates s;
+    s.create = redis_benchmark(h, requests, args);
+    snprintf(args, sizeof args, "EVALSHA %s 1 uheld:{u:__rand_int__} h1 1 20 %lld %lld", user, now, now + 660000);
+    s.user = redis_benchmark(h, requests, args);
+    s.chain = s.create > 0 && s.user > 0 ? 1 / (1 / s.create + 1 / s.user) : 0;
+    printf("%-36s %8.0f scripts/s (EVALSHA, 50 clients)\n", "redis-benchmark hold_create.lua", s.create);
+    printf("%-36s %8.0f scripts/s (EVALSHA, 50 clients)\n", "redis-benchmark user_take.lua", s.user);
+    printf("%-36s %8.0f /s (one after the other)\n", "  both scripts of a hold", s.chain);
+    return s;
+}
+
+static void target(const char *what, double value, double goal)
+{
+    printf("  %-48s %6.1f %%   target %s %.0f %%: %s\n", what, value, what[0] == 'h' ? "within" : ">=", goal,
+           (what[0] == 'h' ? value <= goal : value >= goal) ? "met" : "MISSED");
 }
 
 int main(int argc, char **argv)
@@ -173,18 +227,48 @@ int main(int argc, char **argv)
     const char *addr = harness_addr(h, "booking-svc");
     rpc_client *c = rpc_client_new(addr, &booking__v1__booking_service__descriptor);
     static char random_ids[RESOURCES][80], hot_id[1][80];
-    bench_create_resources(c, random_ids, RESOURCES, 1000, "Benchville");
+    bench_create_resources(c, random_ids, RESOURCES, 100000, "Benchville");
     bench_create_resources(c, hot_id, 1, 100000, "Benchville");
     rpc_client_free(c);
-    printf("booking-svc: 16 workers; %d calls in flight; %.0f s per run; PostgreSQL synchronous_commit off "
-           "(test stack)\n", in_flight, seconds);
-    static double latency[2][4000000];
-    run random_run = {"random resources", random_ids, RESOURCES, latency[0], 0, 4000000, 0, 0};
-    run hot_run = {"one hot resource", hot_id, 1, latency[1], 0, 4000000, 0, 0};
-    double r1 = drive(addr, &random_run, seconds);
-    double r2 = drive(addr, &hot_run, seconds);
-    double script = redis_benchmark(h, 200000);
-    if (script > 0)
-        printf("ratio gRPC/script: random %.1f %%, hot %.1f %%\n", 100 * r1 / script, 100 * r2 / script);
-    return harness_stop(h) == 0 ? 0 : 1;
+    printf("booking-svc: 16 handler threads; %d calls in flight; %.0f s per run; %d resources x %d nights; "
+           "PostgreSQL fsync off, Redis AOF everysec (test stack)\n", in_flight, seconds, RESOURCES, NIGHTS);
+    static double latency[5][SAMPLES];
+    run runs[5] = {
+        {"empty call (same runtime)", EMPTY_CALL, random_ids, RESOURCES, latency[0], 0, 0, 0},
+        {"CreateHold, random resources", CREATE_ONLY, random_ids, RESOURCES, latency[1], 0, 0, 0},
+        {"CreateHold, one hot resource", CREATE_ONLY, hot_id, 1, latency[2], 0, 0, 0},
+        {"CreateHold+ReleaseHold, random", CREATE_RELEASE, random_ids, RESOURCES, latency[3], 0, 0, 0},
+        {"CreateHold+ReleaseHold, one hot", CREATE_RELEASE, hot_id, 1, latency[4], 0, 0, 0},
+    };
+    char *before = harness_metrics(h, "booking-svc");
+    double rate[5];
+    long errors = 0;
+    for (int i = 0; i < 5; i++) {
+        rate[i] = drive(addr, &runs[i], seconds);
+        errors += runs[i].errors;
+    }
+    char *after = harness_metrics(h, "booking-svc");
+    double lag_p99 = bench_histogram_quantile(before, after, "booking_recorder_lag_seconds", 0.99);
+    double lag_p50 = bench_histogram_quantile(before, after, "booking_recorder_lag_seconds", 0.50);
+    printf("%-36s p50 <= %.3f s, p99 <= %.3f s over the runs (histogram bucket bounds)\n", "recorder lag", lag_p50,
+           lag_p99);
+    free(before);
+    free(after);
+    script_rates s = scripts(h, 200000);
+    if (s.create > 0) {
+        printf("ratios (targets from issue 10):\n");
+        target("CreateHold random / hold_create.lua", 100 * rate[1] / s.create, 40);
+        target("CreateHold hot / hold_create.lua", 100 * rate[2] / s.create, 40);
+        target("pairs random / hold_create.lua", 100 * rate[3] / s.create, 20);
+        target("pairs hot / hold_create.lua", 100 * rate[4] / s.create, 20);
+        target("hot vs random, CreateHold (difference)", fabs(100 * (rate[1] - rate[2]) / rate[1]), 10);
+        target("hot vs random, pairs (difference)", fabs(100 * (rate[3] - rate[4]) / rate[3]), 10);
+        printf("  %-48s %6.1f %%\n", "CreateHold random / empty call", 100 * rate[1] / rate[0]);
+        printf("  %-48s %6.1f %%\n", "CreateHold random / both scripts of a hold", 100 * rate[1] / s.chain);
+        printf("  recorder lag p99 %.3f s: target <= 1 s: %s\n", lag_p99, lag_p99 <= 1 ? "met" : "MISSED");
+    }
+    int stopped = harness_stop(h);
+    if (errors > 0 || s.create <= 0)
+        fprintf(stderr, "bench_holds: %ld call(s) failed%s\n", errors, s.create <= 0 ? ", redis-benchmark failed" : "");
+    return stopped == 0 && errors == 0 && s.create > 0 ? 0 : 1;
 }

@@ -386,6 +386,12 @@ const char *harness_addr(const harness *h, const char *name)
     return in ? in->addr : NULL;
 }
 
+int harness_running(const harness *h, const char *name)
+{
+    instance *in = find_instance((harness *)h, name);
+    return in && in->pid > 0;
+}
+
 int harness_metrics_port(const harness *h, const char *name)
 {
     instance *in = find_instance((harness *)h, name);

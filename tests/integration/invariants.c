@@ -1,0 +1,242 @@
+/* invariants.c — the seven invariants (docs/architecture.md) as queries on both
+ * schemas and on Redis: each returns how many violations it sees and describes one. */
+#include "invariants.h"
+
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <cmocka.h>
+
+#include "hold_cache.h"
+
+/* Runs a count query; on a violation count > 0, the first row of `example` (if any)
+ * goes into why. */
+static long count_with_example(harness *h, const char *what, const char *count_sql, const char *example_sql,
+                               char *why, size_t cap)
+{
+    PGresult *r = PQexec(harness_db(h), count_sql);
+    long n = PQresultStatus(r) == PGRES_TUPLES_OK && PQntuples(r) == 1 ? atol(PQgetvalue(r, 0, 0)) : -1;
+    if (n < 0)
+        snprintf(why, cap, "%s: query failed: %s", what, PQerrorMessage(harness_db(h)));
+    PQclear(r);
+    if (n <= 0)
+        return n < 0 ? 1 : 0;
+    r = PQexec(harness_db(h), example_sql);
+    snprintf(why, cap, "%s (%ld): %s", what, n,
+             PQresultStatus(r) == PGRES_TUPLES_OK && PQntuples(r) > 0 ? PQgetvalue(r, 0, 0) : "?");
+    PQclear(r);
+    return n;
+}
+
+#define CHECK(what, where)                                                                                 \
+    do {                                                                                                   \
+        long n_ = count_with_example(h, what, "SELECT count(*) FROM (" where ") v",                        \
+                                     "SELECT row_to_json(v)::text FROM (" where " LIMIT 1) v", why, cap); \
+        if (n_)                                                                                            \
+            return n_;                                                                                     \
+    } while (0)
+
+/* 1. Confirmed never exceeds capacity, and every slot's confirmed count is the sum of
+ * the live bookings covering it. */
+static long invariant_capacity(harness *h, char *why, size_t cap)
+{
+    CHECK("slot over capacity", "SELECT resource_id, slot_start FROM booking.slots "
+                                "WHERE confirmed > total_capacity OR confirmed < 0");
+    CHECK("slot's confirmed count is not its bookings'",
+          "SELECT s.resource_id, s.slot_start, s.confirmed FROM booking.slots s WHERE s.confirmed <> "
+          "(SELECT coalesce(sum(b.quantity), 0) FROM booking.bookings b WHERE b.resource_id = s.resource_id "
+          "AND b.status IN (1, 3) AND b.start_time <= s.slot_start AND b.end_time > s.slot_start)");
+    return 0;
+}
+
+/* The units of live holds (A, C) per slot of a resource, from Redis: held[i] for slots[i]. */
+static void held_units(redisContext *r, const char *rid, const long long *slots, int n, long *held)
+{
+    hold_keys k;
+    hold_keys_for(&k, rid, NULL);
+    memset(held, 0, sizeof *held * (size_t)n);
+    redisReply *live = redisCommand(r, "SMEMBERS %s", k.live);
+    for (size_t i = 0; live && live->type == REDIS_REPLY_ARRAY && i < live->elements; i++) {
+        hold_keys hk;
+        hold_keys_for(&hk, rid, live->element[i]->str);
+        redisReply *hr = redisCommand(r, "HMGET %s st q slots", hk.hold);
+        if (hr && hr->type == REDIS_REPLY_ARRAY && hr->element[0]->type == REDIS_REPLY_STRING &&
+            (hr->element[0]->str[0] == 'A' || hr->element[0]->str[0] == 'C') &&
+            hr->element[2]->type == REDIS_REPLY_STRING) {
+            long q = atol(hr->element[1]->str);
+            char *save = NULL, *list = strdup(hr->element[2]->str);
+            for (char *t = strtok_r(list, " ", &save); t; t = strtok_r(NULL, " ", &save))
+                for (int j = 0; j < n; j++)
+                    held[j] += slots[j] == atoll(t) ? q : 0;
+            free(list);
+        }
+        freeReplyObject(hr);
+    }
+    freeReplyObject(live);
+}
+
+/* total - confirmed of a slot per PostgreSQL (a slot without a row: the resource's
+ * capacity, 0 for single-slot resources). */
+static long slot_base(harness *h, const char *rid, long long slot)
+{
+    char s[24];
+    snprintf(s, sizeof s, "%lld", slot);
+    const char *params[2] = {rid, s};
+    return harness_sql_long(h,
+        "SELECT coalesce((SELECT total_capacity - confirmed FROM booking.slots WHERE resource_id = $1 "
+        "AND slot_start = to_timestamp($2::bigint)), (SELECT CASE WHEN slot_minutes = 0 THEN 0 ELSE capacity END "
+        "FROM booking.resources WHERE resource_id = $1), 0)",
+        2, params);
+}
+
+/* Compares one counter hash (avail:{pNN}:<rid>); 0 or the mismatches. */
+static long counters_of(harness *h, const char *key, char *why, size_t cap)
+{
+    const char *rid = strstr(key, "}:") + 2;
+    redisReply *all = redisCommand(harness_redis(h), "HGETALL %s", key);
+    int n = all && all->type == REDIS_REPLY_ARRAY ? (int)all->elements / 2 : 0;
+    long long *slots = calloc((size_t)n + 1, sizeof *slots);
+    long *held = calloc((size_t)n + 1, sizeof *held), bad = 0;
+    for (int i = 0; i < n; i++)
+        slots[i] = atoll(all->element[2 * i]->str);
+    held_units(harness_redis(h), rid, slots, n, held);
+    for (int i = 0; i < n; i++) {
+        long actual = atol(all->element[2 * i + 1]->str), expected = slot_base(h, rid, slots[i]) - held[i];
+        if (actual != expected && bad++ == 0)
+            snprintf(why, cap, "Redis counter of %s slot %lld is %ld; PostgreSQL and live holds say %ld", rid,
+                     slots[i], actual, expected);
+    }
+    freeReplyObject(all);
+    free(slots);
+    free(held);
+    return bad;
+}
+
+long invariant_counters(harness *h, char *why, size_t cap)
+{
+    long bad = 0;
+    char cursor[32] = "0";
+    do {
+        redisReply *scan = redisCommand(harness_redis(h), "SCAN %s MATCH avail:* COUNT 1000", cursor);
+        if (!scan || scan->type != REDIS_REPLY_ARRAY || scan->elements != 2) {
+            snprintf(why, cap, "Redis SCAN failed");
+            freeReplyObject(scan);
+            return 1;
+        }
+        snprintf(cursor, sizeof cursor, "%s", scan->element[0]->str);
+        for (size_t i = 0; i < scan->element[1]->elements; i++) {
+            char scratch[8]; /* the first violation's description is kept */
+            bad += counters_of(h, scan->element[1]->element[i]->str, bad ? scratch : why, bad ? sizeof scratch : cap);
+        }
+        freeReplyObject(scan);
+    } while (strcmp(cursor, "0") != 0);
+    return bad;
+}
+
+/* 3. An abandoned hold's units come back: no live ACTIVE hold is long past its expiry
+ * (checked while expiry-svc runs). */
+static long invariant_expiry(harness *h, char *why, size_t cap)
+{
+    if (!harness_running(h, "expiry-svc"))
+        return 0;
+    long bad = 0;
+    long long now = (long long)time(NULL) * 1000;
+    redisReply *scan = redisCommand(harness_redis(h), "KEYS hold:*");
+    for (size_t i = 0; scan && scan->type == REDIS_REPLY_ARRAY && i < scan->elements; i++) {
+        redisReply *hr = redisCommand(harness_redis(h), "HMGET %s st exp", scan->element[i]->str);
+        if (hr && hr->type == REDIS_REPLY_ARRAY && hr->element[0]->type == REDIS_REPLY_STRING &&
+            hr->element[0]->str[0] == 'A' && atoll(hr->element[1]->str) < now - 5000 && bad++ == 0)
+            snprintf(why, cap, "%s is ACTIVE %lld ms past its expiry", scan->element[i]->str,
+                     now - atoll(hr->element[1]->str));
+        freeReplyObject(hr);
+    }
+    freeReplyObject(scan);
+    return bad;
+}
+
+/* 4 and 5. One hold, at most one booking and one capture; every authorization without
+ * a booking voided, every capture a booking's, refunds within captures and as due. */
+static long invariant_payments(harness *h, char *why, size_t cap)
+{
+    CHECK("hold with two bookings", "SELECT hold_id FROM booking.bookings GROUP BY hold_id HAVING count(*) > 1");
+    CHECK("hold captured twice", "SELECT reference FROM payment.payments WHERE captured_minor > 0 "
+                                 "GROUP BY reference HAVING count(*) > 1");
+    CHECK("authorization without a booking", "SELECT p.payment_id, p.reference FROM payment.payments p "
+                                             "WHERE p.status = 1 AND NOT EXISTS (SELECT 1 FROM booking.bookings b "
+                                             "WHERE b.payment_id = p.payment_id)");
+    CHECK("capture without a booking", "SELECT p.payment_id FROM payment.payments p WHERE p.captured_minor > 0 "
+                                       "AND NOT EXISTS (SELECT 1 FROM booking.bookings b WHERE b.payment_id = "
+                                       "p.payment_id)");
+    CHECK("booking without a live payment", "SELECT b.booking_id FROM booking.bookings b LEFT JOIN "
+                                            "payment.payments p USING (payment_id) WHERE p.payment_id IS NULL "
+                                            "OR p.status IN (5, 6, 7)");
+    CHECK("refund above capture", "SELECT payment_id FROM payment.payments WHERE refunded_minor > captured_minor");
+    CHECK("refund still owed", "SELECT booking_id FROM booking.bookings WHERE refunded_minor < refund_due_minor");
+    CHECK("booking's payment status is not the payment's",
+          "SELECT b.booking_id, b.payment_status, p.status FROM booking.bookings b JOIN payment.payments p "
+          "USING (payment_id) WHERE b.payment_status <> p.status");
+    return 0;
+}
+
+/* 6. Every state change has exactly one event, and every hold Redis ended is recorded
+ * so in its history. */
+static long invariant_events(harness *h, char *why, size_t cap)
+{
+    CHECK("hold created twice", "SELECT subject_id FROM booking.events WHERE event_type = 'hold.created' "
+                                "GROUP BY subject_id HAVING count(*) > 1");
+    CHECK("ended hold without exactly one end event",
+          "SELECT h.hold_id, h.status FROM booking.holds h WHERE h.status IN (3, 4, 5) AND (SELECT count(*) FROM "
+          "booking.events e WHERE e.subject_id = h.hold_id AND e.event_type IN ('hold.released', 'hold.expired', "
+          "'hold.confirmed')) <> 1");
+    CHECK("booking without exactly one booking.confirmed",
+          "SELECT b.booking_id FROM booking.bookings b WHERE (SELECT count(*) FROM booking.events e WHERE "
+          "e.subject_id = b.booking_id AND e.event_type = 'booking.confirmed') <> 1");
+    CHECK("cancelled booking without exactly one booking.cancelled",
+          "SELECT b.booking_id FROM booking.bookings b WHERE b.status = 2 AND (SELECT count(*) FROM booking.events e "
+          "WHERE e.subject_id = b.booking_id AND e.event_type = 'booking.cancelled') <> 1");
+    CHECK("booked hold not recorded CONFIRMED", "SELECT b.hold_id FROM booking.bookings b LEFT JOIN booking.holds h "
+                                                "USING (hold_id) WHERE h.status IS DISTINCT FROM 3");
+    return 0;
+}
+
+/* 7. A booking's price snapshot is what was charged and what the hold quoted. */
+static long invariant_price(harness *h, char *why, size_t cap)
+{
+    CHECK("booking total is not the authorized amount",
+          "SELECT b.booking_id FROM booking.bookings b JOIN payment.payments p USING (payment_id) "
+          "WHERE b.total_minor <> p.amount_minor");
+    CHECK("booking price is not its hold's quote", "SELECT b.booking_id FROM booking.bookings b JOIN booking.holds h "
+                                                   "USING (hold_id) WHERE h.quote IS NOT NULL AND b.price <> h.quote");
+    return 0;
+}
+
+static const struct {
+    const char *name;
+    invariant_fn fn;
+} all[] = {
+    {"1 capacity", invariant_capacity}, {"2 counters", invariant_counters}, {"3 expiry", invariant_expiry},
+    {"4-5 payments", invariant_payments}, {"6 events", invariant_events}, {"7 price", invariant_price},
+};
+
+void invariants_check(harness *h, long settle_ms)
+{
+    struct timespec start, now;
+    clock_gettime(CLOCK_MONOTONIC, &start);
+    for (;;) {
+        char why[600] = "";
+        size_t failed = 0;
+        while (failed < sizeof all / sizeof all[0] && all[failed].fn(h, why, sizeof why) == 0)
+            failed++;
+        if (failed == sizeof all / sizeof all[0])
+            return;
+        clock_gettime(CLOCK_MONOTONIC, &now);
+        if ((now.tv_sec - start.tv_sec) * 1000 + (now.tv_nsec - start.tv_nsec) / 1000000 >= settle_ms)
+            fail_msg("invariant %s does not hold: %s", all[failed].name, why);
+        nanosleep(&(struct timespec){0, 100 * 1000000L}, NULL);
+    }
+}
