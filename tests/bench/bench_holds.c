@@ -53,7 +53,9 @@ static void md_for(const slot *s, rpc_md *md)
 
 static void start_first(rpc_client *c, rpc_queue *q, slot *s, const run *r)
 {
+    static long calls;
     rpc_md md[2];
+    snprintf(s->user, sizeof s->user, "bench-%ld", calls++); /* many users, each with a few holds */
     md_for(s, md);
     s->phase = 0;
     s->started = bench_now();
@@ -122,12 +124,9 @@ static double drive(const char *addr, run *r, double seconds)
     rpc_client *c = rpc_client_new(addr, &booking__v1__booking_service__descriptor);
     rpc_queue *q = rpc_queue_new();
     static slot slots[MAX_IN_FLIGHT];
-    static int runs;
     double warm = bench_now() + 1, end = warm + seconds;
-    runs++;
     for (int i = 0; i < in_flight; i++) {
         slots[i] = (slot){0};
-        snprintf(slots[i].user, sizeof slots[i].user, "bench-%d-%d", runs, i);
         start_first(c, q, &slots[i], r);
     }
     for (int outstanding = in_flight; outstanding > 0;)
