@@ -18,6 +18,7 @@
 #include "log.h"
 #include "proto_check.h"
 #include "rpc_internal.h"
+#include "tls_creds.h"
 #include "work_pool.h"
 
 #define STATUS_DETAILS_KEY "grpc-status-details-bin"
@@ -56,6 +57,8 @@ struct call_slot {
     grpc_slice status_message;
     grpc_metadata trailer;
     bool has_trailer;
+    grpc_metadata initial;  /* x-request-id, echoed in the initial metadata */
+    bool has_initial;
     int close_cancelled;  /* written by the core for RECV_CLOSE_ON_SERVER */
     int64_t started_ms;
     rpc_call ctx;
@@ -88,6 +91,7 @@ struct rpc_server {
     atomic_int shutting_down;
     atomic_int active;  /* unary and bidi calls in flight (not watches) */
     bool has_inline;    /* some method is RPC_INLINE: completion-queue threads get a state */
+    tls_server_state *tls;  /* certificate reloading, when serving TLS */
 };
 
 /* ---- the call state machine ---------------------------------------------------- */
@@ -131,6 +135,19 @@ static void start_batch(call_slot *s, const grpc_op *ops, size_t n, bool close)
         log_error("grpc_call_start_batch failed (%d) on %s", (int)err, s->entry ? s->entry->path : "?");
         abort();
     }
+}
+
+/* SEND_INITIAL_METADATA carrying the call's request id back to the caller. */
+static void initial_metadata_op(call_slot *s, grpc_op *op)
+{
+    op->op = GRPC_OP_SEND_INITIAL_METADATA;
+    if (!s->has_initial) {
+        s->initial.key = grpc_slice_from_static_string("x-request-id");
+        s->initial.value = grpc_slice_from_copied_string(s->ctx.request_id);
+        s->has_initial = true;
+    }
+    op->data.send_initial_metadata.count = 1;
+    op->data.send_initial_metadata.metadata = &s->initial;
 }
 
 static grpc_byte_buffer *pack_message(const ProtobufCMessage *msg)
@@ -179,7 +196,7 @@ static void slot_finish(call_slot *s, bool send_initial_metadata)
     bool unary = s->entry == NULL || s->entry->kind == RPC_UNARY;
     memset(ops, 0, sizeof ops);
     if (send_initial_metadata)
-        ops[n++].op = GRPC_OP_SEND_INITIAL_METADATA;
+        initial_metadata_op(s, &ops[n++]);
     if (unary && s->reply && s->ctx.code == RPC_OK) {
         ops[n].op = GRPC_OP_SEND_MESSAGE;
         ops[n++].data.send_message.send_message = s->reply;
@@ -257,7 +274,7 @@ static int slot_admit(call_slot *s)
     if (!s->entry->method)
         return rpc_fail(call, RPC_UNIMPLEMENTED, "NOT_IMPLEMENTED", "%s is not implemented by this release",
                         s->entry->path);
-    if (rpc_call_authorize(call, s->entry->method->role) != 0)
+    if (rpc_call_identify(call) != 0 || rpc_call_authorize(call, s->entry->method->role) != 0)
         return -1;
     if (rpc_deadline_left_ms(call) <= 0)
         return rpc_fail(call, RPC_DEADLINE_EXCEEDED, "DEADLINE_EXCEEDED", "deadline passed before the call started");
@@ -300,7 +317,7 @@ static void slot_run(work_item *item, void *state, void *ctx)
     } else {
         grpc_op ops[2];
         memset(ops, 0, sizeof ops);
-        ops[0].op = GRPC_OP_SEND_INITIAL_METADATA;
+        initial_metadata_op(s, &ops[0]);
         ops[1].op = GRPC_OP_SEND_MESSAGE;
         ops[1].data.send_message.send_message = s->reply;
         s->state = SLOT_WATCHING;
@@ -318,6 +335,8 @@ static bool slot_begin(call_slot *s)
     rpc_server *srv = s->worker->server;
     s->started_ms = rpc_now_ms();
     rpc_call_read_metadata(&s->ctx, &s->md, s->entry ? s->deadline : s->details.deadline);
+    if (srv->tls)
+        s->ctx.peer_service = tls_peer_service(s->call, &s->ctx.mem);
     log_set_request_id(s->ctx.request_id);
     rpc_kind kind = s->entry ? s->entry->kind : RPC_UNARY;
     s->counted = kind != RPC_SERVER_WATCH;
@@ -335,7 +354,7 @@ static bool slot_begin(call_slot *s)
     } else { /* streams run on this thread: their handlers (reflection) never block */
         grpc_op op;
         memset(&op, 0, sizeof op);
-        op.op = GRPC_OP_SEND_INITIAL_METADATA;
+        initial_metadata_op(s, &op);
         s->state = SLOT_WRITING; /* initial metadata sent: then read */
         s->main_pending = s->close_pending = true;
         watch_for_close(s);
@@ -389,6 +408,9 @@ static void slot_recycle(call_slot *s)
     if (s->has_trailer)
         grpc_slice_unref(s->trailer.value);
     s->has_trailer = false;
+    if (s->has_initial)
+        grpc_slice_unref(s->initial.value);
+    s->has_initial = false;
     s->client_gone = false;
     if (s->counted)
         atomic_fetch_sub(&srv->active, 1);
@@ -540,6 +562,8 @@ static void worker_free_slots(rpc_worker *w)
         grpc_slice_unref(s->status_message);
         if (s->has_trailer)
             grpc_slice_unref(s->trailer.value);
+        if (s->has_initial)
+            grpc_slice_unref(s->initial.value);
         arena_free(&s->ctx.mem);
     }
     free(w->slots);
@@ -651,6 +675,12 @@ static void apply_defaults(rpc_server_options *o)
 static int bind_and_start(rpc_server *srv, char *err, size_t errlen)
 {
     grpc_server_credentials *creds = grpc_insecure_server_credentials_create();
+    if (tls_enabled(srv->opts.tls)) {
+        grpc_server_credentials_release(creds);
+        creds = tls_server_credentials(srv->opts.tls, &srv->tls, err, errlen);
+        if (!creds)
+            return -1;
+    }
     srv->port = grpc_server_add_http2_port(srv->core, srv->opts.listen_addr, creds);
     grpc_server_credentials_release(creds);
     if (srv->port <= 0) {
@@ -673,6 +703,7 @@ static void server_destroy(rpc_server *srv)
     if (srv->shutdown_cq)
         grpc_completion_queue_destroy(srv->shutdown_cq);
     descriptor_pool_free(srv->pool);
+    tls_server_state_free(srv->tls); /* the server, which called its fetcher, is gone */
     free(srv->workers);
     free(srv->entries);
     free(srv->services);
