@@ -133,19 +133,23 @@ static int is_b64url(char c)
     return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' || c == '_';
 }
 
-/* Checks "header.payload.signature" over the base64url alphabet; the header's length. */
+/* Checks "header.payload.signature" over the base64url alphabet (the signature may be
+ * empty, as in an "alg": "none" token, which the algorithm check then names); the
+ * header's length. */
 static int token_shape(const char *token, size_t *header_len)
 {
-    size_t dots = 0, first = 0, n = 0;
+    size_t dots = 0, first = 0, second = 0, n = 0;
     for (; token[n]; n++) {
         if (token[n] == '.') {
             if (dots++ == 0)
                 first = n;
+            else
+                second = n;
         } else if (!is_b64url(token[n])) {
             return -1;
         }
     }
-    if (dots != 2 || first == 0 || token[n - 1] == '.')
+    if (dots != 2 || first == 0 || second == first + 1)
         return -1;
     *header_len = first;
     return 0;

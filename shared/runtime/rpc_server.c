@@ -720,12 +720,15 @@ rpc_server *rpc_server_start(const rpc_server_options *options, char *err, size_
     if (srv->opts.descriptor_set)
         srv->pool = descriptor_pool_new(srv->opts.descriptor_set, srv->opts.descriptor_set_len);
     collect_services(srv);
-    /* Clients re-resolve DNS when a connection ages out, so new replicas get traffic. */
-    grpc_arg args[2] = {
+    /* Clients re-resolve DNS when a connection ages out, so new replicas get traffic.
+     * Metadata up to 32 KiB reaches the runtime, so an oversized bearer token is answered
+     * UNAUTHENTICATED (TOKEN_TOO_LARGE) by auth_call.c rather than cut off by the core. */
+    grpc_arg args[3] = {
         {.type = GRPC_ARG_INTEGER, .key = (char *)GRPC_ARG_MAX_CONNECTION_AGE_MS, .value.integer = 300000},
         {.type = GRPC_ARG_INTEGER, .key = (char *)GRPC_ARG_MAX_CONNECTION_AGE_GRACE_MS, .value.integer = 30000},
+        {.type = GRPC_ARG_INTEGER, .key = (char *)GRPC_ARG_MAX_METADATA_SIZE, .value.integer = 32768},
     };
-    grpc_channel_args channel_args = {2, args};
+    grpc_channel_args channel_args = {3, args};
     srv->core = grpc_server_create(&channel_args, NULL);
     if (register_methods(srv, err, errlen) != 0)
         goto fail;
