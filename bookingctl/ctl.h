@@ -44,6 +44,9 @@ int ctl_global_option(ctl_context *ctx, int argc, char **argv, int *i);
 /* After the options: the user from the token's sub when --user was not given, TLS from
  * TLS_CA_FILE/TLS_CERT_FILE/TLS_KEY_FILE/TLS_SERVER_NAME. 0, or -1 after a message. */
 int ctl_setup(ctl_context *ctx);
+/* With $BOOKING_DEV_KEY (a private JWK: ./dev up in jwt mode) and no --token: a
+ * five-minute token for --user (and --admin) signed with it becomes ctx->token. */
+void ctl_dev_token(ctl_context *ctx);
 /* The address of a service from its environment variable or the local default. */
 const char *ctl_addr(const char *env_name, const char *fallback);
 /* Prints a failed call ("GetHold: NOT_FOUND: hold h_1 does not exist [HOLD_NOT_FOUND]")
