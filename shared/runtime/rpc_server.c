@@ -59,6 +59,7 @@ struct call_slot {
     bool has_trailer;
     grpc_metadata initial;  /* x-request-id, echoed in the initial metadata */
     bool has_initial;
+    int secure;  /* the call came over TLS (servers with TLS; else unused) */
     int close_cancelled;  /* written by the core for RECV_CLOSE_ON_SERVER */
     int64_t started_ms;
     rpc_call ctx;
@@ -274,6 +275,8 @@ static int slot_admit(call_slot *s)
     if (!s->entry->method)
         return rpc_fail(call, RPC_UNIMPLEMENTED, "NOT_IMPLEMENTED", "%s is not implemented by this release",
                         s->entry->path);
+    if (s->worker->server->tls && !s->secure && s->entry->service != health_service())
+        return rpc_fail(call, RPC_UNAUTHENTICATED, "TLS_REQUIRED", "the plaintext port serves only health checks");
     if (rpc_call_identify(call) != 0 || rpc_call_authorize(call, s->entry->method->role) != 0)
         return -1;
     if (rpc_deadline_left_ms(call) <= 0)
@@ -336,7 +339,7 @@ static bool slot_begin(call_slot *s)
     s->started_ms = rpc_now_ms();
     rpc_call_read_metadata(&s->ctx, &s->md, s->entry ? s->deadline : s->details.deadline);
     if (srv->tls)
-        s->ctx.peer_service = tls_peer_service(s->call, &s->ctx.mem);
+        s->ctx.peer_service = tls_peer_service(s->call, &s->ctx.mem, &s->secure);
     log_set_request_id(s->ctx.request_id);
     rpc_kind kind = s->entry ? s->entry->kind : RPC_UNARY;
     s->counted = kind != RPC_SERVER_WATCH;
@@ -686,6 +689,17 @@ static int bind_and_start(rpc_server *srv, char *err, size_t errlen)
     if (srv->port <= 0) {
         snprintf(err, errlen, "cannot listen on %s", srv->opts.listen_addr);
         return -1;
+    }
+    /* Kubelet's gRPC probes speak plaintext: with TLS on they get a port of their own
+     * that answers grpc.health.v1.Health and nothing else (slot_admit). */
+    if (srv->tls && srv->opts.health_addr && *srv->opts.health_addr) {
+        creds = grpc_insecure_server_credentials_create();
+        int port = grpc_server_add_http2_port(srv->core, srv->opts.health_addr, creds);
+        grpc_server_credentials_release(creds);
+        if (port <= 0) {
+            snprintf(err, errlen, "cannot listen on %s (HEALTH_LISTEN)", srv->opts.health_addr);
+            return -1;
+        }
     }
     grpc_server_start(srv->core);
     return 0;

@@ -34,6 +34,7 @@ typedef struct rpc_server_options {
     rpc_interceptor intercept;
     void *app;
     const rpc_tls *tls;             /* serve TLS with these files (NULL or no certificate: plaintext) */
+    const char *health_addr;        /* with TLS: a plaintext port for health checks only ("" = none) */
     const uint8_t *descriptor_set;  /* FileDescriptorSet served by reflection */
     size_t descriptor_set_len;
 } rpc_server_options;

@@ -200,7 +200,7 @@ static int serve(service_runtime *rt, const sigset_t *signals)
         .calls_ahead = (int)rt->settings.calls_ahead, .drain_ms = (int)rt->settings.drain_ms,
         .services = rt->def->services, .service_count = rt->def->service_count, .worker_init = worker_init,
         .worker_free = worker_free, .health_check = worker_health, .intercept = intercept, .app = rt,
-        .tls = &rt->tls, .descriptor_set = booking_descriptor_set, .descriptor_set_len = booking_descriptor_set_len};
+        .tls = &rt->tls, .health_addr = rt->tls.health_listen, .descriptor_set = booking_descriptor_set, .descriptor_set_len = booking_descriptor_set_len};
     rpc_server *server = rpc_server_start(&opts, err, sizeof err);
     int code = 0;
     if (!server) {

@@ -32,6 +32,8 @@ size_t tls_config_entries(rpc_tls *t, config_entry *out)
          "name the servers this service calls must present (default: the target's host)"},
         {"TLS_REFRESH_SECONDS", CONFIG_INT, &t->refresh_seconds, "60", 1, 86400,
          "how often clients re-read rotated certificate files (servers check at each handshake)"},
+        {"HEALTH_LISTEN", CONFIG_STRING, t->health_listen, "", 0, 0,
+         "with TLS: a plaintext address serving only grpc.health.v1.Health (Kubernetes gRPC probes)"},
     };
     memcpy(out, table, sizeof table);
     return TLS_CONFIG_COUNT;
@@ -218,11 +220,22 @@ static size_t peer_names(grpc_auth_context *ctx, char names[][256], size_t cap)
     return n;
 }
 
-const char *tls_peer_service(grpc_call *call, arena *mem)
+static int over_tls(grpc_auth_context *ctx)
+{
+    grpc_auth_property_iterator it =
+        grpc_auth_context_find_properties_by_name(ctx, GRPC_TRANSPORT_SECURITY_TYPE_PROPERTY_NAME);
+    const grpc_auth_property *prop = grpc_auth_property_iterator_next(&it);
+    return prop && prop->value_length == strlen(GRPC_SSL_TRANSPORT_SECURITY_TYPE) &&
+           memcmp(prop->value, GRPC_SSL_TRANSPORT_SECURITY_TYPE, prop->value_length) == 0;
+}
+
+const char *tls_peer_service(grpc_call *call, arena *mem, int *secure)
 {
     grpc_auth_context *ctx = grpc_call_auth_context(call);
+    *secure = 0;
     if (!ctx)
         return "";
+    *secure = over_tls(ctx);
     char names[PEER_NAMES_MAX][256], found[256];
     const char *ptrs[PEER_NAMES_MAX];
     size_t n = grpc_auth_context_peer_is_authenticated(ctx) ? peer_names(ctx, names, PEER_NAMES_MAX) : 0;

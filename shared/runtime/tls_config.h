@@ -16,9 +16,10 @@ typedef struct rpc_tls {
     char client_auth[CONFIG_STRING_MAX];  /* server: none | optional | require */
     char server_name[CONFIG_STRING_MAX];  /* client: name to verify instead of the target's host */
     long refresh_seconds;               /* client: how often the files are checked */
+    char health_listen[CONFIG_STRING_MAX];  /* server: plaintext health-only address ("" = none) */
 } rpc_tls;
 
-#define TLS_CONFIG_COUNT 6
+#define TLS_CONFIG_COUNT 7
 
 /* Writes the settings table (TLS_CONFIG_COUNT entries targeting t) into out. */
 size_t tls_config_entries(rpc_tls *t, config_entry *out);

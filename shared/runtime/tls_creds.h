@@ -23,7 +23,8 @@ void tls_server_state_free(tls_server_state *state);
  * backed by t). */
 grpc_channel_credentials *tls_channel_credentials(const rpc_tls *t, grpc_arg *override);
 
-/* The SERVICE_PEERS name proven by the call's client certificate (copied into mem), or "". */
-const char *tls_peer_service(grpc_call *call, arena *mem);
+/* The SERVICE_PEERS name proven by the call's client certificate (copied into mem), or
+ * ""; *secure is set to 1 when the call came over TLS (0: the plaintext health port). */
+const char *tls_peer_service(grpc_call *call, arena *mem, int *secure);
 
 #endif

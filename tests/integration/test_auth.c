@@ -13,6 +13,10 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+
 #include <cjose/cjose.h>
 #include <cmocka.h>
 
@@ -442,6 +446,49 @@ static void test_server_certificate_rotation(void **state)
                      RPC_NOT_FOUND); /* a client that trusts only the new CA gets through: reloaded */
 }
 
+/* A loopback port free now (the kernel's pick). */
+static int free_port(void)
+{
+    int fd = socket(AF_INET, SOCK_STREAM, 0);
+    struct sockaddr_in sa = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+    socklen_t len = sizeof sa;
+    bind(fd, (struct sockaddr *)&sa, sizeof sa);
+    getsockname(fd, (struct sockaddr *)&sa, &len);
+    close(fd);
+    return ntohs(sa.sin_port);
+}
+
+/* HEALTH_LISTEN: kubelet's plaintext gRPC probes get health there, and nothing else. */
+static void test_plaintext_health_port(void **state)
+{
+    (void)state;
+    static char listen[64], cert[200], key[200];
+    int port = free_port();
+    snprintf(listen, sizeof listen, "HEALTH_LISTEN=127.0.0.1:%d", port);
+    snprintf(cert, sizeof cert, "TLS_CERT_FILE=%s/expiry-svc.pem", dir);
+    snprintf(key, sizeof key, "TLS_KEY_FILE=%s/expiry-svc.key", dir);
+    const char *env[] = {listen, cert, key, NULL};
+    assert_int_equal(harness_start_service(stack, "expiry-svc", env), 0);
+    char addr[64];
+    snprintf(addr, sizeof addr, "127.0.0.1:%d", port);
+    rpc_client *c = rpc_client_new_tls(addr, &grpc__health__v1__health__descriptor, NULL);
+    Grpc__Health__V1__HealthCheckRequest req = GRPC__HEALTH__V1__HEALTH_CHECK_REQUEST__INIT;
+    req.service = (char *)"liveness";
+    ProtobufCMessage *resp = NULL;
+    rpc_result r;
+    assert_int_equal(rpc_client_call(c, "Check", &req.base, NULL, 0, 3000, 0, &resp, &r), 0);
+    assert_int_equal(((Grpc__Health__V1__HealthCheckResponse *)resp)->status,
+                     GRPC__HEALTH__V1__HEALTH_CHECK_RESPONSE__SERVING_STATUS__SERVING);
+    protobuf_c_message_free_unpacked(resp, NULL);
+    rpc_client_free(c);
+    c = rpc_client_new_tls(addr, &booking__v1__expiry_service__descriptor, NULL);
+    Booking__V1__RunSweepRequest sweep = BOOKING__V1__RUN_SWEEP_REQUEST__INIT;
+    assert_int_equal(rpc_client_call(c, "RunSweep", &sweep.base, NULL, 0, 3000, 0, NULL, &r), -1);
+    assert_int_equal(r.code, RPC_UNAUTHENTICATED);
+    assert_string_equal(r.info.reason, "TLS_REQUIRED");
+    rpc_client_free(c);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -452,6 +499,7 @@ int main(void)
         cmocka_unit_test(test_jwks_rotation_without_restart),
         cmocka_unit_test(test_es256_tokens),
         cmocka_unit_test(test_tls_refuses_plaintext_and_certless_clients),
+        cmocka_unit_test(test_plaintext_health_port),
         cmocka_unit_test(test_server_certificate_rotation),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
