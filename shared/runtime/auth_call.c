@@ -9,6 +9,7 @@
 #include <string.h>
 #include <strings.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "auth_jwks.h"
 #include "log.h"
@@ -70,17 +71,21 @@ int auth_start(const auth_settings *s, const char *service, char *err, size_t er
     auth.settings = *s;
     snprintf(auth.service, sizeof auth.service, "%s", service);
     parse_peers(auth.settings.service_peers);
+    auth.jwt_config = (auth_jwt_config){auth.settings.issuer, auth.settings.audience, auth.settings.role_claim,
+                                        s->skew_seconds, (size_t)s->max_token_bytes};
     if (strcmp(s->mode, "headers") == 0) {
         auth.jwt = 0;
-        log_warn("AUTH_MODE=headers: x-user-id/x-user-role are trusted as sent (development only)");
+        /* a bearer token sent anyway is verified when a JWKS is at hand (./dev up makes one) */
+        if (access(auth.settings.jwks_file, R_OK) == 0)
+            auth.jwks = auth_jwks_open(auth.settings.jwks_file, s->jwks_check_ms);
+        log_warn("AUTH_MODE=headers: x-user-id/x-user-role are trusted as sent (development only)%s",
+                 auth.jwks ? "; bearer tokens are verified too" : "");
         return 0;
     }
     if (strcmp(s->mode, "jwt") != 0) {
         snprintf(err, errlen, "AUTH_MODE \"%s\" is not jwt or headers", s->mode);
         return -1;
     }
-    auth.jwt_config = (auth_jwt_config){auth.settings.issuer, auth.settings.audience, auth.settings.role_claim,
-                                        s->skew_seconds, (size_t)s->max_token_bytes};
     auth.jwks = auth_jwks_open(auth.settings.jwks_file, s->jwks_check_ms);
     auth.jwt = 1;
     log_info("AUTH_MODE=jwt: issuer %s, audience %s, keys from %s; x-user-id/x-user-role are refused",
@@ -153,11 +158,11 @@ static int verify_bearer(rpc_call *call, const char *authz)
 
 int rpc_call_identify(rpc_call *call)
 {
-    if (!auth.jwt)
-        return 0; /* headers mode: rpc_call_read_metadata took x-user-id/x-user-role */
+    const char *authz = rpc_metadata(call, "authorization");
+    if (!auth.jwt) /* headers mode: x-user-id/x-user-role as read, unless a token says otherwise */
+        return authz && auth.jwks ? verify_bearer(call, authz) : 0;
     if (*call->user_id || *call->role)
         return refuse_header_identity(call);
-    const char *authz = rpc_metadata(call, "authorization");
     return authz ? verify_bearer(call, authz) : 0;
 }
 
