@@ -409,6 +409,12 @@ const char *harness_addr(const harness *h, const char *name)
     return in ? in->addr : NULL;
 }
 
+const char *harness_log_path(const harness *h, const char *name)
+{
+    instance *in = find_instance((harness *)h, name);
+    return in ? in->log : NULL;
+}
+
 int harness_metrics_port(const harness *h, const char *name)
 {
     instance *in = find_instance((harness *)h, name);

@@ -20,6 +20,8 @@ int harness_stop(harness *h);
 
 /* "127.0.0.1:PORT" of a running service instance ("expiry-svc" or "expiry-svc#2"). */
 const char *harness_addr(const harness *h, const char *instance);
+/* The path of the instance's log (stdout and stderr). */
+const char *harness_log_path(const harness *h, const char *instance);
 /* The instance's /metrics port. */
 int harness_metrics_port(const harness *h, const char *instance);
 /* Starts (or restarts) an instance with extra env; "expiry-svc#2" runs a second

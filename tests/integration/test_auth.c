@@ -96,7 +96,8 @@ static int setup(void **state)
         static char cert[4][200], key[4][200];
         snprintf(cert[i], sizeof cert[i], "TLS_CERT_FILE=%s/%s.pem", dir, names[i]);
         snprintf(key[i], sizeof key[i], "TLS_KEY_FILE=%s/%s.key", dir, names[i]);
-        const char *own[] = {cert[i], key[i], NULL};
+        /* payment-svc logs every call (debug): the request ids booking-svc passes on */
+        const char *own[] = {cert[i], key[i], i == 0 ? "LOG_LEVEL=debug" : NULL, NULL};
         if (harness_start_service(stack, names[i], own) != 0)
             return -1;
     }
@@ -319,8 +320,14 @@ static void test_roles_and_ownership(void **state)
     conf.hold_id = strdup(((Booking__V1__Hold *)out)->hold_id);
     protobuf_c_message_free_unpacked(out, NULL);
     conf.payment_method_id = (char *)"pm_card_ok";
-    if (call_with("booking-svc", &gateway_tls, bs, "ConfirmBooking", &conf.base, ana_b, NULL, NULL, &out, &r) != RPC_OK)
+    if (call_with("booking-svc", &gateway_tls, bs, "ConfirmBooking", &conf.base, ana_b, "x-request-id",
+                  "auth-test-confirm-1", &out, &r) != RPC_OK)
         fail_msg("ConfirmBooking: %s %s [%s]", rpc_code_name(r.code), r.message, r.info.reason);
+    /* the request id travelled with the saga's calls to payment-svc */
+    char grep[300];
+    snprintf(grep, sizeof grep, "grep -q '\"request_id\":\"auth-test-confirm-1\"' %s",
+             harness_log_path(stack, "payment-svc"));
+    assert_int_equal(system(grep), 0);
     Booking__V1__GetBookingRequest get = BOOKING__V1__GET_BOOKING_REQUEST__INIT;
     get.booking_id = strdup(((Booking__V1__Booking *)out)->booking_id);
     assert_string_equal(((Booking__V1__Booking *)out)->user_id, "ana");
