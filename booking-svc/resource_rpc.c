@@ -53,6 +53,25 @@ static void copy_field(Booking__V1__Resource *dst, const Booking__V1__Resource *
         memcpy((char *)dst + f->quantifier_offset, (const char *)src + f->quantifier_offset, sizeof(size_t));
 }
 
+/* The top-level proto name a mask path names, in any of the spellings clients send:
+ * proto ("base_price"), JSON ("basePrice") or Go ("BasePrice", what a REST gateway
+ * derives from a PATCH body, down to the leaves: "BasePrice.AmountMinor", "Metadata.K").
+ * A nested path updates its whole top-level field. */
+static void mask_field_name(const char *path, char *out, size_t cap)
+{
+    size_t n = 0;
+    for (size_t i = 0; path[i] && path[i] != '.' && n + 2 < cap; i++) {
+        char c = path[i];
+        if (c >= 'A' && c <= 'Z') {
+            if (n > 0 && out[n - 1] != '_')
+                out[n++] = '_';
+            c = (char)(c - 'A' + 'a');
+        }
+        out[n++] = c;
+    }
+    out[n] = '\0';
+}
+
 static int apply_mask(rpc_call *call, Booking__V1__Resource *dst, const Booking__V1__Resource *src,
                       const Google__Protobuf__FieldMask *mask)
 {
@@ -63,8 +82,12 @@ static int apply_mask(rpc_call *call, Booking__V1__Resource *dst, const Booking_
         return 0;
     }
     for (size_t i = 0; i < n; i++) {
+        char name[64];
+        mask_field_name(mask->paths[i], name, sizeof name);
+        if (strcmp(name, "resource_id") == 0)
+            continue; /* names the resource (checked unchanged), changes nothing */
         size_t k = 0;
-        while (k < UPDATABLE_COUNT && strcmp(mask->paths[i], updatable[k]) != 0)
+        while (k < UPDATABLE_COUNT && strcmp(name, updatable[k]) != 0)
             k++;
         if (k == UPDATABLE_COUNT)
             return rpc_invalid_argument(call, "update_mask", "\"%s\" cannot be updated", mask->paths[i]);

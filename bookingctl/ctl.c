@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "booking/v1/booking.pb-c.h"
 #include "booking/v1/expiry.pb-c.h"
@@ -11,6 +12,8 @@
 #include "ids.h"
 #include "json.h"
 #include "strbuf.h"
+#include "tls_config.h"
+#include "token.h"
 
 typedef struct service_target {
     const ProtobufCServiceDescriptor *descriptor;
@@ -26,7 +29,11 @@ static const service_target services[] = {
 int ctl_global_option(ctl_context *ctx, int argc, char **argv, int *i)
 {
     const char *a = argv[*i];
-    const char **value = strcmp(a, "--user") == 0 ? &ctx->user_id : strcmp(a, "--key") == 0 ? &ctx->key : NULL;
+    const char **value = strcmp(a, "--user") == 0    ? &ctx->user_id
+                         : strcmp(a, "--key") == 0   ? &ctx->key
+                         : strcmp(a, "--token") == 0 ? &ctx->token
+                                                     : NULL;
+    ctx->user_given |= strcmp(a, "--user") == 0;
     if (strcmp(a, "--json") == 0)
         ctx->json = 1;
     else if (strcmp(a, "--admin") == 0)
@@ -45,6 +52,7 @@ int ctl_parse_globals(ctl_context *ctx, int argc, char **argv)
     memset(ctx, 0, sizeof *ctx);
     ctx->user_id = getenv("BOOKING_USER") ? getenv("BOOKING_USER") : "demo-user";
     ctx->role = "customer";
+    ctx->token = getenv("BOOKING_TOKEN") && *getenv("BOOKING_TOKEN") ? getenv("BOOKING_TOKEN") : NULL;
     ctx->timeout_ms = 10000;
     int i = 1;
     for (; i < argc && argv[i][0] == '-'; i++) {
@@ -54,6 +62,52 @@ int ctl_parse_globals(ctl_context *ctx, int argc, char **argv)
             return -1;
     }
     return i;
+}
+
+static void env_copy(char *dst, size_t cap, const char *name)
+{
+    snprintf(dst, cap, "%s", getenv(name) ? getenv(name) : "");
+}
+
+int ctl_setup(ctl_context *ctx)
+{
+    if (ctx->token && !ctx->user_given && token_subject(ctx->token, ctx->user_buf, sizeof ctx->user_buf) == 0)
+        ctx->user_id = ctx->user_buf;
+    static rpc_tls tls;
+    env_copy(tls.ca_file, sizeof tls.ca_file, "TLS_CA_FILE");
+    env_copy(tls.cert_file, sizeof tls.cert_file, "TLS_CERT_FILE");
+    env_copy(tls.key_file, sizeof tls.key_file, "TLS_KEY_FILE");
+    env_copy(tls.server_name, sizeof tls.server_name, "TLS_SERVER_NAME");
+    tls.refresh_seconds = 60;
+    if (tls.ca_file[0])
+        rpc_client_set_tls(&tls);
+    return 0;
+}
+
+void ctl_dev_token(ctl_context *ctx)
+{
+    static char minted[8192];
+    const char *key = getenv("BOOKING_DEV_KEY");
+    if (ctx->token || !key || !*key)
+        return;
+    FILE *f = fopen(key, "r");
+    char jwk[8192];
+    size_t n = f ? fread(jwk, 1, sizeof jwk - 1, f) : 0;
+    if (f)
+        fclose(f);
+    jwk[n] = '\0';
+    char *claims = token_claims(ctx->user_id, ctx->role, getenv("JWT_ISSUER") ? getenv("JWT_ISSUER") : "booking-dev",
+                                getenv("JWT_AUDIENCE") ? getenv("JWT_AUDIENCE") : "booking-platform",
+                                (int64_t)time(NULL), 300, 0);
+    char *t = n && claims ? token_sign(jwk, NULL, claims) : NULL;
+    if (t && strlen(t) < sizeof minted) {
+        memcpy(minted, t, strlen(t) + 1);
+        ctx->token = minted;
+    } else {
+        fprintf(stderr, "bookingctl: BOOKING_DEV_KEY %s is not a private JWK; calling without a token\n", key);
+    }
+    free(claims);
+    free(t);
 }
 
 const char *ctl_addr(const char *env_name, const char *fallback)
@@ -119,12 +173,22 @@ int ctl_call(ctl_context *ctx, ctl_service service, const char *method, const Pr
     const char *addr = ctl_addr(s->env, s->fallback);
     rpc_md md[3] = {{"x-user-id", ctx->user_id}, {"x-user-role", ctx->role}, {"idempotency-key", NULL}};
     size_t n_md = 2;
+    char *bearer = NULL;
+    ctl_dev_token(ctx);
+    if (ctx->token) { /* the token is the identity: no x-user-* (jwt mode refuses them) */
+        size_t n = strlen(ctx->token) + 8;
+        bearer = malloc(n);
+        snprintf(bearer, n, "Bearer %s", ctx->token);
+        md[0] = (rpc_md){"authorization", bearer};
+        n_md = 1;
+    }
     if (mutating)
-        md[n_md++].value = idempotency_key(ctx);
+        md[n_md++] = (rpc_md){"idempotency-key", idempotency_key(ctx)};
     rpc_result r;
     rpc_client *client = rpc_client_new(addr, s->descriptor);
     int rc = rpc_client_call(client, method, request, md, n_md, ctx->timeout_ms, 1, response, &r);
     rpc_client_free(client);
+    free(bearer);
     if (rc == 0)
         return 0;
     ctl_report(method, &r);

@@ -16,6 +16,9 @@ typedef struct ctl_context {
     const char *user_id;   /* --user (x-user-id), default $BOOKING_USER or "demo-user" */
     const char *role;      /* "customer", or "admin" with --admin */
     const char *key;       /* --key (idempotency-key of mutating calls); NULL = generate one */
+    const char *token;     /* --token or $BOOKING_TOKEN: sent as authorization: Bearer */
+    int user_given;        /* --user was given (else a token's sub is the user) */
+    char user_buf[160];
     char key_buf[64];      /* the generated key, one per invocation */
     int64_t timeout_ms;
     const struct ctl_command *command; /* the command running, for its usage line */
@@ -38,6 +41,12 @@ int ctl_parse_globals(ctl_context *ctx, int argc, char **argv);
  * its value. Returns 1 when consumed, 0 when argv[*i] is not one, -1 when its value
  * is missing. Commands accept global options anywhere through ctl_parse_opts. */
 int ctl_global_option(ctl_context *ctx, int argc, char **argv, int *i);
+/* After the options: the user from the token's sub when --user was not given, TLS from
+ * TLS_CA_FILE/TLS_CERT_FILE/TLS_KEY_FILE/TLS_SERVER_NAME. 0, or -1 after a message. */
+int ctl_setup(ctl_context *ctx);
+/* With $BOOKING_DEV_KEY (a private JWK: ./dev up in jwt mode) and no --token: a
+ * five-minute token for --user (and --admin) signed with it becomes ctx->token. */
+void ctl_dev_token(ctl_context *ctx);
 /* The address of a service from its environment variable or the local default. */
 const char *ctl_addr(const char *env_name, const char *fallback);
 /* Prints a failed call ("GetHold: NOT_FOUND: hold h_1 does not exist [HOLD_NOT_FOUND]")
@@ -123,5 +132,7 @@ int ctl_events(ctl_context *ctx, int argc, char **argv);
 int ctl_search(ctl_context *ctx, int argc, char **argv);
 int ctl_expiry_stats(ctl_context *ctx, int argc, char **argv);
 int ctl_expiry_sweep(ctl_context *ctx, int argc, char **argv);
+int ctl_keygen(ctl_context *ctx, int argc, char **argv);
+int ctl_token(ctl_context *ctx, int argc, char **argv);
 
 #endif

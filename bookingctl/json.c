@@ -10,7 +10,7 @@
 #include "log.h"
 #include "timeutil.h"
 
-void json_string(strbuf *b, const char *s)
+void json_quote(strbuf *b, const char *s)
 {
     const char *in = s ? s : "";
     size_t cap = strlen(in) * 6 + 8; /* room for every byte as \u00XX: never truncates */
@@ -62,7 +62,7 @@ static void json_enum(strbuf *b, const ProtobufCEnumDescriptor *d, int value)
 {
     const ProtobufCEnumValue *v = protobuf_c_enum_descriptor_get_value(d, value);
     if (v)
-        json_string(b, v->name);
+        json_quote(b, v->name);
     else
         strbuf_printf(b, "%d", value); /* a value newer than this client: its number */
 }
@@ -73,7 +73,7 @@ static void json_submessage(strbuf *b, const ProtobufCMessage *m)
     if (!m)
         strbuf_puts(b, "null");
     else if (m->descriptor == &google__protobuf__timestamp__descriptor)
-        json_string(b, format_rfc3339(((const Google__Protobuf__Timestamp *)m)->seconds, buf, sizeof buf));
+        json_quote(b, format_rfc3339(((const Google__Protobuf__Timestamp *)m)->seconds, buf, sizeof buf));
     else
         json_message(b, m);
 }
@@ -113,7 +113,7 @@ static void json_value(strbuf *b, const ProtobufCFieldDescriptor *f, const void 
         json_enum(b, f->descriptor, *(const int *)p);
         break;
     case PROTOBUF_C_TYPE_STRING:
-        json_string(b, *(char *const *)p);
+        json_quote(b, *(char *const *)p);
         break;
     case PROTOBUF_C_TYPE_MESSAGE:
         json_submessage(b, *(ProtobufCMessage *const *)p);
@@ -141,7 +141,7 @@ static void json_map_entry(strbuf *b, const ProtobufCMessage *entry)
     const ProtobufCMessageDescriptor *d = entry->descriptor;
     const ProtobufCFieldDescriptor *key = protobuf_c_message_descriptor_get_field_by_name(d, "key");
     const ProtobufCFieldDescriptor *value = protobuf_c_message_descriptor_get_field_by_name(d, "value");
-    json_string(b, *(char *const *)((const char *)entry + key->offset));
+    json_quote(b, *(char *const *)((const char *)entry + key->offset));
     strbuf_puts(b, ":");
     json_value(b, value, (const char *)entry + value->offset);
 }

@@ -8,7 +8,7 @@
 
 /* Appends s as a quoted JSON string, escaped (quotes, backslashes, control
  * characters); NULL is "". */
-void json_string(strbuf *b, const char *s);
+void json_quote(strbuf *b, const char *s);
 
 /* Appends msg as a JSON object: proto field names, every field (defaults included)
  * except absent sub-messages, enums by their full proto name ("HOLD_STATUS_ACTIVE"),

@@ -44,6 +44,11 @@ static const ctl_command commands[] = {
      "resources available for the whole range, with the total a hold would quote"},
     {"expiry", "stats", ctl_expiry_stats, "expiry stats", "holds released by the expiry service and how late"},
     {"expiry", "sweep", ctl_expiry_sweep, "expiry sweep", "release every expired hold now"},
+    {"keygen", NULL, ctl_keygen, "keygen [--kid K] [--alg RS256|ES256] [--private FILE] [--jwks FILE]",
+     "a development signing key (private JWK, default .stack/auth/dev-key.jwk) and the JWKS\n"
+     "the services verify with (default .stack/auth/jwks.json)"},
+    {"token", NULL, ctl_token, "token [--sub ID] [--role customer|admin] [--ttl SECONDS] [--key-file FILE]",
+     "a bearer token signed with the development key (sub default --user; --admin: admin)"},
 };
 
 #define N_COMMANDS (sizeof commands / sizeof commands[0])
@@ -58,7 +63,7 @@ static void print_indented(FILE *out, const char *text, int indent)
 
 static void usage(FILE *out)
 {
-    fprintf(out, "usage: bookingctl [--json] [--user ID] [--admin] [--key K] COMMAND ...\n\ncommands:\n");
+    fprintf(out, "usage: bookingctl [--json] [--user ID] [--admin] [--token T] [--key K] COMMAND ...\n\ncommands:\n");
     for (size_t i = 0; i < N_COMMANDS; i++) {
         fputs("  ", out);
         print_indented(out, commands[i].usage, 2);
@@ -67,7 +72,10 @@ static void usage(FILE *out)
     }
     fprintf(out, "\noptions (anywhere): --json one JSON document on stdout; --user ID (x-user-id, default\n"
                  "  $BOOKING_USER or demo-user); --admin (x-user-role: admin); --key K (idempotency-key of\n"
-                 "  a mutating command; default: a new random key per invocation)\n"
+                 "  a mutating command; default: a new random key per invocation); --token T (or\n"
+                 "  $BOOKING_TOKEN) sends authorization: Bearer T instead of x-user-id/x-user-role;\n"
+                 "  with $BOOKING_DEV_KEY (./dev up in jwt mode) a token for --user/--admin is minted\n"
+                 "TLS: TLS_CA_FILE (and TLS_CERT_FILE, TLS_KEY_FILE for mutual TLS), TLS_SERVER_NAME\n"
                  "times: RFC 3339 such as 2026-06-01T15:00:00Z, or a date 2026-06-01 (00:00 UTC)\n"
                  "addresses: SEARCH_ADDR, BOOKING_ADDR, PAYMENT_ADDR, EXPIRY_ADDR (default 127.0.0.1:5005x)\n"
                  "exit status: 0 ok, 1 the call failed, 2 usage error\n");
@@ -120,6 +128,8 @@ int main(int argc, char **argv)
     }
     int words = cmd->sub ? 2 : 1;
     ctx.command = cmd;
+    if (ctl_setup(&ctx) != 0)
+        return 2;
     if (wants_help(argc - first - words, argv + first + words)) {
         printf("usage: bookingctl %s\n\n", cmd->usage);
         print_indented(stdout, cmd->help, 0);

@@ -17,7 +17,11 @@ const here = dirname(fileURLToPath(import.meta.url));
 const nodeDir = process.env.VALIDATE_NODE_DIR || join(here, ".validate-node");
 const require = createRequire(join(nodeDir, "package.json"));
 const YAML = require("yaml");
-const modelsRoot = dirname(require.resolve("kubernetes-models/package.json"));
+// Model packages: the Kubernetes API, plus the CRDs the manifests use (cert-manager's
+// Certificate and Issuer, the Gateway API's routes), all laid out as <apiVersion>/<Kind>.mjs.
+const modelRoots = ["kubernetes-models", "@kubernetes-models/cert-manager", "@kubernetes-models/gateway-api"].map(
+  (pkg) => dirname(require.resolve(`${pkg}/package.json`)),
+);
 
 const WORKLOADS = new Set(["Deployment", "StatefulSet", "DaemonSet", "Job", "CronJob"]);
 
@@ -62,8 +66,9 @@ const classCache = new Map();
 async function modelClass(apiVersion, kind) {
   const key = `${apiVersion}/${kind}`;
   if (!classCache.has(key)) {
-    const file = join(modelsRoot, apiVersion, `${kind}.mjs`);
-    const mod = existsSync(file) && /^[\w.-]+(\/[\w.-]+)?$/.test(apiVersion) ? await import(pathToFileURL(file)) : null;
+    const safe = /^[\w.-]+(\/[\w.-]+)?$/.test(apiVersion) && /^\w+$/.test(kind);
+    const file = safe && modelRoots.map((root) => join(root, apiVersion, `${kind}.mjs`)).find((f) => existsSync(f));
+    const mod = file ? await import(pathToFileURL(file)) : null;
     classCache.set(key, mod ? mod[kind] : null);
   }
   return classCache.get(key);
@@ -143,7 +148,9 @@ function podRules(obj, pod, fail) {
   for (const c of pod.containers || []) {
     for (const p of ["readinessProbe", "livenessProbe"]) {
       if (!c[p]) fail(`container ${c.name}: no ${p}`);
-      const grpcPort = (c.ports || []).find((port) => port.name === "grpc");
+      // gRPC probes go to the plaintext health port when there is one (TLS on "grpc")
+      const grpcPort = (c.ports || []).find((port) => port.name === "grpc-health") ||
+        (c.ports || []).find((port) => port.name === "grpc");
       if (c[p] && grpcPort && c[p].grpc?.port !== grpcPort.containerPort)
         fail(`container ${c.name}: ${p} is not a grpc probe on port ${grpcPort.containerPort}`);
     }
@@ -167,6 +174,11 @@ function selects(selector, labels) {
 // objs are the schema-valid objects, all of them every object (for look-ups only).
 function referenceRules(objs, all, set, failFor, externalSecrets) {
   const byKey = new Map(all.map((o) => [`${o.kind}/${o.metadata?.namespace || ""}/${o.metadata?.name}`, o]));
+  // A cert-manager Certificate creates its Secret (tls.crt, tls.key, ca.crt).
+  for (const c of all.filter((o) => o.kind === "Certificate" && o.spec?.secretName)) {
+    const key = `Secret/${c.metadata?.namespace || ""}/${c.spec.secretName}`;
+    if (!byKey.has(key)) byKey.set(key, { kind: "Secret", data: { "tls.crt": "", "tls.key": "", "ca.crt": "" } });
+  }
   const find = (kind, ns, name) => byKey.get(`${kind}/${ns || ""}/${name}`);
   const workloads = all.filter((o) => WORKLOADS.has(o.kind) && Array.isArray(podSpecOf(o)?.containers));
   const podsSelected = (ns, sel) =>

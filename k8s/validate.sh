@@ -7,9 +7,10 @@
 #    `kustomize`). Without a kubectl, it looks for Debian's kubernetes-client with
 #    apt-cache policy and installs it when that one is recent enough; if no usable
 #    kustomize can be had, this step is skipped with a message.
-# 2. Validates the rendered objects, and always the base YAML files directly, with
-#    validate-models.mjs (npm package kubernetes-models, installed on demand into
-#    .validate-node/, git-ignored).
+# 2. Validates the rendered objects, and always the base YAML files directly and the
+#    examples/ (Gateway API routes), with validate-models.mjs (npm packages
+#    kubernetes-models, @kubernetes-models/cert-manager and @kubernetes-models/gateway-api,
+#    installed on demand into .validate-node/, git-ignored).
 # Exits non-zero on any error; the last line is a one-line summary.
 #
 # Environment: KUBECTL (default kubectl), K8S_VALIDATE_NO_KUSTOMIZE=1 (skip step 1),
@@ -23,6 +24,9 @@ kubectl="${KUBECTL:-kubectl}"
 # kubernetes-models 4.x runs on node >= 14 (Debian 12 ships nodejs 18); 5.x needs 22.
 models_version=4.5.1
 yaml_version=2.9.1
+# CRD models of the same generation (node >= 14): cert-manager and the Gateway API.
+cert_manager_version=4.4.4
+gateway_api_version=0.5.1
 # These overlays use kustomize v5 syntax (labels, target patches): kubectl >= 1.27.
 min_kubectl_minor=27
 
@@ -73,12 +77,16 @@ installed_version() { # installed_version PKG: version under node_dir, or nothin
     node -e 'try { console.log(require(process.argv[1] + "/node_modules/" + process.argv[2] + "/package.json").version) } catch {}' \
         "$node_dir" "$1"
 }
-if [ "$(installed_version kubernetes-models)" != "$models_version" ] || [ "$(installed_version yaml)" != "$yaml_version" ]; then
-    log "installing kubernetes-models@$models_version yaml@$yaml_version into $node_dir"
+if [ "$(installed_version kubernetes-models)" != "$models_version" ] || [ "$(installed_version yaml)" != "$yaml_version" ] ||
+   [ "$(installed_version @kubernetes-models/cert-manager)" != "$cert_manager_version" ] ||
+   [ "$(installed_version @kubernetes-models/gateway-api)" != "$gateway_api_version" ]; then
+    log "installing kubernetes-models@$models_version (+ cert-manager, gateway-api models) yaml@$yaml_version into $node_dir"
     mkdir -p "$node_dir"
     cat >"$node_dir/package.json" <<EOF
 { "name": "k8s-validate", "private": true,
-  "dependencies": { "kubernetes-models": "$models_version", "yaml": "$yaml_version" } }
+  "dependencies": { "kubernetes-models": "$models_version", "yaml": "$yaml_version",
+                    "@kubernetes-models/cert-manager": "$cert_manager_version",
+                    "@kubernetes-models/gateway-api": "$gateway_api_version" } }
 EOF
     if ! (cd "$node_dir" && npm install --no-audit --no-fund --loglevel=error >npm-install.log 2>&1); then
         cat "$node_dir/npm-install.log" >&2
@@ -158,6 +166,8 @@ for f in "$here"/base/*.yaml; do
     [ "$(basename "$f")" = kustomization.yaml ] || base_files+=("$f")
 done
 args+=(--set base "${base_files[@]}")
+# Examples outside the kustomization (Gateway API), checked against base's objects.
+args+=(--set examples "$here"/examples/*.yaml "${base_files[@]}")
 
 status=0
 node "$here/validate-models.mjs" "${args[@]}" | tee "$render_dir/result.txt" || status=$?

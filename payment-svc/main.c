@@ -17,11 +17,11 @@ static const config_entry settings[] = {
 };
 
 static const rpc_method payment_methods[] = {
-    {"AuthorizePayment", rpc_authorize_payment, RPC_ROLE_NONE, RPC_UNARY, RPC_IDEMPOTENT},
-    {"CapturePayment", rpc_capture_payment, RPC_ROLE_NONE, RPC_UNARY, RPC_IDEMPOTENT},
-    {"VoidPayment", rpc_void_payment, RPC_ROLE_NONE, RPC_UNARY, RPC_IDEMPOTENT},
-    {"RefundPayment", rpc_refund_payment, RPC_ROLE_NONE, RPC_UNARY, RPC_IDEMPOTENT},
-    {"GetPayment", rpc_get_payment, RPC_ROLE_NONE, RPC_UNARY, 0},
+    {"AuthorizePayment", rpc_authorize_payment, RPC_ROLE_SERVICE, RPC_UNARY, RPC_IDEMPOTENT},
+    {"CapturePayment", rpc_capture_payment, RPC_ROLE_SERVICE, RPC_UNARY, RPC_IDEMPOTENT},
+    {"VoidPayment", rpc_void_payment, RPC_ROLE_SERVICE, RPC_UNARY, RPC_IDEMPOTENT},
+    {"RefundPayment", rpc_refund_payment, RPC_ROLE_SERVICE, RPC_UNARY, RPC_IDEMPOTENT},
+    {"GetPayment", rpc_get_payment, RPC_ROLE_SERVICE, RPC_UNARY, 0},
 };
 
 static const rpc_service payment_service = {&booking__v1__payment_service__descriptor, payment_methods,

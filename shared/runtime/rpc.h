@@ -10,11 +10,14 @@
 
 #include "status.h"
 
-/* Who may call a method. Identity comes from the gateway as x-user-id / x-user-role. */
+/* Who may call a method. Identity is a verified bearer token (AUTH_MODE=jwt: sub and a
+ * role claim) or, in the development mode AUTH_MODE=headers, x-user-id / x-user-role;
+ * the service role belongs to mTLS peers named in SERVICE_PEERS (see auth.h). */
 typedef enum rpc_role {
-    RPC_ROLE_NONE = 0,  /* no identity needed (internal services, health, reflection) */
+    RPC_ROLE_NONE = 0,  /* no identity needed (public reads, health, reflection); a token sent is still checked */
     RPC_ROLE_CUSTOMER,  /* any authenticated user: customer or admin */
-    RPC_ROLE_ADMIN,     /* x-user-role: admin */
+    RPC_ROLE_ADMIN,     /* the admin role */
+    RPC_ROLE_SERVICE,   /* platform services only (payment-svc): never a user token */
 } rpc_role;
 
 typedef enum rpc_kind {

@@ -77,22 +77,6 @@ void rpc_call_read_metadata(rpc_call *call, const grpc_metadata_array *md, gpr_t
     call->deadline_ms = deadline_to_ms(deadline);
 }
 
-int rpc_call_authorize(rpc_call *call, rpc_role role)
-{
-    if (role == RPC_ROLE_NONE)
-        return 0;
-    if (!*call->user_id)
-        return rpc_fail(call, RPC_UNAUTHENTICATED, "MISSING_IDENTITY", "x-user-id metadata is required");
-    int admin = strcmp(call->role, "admin") == 0;
-    int customer = !*call->role || strcmp(call->role, "customer") == 0;
-    if (!admin && !customer)
-        return rpc_fail(call, RPC_PERMISSION_DENIED, "UNKNOWN_ROLE", "x-user-role \"%s\" is not customer or admin",
-                        call->role);
-    if (role == RPC_ROLE_ADMIN && !admin)
-        return rpc_fail(call, RPC_PERMISSION_DENIED, "ADMIN_REQUIRED", "this method needs x-user-role: admin");
-    return 0;
-}
-
 void rpc_call_reset(rpc_call *call)
 {
     arena_reset(&call->mem);
@@ -101,6 +85,7 @@ void rpc_call_reset(rpc_call *call)
     call->metadata_count = 0;
     call->user_id = call->role = call->idempotency_key = call->request_id = "";
     call->idempotency_token = NULL;
+    call->peer_service = "";
     call->deadline_ms = INT64_MAX;
     call->code = RPC_OK;
     call->message = NULL;

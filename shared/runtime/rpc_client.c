@@ -12,7 +12,11 @@
 #include <string.h>
 #include <time.h>
 
-#define MAX_METADATA 8
+#include "log.h"
+#include "auth.h"
+#include "tls_creds.h"
+
+#define MAX_METADATA 12
 #define RETRY_ATTEMPTS_NO_DEADLINE 5
 
 struct rpc_client {
@@ -38,14 +42,35 @@ struct rpc_pending {
     const char *error_string;
 };
 
+static rpc_tls default_tls; /* rpc_client_set_tls: what rpc_client_new uses */
+
+void rpc_client_set_tls(const rpc_tls *tls)
+{
+    if (tls)
+        default_tls = *tls;
+    else
+        memset(&default_tls, 0, sizeof default_tls);
+}
+
 rpc_client *rpc_client_new(const char *target, const ProtobufCServiceDescriptor *service)
+{
+    return rpc_client_new_tls(target, service, tls_enabled(&default_tls) || default_tls.ca_file[0] ? &default_tls : NULL);
+}
+
+rpc_client *rpc_client_new_tls(const char *target, const ProtobufCServiceDescriptor *service, const rpc_tls *tls)
 {
     grpc_init();
     rpc_client *c = calloc(1, sizeof *c);
-    grpc_arg arg = {.type = GRPC_ARG_STRING, .key = (char *)GRPC_ARG_LB_POLICY_NAME,
-                    .value.string = (char *)"round_robin"};
-    grpc_channel_args args = {1, &arg};
-    grpc_channel_credentials *creds = grpc_insecure_credentials_create();
+    grpc_arg args_array[2] = {{.type = GRPC_ARG_STRING, .key = (char *)GRPC_ARG_LB_POLICY_NAME,
+                               .value.string = (char *)"round_robin"}};
+    grpc_channel_args args = {1, args_array};
+    grpc_channel_credentials *creds;
+    if (tls && tls->ca_file[0]) {
+        creds = tls_channel_credentials(tls, &args_array[1]);
+        args.num_args += tls->server_name[0] ? 1 : 0;
+    } else {
+        creds = grpc_insecure_credentials_create();
+    }
     c->channel = grpc_channel_create(target, creds, &args);
     grpc_channel_credentials_release(creds);
     c->service = service;
@@ -105,15 +130,37 @@ static grpc_byte_buffer *pack(const ProtobufCMessage *msg)
     return bb;
 }
 
+static int md_has(const rpc_md *md, size_t count, const char *key)
+{
+    for (size_t i = 0; i < count; i++)
+        if (md[i].value && strcmp(md[i].key, key) == 0)
+            return 1;
+    return 0;
+}
+
+static void pending_add(rpc_pending *p, const char *key, const char *value)
+{
+    if (p->md_count == MAX_METADATA)
+        return;
+    grpc_metadata *m = &p->md[p->md_count++];
+    m->key = grpc_slice_from_copied_string(key);
+    m->value = grpc_slice_from_copied_string(value);
+}
+
+/* The caller's metadata, plus what travels by itself: the request id of the call this
+ * thread is serving, and a service's development identity in headers mode. */
 static void pending_metadata(rpc_pending *p, const rpc_md *md, size_t count)
 {
-    for (size_t i = 0; i < count && p->md_count < MAX_METADATA; i++) {
-        if (!md[i].value)
-            continue;
-        grpc_metadata *m = &p->md[p->md_count++];
-        m->key = grpc_slice_from_copied_string(md[i].key);
-        m->value = grpc_slice_from_copied_string(md[i].value);
-    }
+    for (size_t i = 0; i < count; i++)
+        if (md[i].value)
+            pending_add(p, md[i].key, md[i].value);
+    const char *request_id = log_request_id();
+    if (request_id && *request_id && !md_has(md, count, "x-request-id"))
+        pending_add(p, "x-request-id", request_id);
+    const char *keys[2], *values[2];
+    size_t n = md_has(md, count, "x-user-id") ? 0 : auth_outgoing_identity(keys, values, 2);
+    for (size_t i = 0; i < n; i++)
+        pending_add(p, keys[i], values[i]);
 }
 
 static int method_index(const rpc_client *c, const char *method)

@@ -1,6 +1,7 @@
-/* rpc_client.h — unary gRPC calls to another service: one channel per target,
- * deadlines, retries of UNAVAILABLE only when the caller says the call is idempotent,
- * round_robin balancing over DNS targets ("dns:///payment-svc:50053"). */
+/* rpc_client.h — unary gRPC calls to another service: one channel per target, TLS or
+ * plaintext, the serving call's x-request-id passed along, deadlines, retries of
+ * UNAVAILABLE only when the caller says the call is idempotent, round_robin balancing
+ * over DNS targets ("dns:///payment-svc:50053"). */
 #ifndef SHARED_RPC_CLIENT_H
 #define SHARED_RPC_CLIENT_H
 
@@ -8,6 +9,7 @@
 #include <stdint.h>
 
 #include "status.h"
+#include "tls_config.h"
 
 typedef struct rpc_client rpc_client;
 typedef struct rpc_queue rpc_queue;
@@ -27,6 +29,11 @@ typedef struct rpc_result {
 /* A channel to `target` for the methods of `service`. Never NULL; connects lazily.
  * Free with rpc_client_free. Thread-safe: one client serves every thread. */
 rpc_client *rpc_client_new(const char *target, const ProtobufCServiceDescriptor *service);
+/* The same over TLS when tls names a CA (mutual TLS when it also names a certificate and
+ * key; the files are re-read as they rotate); plaintext when tls is NULL. */
+rpc_client *rpc_client_new_tls(const char *target, const ProtobufCServiceDescriptor *service, const rpc_tls *tls);
+/* What rpc_client_new uses from now on in this process (NULL: plaintext). Copied. */
+void rpc_client_set_tls(const rpc_tls *tls);
 void rpc_client_free(rpc_client *client);
 
 /* Calls `method` ("AuthorizePayment") and waits for its answer. On RPC_OK sets

@@ -40,6 +40,7 @@ struct rpc_call {
     size_t metadata_count;
     const char *user_id, *role, *idempotency_key, *request_id;
     const char *idempotency_token;  /* the claim's token (idempotency.c), NULL without a key */
+    const char *peer_service;       /* SERVICE_PEERS name of the mTLS client certificate, or "" */
     int64_t deadline_ms;  /* CLOCK_MONOTONIC ms; INT64_MAX = none */
     rpc_code code;
     char *message;
@@ -56,7 +57,11 @@ void rpc_call_run_deferred(rpc_call *call);
 
 /* Reads the request metadata of a new call into call (copies into its arena). */
 void rpc_call_read_metadata(rpc_call *call, const grpc_metadata_array *md, gpr_timespec deadline);
-/* Checks the method's role against the caller's identity; sets the status, returns -1. */
+/* jwt mode: verifies the bearer token and sets user_id/role from its claims; refuses
+ * x-user-id/x-user-role. Sets the status and returns -1 on a bad token (auth_call.c). */
+int rpc_call_identify(rpc_call *call);
+/* Checks the method's role against the caller's identity; sets the status, returns -1
+ * (auth_call.c). */
 int rpc_call_authorize(rpc_call *call, rpc_role role);
 /* Clears per-call state so the struct can serve the next call. */
 void rpc_call_reset(rpc_call *call);

@@ -18,6 +18,7 @@
 #include "log.h"
 #include "proto_check.h"
 #include "rpc_internal.h"
+#include "tls_creds.h"
 #include "work_pool.h"
 
 #define STATUS_DETAILS_KEY "grpc-status-details-bin"
@@ -56,6 +57,9 @@ struct call_slot {
     grpc_slice status_message;
     grpc_metadata trailer;
     bool has_trailer;
+    grpc_metadata initial;  /* x-request-id, echoed in the initial metadata */
+    bool has_initial;
+    int secure;  /* the call came over TLS (servers with TLS; else unused) */
     int close_cancelled;  /* written by the core for RECV_CLOSE_ON_SERVER */
     int64_t started_ms;
     rpc_call ctx;
@@ -88,6 +92,7 @@ struct rpc_server {
     atomic_int shutting_down;
     atomic_int active;  /* unary and bidi calls in flight (not watches) */
     bool has_inline;    /* some method is RPC_INLINE: completion-queue threads get a state */
+    tls_server_state *tls;  /* certificate reloading, when serving TLS */
 };
 
 /* ---- the call state machine ---------------------------------------------------- */
@@ -131,6 +136,19 @@ static void start_batch(call_slot *s, const grpc_op *ops, size_t n, bool close)
         log_error("grpc_call_start_batch failed (%d) on %s", (int)err, s->entry ? s->entry->path : "?");
         abort();
     }
+}
+
+/* SEND_INITIAL_METADATA carrying the call's request id back to the caller. */
+static void initial_metadata_op(call_slot *s, grpc_op *op)
+{
+    op->op = GRPC_OP_SEND_INITIAL_METADATA;
+    if (!s->has_initial) {
+        s->initial.key = grpc_slice_from_static_string("x-request-id");
+        s->initial.value = grpc_slice_from_copied_string(s->ctx.request_id);
+        s->has_initial = true;
+    }
+    op->data.send_initial_metadata.count = 1;
+    op->data.send_initial_metadata.metadata = &s->initial;
 }
 
 static grpc_byte_buffer *pack_message(const ProtobufCMessage *msg)
@@ -179,7 +197,7 @@ static void slot_finish(call_slot *s, bool send_initial_metadata)
     bool unary = s->entry == NULL || s->entry->kind == RPC_UNARY;
     memset(ops, 0, sizeof ops);
     if (send_initial_metadata)
-        ops[n++].op = GRPC_OP_SEND_INITIAL_METADATA;
+        initial_metadata_op(s, &ops[n++]);
     if (unary && s->reply && s->ctx.code == RPC_OK) {
         ops[n].op = GRPC_OP_SEND_MESSAGE;
         ops[n++].data.send_message.send_message = s->reply;
@@ -257,7 +275,9 @@ static int slot_admit(call_slot *s)
     if (!s->entry->method)
         return rpc_fail(call, RPC_UNIMPLEMENTED, "NOT_IMPLEMENTED", "%s is not implemented by this release",
                         s->entry->path);
-    if (rpc_call_authorize(call, s->entry->method->role) != 0)
+    if (s->worker->server->tls && !s->secure && s->entry->service != health_service())
+        return rpc_fail(call, RPC_UNAUTHENTICATED, "TLS_REQUIRED", "the plaintext port serves only health checks");
+    if (rpc_call_identify(call) != 0 || rpc_call_authorize(call, s->entry->method->role) != 0)
         return -1;
     if (rpc_deadline_left_ms(call) <= 0)
         return rpc_fail(call, RPC_DEADLINE_EXCEEDED, "DEADLINE_EXCEEDED", "deadline passed before the call started");
@@ -300,7 +320,7 @@ static void slot_run(work_item *item, void *state, void *ctx)
     } else {
         grpc_op ops[2];
         memset(ops, 0, sizeof ops);
-        ops[0].op = GRPC_OP_SEND_INITIAL_METADATA;
+        initial_metadata_op(s, &ops[0]);
         ops[1].op = GRPC_OP_SEND_MESSAGE;
         ops[1].data.send_message.send_message = s->reply;
         s->state = SLOT_WATCHING;
@@ -318,6 +338,8 @@ static bool slot_begin(call_slot *s)
     rpc_server *srv = s->worker->server;
     s->started_ms = rpc_now_ms();
     rpc_call_read_metadata(&s->ctx, &s->md, s->entry ? s->deadline : s->details.deadline);
+    if (srv->tls)
+        s->ctx.peer_service = tls_peer_service(s->call, &s->ctx.mem, &s->secure);
     log_set_request_id(s->ctx.request_id);
     rpc_kind kind = s->entry ? s->entry->kind : RPC_UNARY;
     s->counted = kind != RPC_SERVER_WATCH;
@@ -335,7 +357,7 @@ static bool slot_begin(call_slot *s)
     } else { /* streams run on this thread: their handlers (reflection) never block */
         grpc_op op;
         memset(&op, 0, sizeof op);
-        op.op = GRPC_OP_SEND_INITIAL_METADATA;
+        initial_metadata_op(s, &op);
         s->state = SLOT_WRITING; /* initial metadata sent: then read */
         s->main_pending = s->close_pending = true;
         watch_for_close(s);
@@ -389,6 +411,9 @@ static void slot_recycle(call_slot *s)
     if (s->has_trailer)
         grpc_slice_unref(s->trailer.value);
     s->has_trailer = false;
+    if (s->has_initial)
+        grpc_slice_unref(s->initial.value);
+    s->has_initial = false;
     s->client_gone = false;
     if (s->counted)
         atomic_fetch_sub(&srv->active, 1);
@@ -540,6 +565,8 @@ static void worker_free_slots(rpc_worker *w)
         grpc_slice_unref(s->status_message);
         if (s->has_trailer)
             grpc_slice_unref(s->trailer.value);
+        if (s->has_initial)
+            grpc_slice_unref(s->initial.value);
         arena_free(&s->ctx.mem);
     }
     free(w->slots);
@@ -651,11 +678,28 @@ static void apply_defaults(rpc_server_options *o)
 static int bind_and_start(rpc_server *srv, char *err, size_t errlen)
 {
     grpc_server_credentials *creds = grpc_insecure_server_credentials_create();
+    if (tls_enabled(srv->opts.tls)) {
+        grpc_server_credentials_release(creds);
+        creds = tls_server_credentials(srv->opts.tls, &srv->tls, err, errlen);
+        if (!creds)
+            return -1;
+    }
     srv->port = grpc_server_add_http2_port(srv->core, srv->opts.listen_addr, creds);
     grpc_server_credentials_release(creds);
     if (srv->port <= 0) {
         snprintf(err, errlen, "cannot listen on %s", srv->opts.listen_addr);
         return -1;
+    }
+    /* Kubelet's gRPC probes speak plaintext: with TLS on they get a port of their own
+     * that answers grpc.health.v1.Health and nothing else (slot_admit). */
+    if (srv->tls && srv->opts.health_addr && *srv->opts.health_addr) {
+        creds = grpc_insecure_server_credentials_create();
+        int port = grpc_server_add_http2_port(srv->core, srv->opts.health_addr, creds);
+        grpc_server_credentials_release(creds);
+        if (port <= 0) {
+            snprintf(err, errlen, "cannot listen on %s (HEALTH_LISTEN)", srv->opts.health_addr);
+            return -1;
+        }
     }
     grpc_server_start(srv->core);
     return 0;
@@ -673,6 +717,7 @@ static void server_destroy(rpc_server *srv)
     if (srv->shutdown_cq)
         grpc_completion_queue_destroy(srv->shutdown_cq);
     descriptor_pool_free(srv->pool);
+    tls_server_state_free(srv->tls); /* the server, which called its fetcher, is gone */
     free(srv->workers);
     free(srv->entries);
     free(srv->services);
@@ -689,12 +734,15 @@ rpc_server *rpc_server_start(const rpc_server_options *options, char *err, size_
     if (srv->opts.descriptor_set)
         srv->pool = descriptor_pool_new(srv->opts.descriptor_set, srv->opts.descriptor_set_len);
     collect_services(srv);
-    /* Clients re-resolve DNS when a connection ages out, so new replicas get traffic. */
-    grpc_arg args[2] = {
+    /* Clients re-resolve DNS when a connection ages out, so new replicas get traffic.
+     * Metadata up to 32 KiB reaches the runtime, so an oversized bearer token is answered
+     * UNAUTHENTICATED (TOKEN_TOO_LARGE) by auth_call.c rather than cut off by the core. */
+    grpc_arg args[3] = {
         {.type = GRPC_ARG_INTEGER, .key = (char *)GRPC_ARG_MAX_CONNECTION_AGE_MS, .value.integer = 300000},
         {.type = GRPC_ARG_INTEGER, .key = (char *)GRPC_ARG_MAX_CONNECTION_AGE_GRACE_MS, .value.integer = 30000},
+        {.type = GRPC_ARG_INTEGER, .key = (char *)GRPC_ARG_MAX_METADATA_SIZE, .value.integer = 32768},
     };
-    grpc_channel_args channel_args = {2, args};
+    grpc_channel_args channel_args = {3, args};
     srv->core = grpc_server_create(&channel_args, NULL);
     if (register_methods(srv, err, errlen) != 0)
         goto fail;

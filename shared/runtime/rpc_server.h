@@ -11,6 +11,7 @@
 #include <stdint.h>
 
 #include "rpc.h"
+#include "tls_config.h"
 
 typedef struct rpc_server rpc_server;
 typedef struct descriptor_pool descriptor_pool;
@@ -32,6 +33,8 @@ typedef struct rpc_server_options {
     /* Wraps RPC_IDEMPOTENT methods (optional). */
     rpc_interceptor intercept;
     void *app;
+    const rpc_tls *tls;             /* serve TLS with these files (NULL or no certificate: plaintext) */
+    const char *health_addr;        /* with TLS: a plaintext port for health checks only ("" = none) */
     const uint8_t *descriptor_set;  /* FileDescriptorSet served by reflection */
     size_t descriptor_set_len;
 } rpc_server_options;

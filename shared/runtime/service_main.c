@@ -8,15 +8,19 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "auth.h"
 #include "descriptor_set.h"
 #include "idempotency.h"
 #include "log.h"
 #include "metrics_http.h"
+#include "rpc_client.h"
 #include "rpc_server.h"
 
 typedef struct service_runtime {
     const service_definition *def;
     service_settings settings;
+    auth_settings auth;  /* identity: auth_call.c */
+    rpc_tls tls;         /* TLS of the server and of outgoing calls */
     void *app;
 } service_runtime;
 
@@ -44,10 +48,18 @@ static size_t common_settings(const service_definition *def, service_settings *s
     return sizeof table / sizeof table[0];
 }
 
+/* Identity and TLS settings: tables of their own modules, appended to the common ones. */
+static size_t security_settings(service_runtime *rt, config_entry *out)
+{
+    size_t n = auth_config_entries(&rt->auth, out);
+    return n + tls_config_entries(&rt->tls, out + n);
+}
+
 static int load_settings(service_runtime *rt, int print_only)
 {
-    config_entry common[16];
+    config_entry common[16 + AUTH_CONFIG_COUNT + TLS_CONFIG_COUNT];
     size_t n = common_settings(rt->def, &rt->settings, common);
+    n += security_settings(rt, common + n);
     if (print_only) {
         printf("%s settings (environment variables):\n", rt->def->name);
         config_print(common, n);
@@ -151,15 +163,37 @@ static int wait_for_signal(const sigset_t *set)
     return sig;
 }
 
+/* Identity and TLS before anything serves; outgoing calls (payment-svc) use the same
+ * certificate: mutual TLS between services. */
+static int security_start(service_runtime *rt)
+{
+    char err[256];
+    if (auth_start(&rt->auth, rt->def->name, err, sizeof err) != 0 || tls_check(&rt->tls, err, sizeof err) != 0) {
+        log_error("bad setting: %s", err);
+        return -1;
+    }
+    if (tls_enabled(&rt->tls)) {
+        rpc_client_set_tls(&rt->tls);
+        log_info("TLS on: %s, client certificates %s", rt->tls.cert_file, rt->tls.client_auth);
+    } else if (auth_jwt_mode()) {
+        log_warn("AUTH_MODE=jwt without TLS: no caller can prove a service identity (payment-svc refuses all)");
+    }
+    return 0;
+}
+
 static int serve(service_runtime *rt, const sigset_t *signals)
 {
     char err[256];
+    if (security_start(rt) != 0)
+        return 1;
     metrics_http *metrics = metrics_http_start(rt->settings.metrics_listen, err, sizeof err);
     if (!metrics) {
         log_error("%s", err);
+        auth_stop();
         return 1;
     }
     if (rt->def->start && rt->def->start(&rt->settings, &rt->app) != 0) {
+        auth_stop();
         metrics_http_stop(metrics);
         return 1;
     }
@@ -169,7 +203,7 @@ static int serve(service_runtime *rt, const sigset_t *signals)
         .calls_ahead = (int)rt->settings.calls_ahead, .drain_ms = (int)rt->settings.drain_ms,
         .services = rt->def->services, .service_count = rt->def->service_count, .worker_init = worker_init,
         .worker_free = worker_free, .health_check = worker_health, .intercept = intercept, .app = rt,
-        .descriptor_set = booking_descriptor_set, .descriptor_set_len = booking_descriptor_set_len};
+        .tls = &rt->tls, .health_addr = rt->tls.health_listen, .descriptor_set = booking_descriptor_set, .descriptor_set_len = booking_descriptor_set_len};
     rpc_server *server = rpc_server_start(&opts, err, sizeof err);
     int code = 0;
     if (!server) {
@@ -184,6 +218,7 @@ static int serve(service_runtime *rt, const sigset_t *signals)
     }
     if (rt->def->stop)
         rt->def->stop(rt->app);
+    auth_stop();
     metrics_http_stop(metrics);
     log_info("%s stopped", rt->def->name);
     return code;

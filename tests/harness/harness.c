@@ -7,6 +7,7 @@
 #include <netinet/in.h>
 #include <signal.h>
 #include <stdarg.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -33,6 +34,7 @@ typedef struct instance {
     pid_t pid;
     char addr[32];
     char log[512];
+    rpc_tls tls;       /* the instance's TLS files: health checks speak TLS with them */
 } instance;
 
 struct harness {
@@ -209,6 +211,7 @@ static size_t build_env(harness *h, instance *in, const char *const *extra, char
     PUT("PAYMENT_ADDR=%s", payment->addr);
     PUT("GRPC_WORKERS=4");
     PUT("REPAIR_INTERVAL_MS=200"); /* booking-svc: repairs within a test's patience */
+    PUT("AUTH_MODE=headers"); /* tests about identity set AUTH_MODE=jwt themselves */
     PUT("LOG_LEVEL=%s", getenv("HARNESS_LOG_LEVEL") ? getenv("HARNESS_LOG_LEVEL") : "info");
 #undef PUT
     for (size_t i = 0; environ[i] && n + 1 < cap; i++)
@@ -217,10 +220,30 @@ static size_t build_env(harness *h, instance *in, const char *const *extra, char
     return n;
 }
 
+/* The TLS files in an environment (the first of duplicate names wins, as for getenv). */
+static void tls_from_env(rpc_tls *t, char *const *envp)
+{
+    static const struct {
+        const char *prefix;
+        size_t offset;
+    } names[] = {{"TLS_CA_FILE=", offsetof(rpc_tls, ca_file)},
+                 {"TLS_CERT_FILE=", offsetof(rpc_tls, cert_file)},
+                 {"TLS_KEY_FILE=", offsetof(rpc_tls, key_file)}};
+    memset(t, 0, sizeof *t);
+    t->refresh_seconds = 60;
+    for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
+        for (size_t e = 0; envp[e]; e++)
+            if (strncmp(envp[e], names[i].prefix, strlen(names[i].prefix)) == 0) {
+                snprintf((char *)t + names[i].offset, CONFIG_STRING_MAX, "%s", envp[e] + strlen(names[i].prefix));
+                break;
+            }
+}
+
 static void spawn(harness *h, instance *in, const char *const *extra)
 {
     char *envp[256], buf[4096], path[512];
     build_env(h, in, extra, envp, 256, buf, sizeof buf);
+    tls_from_env(&in->tls, envp);
     snprintf(path, sizeof path, HARNESS_BUILD_DIR "/%s/%s", in->binary, in->binary);
     pid_t pid = fork();
     if (pid == 0) {
@@ -241,9 +264,10 @@ static void spawn(harness *h, instance *in, const char *const *extra)
     in->pid = pid;
 }
 
-static int serving(const char *addr)
+static int serving(const instance *in)
 {
-    rpc_client *c = rpc_client_new(addr, &grpc__health__v1__health__descriptor);
+    const char *addr = in->addr;
+    rpc_client *c = rpc_client_new_tls(addr, &grpc__health__v1__health__descriptor, in->tls.ca_file[0] ? &in->tls : NULL);
     Grpc__Health__V1__HealthCheckRequest req = GRPC__HEALTH__V1__HEALTH_CHECK_REQUEST__INIT;
     ProtobufCMessage *resp = NULL;
     int ok = rpc_client_call(c, "Check", &req.base, NULL, 0, 1000, 0, &resp, NULL) == 0 &&
@@ -266,7 +290,7 @@ static int wait_serving(harness *h, instance *in)
             print_log(in);
             return -1;
         }
-        if (serving(in->addr))
+        if (serving(in))
             return 0;
         sleep_ms(50);
     }
@@ -390,6 +414,12 @@ int harness_running(const harness *h, const char *name)
 {
     instance *in = find_instance((harness *)h, name);
     return in && in->pid > 0;
+}
+
+const char *harness_log_path(const harness *h, const char *name)
+{
+    instance *in = find_instance((harness *)h, name);
+    return in ? in->log : NULL;
 }
 
 int harness_metrics_port(const harness *h, const char *name)

@@ -22,6 +22,8 @@ int harness_stop(harness *h);
 const char *harness_addr(const harness *h, const char *instance);
 /* 1 while the instance runs (started and not stopped). */
 int harness_running(const harness *h, const char *instance);
+/* The path of the instance's log (stdout and stderr). */
+const char *harness_log_path(const harness *h, const char *instance);
 /* The instance's /metrics port. */
 int harness_metrics_port(const harness *h, const char *instance);
 /* Starts (or restarts) an instance with extra env; "expiry-svc#2" runs a second

@@ -224,7 +224,8 @@ static void *authorize_slowly(void *arg)
     req.amount = &amount;
     req.reference = (char *)"drain-test";
     rpc_result r;
-    rpc_client_call(client, "AuthorizePayment", &req.base, NULL, 0, 10000, 0, NULL, &r);
+    rpc_md md[2] = {{"x-user-id", "booking-svc"}, {"x-user-role", "service"}}; /* payment-svc serves services */
+    rpc_client_call(client, "AuthorizePayment", &req.base, md, 2, 10000, 0, NULL, &r);
     c->code = r.code;
     rpc_client_free(client);
     return NULL;

@@ -50,7 +50,8 @@ static int teardown(void **state)
     return harness_stop(stack);
 }
 
-static identity key(const char *k) { return (identity){NULL, NULL, k}; }
+/* payment-svc serves only services: the tests call it as booking-svc (headers mode). */
+static identity key(const char *k) { return (identity){"booking-svc", "service", k}; }
 
 static void payment_free(payment *p)
 {
@@ -355,10 +356,10 @@ static void authorize_late(const char *k, const char *ref)
     req.payment_method_id = (char *)"pm_card_timeout";
     req.amount = &money;
     req.reference = (char *)ref;
-    rpc_md md[1] = {{"idempotency-key", k}};
+    rpc_md md[3] = {{"idempotency-key", k}, {"x-user-id", "booking-svc"}, {"x-user-role", "service"}};
     ProtobufCMessage *resp = NULL;
     rpc_result r;
-    assert_int_equal(rpc_client_call(pay, "AuthorizePayment", &req.base, md, 1, 1000, 0, &resp, &r), -1);
+    assert_int_equal(rpc_client_call(pay, "AuthorizePayment", &req.base, md, 3, 1000, 0, &resp, &r), -1);
     assert_int_equal(r.code, RPC_DEADLINE_EXCEEDED);
 }
 

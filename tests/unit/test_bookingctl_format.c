@@ -379,7 +379,7 @@ static void test_table_without_headers(void **state)
 static char *json_of_string(const char *s)
 {
     strbuf b = STRBUF_INIT;
-    json_string(&b, s);
+    json_quote(&b, s);
     return b.data;
 }
 
