@@ -402,14 +402,14 @@ static int cancel(rpc_call *call, booking_row *b, const char *reason)
     for (int i = 0; i < span.count; i++)
         deltas[i] = b->quantity;
     /* counters move before the commit, under the resource lock counter loads respect */
-    if (hold_cache_adjust(booking_redis(call), b->resource_id, starts, deltas, span.count, 0) != 0) {
+    if (hold_cache_adjust(booking_redis(call), b->resource_id, starts, deltas, span.count) != 0) {
         pg_rollback(pg);
         return store_fail_redis(call, booking_redis(call)->errstr);
     }
     if (pg_commit(pg) != 0) {
         for (int i = 0; i < span.count; i++)
             deltas[i] = -deltas[i];
-        hold_cache_adjust(booking_redis(call), b->resource_id, starts, deltas, span.count, 0);
+        hold_cache_adjust(booking_redis(call), b->resource_id, starts, deltas, span.count);
         return store_fail_pg(call, pg);
     }
     return 1;

@@ -106,6 +106,13 @@ int store_slots_set(pg_conn *pg, const char *resource_id, const int64_t *starts,
     return rows;
 }
 
+int store_resource_bump_version(pg_conn *pg, const char *resource_id)
+{
+    const char *params[1] = {resource_id};
+    return pg_run(pg, "UPDATE resources SET version = version + 1, updated_at = now() WHERE resource_id = $1", 1,
+                  params);
+}
+
 int store_slots_follow_capacity(pg_conn *pg, const char *resource_id, int capacity)
 {
     char cap[24];

@@ -21,6 +21,8 @@ int store_slots_confirmed_above(pg_conn *pg, const char *resource_id, int64_t fr
  * starts[0..n); creates missing rows. Returns the rows written or -1. */
 int store_slots_set(pg_conn *pg, const char *resource_id, const int64_t *starts, int n, int64_t slot_seconds,
                     int total, int64_t price_minor);
+/* The resource's version moves on (its slots' capacity or price changed). 0 or -1. */
+int store_resource_bump_version(pg_conn *pg, const char *resource_id);
 /* Moves the slot rows that follow the resource's capacity to `capacity`: 0 done, 1 when
  * one of them has more confirmed units than that (nothing changed), -1 on error. */
 int store_slots_follow_capacity(pg_conn *pg, const char *resource_id, int capacity);

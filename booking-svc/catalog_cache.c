@@ -1,5 +1,6 @@
 /* catalog_cache.c — resources in memory: a hash table of packed messages under a
- * read-write lock; cleared whole when it reaches CATALOG_MAX entries. */
+ * read-write lock, each with a small open-addressing table of its slots' info; cleared
+ * whole when it reaches CATALOG_MAX entries. */
 #include "catalog_cache.h"
 
 #include <pthread.h>
@@ -10,6 +11,12 @@
 
 #define BUCKETS 4096
 #define CATALOG_MAX 200000
+#define SLOTS_CAP 2048  /* slot infos kept per resource (a power of two); more are not kept */
+
+typedef struct slot_cell {
+    int64_t start;  /* 0 = empty */
+    slot_info info;
+} slot_cell;
 
 typedef struct entry {
     struct entry *next;
@@ -17,6 +24,8 @@ typedef struct entry {
     uint8_t *packed;
     size_t len;
     int64_t version;
+    slot_cell *slots;  /* SLOTS_CAP cells, allocated on the first put */
+    int slot_count;
 } entry;
 
 struct catalog_cache {
@@ -44,6 +53,7 @@ static void entry_free(entry *e)
 {
     free(e->id);
     free(e->packed);
+    free(e->slots);
     free(e);
 }
 
@@ -131,4 +141,63 @@ void catalog_forget(catalog_cache *c, const char *resource_id)
     pthread_rwlock_wrlock(&c->lock);
     unlink_entry(c, resource_id);
     pthread_rwlock_unlock(&c->lock);
+}
+
+/* The entry of id (under the lock), or NULL. */
+static entry *find(catalog_cache *c, const char *id)
+{
+    for (entry *e = c->buckets[bucket_of(id)]; e; e = e->next)
+        if (strcmp(e->id, id) == 0)
+            return e;
+    return NULL;
+}
+
+static slot_cell *cell_of(entry *e, int64_t start, int insert)
+{
+    uint32_t i = (uint32_t)((uint64_t)start / 60 * 2654435761u) & (SLOTS_CAP - 1);
+    for (int probes = 0; probes < SLOTS_CAP; probes++, i = (i + 1) & (SLOTS_CAP - 1)) {
+        if (e->slots[i].start == start)
+            return &e->slots[i];
+        if (e->slots[i].start == 0)
+            return insert && e->slot_count < SLOTS_CAP / 2 ? &e->slots[i] : NULL;
+    }
+    return NULL;
+}
+
+void catalog_put_slots(catalog_cache *c, const char *resource_id, int64_t version, const int64_t *slots,
+                       const slot_info *info, int n)
+{
+    pthread_rwlock_wrlock(&c->lock);
+    entry *e = find(c, resource_id);
+    if (e && e->version == version) {
+        if (!e->slots)
+            e->slots = calloc(SLOTS_CAP, sizeof *e->slots);
+        for (int i = 0; i < n; i++) {
+            slot_cell *cell = slots[i] ? cell_of(e, slots[i], 1) : NULL;
+            if (cell && cell->start == 0) {
+                cell->start = slots[i];
+                e->slot_count++;
+            }
+            if (cell)
+                cell->info = info[i];
+        }
+    }
+    pthread_rwlock_unlock(&c->lock);
+}
+
+int catalog_get_slots(catalog_cache *c, const char *resource_id, int64_t version, const int64_t *slots,
+                      slot_info *out, int n)
+{
+    int known = 0;
+    pthread_rwlock_rdlock(&c->lock);
+    entry *e = find(c, resource_id);
+    if (e && e->version == version && e->slots)
+        for (known = 1; known && n-- > 0;) {
+            slot_cell *cell = cell_of(e, slots[n], 0);
+            known = cell != NULL;
+            if (known)
+                out[n] = cell->info;
+        }
+    pthread_rwlock_unlock(&c->lock);
+    return known;
 }

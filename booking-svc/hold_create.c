@@ -1,8 +1,11 @@
 /* hold_create.c — CreateHold at Redis's pace: validate, count the units against the
- * user's allowance, take them in every slot at once and create the live hold (one
- * script), price it and announce it (a second script, which appends hold.created to the
- * hold log). The resource comes from the process's catalogue copy; PostgreSQL is read
- * only for what Redis has not loaded yet (first use of a slot, a resource changed). */
+ * user's allowance (one script), then take them in every slot at once and create the
+ * live hold (a second). When the process knows the slots' capacity and price for the
+ * resource's current version and the price does not depend on availability, the hold is
+ * priced first and announced (hold.created on the hold log) by that same script; else
+ * it is priced from what the take answered and announced by a third. The resource comes
+ * from the process's catalogue copy; PostgreSQL is read only for what Redis has not
+ * loaded yet (first use of a slot, a resource changed). */
 #include <stdio.h>
 #include <string.h>
 
@@ -29,10 +32,11 @@ typedef struct hold_plan {
     slot_span span;
     int64_t *starts;
     int *before, *total;
-    int64_t *price;
+    int64_t *price, *end;
     int quantity;
     int64_t expires_ms, ttl_ms, now_ms;
-    int64_t first_end;  /* where the first slot ends, per the slot info */
+    Booking__V1__Price *quote;  /* once priced */
+    int announced;              /* hold.created logged */
     char hold_id[ID_MAX + 1];
 } hold_plan;
 
@@ -106,6 +110,7 @@ static int plan_hold(rpc_call *call, const Booking__V1__CreateHoldRequest *req, 
     p->before = rpc_alloc(call, sizeof *p->before * (size_t)n);
     p->total = rpc_alloc(call, sizeof *p->total * (size_t)n);
     p->price = rpc_alloc(call, sizeof *p->price * (size_t)n);
+    p->end = rpc_alloc(call, sizeof *p->end * (size_t)n);
     for (int i = 0; i < n; i++)
         p->starts[i] = slot_span_start(&p->span, i);
     hold_id_new(r->resource_id, rpc_idempotency_token(call), p->hold_id, sizeof p->hold_id);
@@ -168,23 +173,89 @@ static int answer_short(rpc_call *call, const hold_plan *p, const hold_take *t)
     return -1;
 }
 
+/* The hold's quote: each slot's price (override or base) and capacity, and the
+ * availability before this hold (occupancy pricing). */
+static int quote_hold(rpc_call *call, hold_plan *p)
+{
+    int n = p->span.count;
+    price_slot *slots = rpc_alloc(call, sizeof *slots * (size_t)n);
+    quote_line *lines = rpc_alloc(call, sizeof *lines * (size_t)n);
+    quote q;
+    for (int i = 0; i < n; i++)
+        slots[i] = (price_slot){p->starts[i], p->starts[i] + p->span.slot_seconds,
+                                p->price[i] >= 0 ? p->price[i] : p->resource->base_price->amount_minor, p->total[i],
+                                p->before[i]};
+    if (price_quote(p->resource->pricing, slots, n, p->quantity, p->now_ms / 1000, lines, &q) != 0)
+        return rpc_invalid_argument(call, "quantity", "the price of this hold is too large");
+    p->quote = price_message(call, p->resource->base_price->currency, lines, n, &q, p->quantity);
+    return 0;
+}
+
+/* The packed quote (call memory) of p->quote. */
+static uint8_t *pack_quote(rpc_call *call, const hold_plan *p, size_t *len)
+{
+    *len = protobuf_c_message_get_packed_size(&p->quote->base);
+    uint8_t *packed = rpc_alloc(call, *len + 1);
+    protobuf_c_message_pack(&p->quote->base, packed);
+    return packed;
+}
+
+/* Prices the hold before its units are taken, from the slot info this process has for
+ * the resource's version, when the price does not depend on availability. 1 priced,
+ * 0 not (price after the take), -1 with the status set. */
+static int price_first(rpc_call *call, hold_plan *p)
+{
+    const Booking__V1__PricingRules *rules = p->resource->pricing;
+    int n = p->span.count;
+    if (rules && rules->n_occupancy > 0)
+        return 0;
+    slot_info *info = rpc_alloc(call, sizeof *info * (size_t)n);
+    if (!catalog_get_slots(booking_catalog, p->resource->resource_id, p->version, p->starts, info, n))
+        return 0;
+    for (int i = 0; i < n; i++) {
+        p->total[i] = p->before[i] = info[i].total;
+        p->price[i] = info[i].price;
+        p->end[i] = info[i].end;
+    }
+    if (check_single_slot(call, p, p->end[0]) != 0 || quote_hold(call, p) != 0)
+        return -1;
+    return 1;
+}
+
+/* What the take answered of the slots, for the next hold of this version. */
+static void remember_slots(rpc_call *call, const hold_plan *p)
+{
+    int n = p->span.count;
+    slot_info *info = rpc_alloc(call, sizeof *info * (size_t)n);
+    for (int i = 0; i < n; i++)
+        info[i] = (slot_info){p->total[i], p->price[i], p->end[i]};
+    catalog_put_slots(booking_catalog, p->resource->resource_id, p->version, p->starts, info, n);
+}
+
 typedef enum taken { TAKEN_NEW, TAKEN_BEFORE, TAKE_FAILED } taken;
 
 /* Takes the units and creates the hold, loading what Redis misses first. TAKEN_BEFORE:
  * a hold of this id exists (a retry under the same idempotency key). */
 static taken take_units(rpc_call *call, hold_plan *p)
 {
-    hold_take t = {.before = p->before, .total = p->total, .price = p->price,
+    hold_take t = {.before = p->before, .total = p->total, .price = p->price, .end = p->end,
                    .missing = rpc_alloc(call, sizeof(int64_t) * (size_t)p->span.count)};
     for (int attempt = 0; attempt < TAKE_ATTEMPTS; attempt++) {
+        int priced = price_first(call, p);
+        if (priced < 0)
+            return TAKE_FAILED;
+        size_t len = 0;
+        uint8_t *packed = priced ? pack_quote(call, p, &len) : NULL;
         hold_take_args a = {p->resource->resource_id, p->hold_id, p->user_id, p->quantity, p->expires_ms, p->ttl_ms,
                             p->now_ms, p->version, p->span.first_start, slot_span_start(&p->span, p->span.count),
-                            p->starts, p->span.count};
+                            p->starts, p->span.count, packed, len, rpc_user_id(call)};
         hold_cache_take(booking_redis(call), &a, &t);
         int rc = 0;
         switch (t.status) {
         case HOLD_TAKEN:
-            p->first_end = t.first_end;
+            p->announced = priced;
+            if (!priced)
+                remember_slots(call, p);
             return TAKEN_NEW;
         case HOLD_EXISTS:
             if (strcmp(t.exists_user, p->user_id) == 0)
@@ -212,33 +283,13 @@ static taken take_units(rpc_call *call, hold_plan *p)
     return TAKE_FAILED;
 }
 
-/* The quote of the units just taken: each slot's price (override or base) and capacity,
- * and the availability before this hold (occupancy pricing). */
-static int quote_hold(rpc_call *call, const hold_plan *p, Booking__V1__Price **out)
-{
-    int n = p->span.count;
-    price_slot *slots = rpc_alloc(call, sizeof *slots * (size_t)n);
-    quote_line *lines = rpc_alloc(call, sizeof *lines * (size_t)n);
-    quote q;
-    for (int i = 0; i < n; i++)
-        slots[i] = (price_slot){p->starts[i], p->starts[i] + p->span.slot_seconds,
-                                p->price[i] >= 0 ? p->price[i] : p->resource->base_price->amount_minor, p->total[i],
-                                p->before[i]};
-    if (price_quote(p->resource->pricing, slots, n, p->quantity, p->now_ms / 1000, lines, &q) != 0)
-        return rpc_invalid_argument(call, "quantity", "the price of this hold is too large");
-    *out = price_message(call, p->resource->base_price->currency, lines, n, &q, p->quantity);
-    return 0;
-}
-
-/* Stores the quote and announces the hold (hold.created). */
+/* Prices a hold taken unpriced, stores the quote and announces it (hold.created). */
 static int announce(rpc_call *call, hold_plan *p)
 {
-    Booking__V1__Price *price = NULL;
-    if (quote_hold(call, p, &price) != 0)
+    if (check_single_slot(call, p, p->end[0]) != 0 || quote_hold(call, p) != 0)
         return -1;
-    size_t len = protobuf_c_message_get_packed_size(&price->base);
-    uint8_t *packed = rpc_alloc(call, len + 1);
-    protobuf_c_message_pack(&price->base, packed);
+    size_t len;
+    uint8_t *packed = pack_quote(call, p, &len);
     hold_quote_status qs = hold_cache_quote(booking_redis(call), p->resource->resource_id, p->hold_id, packed, len,
                                             rpc_user_id(call), wall_ms());
     if (qs == QUOTE_STORED || qs == QUOTE_ALREADY)
@@ -282,7 +333,26 @@ static int announced(rpc_call *call, const char *hold_id)
     return hold_cache_load(booking_redis(call), hold_id, rpc_allocator(call), &rec) != 1 || rec.quote != NULL;
 }
 
-/* The hold as Redis has it now (a new one, or the one a retry finds). */
+/* The hold just created, as the plan has it. */
+static void answer_new_hold(rpc_call *call, const hold_plan *p, ProtobufCMessage **response)
+{
+    hold_view h = {.live = 1};
+    hold_record *r = &h.rec;
+    snprintf(r->hold_id, sizeof r->hold_id, "%s", p->hold_id);
+    snprintf(r->resource_id, sizeof r->resource_id, "%s", p->resource->resource_id);
+    snprintf(r->user_id, sizeof r->user_id, "%s", p->user_id);
+    r->status = 'A';
+    r->quantity = p->quantity;
+    r->start = p->span.first_start;
+    r->end = slot_span_start(&p->span, p->span.count);
+    r->expires_ms = p->expires_ms;
+    r->created_ms = p->now_ms;
+    Booking__V1__Hold *m = hold_message(call, &h);
+    m->quote = p->quote;
+    *response = &m->base;
+}
+
+/* The hold as Redis has it now (the one a retry finds). */
 static int answer_hold(rpc_call *call, const char *hold_id, ProtobufCMessage **response)
 {
     hold_view h = {.live = 1};
@@ -310,12 +380,15 @@ int rpc_create_hold(rpc_call *call, const ProtobufCMessage *request, ProtobufCMe
         user_holds_give_back(booking_redis(call), p.user_id, p.hold_id);
         return -1;
     }
-    if (t == TAKEN_NEW && (check_single_slot(call, &p, p.first_end) != 0 || announce(call, &p) != 0)) {
+    if (t == TAKEN_NEW && !p.announced && announce(call, &p) != 0) {
         abort_creation(call, &p);
         user_holds_give_back(booking_redis(call), p.user_id, p.hold_id);
         return -1;
     }
     log_debug("hold %s: %d x %d slot(s) of %s for %s", p.hold_id, p.quantity, p.span.count,
               p.resource->resource_id, p.user_id);
-    return answer_hold(call, p.hold_id, response);
+    if (t == TAKEN_BEFORE)
+        return answer_hold(call, p.hold_id, response);
+    answer_new_hold(call, &p, response);
+    return 0;
 }

@@ -1,12 +1,14 @@
 /* inventory_rpc.c — SetInventory (admin): capacity and price of every slot of a range,
- * never below what is already confirmed; Redis counters move by the same delta, and the
- * slots' info is dropped (the next hold loads the new capacity and price), while the
- * resource row is locked, so a concurrent load cannot count anything twice. */
+ * never below what is already confirmed. The resource's version moves on; Redis counters
+ * move by the same delta and the resource's slot info is dropped (the next hold loads
+ * capacity and price under the new version), while the resource row is locked, so a
+ * concurrent load cannot count anything twice. */
 #include <stdio.h>
 #include <string.h>
 
 #include "booking.h"
 #include "booking_store.h"
+#include "catalog_cache.h"
 #include "hold_cache.h"
 #include "inventory_store.h"
 #include "resource_validate.h"
@@ -78,11 +80,13 @@ static int apply_change(rpc_call *call, pg_conn *pg, const Booking__V1__Resource
     slot_row *old = rpc_alloc(call, sizeof *old * (size_t)n);
     int implicit = r->slot_minutes == SLOT_MINUTES_SINGLE ? 0 : r->capacity;
     if (inventory_load_slots(pg, c->resource_id, c->starts, n, c->span.slot_seconds, implicit, old) != 0 ||
-        store_slots_set(pg, c->resource_id, c->starts, n, c->span.slot_seconds, c->total, c->price) < 0)
+        store_slots_set(pg, c->resource_id, c->starts, n, c->span.slot_seconds, c->total, c->price) < 0 ||
+        store_resource_bump_version(pg, c->resource_id) != 0)
         return store_fail_pg(call, pg);
     for (int i = 0; i < n; i++)
         deltas[i] = c->total - old[i].total;
-    if (hold_cache_adjust(booking_redis(call), c->resource_id, c->starts, deltas, n, 1) != 0) {
+    if (hold_cache_adjust(booking_redis(call), c->resource_id, c->starts, deltas, n) != 0 ||
+        hold_cache_forget_resource(booking_redis(call), c->resource_id) != 0) {
         pg_rollback(pg);
         return store_fail_redis(call, booking_redis(call)->errstr);
     }
@@ -116,9 +120,10 @@ int rpc_set_inventory(rpc_call *call, const ProtobufCMessage *request, ProtobufC
     if (pg_commit(pg) != 0) {
         for (int i = 0; i < c.span.count; i++)
             deltas[i] = -deltas[i];
-        hold_cache_adjust(booking_redis(call), c.resource_id, c.starts, deltas, c.span.count, 0);
+        hold_cache_adjust(booking_redis(call), c.resource_id, c.starts, deltas, c.span.count);
         return store_fail_pg(call, pg);
     }
+    catalog_forget(booking_catalog, c.resource_id);
     hold_cache_touch(booking_redis(call), c.resource_id); /* readers refresh from PostgreSQL */
     Booking__V1__SetInventoryResponse *resp =
         RPC_NEW(call, Booking__V1__SetInventoryResponse, booking__v1__set_inventory_response__init);

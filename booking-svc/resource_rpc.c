@@ -127,7 +127,7 @@ static int shift_implicit_slots(rpc_call *call, const Booking__V1__Resource *r, 
             starts[m] = starts[i];
             deltas[m++] = delta;
         }
-    if (hold_cache_adjust(booking_redis(call), r->resource_id, starts, deltas, m, 0) != 0)
+    if (hold_cache_adjust(booking_redis(call), r->resource_id, starts, deltas, m) != 0)
         return store_fail_redis(call, booking_redis(call)->errstr);
     return 0;
 }

@@ -163,12 +163,10 @@ static void take_ok(const redisReply *reply, int n, hold_take *out)
 {
     out->status = HOLD_TAKEN;
     for (int i = 0; i < n && (size_t)(2 * i + 2) < reply->elements; i++) {
-        int64_t end;
         out->before[i] = (int)reply_int(reply->element[2 * i + 1]);
-        info_parse(reply_str(reply, (size_t)(2 * i + 2)), &out->total[i], &out->price[i], &end);
-        if (i == 0)
-            out->first_end = end;
+        info_parse(reply_str(reply, (size_t)(2 * i + 2)), &out->total[i], &out->price[i], &out->end[i]);
     }
+    out->first_end = out->end[0];
 }
 
 static void take_decode(const redisReply *reply, int n, hold_take *out)
@@ -206,8 +204,8 @@ void hold_cache_take(redis_conn *r, const hold_take_args *t, hold_take *out)
     argbuf a;
     hold_keys_for(&k, t->resource_id, t->hold_id);
     args_init(&a, t->n + 20);
-    const char *keys[] = {k.avail, k.info, k.hold, k.ttl, k.deadlines, k.live, k.changes};
-    for (int i = 0; i < 7; i++)
+    const char *keys[] = {k.avail, k.info, k.hold, k.ttl, k.deadlines, k.live, k.changes, k.log};
+    for (int i = 0; i < 8; i++)
         args_str(&a, keys[i]);
     args_str(&a, t->hold_id);
     args_str(&a, t->resource_id);
@@ -219,10 +217,12 @@ void hold_cache_take(redis_conn *r, const hold_take_args *t, hold_take *out)
     args_int(&a, t->start);
     args_int(&a, t->end);
     args_int(&a, t->now_ms);
+    args_bytes(&a, t->quote ? t->quote : (const uint8_t *)"", t->quote ? t->quote_len : 0);
+    args_str(&a, t->actor ? t->actor : "");
     for (int i = 0; i < t->n; i++)
         args_int(&a, t->slots[i]);
     out->missing_count = 0;
-    redisReply *reply = args_eval(r, &script_take, 7, &a);
+    redisReply *reply = args_eval(r, &script_take, 8, &a);
     if (!reply) {
         out->status = HOLD_FAILED;
         snprintf(out->errstr, sizeof out->errstr, "%s", r->errstr);
@@ -496,25 +496,22 @@ int hold_cache_init_slots(redis_conn *r, const char *resource_id, int64_t versio
 
 /* Callers hold the resource row lock, so chunks cannot interleave with another writer
  * of these counters. */
-int hold_cache_adjust(redis_conn *r, const char *resource_id, const int64_t *slots, const int *deltas, int n,
-                      int forget_info)
+int hold_cache_adjust(redis_conn *r, const char *resource_id, const int64_t *slots, const int *deltas, int n)
 {
     for (int done = 0; done < n; done += SLOTS_PER_SCRIPT) {
         int m = n - done < SLOTS_PER_SCRIPT ? n - done : SLOTS_PER_SCRIPT;
         hold_keys k;
         argbuf a;
         hold_keys_for(&k, resource_id, NULL);
-        args_init(&a, 2 * m + 5);
+        args_init(&a, 2 * m + 3);
         args_str(&a, k.avail);
-        args_str(&a, k.info);
         args_str(&a, k.changes);
         args_str(&a, resource_id);
-        args_str(&a, forget_info ? "1" : "0");
         for (int i = 0; i < m; i++) {
             args_int(&a, slots[done + i]);
             args_int(&a, deltas[done + i]);
         }
-        redisReply *reply = args_eval(r, &script_adjust, 3, &a);
+        redisReply *reply = args_eval(r, &script_adjust, 2, &a);
         int ok = reply && reply->type == REDIS_REPLY_INTEGER;
         if (reply && !ok)
             log_bad_reply("slots_adjust", resource_id, reply);

@@ -62,6 +62,9 @@ typedef struct hold_take_args {
     int64_t start, end;       /* the hold's range, Unix seconds */
     const int64_t *slots;     /* slot starts, Unix seconds */
     int n;
+    const uint8_t *quote;     /* packed booking.v1.Price priced before the take, or NULL */
+    size_t quote_len;
+    const char *actor;        /* of hold.created, when quoted */
 } hold_take_args;
 
 typedef struct hold_take {
@@ -69,6 +72,7 @@ typedef struct hold_take {
     int *before;              /* caller's array of n: units available before this hold */
     int *total;               /* caller's array of n: slot capacity */
     int64_t *price;           /* caller's array of n: price override, -1 = base price */
+    int64_t *end;             /* caller's array of n: where each slot ends (0: no such slot) */
     int64_t *missing;         /* caller's array of n */
     int missing_count;
     int64_t first_end;        /* TAKEN: where the first slot ends (0: no such slot); SHORT: of the short slot */
@@ -80,8 +84,8 @@ typedef struct hold_take {
     char errstr[300];
 } hold_take;
 
-/* Takes the units of every slot for a new hold (all or none) and creates it, not yet
- * announced (hold_cache_quote does). */
+/* Takes the units of every slot for a new hold (all or none) and creates it; announced
+ * at once when the arguments carry its quote, else by hold_cache_quote. */
 void hold_cache_take(redis_conn *r, const hold_take_args *a, hold_take *out);
 
 typedef enum hold_quote_status { QUOTE_STORED, QUOTE_ALREADY, QUOTE_GONE, QUOTE_FAILED } hold_quote_status;
@@ -195,10 +199,10 @@ hold_confirm hold_cache_confirm(redis_conn *r, const char *resource_id, const ch
  * resources) and stamps the slot info with the resource version. 0 or -1. */
 int hold_cache_init_slots(redis_conn *r, const char *resource_id, int64_t version, const slot_row *rows, int n,
                           int rows_only);
-/* Adds deltas to counters that exist; forget_info also drops the slots' info. 0 or -1. */
-int hold_cache_adjust(redis_conn *r, const char *resource_id, const int64_t *slots, const int *deltas, int n,
-                      int forget_info);
-/* Drops all slot info of the resource (its capacity or price changed). 0 or -1. */
+/* Adds deltas to counters that exist. 0 or -1. */
+int hold_cache_adjust(redis_conn *r, const char *resource_id, const int64_t *slots, const int *deltas, int n);
+/* Drops all slot info of the resource: its version changed (capacity, price, rules); the
+ * next hold loads what it needs under the new version. 0 or -1. */
 int hold_cache_forget_resource(redis_conn *r, const char *resource_id);
 /* Reads counters; values[i] = -1 when missing. 0 or -1. */
 int hold_cache_read(redis_conn *r, const char *resource_id, const int64_t *slots, int n, int *values);
