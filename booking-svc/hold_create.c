@@ -232,7 +232,26 @@ static void remember_slots(rpc_call *call, const hold_plan *p)
     catalog_put_slots(booking_catalog, p->resource->resource_id, p->version, p->starts, info, n);
 }
 
-typedef enum taken { TAKEN_NEW, TAKEN_BEFORE, TAKE_FAILED } taken;
+/* The user's allowance, as user_take.lua answered it beside the first take: 0 taken,
+ * -1 with the status set (over the limit, or Redis failed). */
+static int allowance_answer(rpc_call *call, const hold_plan *p, redisReply *reply)
+{
+    long held = 0;
+    user_take_status st = user_holds_take_result(reply, p->user_id, &held);
+    freeReplyObject(reply);
+    if (st == USER_TAKEN)
+        return 0;
+    if (st == USER_FAILED)
+        return store_fail_redis(call, booking_redis(call)->errstr);
+    char limit[24];
+    snprintf(limit, sizeof limit, "%ld", booking_config.max_held_units);
+    rpc_fail(call, RPC_RESOURCE_EXHAUSTED, "TOO_MANY_HELD_UNITS", "user %s already holds %ld unit(s); at most %ld at once",
+             p->user_id, held, booking_config.max_held_units);
+    rpc_error_detail(call, "limit", limit);
+    return -1;
+}
+
+typedef enum taken { TAKEN_NEW, TAKEN_BEFORE, TAKE_FAILED, OVER_ALLOWANCE } taken;
 
 /* Takes the units and creates the hold, loading what Redis misses first. TAKEN_BEFORE:
  * a hold of this id exists (a retry under the same idempotency key). */
@@ -240,6 +259,10 @@ static taken take_units(rpc_call *call, hold_plan *p)
 {
     hold_take t = {.before = p->before, .total = p->total, .price = p->price, .end = p->end,
                    .missing = rpc_alloc(call, sizeof(int64_t) * (size_t)p->span.count)};
+    user_take_call allowance;
+    int64_t deadline = p->expires_ms + saga_config.confirm_timeout_seconds * 1000;
+    user_holds_take_call(&allowance, p->user_id, p->hold_id, p->quantity, booking_config.max_held_units, p->now_ms,
+                         deadline);
     for (int attempt = 0; attempt < TAKE_ATTEMPTS; attempt++) {
         int priced = price_first(call, p);
         if (priced < 0)
@@ -249,7 +272,10 @@ static taken take_units(rpc_call *call, hold_plan *p)
         hold_take_args a = {p->resource->resource_id, p->hold_id, p->user_id, p->quantity, p->expires_ms, p->ttl_ms,
                             p->now_ms, p->version, p->span.first_start, slot_span_start(&p->span, p->span.count),
                             p->starts, p->span.count, packed, len, rpc_user_id(call)};
-        hold_cache_take(booking_redis(call), &a, &t);
+        /* the user's allowance first, in the same round trip (the first time only) */
+        hold_cache_take_after(booking_redis(call), attempt == 0 ? &allowance.call : NULL, &a, &t);
+        if (attempt == 0 && allowance_answer(call, p, allowance.call.reply) != 0)
+            return t.status == HOLD_TAKEN ? (p->announced = priced, OVER_ALLOWANCE) : TAKE_FAILED;
         int rc = 0;
         switch (t.status) {
         case HOLD_TAKEN:
@@ -304,26 +330,15 @@ static void abort_creation(rpc_call *call, const hold_plan *p)
     hold_cache_release(booking_redis(call), p->resource->resource_id, p->hold_id, &abort, wall_ms());
 }
 
-static int check_allowance(rpc_call *call, const hold_plan *p)
+/* The allowance refused a hold its take created in the same round trip: an unannounced
+ * one leaves no trace; an announced one is released at once (its history says so). */
+static void end_refused(rpc_call *call, const hold_plan *p)
 {
-    long held = 0;
-    int64_t deadline = p->expires_ms + saga_config.confirm_timeout_seconds * 1000;
-    switch (user_holds_take(booking_redis(call), p->user_id, p->hold_id, p->quantity, booking_config.max_held_units,
-                            p->now_ms, deadline, &held)) {
-    case USER_TAKEN:
-        return 0;
-    case USER_FAILED:
-        return store_fail_redis(call, booking_redis(call)->errstr);
-    default: {
-        char limit[24];
-        snprintf(limit, sizeof limit, "%ld", booking_config.max_held_units);
-        rpc_fail(call, RPC_RESOURCE_EXHAUSTED, "TOO_MANY_HELD_UNITS",
-                 "user %s already holds %ld unit(s); at most %ld at once", p->user_id, held,
-                 booking_config.max_held_units);
-        rpc_error_detail(call, "limit", limit);
-        return -1;
-    }
-    }
+    hold_end release = {'R', "", rpc_user_id(call), "over the user's allowance", 0};
+    if (p->announced)
+        hold_cache_release(booking_redis(call), p->resource->resource_id, p->hold_id, &release, wall_ms());
+    else
+        abort_creation(call, p);
 }
 
 /* 1 unless the hold exists unpriced (its creation never finished). */
@@ -369,9 +384,13 @@ int rpc_create_hold(rpc_call *call, const ProtobufCMessage *request, ProtobufCMe
     const Booking__V1__CreateHoldRequest *req = (const Booking__V1__CreateHoldRequest *)request;
     hold_plan p = {.now_ms = wall_ms()};
     if (check_identity(call, req, &p) != 0 || load_catalog(call, req->resource_id, 0, &p) != 0 ||
-        plan_hold(call, req, &p) != 0 || check_allowance(call, &p) != 0)
+        plan_hold(call, req, &p) != 0)
         return -1;
     taken t = take_units(call, &p);
+    if (t == OVER_ALLOWANCE) { /* taken beside the refused allowance: given back at once */
+        end_refused(call, &p);
+        return -1;
+    }
     if (t == TAKEN_BEFORE && !announced(call, p.hold_id)) { /* a run died between take and announce */
         abort_creation(call, &p);
         t = take_units(call, &p);

@@ -25,15 +25,21 @@ static int not_releasable(rpc_call *call, const char *hold_id, char status)
                     hold_id, status == 'F' ? "confirmed" : "being confirmed");
 }
 
-/* Releases a live ACTIVE hold; h follows what happened. */
+/* Releases a live ACTIVE hold and gives its units back to its user in the same round
+ * trip (were a confirmation to begin between the read and the release, the release
+ * refuses and the user's units are given back early, the only cost of the race); h
+ * follows what happened. */
 static int release_live(rpc_call *call, hold_view *h)
 {
     hold_end how = {'R', "", rpc_user_id(call), "", 0};
-    hold_release rel = hold_cache_release(booking_redis(call), h->rec.resource_id, h->rec.hold_id, &how, wall_ms());
+    user_give_back_call give_back;
+    user_holds_give_back_call(&give_back, h->rec.user_id, h->rec.hold_id);
+    hold_release rel = hold_cache_release_before(booking_redis(call), h->rec.resource_id, h->rec.hold_id, &how,
+                                                 wall_ms(), &give_back.call);
+    freeReplyObject(give_back.call.reply);
     switch (rel.status) {
     case RELEASE_DONE:
         h->rec.status = rel.final_status;
-        user_holds_give_back(booking_redis(call), h->rec.user_id, h->rec.hold_id);
         return 0;
     case RELEASE_FINAL: /* it moved meanwhile */
         if (rel.final_status == 'C' || rel.final_status == 'F')

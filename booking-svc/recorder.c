@@ -17,7 +17,7 @@
 #include "recorder_store.h"
 #include "timeutil.h"
 
-#define READ_COUNT "100"     /* entries per partition per read */
+#define READ_COUNT "500"     /* entries per partition per read */
 #define IDLE_POLL_MS 20      /* between reads that found nothing */
 #define CLAIM_EVERY_MS 5000
 #define TRIM_EVERY_MS 2000

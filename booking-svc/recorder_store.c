@@ -74,7 +74,7 @@ enum { EV_HOLD, EV_TYPE, EV_ACTOR, EV_META, EV_AT, EV_KEY, EV_COLUMNS };
 
 static const char events_sql[] =
     "INSERT INTO events (subject_id, event_type, actor_id, created_at, metadata, event_key) "
-    "SELECT h, t, a, to_timestamp(at / 1000.0), m::jsonb, k "
+    "SELECT h, t, a, to_timestamp(at / 1000000.0), m::jsonb, k "
     "FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::bigint[], $6::text[]) AS e(h, t, a, m, at, k) "
     "ON CONFLICT (event_key) DO NOTHING";
 
@@ -90,7 +90,7 @@ static void events_params(const hold_event *events, int n, array *cols)
         array_text(&cols[EV_TYPE], e->event_type);
         array_text(&cols[EV_ACTOR], e->actor);
         array_text(&cols[EV_META], e->metadata);
-        array_int(&cols[EV_AT], e->at_ms);
+        array_int(&cols[EV_AT], e->at_us);
         array_text(&cols[EV_KEY], key);
     }
 }

@@ -200,6 +200,11 @@ static void take_decode(const redisReply *reply, int n, hold_take *out)
 
 void hold_cache_take(redis_conn *r, const hold_take_args *t, hold_take *out)
 {
+    hold_cache_take_after(r, NULL, t, out);
+}
+
+void hold_cache_take_after(redis_conn *r, redis_call *first, const hold_take_args *t, hold_take *out)
+{
     hold_keys k;
     argbuf a;
     hold_keys_for(&k, t->resource_id, t->hold_id);
@@ -222,7 +227,16 @@ void hold_cache_take(redis_conn *r, const hold_take_args *t, hold_take *out)
     for (int i = 0; i < t->n; i++)
         args_int(&a, t->slots[i]);
     out->missing_count = 0;
-    redisReply *reply = args_eval(r, &script_take, 8, &a);
+    redis_call calls[2], take = {&script_take, 8, a.argc, a.argv, a.len, NULL};
+    int n = 0;
+    if (first)
+        calls[n++] = *first;
+    calls[n++] = take;
+    redis_eval_many(r, calls, n);
+    if (first)
+        first->reply = calls[0].reply;
+    redisReply *reply = calls[n - 1].reply;
+    args_free(&a);
     if (!reply) {
         out->status = HOLD_FAILED;
         snprintf(out->errstr, sizeof out->errstr, "%s", r->errstr);
@@ -367,13 +381,24 @@ static void release_args(hold_keys *k, const char *resource_id, const char *hold
 hold_release hold_cache_release(redis_conn *r, const char *resource_id, const char *hold_id, const hold_end *how,
                                 int64_t now_ms)
 {
+    return hold_cache_release_before(r, resource_id, hold_id, how, now_ms, NULL);
+}
+
+hold_release hold_cache_release_before(redis_conn *r, const char *resource_id, const char *hold_id,
+                                       const hold_end *how, int64_t now_ms, redis_call *next)
+{
     hold_keys k;
     char cells[72];
     const char *argv[RELEASE_ARGC];
     release_args(&k, resource_id, hold_id, how, now_ms, cells, argv);
-    redisReply *reply = redis_eval(r, &script_release, 7, RELEASE_ARGC, argv);
-    hold_release out = release_decode(reply, hold_id);
-    freeReplyObject(reply);
+    redis_call calls[2] = {{&script_release, 7, RELEASE_ARGC, argv, NULL, NULL}};
+    if (next)
+        calls[1] = *next;
+    redis_eval_many(r, calls, next ? 2 : 1);
+    if (next)
+        next->reply = calls[1].reply;
+    hold_release out = release_decode(calls[0].reply, hold_id);
+    freeReplyObject(calls[0].reply);
     return out;
 }
 

@@ -87,6 +87,9 @@ typedef struct hold_take {
 /* Takes the units of every slot for a new hold (all or none) and creates it; announced
  * at once when the arguments carry its quote, else by hold_cache_quote. */
 void hold_cache_take(redis_conn *r, const hold_take_args *a, hold_take *out);
+/* The same, with `first` (another script call, e.g. the user's allowance) run just before
+ * it in the same round trip; first->reply is set (freeReplyObject it). */
+void hold_cache_take_after(redis_conn *r, redis_call *first, const hold_take_args *a, hold_take *out);
 
 typedef enum hold_quote_status { QUOTE_STORED, QUOTE_ALREADY, QUOTE_GONE, QUOTE_FAILED } hold_quote_status;
 
@@ -146,6 +149,10 @@ typedef struct hold_end {
 
 hold_release hold_cache_release(redis_conn *r, const char *resource_id, const char *hold_id, const hold_end *how,
                                 int64_t now_ms);
+/* The same, with `next` (e.g. the give-back of the user's units) sent right after it in
+ * the same round trip; next->reply is set (freeReplyObject it). */
+hold_release hold_cache_release_before(redis_conn *r, const char *resource_id, const char *hold_id,
+                                       const hold_end *how, int64_t now_ms, redis_call *next);
 
 typedef struct hold_release_item {
     const char *resource_id, *hold_id;

@@ -39,6 +39,8 @@ static void take_field(hold_event *e, const redisReply *f, const redisReply *v)
         e->quantity = atoi(s);
     else if (!strcmp(name, "t"))
         e->at_ms = strtoll(s, NULL, 10);
+    else if (!strcmp(name, "tu"))
+        e->at_us = strtoll(s, NULL, 10);
     else if (!strcmp(name, "start"))
         e->start = strtoll(s, NULL, 10);
     else if (!strcmp(name, "end"))
@@ -71,6 +73,8 @@ int hold_event_parse(const redisReply *entry, int partition, hold_event *out)
     for (size_t i = 0; i + 1 < fields->elements; i += 2)
         if (fields->element[i]->type == REDIS_REPLY_STRING && fields->element[i + 1]->type == REDIS_REPLY_STRING)
             take_field(out, fields->element[i], fields->element[i + 1]);
+    if (!out->at_us)
+        out->at_us = out->at_ms * 1000;
     int ok = out->hold_id && out->event_type && out->resource_id && out->user_id && out->status &&
              strlen(out->hold_id) <= ID_MAX && strlen(out->resource_id) <= ID_MAX &&
              strlen(out->event_type) < HOLD_EVENT_TYPE_MAX && out->quantity > 0;

@@ -24,6 +24,7 @@ typedef struct hold_event {
     char status;                           /* the hold's status letter after the change */
     int quantity;
     int64_t at_ms, start, end, expires_ms, created_ms;
+    int64_t at_us;                         /* the event's time per Redis's clock (the audit record's) */
     const char *quote;                     /* packed booking.v1.Price (hold.created only), else NULL */
     size_t quote_len;
 } hold_event;

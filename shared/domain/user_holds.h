@@ -19,8 +19,26 @@ typedef enum user_take_status { USER_TAKEN, USER_LIMIT, USER_FAILED } user_take_
  * the same hold answers USER_TAKEN. */
 user_take_status user_holds_take(redis_conn *r, const char *user_id, const char *hold_id, int units, long limit,
                                  int64_t now_ms, int64_t deadline_ms, long *held);
+
+/* The same as a call to send in a batch (redis_eval_many), and the reading of its
+ * answer (NULL: unanswered). */
+typedef struct user_take_call {
+    redis_call call;
+    char key[256], units[24], limit[24], now[24], deadline[24];
+    const char *argv[6];
+} user_take_call;
+void user_holds_take_call(user_take_call *c, const char *user_id, const char *hold_id, int units, long limit,
+                          int64_t now_ms, int64_t deadline_ms);
+user_take_status user_holds_take_result(const redisReply *reply, const char *user_id, long *held);
 /* The hold no longer counts for its user. 0 or -1. */
 int user_holds_give_back(redis_conn *r, const char *user_id, const char *hold_id);
+/* The same as a command to send in a batch (redis_eval_many). */
+typedef struct user_give_back_call {
+    redis_call call;
+    char key[256];
+    const char *argv[3];
+} user_give_back_call;
+void user_holds_give_back_call(user_give_back_call *c, const char *user_id, const char *hold_id);
 /* "uheld:{u:<user>}" */
 void user_holds_key(char *out, size_t cap, const char *user_id);
 

@@ -261,6 +261,55 @@ redisReply *redis_eval(redis_conn *r, redis_script *s, int nkeys, int argc, cons
     return redis_eval_bin(r, s, nkeys, argc, argv, NULL);
 }
 
+/* Appends EVALSHA of one call (lengths as given, or strlen). */
+static void append_evalsha(redis_conn *r, const char *sha, const redis_call *c)
+{
+    const char **args = malloc(sizeof *args * (size_t)(c->argc + 3));
+    size_t *lens = malloc(sizeof *lens * (size_t)(c->argc + 3));
+    char keys[16];
+    snprintf(keys, sizeof keys, "%d", c->nkeys);
+    args[0] = "EVALSHA", args[1] = sha, args[2] = keys;
+    for (int i = 0; i < 3; i++)
+        lens[i] = strlen(args[i]);
+    for (int i = 0; i < c->argc; i++) {
+        args[i + 3] = c->argv[i];
+        lens[i + 3] = c->argvlen ? c->argvlen[i] : strlen(c->argv[i]);
+    }
+    redisAppendCommandArgv(r->ctx, c->argc + 3, args, lens);
+    free(lens);
+    free(args);
+}
+
+int redis_eval_many(redis_conn *r, redis_call *calls, int n)
+{
+    char (*sha)[41] = malloc(sizeof *sha * (size_t)n);
+    int rc = redis_pipeline_begin(r);
+    for (int i = 0; i < n; i++) {
+        calls[i].reply = NULL;
+        if (rc == 0 && calls[i].script && redis_script_sha(r, calls[i].script, 0, sha[i]) != 0)
+            rc = -1;
+    }
+    for (int i = 0; rc == 0 && i < n; i++)
+        if (calls[i].script)
+            append_evalsha(r, sha[i], &calls[i]);
+        else
+            redisAppendCommandArgv(r->ctx, calls[i].argc, calls[i].argv, calls[i].argvlen);
+    redisReply **replies = calloc((size_t)(n ? n : 1), sizeof *replies);
+    if (rc == 0)
+        rc = redis_pipeline_read(r, n, replies);
+    for (int i = 0; i < n; i++) {
+        if (calls[i].script && is_noscript(replies[i])) { /* not run: load it and run it alone */
+            freeReplyObject(replies[i]);
+            replies[i] = redis_eval_bin(r, calls[i].script, calls[i].nkeys, calls[i].argc, calls[i].argv,
+                                        calls[i].argvlen);
+        }
+        calls[i].reply = replies[i];
+    }
+    free(replies);
+    free(sha);
+    return rc;
+}
+
 int redis_pipeline_begin(redis_conn *r) { return redis_ensure(r); }
 
 void redis_pipeline_append(redis_conn *r, int argc, const char **argv)

@@ -60,6 +60,21 @@ redisReply *redis_eval(redis_conn *r, redis_script *script, int nkeys, int argc,
 redisReply *redis_eval_bin(redis_conn *r, redis_script *script, int nkeys, int argc, const char **argv,
                            const size_t *argvlen);
 
+/* One call of a batch (redis_eval_many): a script, or with script NULL a plain command
+ * (argv is the whole command). */
+typedef struct redis_call {
+    redis_script *script;
+    int nkeys, argc;
+    const char **argv;
+    const size_t *argvlen;  /* NULL: strlen of each */
+    redisReply *reply;      /* set by redis_eval_many (freeReplyObject it); NULL when unanswered */
+} redis_call;
+
+/* Several script calls in one round trip, executed by Redis in this order (the same
+ * connection). A call answered NOSCRIPT (not run) is loaded and sent again. 0, or -1 when
+ * the connection failed: calls not answered have reply NULL and may or may not have run. */
+int redis_eval_many(redis_conn *r, redis_call *calls, int n);
+
 /* The script's SHA (SCRIPT LOAD on first use, or again when reload is set after a
  * NOSCRIPT). 0, or -1 when Redis did not load it. */
 int redis_script_sha(redis_conn *r, redis_script *script, int reload, char sha[41]);

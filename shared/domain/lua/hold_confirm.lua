@@ -16,6 +16,10 @@
 -- Returns {'OK', epoch, status, user, booking id}
 --       | {'LATE'} (begin past expires_at) | {'NOTOWNER'} | {'GONE'}
 --       | {'STATE', status, epoch, confirm deadline, booking id, user}
+local function micros() -- the event's time (Redis's clock, microseconds)
+  local t = redis.call('TIME')
+  return t[1] .. string.format('%06d', t[2])
+end
 local h = redis.call('HMGET', KEYS[1], 'st', 'exp', 'user', 'ce', 'cu', 'bk', 'cn', 'rid', 'q', 'start', 'end',
                      'created')
 local st = h[1]
@@ -23,7 +27,8 @@ if not st then return {'GONE'} end
 local mode = ARGV[2]
 local function state() return {'STATE', st, h[4], h[5] or '', h[6] or '', h[3]} end
 local function log(event, status, meta)
-  redis.call('XADD', KEYS[6], '*', 'h', ARGV[1], 'e', event, 'st', status, 'a', ARGV[5], 't', ARGV[3],
+  redis.call('XADD', KEYS[6], '*', 'tu', micros(),
+             'h', ARGV[1], 'e', event, 'st', status, 'a', ARGV[5], 't', ARGV[3],
              'rid', h[8], 'user', h[3], 'q', h[9], 'start', h[10], 'end', h[11], 'exp', h[2], 'created', h[12],
              'bk', h[6] or '', 'm', cjson.encode(meta))
 end

@@ -14,6 +14,10 @@
 --         resource than the caller's copy ('' when none is loaded)
 --       | {'MISSING', slot...}: counters or slot info to load from PostgreSQL
 --       | {'SHORT', slot, available, info} | {'EXISTS', user, status}
+local function micros() -- the event's time (Redis's clock, microseconds)
+  local t = redis.call('TIME')
+  return t[1] .. string.format('%06d', t[2])
+end
 local FIRST = 13
 if redis.call('EXISTS', KEYS[3]) == 1 then
   local h = redis.call('HMGET', KEYS[3], 'user', 'st')
@@ -47,7 +51,8 @@ redis.call('SADD', KEYS[6], ARGV[1])
 redis.call('XADD', KEYS[7], 'MAXLEN', '~', 10000, '*', 'r', ARGV[2])
 if ARGV[11] ~= '' then
   redis.call('HSET', KEYS[3], 'quote', ARGV[11])
-  redis.call('XADD', KEYS[8], '*', 'h', ARGV[1], 'e', 'hold.created', 'st', 'A', 'a', ARGV[12], 't', ARGV[10],
+  redis.call('XADD', KEYS[8], '*', 'tu', micros(),
+             'h', ARGV[1], 'e', 'hold.created', 'st', 'A', 'a', ARGV[12], 't', ARGV[10],
              'rid', ARGV[2], 'user', ARGV[3], 'q', ARGV[4], 'start', ARGV[8], 'end', ARGV[9], 'exp', ARGV[5],
              'created', ARGV[10], 'quote', ARGV[11], 'm', cjson.encode({resource_id = ARGV[2], quantity = ARGV[4]}))
 end

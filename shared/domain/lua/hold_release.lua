@@ -11,6 +11,10 @@
 --   Z  abort of a creation never announced (no quote yet): no trace at all
 -- Returns {'RELEASED', quantity, final status, expires_at ms, user, rid}
 --       | {'NOTDUE'} | {'NOTOWNER'} | {'FINAL', status, user} | {'GONE'}
+local function micros() -- the event's time (Redis's clock, microseconds)
+  local t = redis.call('TIME')
+  return t[1] .. string.format('%06d', t[2])
+end
 local h = redis.call('HMGET', KEYS[2], 'st', 'exp', 'user', 'q', 'slots', 'rid', 'ce', 'quote', 'start', 'end',
                      'created')
 local st = h[1]
@@ -50,7 +54,8 @@ redis.call('PEXPIRE', KEYS[2], 3600000)
 local meta = {}
 if final == 'X' then meta = {path = ARGV[6], lag_ms = string.format('%d', math.max(0, now - tonumber(h[2])))} end
 if mode == 'F' then meta = {reason = ARGV[6]} end
-redis.call('XADD', KEYS[7], '*', 'h', ARGV[1], 'e', event, 'st', final, 'a', ARGV[5], 't', ARGV[3],
+redis.call('XADD', KEYS[7], '*', 'tu', micros(),
+           'h', ARGV[1], 'e', event, 'st', final, 'a', ARGV[5], 't', ARGV[3],
            'rid', h[6], 'user', h[3], 'q', h[4], 'start', h[9], 'end', h[10], 'exp', h[2], 'created', h[11],
            'm', cjson.encode(meta))
 return {'RELEASED', q, final, h[2], h[3], h[6]}
