@@ -1,9 +1,11 @@
 /* pg.c — libpq connection handling: connect, search_path, reconnect, parameterised exec. */
 #include "pg.h"
 
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 
 #include "log.h"
 
@@ -79,9 +81,36 @@ void pg_close(pg_conn *pg)
     free(pg);
 }
 
+/* 1 when the server closed the socket (a restart) while the connection sat idle: a
+ * peek finds end-of-file or an error instead of "nothing to read". */
+static int closed_while_idle(PGconn *conn)
+{
+    char c;
+    ssize_t n = recv(PQsocket(conn), &c, 1, MSG_PEEK | MSG_DONTWAIT);
+    return n == 0 || (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR);
+}
+
+/* A connection that can no longer serve: closed, stuck in pipeline mode, or told by the
+ * server it is going away. The next call reconnects. */
+static void drop(pg_conn *pg)
+{
+    pg->lost = 1;
+    if (pg->conn)
+        PQfinish(pg->conn);
+    pg->conn = NULL;
+}
+
+/* SQLSTATE classes that say the connection or the server is gone or going: 08
+ * (connection exception), 57P0x (shutdown, crash, starting up). */
+static int connection_error(const char *sqlstate)
+{
+    return strncmp(sqlstate, "08", 2) == 0 || strncmp(sqlstate, "57P0", 4) == 0;
+}
+
 int pg_ensure(pg_conn *pg)
 {
-    if (pg->conn && PQstatus(pg->conn) == CONNECTION_OK)
+    if (pg->conn && PQstatus(pg->conn) == CONNECTION_OK && PQpipelineStatus(pg->conn) == PQ_PIPELINE_OFF &&
+        (PQtransactionStatus(pg->conn) != PQTRANS_IDLE || !closed_while_idle(pg->conn)))
         return 0;
     return pg_open(pg);
 }
@@ -127,11 +156,8 @@ PGresult *pg_exec_binary(pg_conn *pg, const char *sql, int nparams, const char *
     snprintf(pg->sqlstate, sizeof pg->sqlstate, "%s", state ? state : "");
     pg_fail(pg, "query", PQresultErrorMessage(r));
     PQclear(r);
-    if (PQstatus(pg->conn) != CONNECTION_OK) {
-        pg->lost = 1; /* reconnect on the next call */
-        PQfinish(pg->conn);
-        pg->conn = NULL;
-    }
+    if (PQstatus(pg->conn) != CONNECTION_OK || connection_error(pg->sqlstate))
+        drop(pg);
     return NULL;
 }
 
@@ -190,8 +216,10 @@ PGresult *pg_exec_pipeline(pg_conn *pg, int n, const pg_stmt *stmts)
         pg->lost = 1;
         return NULL;
     }
+    if (n > 16)
+        return exec_each(pg, n, stmts);
     for (int i = 0; i < n; i++)
-        if (n > 16 || PQtransactionStatus(pg->conn) == PQTRANS_INERROR ||
+        if (PQtransactionStatus(pg->conn) == PQTRANS_INERROR ||
             !(names[i] = prepared_name(pg, stmts[i].sql, stmts[i].nparams)))
             return exec_each(pg, n, stmts);
     if (!PQenterPipelineMode(pg->conn))
@@ -200,12 +228,11 @@ PGresult *pg_exec_pipeline(pg_conn *pg, int n, const pg_stmt *stmts)
         PQsendQueryPrepared(pg->conn, names[i], stmts[i].nparams, stmts[i].params, stmts[i].lengths,
                             stmts[i].formats, 0);
     PGresult *last = PQpipelineSync(pg->conn) ? read_pipeline(pg, n) : NULL;
-    PQexitPipelineMode(pg->conn);
-    if (!last && PQstatus(pg->conn) != CONNECTION_OK) {
-        pg->lost = 1;
-        PQfinish(pg->conn);
-        pg->conn = NULL;
-    }
+    /* a connection that cannot leave pipeline mode (results left unread after a failure)
+     * would fail every later call without a word: it is dropped */
+    if (!PQexitPipelineMode(pg->conn) || (!last && (PQstatus(pg->conn) != CONNECTION_OK ||
+                                                    connection_error(pg->sqlstate))))
+        drop(pg);
     return last;
 }
 

@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <dirent.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -307,6 +308,61 @@ int harness_start_service(harness *h, const char *name, const char *const *env)
         harness_stop_service(h, name, SIGTERM);
     spawn(h, in, env);
     return wait_serving(h, in);
+}
+
+int harness_signal(harness *h, const char *name, int sig)
+{
+    instance *in = find_instance(h, name);
+    return in && in->pid > 0 ? kill(in->pid, sig) : -1;
+}
+
+/* The pid in the first line of a file, or 0. */
+static int pid_in(const char *path)
+{
+    FILE *f = fopen(path, "r");
+    int pid = 0;
+    if (f && fscanf(f, "%d", &pid) != 1)
+        pid = 0;
+    if (f)
+        fclose(f);
+    return pid;
+}
+
+/* Signals pid and every process whose parent it is (PostgreSQL's backends). */
+static int signal_tree(int pid, int sig)
+{
+    if (pid <= 0)
+        return -1;
+    DIR *proc = opendir("/proc");
+    struct dirent *d;
+    while (proc && (d = readdir(proc)) != NULL) {
+        char path[300], comm[64];
+        int child, parent;
+        snprintf(path, sizeof path, "/proc/%s/stat", d->d_name);
+        FILE *f = fopen(path, "r");
+        if (!f)
+            continue;
+        if (fscanf(f, "%d %63s %*c %d", &child, comm, &parent) == 3 && parent == pid)
+            kill(child, sig);
+        fclose(f);
+    }
+    if (proc)
+        closedir(proc);
+    return kill(pid, sig);
+}
+
+int harness_signal_postgres(harness *h, int sig)
+{
+    char path[600];
+    snprintf(path, sizeof path, "%s/pgdata/postmaster.pid", h->dir);
+    return signal_tree(pid_in(path), sig);
+}
+
+int harness_signal_redis(harness *h, int sig)
+{
+    char path[600];
+    snprintf(path, sizeof path, "%s/redis/redis.pid", h->dir);
+    return signal_tree(pid_in(path), sig);
 }
 
 int harness_stop_service(harness *h, const char *name, int sig)

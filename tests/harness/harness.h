@@ -29,6 +29,12 @@ int harness_metrics_port(const harness *h, const char *instance);
 /* Starts (or restarts) an instance with extra env; "expiry-svc#2" runs a second
  * expiry-svc. Waits for SERVING. Returns 0 or -1. */
 int harness_start_service(harness *h, const char *instance, const char *const *env);
+/* Sends sig to an instance (SIGSTOP, SIGCONT: no waiting); 0 or -1. */
+int harness_signal(harness *h, const char *instance, int sig);
+/* Sends sig to PostgreSQL (the postmaster and its backends) or to Redis: SIGSTOP and
+ * SIGCONT stall and resume a store. 0 or -1. */
+int harness_signal_postgres(harness *h, int sig);
+int harness_signal_redis(harness *h, int sig);
 /* Sends sig to an instance and waits for it to exit; returns its exit status
  * (128+signal when killed), or -1 when it is not running. */
 int harness_stop_service(harness *h, const char *instance, int sig);
