@@ -13,6 +13,7 @@
 #include "idempotency.h"
 #include "log.h"
 #include "metrics_http.h"
+#include "process_metrics.h"
 #include "rpc_client.h"
 #include "rpc_server.h"
 
@@ -186,6 +187,7 @@ static int serve(service_runtime *rt, const sigset_t *signals)
     char err[256];
     if (security_start(rt) != 0)
         return 1;
+    process_metrics_register(rt->def->name); /* process_*, <service>_build_info */
     metrics_http *metrics = metrics_http_start(rt->settings.metrics_listen, err, sizeof err);
     if (!metrics) {
         log_error("%s", err);
