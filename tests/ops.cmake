@@ -6,3 +6,4 @@ add_integration_test(test_observability integration/test_observability.c)
 add_test(NAME test_bookingctl_cli COMMAND /bin/bash ${CMAKE_CURRENT_SOURCE_DIR}/cli/test_bookingctl_cli.sh
                                           $<TARGET_FILE:bookingctl>)
 set_tests_properties(test_bookingctl_cli PROPERTIES LABELS unit TIMEOUT 120)
+target_compile_definitions(test_observability PRIVATE SOURCE_DIR="${PROJECT_SOURCE_DIR}")

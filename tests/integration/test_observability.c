@@ -3,7 +3,8 @@
  * has the go-grpc-prometheus, process_* and build_info families; a W3C traceparent
  * sent to ConfirmBooking reaches payment-svc with the same trace id and booking-svc's
  * span as its parent; a call without one gets a new trace; log lines of a call carry
- * trace_id and span_id, and the line of a finished call its method, code and latency. */
+ * trace_id and span_id, and the line of a finished call its method, code and latency;
+ * every metric the alerts (k8s/observability) and the dashboard use is exported. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -15,6 +16,7 @@
 
 #include "booking/v1/expiry.pb-c.h"
 #include "booking/v1/payment.pb-c.h"
+#include "strbuf.h"
 #include "support.h"
 #include "trace.h"
 
@@ -117,7 +119,105 @@ static void test_handled_uses_go_grpc_prometheus_labels(void **state)
     assert_true(started >= not_found);
     assert_true(received >= not_found);
     assert_null(strstr(body, "grpc_code=\"NOT_FOUND\""));
+    /* the health checks the harness made reached both stores */
+    assert_true(harness_metric_value(body, "store_up{store=\"postgres\"} ") == 1);
+    assert_true(harness_metric_value(body, "store_up{store=\"redis\"} ") == 1);
     free(body);
+}
+
+/* The whole of a file (malloc'd), or NULL. */
+static char *read_all(const char *path)
+{
+    FILE *f = fopen(path, "r");
+    if (!f)
+        return NULL;
+    strbuf b = STRBUF_INIT;
+    char buf[4096];
+    size_t n;
+    while ((n = fread(buf, 1, sizeof buf, f)) > 0)
+        strbuf_append(&b, buf, n);
+    fclose(f);
+    return b.data ? b.data : strdup("");
+}
+
+static int is_name_char(char c)
+{
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' || c == ':';
+}
+
+/* The family a sample name belongs to: name without _bucket, _sum or _count when the
+ * exposition types it so (a histogram or summary). */
+static int family_exported(const char *scrapes, const char *name)
+{
+    char type_line[200];
+    snprintf(type_line, sizeof type_line, "# TYPE %s ", name);
+    if (strstr(scrapes, type_line))
+        return 1;
+    static const char *const suffixes[] = {"_bucket", "_sum", "_count"};
+    size_t len = strlen(name);
+    for (size_t i = 0; i < 3; i++) {
+        size_t sl = strlen(suffixes[i]);
+        if (len > sl && strcmp(name + len - sl, suffixes[i]) == 0) {
+            snprintf(type_line, sizeof type_line, "# TYPE %.*s ", (int)(len - sl), name);
+            if (strstr(scrapes, type_line))
+                return 1;
+        }
+    }
+    return 0;
+}
+
+/* Every word of text that names one of the platform's metrics (by prefix) must be a
+ * family some service exports. */
+static void check_names_exported(const char *what, const char *text, const char *scrapes)
+{
+    static const char *const prefixes[] = {"grpc_server_", "process_", "store_up", "booking_", "expiry_",
+                                           "search_", "payment_", "payments_"};
+    int checked = 0;
+    for (const char *p = text; *p;) {
+        if (!is_name_char(*p)) {
+            p++;
+            continue;
+        }
+        const char *start = p;
+        while (is_name_char(*p))
+            p++;
+        char word[160];
+        snprintf(word, sizeof word, "%.*s", (int)(p - start < 159 ? p - start : 159), start);
+        int ours = 0;
+        for (size_t i = 0; i < sizeof prefixes / sizeof prefixes[0]; i++)
+            ours |= strncmp(word, prefixes[i], strlen(prefixes[i])) == 0;
+        if (!ours || start[-1] == '/' || start[-1] == '.' || strcmp(word, "booking_platform") == 0 ||
+            strncmp(word, "booking_flow", 12) == 0)
+            continue; /* a path, a file or the platform's own name, not a metric */
+        if (!family_exported(scrapes, word))
+            fail_msg("%s uses %s, which no service exports", what, word);
+        checked++;
+    }
+    assert_true(checked > 10);
+}
+
+static void test_alerts_and_dashboard_use_exported_metrics(void **state)
+{
+    (void)state;
+    strbuf scrapes = STRBUF_INIT;
+    for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
+        char *body = harness_metrics_body(stack, names[i]);
+        assert_non_null(body);
+        strbuf_puts(&scrapes, body);
+        free(body);
+    }
+    static const char *const files[] = {"k8s/observability/prometheusrule.yaml",
+                                        "k8s/observability/dashboards/booking-flow.json"};
+    for (size_t i = 0; i < 2; i++) {
+        char path[512];
+        snprintf(path, sizeof path, "%s/%s", SOURCE_DIR, files[i]);
+        char *text = read_all(path);
+        if (!text)
+            fail_msg("cannot read %s", path);
+        check_names_exported(files[i], text, scrapes.data);
+        free(text);
+    }
+    strbuf_free(&scrapes);
 }
 
 /* The first line of the log with every needle in it, copied into out (0), or -1. */
@@ -227,6 +327,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_every_service_passes_promtool),
         cmocka_unit_test(test_handled_uses_go_grpc_prometheus_labels),
+        cmocka_unit_test(test_alerts_and_dashboard_use_exported_metrics),
         cmocka_unit_test(test_traceparent_reaches_payment_svc),
         cmocka_unit_test(test_new_trace_without_or_with_bad_traceparent),
     };
