@@ -98,13 +98,12 @@ int ctl_hold_confirm(ctl_context *ctx, int argc, char **argv)
 }
 
 /* After a failed confirmation: the hold is still there, and what to do with it. */
-static void held_hint(const Booking__V1__Hold *h)
+static void held_hint(ctl_context *ctx, const Booking__V1__Hold *h)
 {
     char buf[FMT_TIME_CAP];
-    fprintf(stderr,
-            "bookingctl: hold %s is kept until %s; retry with `bookingctl hold confirm %s --card PM`\n"
-            "            or give it back with `bookingctl hold release %s`\n",
-            h->hold_id, fmt_time(h->expires_at, buf, sizeof buf), h->hold_id, h->hold_id);
+    ctl_hint(ctx, "hold %s is kept until %s; retry with `bookingctl hold confirm %s --card PM` or give it back "
+                  "with `bookingctl hold release %s`",
+             h->hold_id, fmt_time(h->expires_at, buf, sizeof buf), h->hold_id, h->hold_id);
 }
 
 int ctl_book(ctl_context *ctx, int argc, char **argv)
@@ -125,7 +124,7 @@ int ctl_book(ctl_context *ctx, int argc, char **argv)
     if (confirm(ctx, ((Booking__V1__Hold *)hold)->hold_id, card, &booking) == 0)
         rc = ctl_output(ctx, booking, print_booking);
     else
-        held_hint((Booking__V1__Hold *)hold);
+        held_hint(ctx, (Booking__V1__Hold *)hold);
     protobuf_c_message_free_unpacked(hold, NULL);
     return rc;
 }

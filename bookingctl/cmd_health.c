@@ -16,7 +16,7 @@ static const target targets[] = {
     {"expiry-svc", "EXPIRY_ADDR", "127.0.0.1:50054"},
 };
 
-static const char *check(const char *addr, int64_t timeout_ms)
+static const char *check(const char *addr, int64_t connect_ms, int64_t timeout_ms)
 {
     static const char *const names[] = {"UNKNOWN", "SERVING", "NOT_SERVING", "SERVICE_UNKNOWN"};
     rpc_client *c = rpc_client_new(addr, &grpc__health__v1__health__descriptor);
@@ -24,7 +24,8 @@ static const char *check(const char *addr, int64_t timeout_ms)
     ProtobufCMessage *resp = NULL;
     rpc_result r;
     const char *out = "UNREACHABLE";
-    if (rpc_client_call(c, "Check", &req.base, NULL, 0, timeout_ms, 0, &resp, &r) == 0) {
+    if (rpc_client_wait_ready(c, connect_ms) == 0 &&
+        rpc_client_call(c, "Check", &req.base, NULL, 0, timeout_ms, 0, &resp, &r) == 0) {
         unsigned s = ((Grpc__Health__V1__HealthCheckResponse *)resp)->status;
         out = names[s < 4 ? s : 0];
         protobuf_c_message_free_unpacked(resp, NULL);
@@ -61,7 +62,7 @@ int ctl_health(ctl_context *ctx, int argc, char **argv)
         if (only && strcmp(only, targets[i].name) != 0)
             continue;
         const char *addr = ctl_addr(targets[i].env, targets[i].fallback);
-        const char *status = check(addr, ctx->timeout_ms > 3000 ? 3000 : ctx->timeout_ms);
+        const char *status = check(addr, ctx->connect_timeout_ms, ctx->timeout_ms > 3000 ? 3000 : ctx->timeout_ms);
         failures += strcmp(status, "SERVING") != 0;
         if (ctx->json)
             printf("%s{\"service\":\"%s\",\"address\":\"%s\",\"status\":\"%s\"}", shown ? "," : "",

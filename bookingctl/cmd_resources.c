@@ -141,7 +141,7 @@ static void print_resource(const ProtobufCMessage *m)
 }
 
 /* "24:100" → a rule; returns 0 or 2 (usage error printed). */
-static int parse_rule(const ctl_context *ctx, const char *s, Booking__V1__CancellationRule *rule)
+static int parse_rule(ctl_context *ctx, const char *s, Booking__V1__CancellationRule *rule)
 {
     char hours[16];
     const char *colon = strchr(s, ':');
@@ -159,7 +159,7 @@ static int parse_rule(const ctl_context *ctx, const char *s, Booking__V1__Cancel
 }
 
 /* Fills a->resource from the parsed options; returns 0 or 2 (usage error printed). */
-static int build_resource(const ctl_context *ctx, resource_args *a, const ctl_opt *opts, size_t n_opts)
+static int build_resource(ctl_context *ctx, resource_args *a, const ctl_opt *opts, size_t n_opts)
 {
     Booking__V1__Resource *r = &a->resource;
     int type;

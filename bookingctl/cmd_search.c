@@ -61,7 +61,7 @@ static void print_results(const ProtobufCMessage *m)
 }
 
 /* The place: --city, or --near with --radius. Returns 0 or 2 (usage error printed). */
-static int build_place(const ctl_context *ctx, search_args *a, const ctl_opt *opts, size_t n_opts)
+static int build_place(ctl_context *ctx, search_args *a, const ctl_opt *opts, size_t n_opts)
 {
     Booking__V1__SearchAvailabilityRequest *req = &a->req;
     if (!a->city == !a->near)
@@ -78,7 +78,7 @@ static int build_place(const ctl_context *ctx, search_args *a, const ctl_opt *op
 }
 
 /* Type, sort and price filter. Returns 0 or 2 (usage error printed). */
-static int build_filters(const ctl_context *ctx, search_args *a, const ctl_opt *opts, size_t n_opts)
+static int build_filters(ctl_context *ctx, search_args *a, const ctl_opt *opts, size_t n_opts)
 {
     Booking__V1__SearchAvailabilityRequest *req = &a->req;
     int type, sort = 0;

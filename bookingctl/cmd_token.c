@@ -78,16 +78,14 @@ int ctl_token(ctl_context *ctx, int argc, char **argv)
         role = strcmp(ctx->role, "admin") == 0 ? "admin" : "customer";
     char *priv = read_text(key_path);
     if (!priv) {
-        fprintf(stderr, "bookingctl: cannot read the signing key %s (bookingctl keygen makes one)\n", key_path);
-        return 1;
+        return ctl_fail(ctx, "cannot read the signing key %s (bookingctl keygen makes one)", key_path);
     }
     char *claims = token_claims(sub, role, iss, aud, (int64_t)time(NULL), ttl, 0);
     char *token = claims ? token_sign(priv, NULL, claims) : NULL;
     free(priv);
     free(claims);
     if (!token) {
-        fprintf(stderr, "bookingctl: %s is not a private JWK\n", key_path);
-        return 1;
+        return ctl_fail(ctx, "%s is not a private JWK", key_path);
     }
     puts(token);
     free(token);

@@ -1,6 +1,8 @@
-/* ctl.c — bookingctl's global options, addresses, calls and error reporting. */
+/* ctl.c — bookingctl's global options, addresses, calls and error reporting (text
+ * lines, or one JSON document with --json). */
 #include "ctl.h"
 
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -9,6 +11,7 @@
 #include "booking/v1/booking.pb-c.h"
 #include "booking/v1/expiry.pb-c.h"
 #include "booking/v1/search.pb-c.h"
+#include "format.h"
 #include "ids.h"
 #include "json.h"
 #include "strbuf.h"
@@ -34,6 +37,14 @@ int ctl_global_option(ctl_context *ctx, int argc, char **argv, int *i)
                          : strcmp(a, "--token") == 0 ? &ctx->token
                                                      : NULL;
     ctx->user_given |= strcmp(a, "--user") == 0;
+    if (strcmp(a, "--connect-timeout") == 0) {
+        int64_t ms;
+        if (*i + 1 >= argc || fmt_parse_int(argv[*i + 1], 1, 600000, &ms) != 0)
+            return -1;
+        ctx->connect_timeout_ms = ms;
+        ++*i;
+        return 1;
+    }
     if (strcmp(a, "--json") == 0)
         ctx->json = 1;
     else if (strcmp(a, "--admin") == 0)
@@ -54,10 +65,19 @@ int ctl_parse_globals(ctl_context *ctx, int argc, char **argv)
     ctx->role = "customer";
     ctx->token = getenv("BOOKING_TOKEN") && *getenv("BOOKING_TOKEN") ? getenv("BOOKING_TOKEN") : NULL;
     ctx->timeout_ms = 10000;
+    int64_t ms;
+    const char *connect = getenv("BOOKINGCTL_CONNECT_TIMEOUT_MS");
+    ctx->connect_timeout_ms = connect && fmt_parse_int(connect, 1, 600000, &ms) == 0 ? ms : CTL_CONNECT_TIMEOUT_MS;
+    for (int k = 1; k < argc && strcmp(argv[k], "--") != 0; k++)
+        ctx->json |= strcmp(argv[k], "--json") == 0;
     int i = 1;
     for (; i < argc && argv[i][0] == '-'; i++) {
         if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0)
             return argc;
+        if (strcmp(argv[i], "--version") == 0) {
+            ctx->version = 1;
+            return argc;
+        }
         if (ctl_global_option(ctx, argc, argv, &i) != 1)
             return -1;
     }
@@ -142,6 +162,94 @@ int ctl_report(const char *what, const rpc_result *r)
     return 1;
 }
 
+static void copy(char *dst, size_t cap, const char *s) { snprintf(dst, cap, "%s", s ? s : ""); }
+
+void ctl_failed_call(ctl_context *ctx, const char *method, const rpc_result *r)
+{
+    if (!ctx->json) {
+        ctl_report(method, r);
+        return;
+    }
+    ctl_failure_record *f = &ctx->failure;
+    memset(f, 0, sizeof *f);
+    f->set = 1;
+    f->status = (int)r->code;
+    copy(f->code, sizeof f->code, rpc_code_name(r->code));
+    copy(f->method, sizeof f->method, method);
+    copy(f->reason, sizeof f->reason, r->info.reason);
+    copy(f->message, sizeof f->message, r->message);
+    copy(f->request_id, sizeof f->request_id, r->request_id);
+    error_trace_id(r->traceparent, f->trace_id);
+    f->info = r->info;
+}
+
+void ctl_hint(ctl_context *ctx, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    if (!ctx->json) {
+        fputs("bookingctl: ", stderr);
+        vfprintf(stderr, fmt, ap);
+        fputc('\n', stderr);
+    } else if (ctx->failure.n_hints < ERROR_HINTS_MAX) {
+        vsnprintf(ctx->failure.hints[ctx->failure.n_hints++], sizeof ctx->failure.hints[0], fmt, ap);
+    }
+    va_end(ap);
+}
+
+/* Records (--json) or prints a failure outside a call. */
+static void vfail(ctl_context *ctx, const char *code, const char *fmt, va_list ap)
+{
+    if (!ctx->json) {
+        fputs("bookingctl: ", stderr);
+        vfprintf(stderr, fmt, ap);
+        fputc('\n', stderr);
+        return;
+    }
+    ctl_failure_record *f = &ctx->failure;
+    memset(f, 0, sizeof *f);
+    f->set = 1;
+    f->status = -1;
+    copy(f->code, sizeof f->code, code);
+    copy(f->reason, sizeof f->reason, code);
+    vsnprintf(f->message, sizeof f->message, fmt, ap);
+}
+
+int ctl_fail(ctl_context *ctx, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vfail(ctx, "LOCAL", fmt, ap);
+    va_end(ap);
+    return 1;
+}
+
+int ctl_usage_failure(ctl_context *ctx, const char *fmt, va_list ap)
+{
+    vfail(ctx, "USAGE", fmt, ap);
+    if (ctx->command && ctx->json)
+        ctl_hint(ctx, "usage: bookingctl %s", ctx->command->usage);
+    else if (ctx->command)
+        fprintf(stderr, "usage: bookingctl %s\n", ctx->command->usage);
+    return 2;
+}
+
+int ctl_finish(ctl_context *ctx, int status)
+{
+    const ctl_failure_record *r = &ctx->failure;
+    if (!ctx->json || !r->set)
+        return status;
+    ctl_failure f = {r->code, r->status, r->method, r->reason, r->message, &r->info, r->request_id, r->trace_id,
+                     {NULL}, r->n_hints};
+    for (size_t i = 0; i < r->n_hints; i++)
+        f.hints[i] = r->hints[i];
+    strbuf b = STRBUF_INIT;
+    error_json(&b, &f);
+    fputs(b.data, stderr);
+    strbuf_free(&b);
+    return status;
+}
+
 /* The idempotency key of this invocation: --key, or one generated on first use. */
 static const char *idempotency_key(ctl_context *ctx)
 {
@@ -157,13 +265,12 @@ static void hint(ctl_context *ctx, const service_target *s, const char *addr, co
                  const rpc_result *r, int mutating)
 {
     if (r->code == RPC_UNAVAILABLE && !r->info.reason[0]) /* no answer from the service itself */
-        fprintf(stderr, "bookingctl: is %s running at %s? (set %s)\n", s->name, addr, s->env);
+        ctl_hint(ctx, "is %s running at %s? (set %s)", s->name, addr, s->env);
     if (r->code == RPC_UNIMPLEMENTED)
-        fprintf(stderr, "bookingctl: %s at %s does not serve %s.%s: not implemented there yet, or %s names "
-                        "another service\n", s->name, addr, s->descriptor->name, method, s->env);
+        ctl_hint(ctx, "%s at %s does not serve %s.%s: not implemented there yet, or %s names another service",
+                 s->name, addr, s->descriptor->name, method, s->env);
     if (mutating && (r->code == RPC_UNAVAILABLE || r->code == RPC_DEADLINE_EXCEEDED || r->code == RPC_UNKNOWN))
-        fprintf(stderr, "bookingctl: if it may have been applied, repeat with --key %s to retry safely\n",
-                ctx->key);
+        ctl_hint(ctx, "if it may have been applied, repeat with --key %s to retry safely", ctx->key);
 }
 
 int ctl_call(ctl_context *ctx, ctl_service service, const char *method, const ProtobufCMessage *request,
@@ -186,12 +293,20 @@ int ctl_call(ctl_context *ctx, ctl_service service, const char *method, const Pr
         md[n_md++] = (rpc_md){"idempotency-key", idempotency_key(ctx)};
     rpc_result r;
     rpc_client *client = rpc_client_new(addr, s->descriptor);
-    int rc = rpc_client_call(client, method, request, md, n_md, ctx->timeout_ms, 1, response, &r);
+    int rc = -1;
+    if (rpc_client_wait_ready(client, ctx->connect_timeout_ms) != 0) { /* fail fast: nobody answers there */
+        memset(&r, 0, sizeof r);
+        r.code = RPC_UNAVAILABLE;
+        snprintf(r.message, sizeof r.message, "cannot connect to %s at %s (refused, or not ready within %lld ms: "
+                 "--connect-timeout MS)", s->name, addr, (long long)ctx->connect_timeout_ms);
+    } else {
+        rc = rpc_client_call(client, method, request, md, n_md, ctx->timeout_ms, 1, response, &r);
+    }
     rpc_client_free(client);
     free(bearer);
     if (rc == 0)
         return 0;
-    ctl_report(method, &r);
+    ctl_failed_call(ctx, method, &r);
     hint(ctx, s, addr, method, &r, mutating);
     return -1;
 }

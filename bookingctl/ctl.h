@@ -3,11 +3,25 @@
 #ifndef BOOKINGCTL_CTL_H
 #define BOOKINGCTL_CTL_H
 
+#include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
 
 #include "booking/v1/common.pb-c.h"
+#include "error_json.h"
 #include "rpc_client.h"
+
+#define CTL_CONNECT_TIMEOUT_MS 1500
+
+/* The failure of a --json invocation, written by ctl_finish as one document on stderr. */
+typedef struct ctl_failure_record {
+    int set;
+    int status;
+    char code[32], method[64], reason[64], message[600], request_id[72], trace_id[33];
+    rpc_error_info info;
+    char hints[ERROR_HINTS_MAX][400];
+    size_t n_hints;
+} ctl_failure_record;
 
 struct ctl_command;
 
@@ -21,7 +35,10 @@ typedef struct ctl_context {
     char user_buf[160];
     char key_buf[64];      /* the generated key, one per invocation */
     int64_t timeout_ms;
+    int64_t connect_timeout_ms;  /* --connect-timeout or $BOOKINGCTL_CONNECT_TIMEOUT_MS: give up connecting */
+    int version;                 /* --version */
     const struct ctl_command *command; /* the command running, for its usage line */
+    ctl_failure_record failure;  /* --json: what went wrong, for ctl_finish */
 } ctl_context;
 
 typedef int (*ctl_run)(ctl_context *ctx, int argc, char **argv);
@@ -34,11 +51,12 @@ typedef struct ctl_command {
     const char *help;
 } ctl_command;
 
-/* Parses the options before the command; returns the index of the command word,
- * argc when there is none (or --help), or -1 on a bad option. */
+/* Parses the options before the command (--json anywhere before "--" counts, so that
+ * every error of the invocation is JSON); returns the index of the command word, argc
+ * when there is none (or --help, --version), or -1 on a bad option. */
 int ctl_parse_globals(ctl_context *ctx, int argc, char **argv);
-/* Consumes the global option at argv[*i] (--json, --admin, --user ID, --key K) and
- * its value. Returns 1 when consumed, 0 when argv[*i] is not one, -1 when its value
+/* Consumes the global option at argv[*i] (--json, --admin, --user ID, --key K,
+ * --token T, --connect-timeout MS) and its value. Returns 1 when consumed, 0 when argv[*i] is not one, -1 when its value
  * is missing. Commands accept global options anywhere through ctl_parse_opts. */
 int ctl_global_option(ctl_context *ctx, int argc, char **argv, int *i);
 /* After the options: the user from the token's sub when --user was not given, TLS from
@@ -52,6 +70,17 @@ const char *ctl_addr(const char *env_name, const char *fallback);
 /* Prints a failed call ("GetHold: NOT_FOUND: hold h_1 does not exist [HOLD_NOT_FOUND]")
  * to stderr; returns 1. */
 int ctl_report(const char *what, const rpc_result *r);
+
+/* Errors go to stderr: as text lines, or with --json as one JSON document (error_json.h)
+ * that ctl_finish writes when the command ends; stdout then holds nothing. */
+/* A failed call (text: ctl_report). */
+void ctl_failed_call(ctl_context *ctx, const char *method, const rpc_result *r);
+/* What to do next about the failure: "bookingctl: <hint>" or a hint of the document. */
+void ctl_hint(ctl_context *ctx, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* A failure outside a call (code "LOCAL", or "USAGE"); returns 1. */
+int ctl_fail(ctl_context *ctx, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* Writes the JSON document of a --json failure, if any; returns status. */
+int ctl_finish(ctl_context *ctx, int status);
 
 /* ---- command options (ctl_opts.c) ---- */
 
@@ -87,8 +116,10 @@ int ctl_parse_opts(ctl_context *ctx, int argc, char **argv, ctl_opt *opts, size_
                    size_t n_pos);
 /* 1 when the option called name was given. */
 int ctl_opt_seen(const ctl_opt *opts, size_t n_opts, const char *name);
-/* Prints "bookingctl: <message>" and the command's usage to stderr; returns 2. */
-int ctl_usage_error(const ctl_context *ctx, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* Prints "bookingctl: <message>" and the command's usage to stderr (with --json: a
+ * failure of code "USAGE" with the usage as a hint); returns 2. */
+int ctl_usage_error(ctl_context *ctx, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+int ctl_usage_failure(ctl_context *ctx, const char *fmt, va_list ap);
 
 /* ---- calls and output ---- */
 

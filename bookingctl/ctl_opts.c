@@ -7,17 +7,13 @@
 #include "ctl.h"
 #include "format.h"
 
-int ctl_usage_error(const ctl_context *ctx, const char *fmt, ...)
+int ctl_usage_error(ctl_context *ctx, const char *fmt, ...)
 {
     va_list ap;
-    fputs("bookingctl: ", stderr);
     va_start(ap, fmt);
-    vfprintf(stderr, fmt, ap);
+    int rc = ctl_usage_failure(ctx, fmt, ap);
     va_end(ap);
-    fputc('\n', stderr);
-    if (ctx->command)
-        fprintf(stderr, "usage: bookingctl %s\n", ctx->command->usage);
-    return 2;
+    return rc;
 }
 
 int ctl_opt_seen(const ctl_opt *opts, size_t n_opts, const char *name)
@@ -87,7 +83,7 @@ static int parse_option(ctl_context *ctx, int argc, char **argv, int *i, ctl_opt
     return set_value(ctx, o, v);
 }
 
-static int check_required(const ctl_context *ctx, const ctl_opt *opts, size_t n_opts)
+static int check_required(ctl_context *ctx, const ctl_opt *opts, size_t n_opts)
 {
     for (size_t i = 0; i < n_opts; i++)
         if (opts[i].required && !opts[i].seen)

@@ -1,10 +1,12 @@
 /* main.c — bookingctl: the command-line client of the booking platform, for people
- * (aligned tables) and scripts (--json). Commands are a table: words, handler, usage. */
+ * (aligned tables) and scripts (--json). Commands are a table: words, handler, usage;
+ * `help [COMMAND]`, `COMMAND --help` and `--version` read it. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "ctl.h"
+#include "process_metrics.h"
 
 static const ctl_command commands[] = {
     {"health", NULL, ctl_health, "health [SERVICE]", "health of every service (or one) at its address"},
@@ -63,21 +65,27 @@ static void print_indented(FILE *out, const char *text, int indent)
 
 static void usage(FILE *out)
 {
-    fprintf(out, "usage: bookingctl [--json] [--user ID] [--admin] [--token T] [--key K] COMMAND ...\n\ncommands:\n");
+    fprintf(out, "usage: bookingctl [--json] [--user ID] [--admin] [--token T] [--key K] [--connect-timeout MS]\n"
+                 "                  COMMAND ...\n"
+                 "       bookingctl help [COMMAND]    bookingctl COMMAND --help    bookingctl --version\n\n"
+                 "commands:\n");
     for (size_t i = 0; i < N_COMMANDS; i++) {
         fputs("  ", out);
         print_indented(out, commands[i].usage, 2);
         fputs("      ", out);
         print_indented(out, commands[i].help, 6);
     }
-    fprintf(out, "\noptions (anywhere): --json one JSON document on stdout; --user ID (x-user-id, default\n"
+    fprintf(out, "\noptions (anywhere): --json one JSON document on stdout (a failure: one JSON document\n"
+                 "  {\"error\":{\"code\",\"status\",\"reason\",\"message\",\"hints\",...}} on stderr); --user ID (x-user-id, default\n"
                  "  $BOOKING_USER or demo-user); --admin (x-user-role: admin); --key K (idempotency-key of\n"
                  "  a mutating command; default: a new random key per invocation); --token T (or\n"
                  "  $BOOKING_TOKEN) sends authorization: Bearer T instead of x-user-id/x-user-role;\n"
                  "  with $BOOKING_DEV_KEY (./dev up in jwt mode) a token for --user/--admin is minted\n"
                  "TLS: TLS_CA_FILE (and TLS_CERT_FILE, TLS_KEY_FILE for mutual TLS), TLS_SERVER_NAME\n"
                  "times: RFC 3339 such as 2026-06-01T15:00:00Z, or a date 2026-06-01 (00:00 UTC)\n"
-                 "addresses: SEARCH_ADDR, BOOKING_ADDR, PAYMENT_ADDR, EXPIRY_ADDR (default 127.0.0.1:5005x)\n"
+                 "addresses: SEARCH_ADDR, BOOKING_ADDR, PAYMENT_ADDR, EXPIRY_ADDR (default 127.0.0.1:5005x);\n"
+                 "  a service that cannot be connected to within --connect-timeout MS (or\n"
+                 "  $BOOKINGCTL_CONNECT_TIMEOUT_MS; default 1500) fails the command at once\n"
                  "exit status: 0 ok, 1 the call failed, 2 usage error\n");
 }
 
@@ -106,34 +114,105 @@ static int wants_help(int argc, char **argv)
     return 0;
 }
 
+/* The usage and help of one command. */
+static void command_help(FILE *out, const ctl_command *c)
+{
+    fprintf(out, "usage: bookingctl %s\n\n", c->usage);
+    print_indented(out, c->help, 0);
+}
+
+/* The commands of a group ("hold": create, get, ...); returns how many. */
+static int group_help(FILE *out, const char *name)
+{
+    int n = 0;
+    for (size_t i = 0; i < N_COMMANDS; i++) {
+        if (strcmp(commands[i].name, name) != 0)
+            continue;
+        fprintf(out, "%s  ", n++ ? "" : "commands:\n");
+        print_indented(out, commands[i].usage, 2);
+        fputs("      ", out);
+        print_indented(out, commands[i].help, 6);
+    }
+    return n;
+}
+
+static int print_version(const ctl_context *ctx)
+{
+    if (ctx->json)
+        printf("{\"name\":\"bookingctl\",\"version\":\"%s\",\"revision\":\"%s\"}\n", build_version(),
+               build_revision());
+    else
+        printf("bookingctl %s (revision %s)\n", build_version(), build_revision());
+    return 0;
+}
+
+/* An unknown command or group member: the message, and the commands (text) or a USAGE
+ * failure (--json). */
+static int unknown_command(ctl_context *ctx, const char *fmt, const char *a, const char *b)
+{
+    ctl_usage_error(ctx, fmt, a, b);
+    if (!ctx->json) {
+        fputc('\n', stderr);
+        usage(stderr);
+    }
+    return 2;
+}
+
+/* `bookingctl help [WORD [WORD]]`. */
+static int help(ctl_context *ctx, int argc, char **argv)
+{
+    int group;
+    if (argc == 0) {
+        usage(stdout);
+        return 0;
+    }
+    const ctl_command *cmd = find_command(argc, argv, 0, &group);
+    if (cmd && argc <= (cmd->sub ? 2 : 1)) {
+        command_help(stdout, cmd);
+        return 0;
+    }
+    if (group && argc == 1)
+        return group_help(stdout, argv[0]) > 0 ? 0 : 2;
+    return unknown_command(ctx, "help: no command \"%s%s\"", argv[0], argc > 1 ? " ..." : "");
+}
+
+static int run(ctl_context *ctx, int argc, char **argv)
+{
+    int group, first = ctl_parse_globals(ctx, argc, argv);
+    if (first < 0)
+        return unknown_command(ctx, "unknown global option or missing value%s%s", "", "");
+    if (ctx->version)
+        return print_version(ctx);
+    if (first >= argc) {
+        usage(stdout);
+        return 0;
+    }
+    if (strcmp(argv[first], "help") == 0)
+        return help(ctx, argc - first - 1, argv + first + 1);
+    if (strcmp(argv[first], "version") == 0)
+        return print_version(ctx);
+    const ctl_command *cmd = find_command(argc, argv, first, &group);
+    if (!cmd && group && wants_help(argc - first - 1, argv + first + 1))
+        return group_help(stdout, argv[first]) > 0 ? 0 : 2;
+    if (!cmd && group && first + 1 < argc)
+        return unknown_command(ctx, "unknown command \"%s %s\"", argv[first], argv[first + 1]);
+    if (!cmd)
+        return unknown_command(ctx, "%s \"%s\"", group ? "missing the subcommand of" : "unknown command",
+                               argv[first]);
+    int words = cmd->sub ? 2 : 1;
+    ctx->command = cmd;
+    if (ctl_setup(ctx) != 0)
+        return 2;
+    if (wants_help(argc - first - words, argv + first + words)) {
+        command_help(stdout, cmd);
+        return 0;
+    }
+    return cmd->run(ctx, argc - first - words, argv + first + words);
+}
+
 int main(int argc, char **argv)
 {
     ctl_context ctx;
-    int group, first = ctl_parse_globals(&ctx, argc, argv);
-    if (first < 0 || first >= argc) {
-        if (first < 0)
-            fputs("bookingctl: unknown global option or missing value\n\n", stderr);
-        usage(first < 0 ? stderr : stdout);
-        return first < 0 ? 2 : 0;
-    }
-    const ctl_command *cmd = find_command(argc, argv, first, &group);
-    if (!cmd) {
-        if (group && first + 1 < argc)
-            fprintf(stderr, "bookingctl: unknown command \"%s %s\"\n\n", argv[first], argv[first + 1]);
-        else
-            fprintf(stderr, "bookingctl: %s \"%s\"\n\n", group ? "missing the subcommand of" : "unknown command",
-                    argv[first]);
-        usage(stderr);
-        return 2;
-    }
-    int words = cmd->sub ? 2 : 1;
-    ctx.command = cmd;
-    if (ctl_setup(&ctx) != 0)
-        return 2;
-    if (wants_help(argc - first - words, argv + first + words)) {
-        printf("usage: bookingctl %s\n\n", cmd->usage);
-        print_indented(stdout, cmd->help, 0);
-        return 0;
-    }
-    return cmd->run(&ctx, argc - first - words, argv + first + words);
+    int status = run(&ctx, argc, argv);
+    return ctl_finish(&ctx, status);
 }

@@ -9,7 +9,7 @@
 
 static struct {
     metric *expired[PATH_COUNT];
-    metric *lag, *notifications, *last_sweep, *sweep_seconds;
+    metric *lag, *lag_window, *notifications, *last_sweep, *sweep_seconds;
     metric *suspects, *mismatches, *confirming, *notify_ok;
     _Atomic int64_t last_sweep_ms;
 } m;
@@ -21,9 +21,16 @@ static const char *const path_names[PATH_COUNT] = {"sweep", "notification", "rec
 
 const char *release_path_name(release_path path) { return path_names[path]; }
 
-static double read_p50(void *ctx) { return lag_window_summary(ctx).p50 / 1000.0; }
-static double read_p99(void *ctx) { return lag_window_summary(ctx).p99 / 1000.0; }
-static double read_max(void *ctx) { return lag_window_summary(ctx).max / 1000.0; }
+/* The window's quantiles in seconds: 0.5 and 0.99 (nearest rank) and 1 (the maximum),
+ * from one pass over the window. */
+static const double window_quantiles[] = {0.5, 0.99, 1};
+
+static void read_window(void *ctx, const double *q, double *out, size_t n)
+{
+    lag_summary s = lag_window_summary(ctx);
+    for (size_t i = 0; i < n; i++)
+        out[i] = (q[i] >= 1 ? s.max : q[i] >= 0.99 ? s.p99 : s.p50) / 1000.0;
+}
 
 static void register_release_metrics(void)
 {
@@ -32,10 +39,10 @@ static void register_release_metrics(void)
     m.expired[PATH_NOTIFICATION] = metrics_counter("expiry_holds_expired_total", "path=\"notification\"", help);
     m.expired[PATH_RECONCILE] = metrics_counter("expiry_holds_expired_total", "path=\"reconcile\"", help);
     m.lag = metrics_histogram("expiry_release_lag_seconds", "", "expires_at -> units available");
-    static const char lag_help[] = "release lag over the most recent releases (GetStats lag_p50/p99/max_ms)";
-    metrics_gauge_fn("expiry_release_lag_window_seconds", "quantile=\"0.5\"", lag_help, read_p50, &window);
-    metrics_gauge_fn("expiry_release_lag_window_seconds", "quantile=\"0.99\"", lag_help, read_p99, &window);
-    metrics_gauge_fn("expiry_release_lag_window_seconds", "quantile=\"1\"", lag_help, read_max, &window);
+    /* a summary: quantiles over the most recent releases, _sum/_count since start */
+    m.lag_window = metrics_summary("expiry_release_lag_window_seconds", "",
+                                   "release lag over the most recent releases (GetStats lag_p50/p99/max_ms)",
+                                   window_quantiles, 3, read_window, &window);
     m.notifications = metrics_counter("expiry_notifications_received_total", "",
                                       "expired events of hold TTL markers received");
     m.last_sweep = metrics_gauge("expiry_last_sweep_timestamp_seconds", "", "end of the last deadline sweep");
@@ -66,6 +73,7 @@ void stats_released(release_path path, double lag_ms)
 {
     metric_inc(m.expired[path], 1);
     metric_observe(m.lag, lag_ms > 0 ? lag_ms / 1000.0 : 0);
+    metric_observe(m.lag_window, lag_ms > 0 ? lag_ms / 1000.0 : 0);
     lag_window_add(&window, lag_ms);
 }
 

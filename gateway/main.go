@@ -62,10 +62,14 @@ func incoming(key string) (string, bool) {
 	return md, true
 }
 
-// outgoing: the services' x-request-id comes back as a response header; nothing else.
+// outgoing: the services' x-request-id and traceparent (the service's span of the
+// call) come back as response headers; nothing else.
 func outgoing(key string) (string, bool) {
-	if strings.ToLower(key) == "x-request-id" {
+	switch strings.ToLower(key) {
+	case "x-request-id":
 		return "X-Request-Id", true
+	case "traceparent":
+		return "Traceparent", true
 	}
 	return "", false
 }
@@ -100,6 +104,9 @@ func writeError(ctx context.Context, _ *runtime.ServeMux, m runtime.Marshaler, w
 	if md, ok := runtime.ServerMetadataFromContext(ctx); ok {
 		if v := md.HeaderMD.Get("x-request-id"); len(v) > 0 {
 			w.Header().Set("X-Request-Id", v[0])
+		}
+		if v := md.HeaderMD.Get("traceparent"); len(v) > 0 {
+			w.Header().Set("Traceparent", v[0])
 		}
 	}
 	buf, merr := m.Marshal(s.Proto())

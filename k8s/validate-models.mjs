@@ -18,8 +18,10 @@ const nodeDir = process.env.VALIDATE_NODE_DIR || join(here, ".validate-node");
 const require = createRequire(join(nodeDir, "package.json"));
 const YAML = require("yaml");
 // Model packages: the Kubernetes API, plus the CRDs the manifests use (cert-manager's
-// Certificate and Issuer, the Gateway API's routes), all laid out as <apiVersion>/<Kind>.mjs.
-const modelRoots = ["kubernetes-models", "@kubernetes-models/cert-manager", "@kubernetes-models/gateway-api"].map(
+// Certificate and Issuer, the Gateway API's routes, the Prometheus Operator's
+// ServiceMonitor and PrometheusRule), all laid out as <apiVersion>/<Kind>.mjs.
+const modelRoots = ["kubernetes-models", "@kubernetes-models/cert-manager", "@kubernetes-models/gateway-api",
+                    "@kubernetes-models/prometheus-operator"].map(
   (pkg) => dirname(require.resolve(`${pkg}/package.json`)),
 );
 
@@ -212,6 +214,7 @@ function referenceRules(objs, all, set, failFor, externalSecrets) {
             fail(`port ${p.port} names no container port of the selected pods`);
     }
     if (o.kind === "StatefulSet" && !find("Service", ns, o.spec.serviceName)) fail(`serviceName ${o.spec.serviceName} not found`);
+    if (o.kind === "ServiceMonitor") serviceMonitorRules(o, all, fail);
     const pod = podSpecOf(o);
     if (!pod) continue;
     podRules(o, pod, fail);
@@ -240,6 +243,22 @@ function referenceRules(objs, all, set, failFor, externalSecrets) {
       if (v.configMap && !v.configMap.optional) need("ConfigMap", v.configMap.name);
       if (v.secret && !v.secret.optional) need("Secret", v.secret.secretName);
     }
+  }
+}
+
+// A ServiceMonitor selects Services of its namespace (or spec.namespaceSelector's) that
+// exist in the set, and each endpoint's port is a named port of every one of them.
+function serviceMonitorRules(o, all, fail) {
+  const names = o.spec.namespaceSelector?.matchNames;
+  const inScope = (s) => o.spec.namespaceSelector?.any || (names ? names.includes(s.metadata?.namespace) :
+    (s.metadata?.namespace || "") === (o.metadata?.namespace || ""));
+  const services = all.filter((s) => s.kind === "Service" && inScope(s) && selects(o.spec.selector, s.metadata?.labels || {}));
+  if (!services.length) return fail("selector matches no Service");
+  for (const ep of o.spec.endpoints || []) {
+    if (!ep.port) fail("an endpoint names no port (by name)");
+    for (const s of services)
+      if (ep.port && !(s.spec?.ports || []).some((p) => p.name === ep.port))
+        fail(`Service ${s.metadata.name} has no port named ${ep.port}`);
   }
 }
 

@@ -7,10 +7,16 @@
 #    `kustomize`). Without a kubectl, it looks for Debian's kubernetes-client with
 #    apt-cache policy and installs it when that one is recent enough; if no usable
 #    kustomize can be had, this step is skipped with a message.
-# 2. Validates the rendered objects, and always the base YAML files directly and the
-#    examples/ (Gateway API routes), with validate-models.mjs (npm packages
-#    kubernetes-models, @kubernetes-models/cert-manager and @kubernetes-models/gateway-api,
-#    installed on demand into .validate-node/, git-ignored).
+# 2. Validates the rendered objects, and always the base YAML files directly, the
+#    examples/ (Gateway API routes) and observability/ (ServiceMonitor, PrometheusRule),
+#    with validate-models.mjs (npm packages kubernetes-models,
+#    @kubernetes-models/cert-manager, @kubernetes-models/gateway-api and
+#    @kubernetes-models/prometheus-operator, installed on demand into .validate-node/,
+#    git-ignored).
+# 3. Checks the alerting rules and the dashboard with promtool (Debian package
+#    prometheus, installed with apt-get when missing; never skipped): `promtool check
+#    rules` on every PrometheusRule (observability/ and the rendered overlays) and on
+#    every dashboard query, `promtool test rules` on observability/tests/.
 # Exits non-zero on any error; the last line is a one-line summary.
 #
 # Environment: KUBECTL (default kubectl), K8S_VALIDATE_NO_KUSTOMIZE=1 (skip step 1),
@@ -27,6 +33,7 @@ yaml_version=2.9.1
 # CRD models of the same generation (node >= 14): cert-manager and the Gateway API.
 cert_manager_version=4.4.4
 gateway_api_version=0.5.1
+prometheus_operator_version=4.4.4
 # These overlays use kustomize v5 syntax (labels, target patches): kubectl >= 1.27.
 min_kubectl_minor=27
 
@@ -79,14 +86,16 @@ installed_version() { # installed_version PKG: version under node_dir, or nothin
 }
 if [ "$(installed_version kubernetes-models)" != "$models_version" ] || [ "$(installed_version yaml)" != "$yaml_version" ] ||
    [ "$(installed_version @kubernetes-models/cert-manager)" != "$cert_manager_version" ] ||
-   [ "$(installed_version @kubernetes-models/gateway-api)" != "$gateway_api_version" ]; then
-    log "installing kubernetes-models@$models_version (+ cert-manager, gateway-api models) yaml@$yaml_version into $node_dir"
+   [ "$(installed_version @kubernetes-models/gateway-api)" != "$gateway_api_version" ] ||
+   [ "$(installed_version @kubernetes-models/prometheus-operator)" != "$prometheus_operator_version" ]; then
+    log "installing kubernetes-models@$models_version (+ cert-manager, gateway-api, prometheus-operator models) yaml@$yaml_version into $node_dir"
     mkdir -p "$node_dir"
     cat >"$node_dir/package.json" <<EOF
 { "name": "k8s-validate", "private": true,
   "dependencies": { "kubernetes-models": "$models_version", "yaml": "$yaml_version",
                     "@kubernetes-models/cert-manager": "$cert_manager_version",
-                    "@kubernetes-models/gateway-api": "$gateway_api_version" } }
+                    "@kubernetes-models/gateway-api": "$gateway_api_version",
+                    "@kubernetes-models/prometheus-operator": "$prometheus_operator_version" } }
 EOF
     if ! (cd "$node_dir" && npm install --no-audit --no-fund --loglevel=error >npm-install.log 2>&1); then
         cat "$node_dir/npm-install.log" >&2
@@ -168,6 +177,9 @@ done
 args+=(--set base "${base_files[@]}")
 # Examples outside the kustomization (Gateway API), checked against base's objects.
 args+=(--set examples "$here"/examples/*.yaml "${base_files[@]}")
+# The observability component's objects, checked against base's Services.
+args+=(--set observability "$here"/observability/servicemonitor.yaml "$here"/observability/prometheusrule.yaml
+       "${base_files[@]}")
 
 status=0
 node "$here/validate-models.mjs" "${args[@]}" | tee "$render_dir/result.txt" || status=$?
@@ -175,8 +187,46 @@ summary_line="$(sed -n 's/^SUMMARY //p' "$render_dir/result.txt")"
 [ -n "$summary_line" ] || finish 1 "FAILED: validate-models.mjs ended without a summary (exit $status)"
 read -r sets objects errors <<<"$(printf '%s' "$summary_line" | sed -E 's/sets=([0-9]+) objects=([0-9]+) errors=([0-9]+)/\1 \2 \3/')"
 errors=$((errors + render_errors))
+
+# ---------------------------------------------------------------- alerting rules
+
+if ! command -v promtool >/dev/null 2>&1; then
+    if [ -n "$(apt_candidate prometheus)" ]; then apt_install prometheus || true; fi
+    command -v promtool >/dev/null 2>&1 ||
+        finish 1 "FAILED: promtool is needed to check the alerting rules (apt-get install prometheus)"
+fi
+rules_dir="$render_dir/rules"
+rm -rf "$rules_dir"
+rule_sources=("$here"/observability/prometheusrule.yaml "$here"/observability/dashboards/*.json)
+for overlay in dev prod; do
+    if [ -s "$render_dir/$overlay.yaml" ] && grep -q '^kind: PrometheusRule' "$render_dir/$overlay.yaml"; then
+        mkdir -p "$rules_dir/$overlay"
+        node "$here/extract-rules.mjs" "$rules_dir/$overlay" "$render_dir/$overlay.yaml" >&2 || errors=$((errors + 1))
+    fi
+done
+node "$here/extract-rules.mjs" "$rules_dir" "${rule_sources[@]}" >&2 || errors=$((errors + 1))
+rule_files=0
+while IFS= read -r f; do
+    rule_files=$((rule_files + 1))
+    if ! promtool check rules "$f" >"$f.check" 2>&1; then
+        errors=$((errors + 1))
+        printf 'ERROR [rules] promtool check rules %s:\n' "$f"
+        sed 's/^/  /' "$f.check"
+    fi
+done < <(find "$rules_dir" -name '*.yaml' | sort)
+# The alerts' unit tests read rules.yaml beside them.
+cp "$here"/observability/tests/*.test.yaml "$rules_dir/"
+cp "$rules_dir/prometheusrule-booking-platform.yaml" "$rules_dir/rules.yaml"
+for t in "$rules_dir"/*.test.yaml; do
+    if ! (cd "$rules_dir" && promtool test rules "$(basename "$t")") >"$t.out" 2>&1; then
+        errors=$((errors + 1))
+        printf 'ERROR [rules] promtool test rules %s:\n' "$(basename "$t")"
+        sed 's/^/  /' "$t.out"
+    fi
+done
+log "promtool: $rule_files rule files checked, $(ls "$rules_dir"/*.test.yaml | wc -l) alert test files run"
 how="${renderer_name:-kustomize step skipped: $skip_reason}"
 if [ "$status" -ne 0 ] || [ "$errors" -ne 0 ]; then
     finish 1 "FAILED: $errors error(s) in $objects objects, $sets set(s) ($how)"
 fi
-finish 0 "OK: $objects objects in $sets set(s), 0 errors ($how)"
+finish 0 "OK: $objects objects in $sets set(s), $rule_files rule files (promtool), 0 errors ($how)"

@@ -1,10 +1,7 @@
 /* search_metrics.c — search-svc's own metrics: searches, candidates and results,
  * latency, fallbacks to the stores, and the read model's size, freshness and refresh
- * activity (computed when scraped). */
-#include <stdio.h>
-#include <string.h>
-#include <sys/resource.h>
-
+ * activity (computed when scraped: monotonic counts as counters named _total). The
+ * process's CPU and memory are the runtime's process_* metrics. */
 #include "ebr.h"
 #include "log.h"
 #include "metrics.h"
@@ -34,30 +31,6 @@ static double slot_count(void *ctx) { return (double)atomic_load(&((search_app *
 static double model_bytes(void *ctx) { return (double)atomic_load(&((search_app *)ctx)->model->bytes); }
 static double retired(void *ctx) { return ctx ? (double)ebr_pending() : 0; }
 
-/* VmRSS of this process, from /proc/self/status. */
-static double resident_bytes(void *ctx)
-{
-    FILE *f = fopen("/proc/self/status", "r");
-    char line[256];
-    double kb = 0;
-    while (f && fgets(line, sizeof line, f))
-        if (strncmp(line, "VmRSS:", 6) == 0)
-            sscanf(line + 6, "%lf", &kb);
-    if (f)
-        fclose(f);
-    return ctx ? kb * 1024 : 0;
-}
-
-/* User + system CPU time of the process. */
-static double cpu_seconds(void *ctx)
-{
-    struct rusage ru;
-    getrusage(RUSAGE_SELF, &ru);
-    return ctx ? (double)(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) +
-                     (double)(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e6
-               : 0;
-}
-
 static double stat_of(search_app *app, int which)
 {
     refresher_stats s;
@@ -81,15 +54,15 @@ static void model_gauges(search_app *app)
     metrics_gauge_fn("search_model_retired", "", "replaced snapshots not yet freed", retired, app);
     metrics_gauge_fn("search_refresh_lag_seconds", "", "now minus the model's watermark (as_of)", lag, app);
     metrics_gauge_fn("search_model_load_seconds", "", "duration of the last full load", st_load, app);
-    metrics_gauge_fn("search_resident_memory_bytes", "", "VmRSS of the process", resident_bytes, app);
-    metrics_gauge_fn("search_cpu_seconds", "", "user + system CPU time of the process", cpu_seconds, app);
-    metrics_gauge_fn("search_stream_entries_read", "", "change-stream entries read", st_entries, app);
-    metrics_gauge_fn("search_counter_reloads", "", "resources whose Redis counters were re-read", st_counters,
-                     app);
-    metrics_gauge_fn("search_pg_reloads", "", "resources re-read from PostgreSQL after a change", st_pg, app);
-    metrics_gauge_fn("search_full_refreshes", "", "full refresh passes finished", st_full, app);
-    metrics_gauge_fn("search_redis_resyncs", "", "full refreshes after lost change-stream entries", st_resync,
-                     app);
+    metrics_counter_fn("search_stream_entries_read_total", "", "change-stream entries read", st_entries, app);
+    metrics_counter_fn("search_availability_reloads_total", "",
+                       "resources whose availability counts were re-read from Redis",
+                       st_counters, app);
+    metrics_counter_fn("search_pg_reloads_total", "", "resources re-read from PostgreSQL after a change", st_pg,
+                       app);
+    metrics_counter_fn("search_full_refreshes_total", "", "full refresh passes finished", st_full, app);
+    metrics_counter_fn("search_redis_resyncs_total", "", "full refreshes after lost change-stream entries",
+                       st_resync, app);
 }
 
 void search_metrics_init(search_app *app)

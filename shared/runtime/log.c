@@ -1,4 +1,6 @@
-/* log.c — leveled JSON-lines logging: one write(2) per line, so lines never interleave. */
+/* log.c — leveled JSON-lines logging: one write(2) per line, so lines never interleave.
+ * Every line carries ts, level, service, and the request id and trace of the call the
+ * thread serves; fields of a line come before msg. */
 #include "log.h"
 
 #include <stdarg.h>
@@ -8,9 +10,14 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "strbuf.h"
+#include "trace.h"
+
 log_level log_current_level = LOG_INFO;
 static const char *log_service = "service";
 static _Thread_local char log_request[64];
+
+#define LOG_LINE_MAX 2560 /* bytes of one line, newline included */
 
 static const char *const level_names[] = {"error", "warn", "info", "debug"};
 
@@ -74,29 +81,68 @@ size_t log_json_escape(char *out, size_t cap, const char *s)
     return n;
 }
 
-void log_write(log_level level, const char *fmt, ...)
+static void timestamp(char *ts, size_t cap)
 {
-    char msg[1024], escaped[2048], line[2560], ts[40];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(msg, sizeof msg, fmt, ap);
-    va_end(ap);
-    log_json_escape(escaped, sizeof escaped, msg);
-
     struct timespec now;
     struct tm tm;
     clock_gettime(CLOCK_REALTIME, &now);
     gmtime_r(&now.tv_sec, &tm);
-    size_t t = strftime(ts, sizeof ts, "%Y-%m-%dT%H:%M:%S", &tm);
-    snprintf(ts + t, sizeof ts - t, ".%03ldZ", now.tv_nsec / 1000000);
+    size_t t = strftime(ts, cap, "%Y-%m-%dT%H:%M:%S", &tm);
+    snprintf(ts + t, cap - t, ".%03ldZ", now.tv_nsec / 1000000);
+}
 
-    int len = snprintf(line, sizeof line, "{\"ts\":\"%s\",\"level\":\"%s\",\"service\":\"%s\"%s%s%s,\"msg\":\"%s\"}\n",
-                       ts, level_names[level], log_service, log_request[0] ? ",\"request_id\":\"" : "",
-                       log_request, log_request[0] ? "\"" : "", escaped);
-    if (len > (int)sizeof line - 1) {
-        len = (int)sizeof line - 1;
-        line[len - 1] = '\n';
+/* ,"key":"escaped" or ,"key":number for each field. */
+static void append_fields(strbuf *line, const log_field *fields, size_t n)
+{
+    char escaped[1024];
+    for (size_t i = 0; i < n; i++) {
+        if (fields[i].str) {
+            log_json_escape(escaped, sizeof escaped, fields[i].str);
+            strbuf_printf(line, ",\"%s\":\"%s\"", fields[i].key, escaped);
+        } else {
+            double v = fields[i].num;
+            strbuf_printf(line, v == v && v - v == 0 ? ",\"%s\":%.17g" : ",\"%s\":null", fields[i].key, v);
+        }
     }
-    ssize_t ignored = write(STDOUT_FILENO, line, (size_t)len);
+}
+
+static void log_emit(log_level level, const log_field *fields, size_t n, const char *fmt, va_list ap)
+{
+    char msg[1024], escaped[2048], ts[40];
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    log_json_escape(escaped, sizeof escaped, msg);
+    timestamp(ts, sizeof ts);
+    strbuf line = STRBUF_INIT;
+    strbuf_printf(&line, "{\"ts\":\"%s\",\"level\":\"%s\",\"service\":\"%s\"", ts, level_names[level],
+                  log_service);
+    if (log_request[0])
+        strbuf_printf(&line, ",\"request_id\":\"%s\"", log_request);
+    const trace_context *t = trace_current();
+    if (t)
+        strbuf_printf(&line, ",\"trace_id\":\"%s\",\"span_id\":\"%s\"", t->trace_id, t->span_id);
+    append_fields(&line, fields, n);
+    strbuf_printf(&line, ",\"msg\":\"%s\"}\n", escaped);
+    if (line.len > LOG_LINE_MAX - 1) { /* only an absurd service name or field gets here */
+        line.len = LOG_LINE_MAX - 1;
+        line.data[line.len - 1] = '\n';
+    }
+    ssize_t ignored = write(STDOUT_FILENO, line.data, line.len);
     (void)ignored;
+    strbuf_free(&line);
+}
+
+void log_write(log_level level, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    log_emit(level, NULL, 0, fmt, ap);
+    va_end(ap);
+}
+
+void log_write_fields(log_level level, const log_field *fields, size_t n, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    log_emit(level, fields, n, fmt, ap);
+    va_end(ap);
 }

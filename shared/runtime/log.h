@@ -1,4 +1,5 @@
-/* log.h — leveled JSON-lines logging to stdout with the current request id. */
+/* log.h — leveled JSON-lines logging to stdout with the current request id and W3C
+ * trace (trace_id, span_id: trace.h), and structured fields for lines that need them. */
 #ifndef SHARED_LOG_H
 #define SHARED_LOG_H
 
@@ -17,6 +18,19 @@ void log_set_request_id(const char *request_id);
 const char *log_request_id(void);
 
 void log_write(log_level level, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* A JSON field of a line: a string (str != NULL) or a number. */
+typedef struct log_field {
+    const char *key;
+    const char *str;
+    double num;
+} log_field;
+#define LOG_STR(k, v) ((log_field){(k), (v) ? (v) : "", 0})
+#define LOG_NUM(k, v) ((log_field){(k), NULL, (double)(v)})
+
+/* log_write with fields placed before "msg" (keys are written as given: plain ASCII). */
+void log_write_fields(log_level level, const log_field *fields, size_t n, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
 
 /* The macros cost one comparison when the level is off. */
 #define log_error(...) do { if (log_current_level >= LOG_ERROR) log_write(LOG_ERROR, __VA_ARGS__); } while (0)

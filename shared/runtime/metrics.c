@@ -1,4 +1,5 @@
-/* metrics.c — lock-free metric updates (atomics) and the Prometheus text rendering. */
+/* metrics.c — lock-free metric updates (atomics) and the Prometheus text rendering:
+ * counters, gauges, histograms, summaries and gRPC code counters. */
 #include "metrics.h"
 
 #include <pthread.h>
@@ -12,7 +13,7 @@
 #define METRICS_MAX 512
 #define BUCKET_COUNT 16
 
-typedef enum { KIND_COUNTER, KIND_GAUGE, KIND_HISTOGRAM, KIND_CODES } metric_kind;
+typedef enum { KIND_COUNTER, KIND_GAUGE, KIND_HISTOGRAM, KIND_SUMMARY, KIND_CODES } metric_kind;
 
 static const double bucket_bounds[BUCKET_COUNT] = {0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005,
                                                    0.01,   0.025,   0.05,   0.1,   0.25,   0.5,
@@ -21,13 +22,28 @@ static const double bucket_bounds[BUCKET_COUNT] = {0.0001, 0.00025, 0.0005, 0.00
 struct metric {
     metric_kind kind;
     const char *name, *labels, *help;
-    _Atomic uint64_t value;          /* counter; gauge as double bits */
+    _Atomic uint64_t value;          /* counter; gauge as double bits; summary count */
     _Atomic uint64_t buckets[BUCKET_COUNT + 1];  /* histogram, last = +Inf */
     _Atomic uint64_t sum_ns;
     _Atomic uint64_t codes[RPC_CODE_COUNT];
     double (*read)(void *);
     void *read_ctx;
+    const double *quantiles;  /* summary */
+    size_t n_quantiles;
+    void (*read_quantiles)(void *ctx, const double *q, double *out, size_t n);
 };
+
+/* go-grpc-prometheus labels codes with Go's codes.Code.String(). */
+static const char *const grpc_code_labels[RPC_CODE_COUNT] = {
+    "OK", "Canceled", "Unknown", "InvalidArgument", "DeadlineExceeded", "NotFound",
+    "AlreadyExists", "PermissionDenied", "ResourceExhausted", "FailedPrecondition",
+    "Aborted", "OutOfRange", "Unimplemented", "Internal", "Unavailable", "DataLoss",
+    "Unauthenticated"};
+
+const char *metrics_grpc_code_label(int code)
+{
+    return code >= 0 && code < RPC_CODE_COUNT ? grpc_code_labels[code] : "Unknown";
+}
 
 static metric registry[METRICS_MAX];
 static size_t registry_count;
@@ -69,6 +85,27 @@ metric *metrics_gauge_fn(const char *name, const char *labels, const char *help,
     return m;
 }
 
+metric *metrics_counter_fn(const char *name, const char *labels, const char *help,
+                           double (*read)(void *ctx), void *ctx)
+{
+    metric *m = metric_register(KIND_COUNTER, name, labels, help);
+    m->read = read;
+    m->read_ctx = ctx;
+    return m;
+}
+
+metric *metrics_summary(const char *name, const char *labels, const char *help, const double *quantiles,
+                        size_t n_quantiles, void (*read)(void *ctx, const double *q, double *out, size_t n),
+                        void *ctx)
+{
+    metric *m = metric_register(KIND_SUMMARY, name, labels, help);
+    m->quantiles = quantiles;
+    m->n_quantiles = n_quantiles;
+    m->read_quantiles = read;
+    m->read_ctx = ctx;
+    return m;
+}
+
 metric *metrics_histogram(const char *name, const char *labels, const char *help)
 {
     return metric_register(KIND_HISTOGRAM, name, labels, help);
@@ -90,10 +127,14 @@ void metric_set(metric *m, double value)
 
 void metric_observe(metric *m, double seconds)
 {
-    size_t i = 0;
-    while (i < BUCKET_COUNT && seconds > bucket_bounds[i])
-        i++;
-    atomic_fetch_add_explicit(&m->buckets[i], 1, memory_order_relaxed);
+    if (m->kind == KIND_SUMMARY) {
+        atomic_fetch_add_explicit(&m->value, 1, memory_order_relaxed);
+    } else {
+        size_t i = 0;
+        while (i < BUCKET_COUNT && seconds > bucket_bounds[i])
+            i++;
+        atomic_fetch_add_explicit(&m->buckets[i], 1, memory_order_relaxed);
+    }
     uint64_t ns = seconds > 0 ? (uint64_t)(seconds * 1e9) : 0;
     atomic_fetch_add_explicit(&m->sum_ns, ns, memory_order_relaxed);
 }
@@ -107,6 +148,8 @@ void metric_inc_code(metric *m, int code)
 
 uint64_t metric_count(const metric *m)
 {
+    if (m->read && m->kind == KIND_COUNTER)
+        return (uint64_t)m->read(m->read_ctx);
     if (m->kind != KIND_HISTOGRAM)
         return atomic_load(&m->value);
     uint64_t total = 0;
@@ -159,6 +202,24 @@ static void render_histogram(strbuf *out, const metric *m)
     strbuf_printf(out, "%llu\n", (unsigned long long)cumulative);
 }
 
+static void render_summary(strbuf *out, const metric *m)
+{
+    double values[16];
+    char q[48];
+    size_t n = m->n_quantiles < 16 ? m->n_quantiles : 16;
+    if (n)
+        m->read_quantiles(m->read_ctx, m->quantiles, values, n);
+    for (size_t i = 0; i < n; i++) {
+        snprintf(q, sizeof q, "quantile=\"%g\"", m->quantiles[i]);
+        render_series(out, m->name, "", m->labels, q);
+        strbuf_printf(out, "%.17g\n", values[i]);
+    }
+    render_series(out, m->name, "_sum", m->labels, "");
+    strbuf_printf(out, "%.9f\n", (double)atomic_load(&m->sum_ns) / 1e9);
+    render_series(out, m->name, "_count", m->labels, "");
+    strbuf_printf(out, "%llu\n", (unsigned long long)atomic_load(&m->value));
+}
+
 static void render_codes(strbuf *out, const metric *m)
 {
     char code_label[48];
@@ -166,7 +227,7 @@ static void render_codes(strbuf *out, const metric *m)
         uint64_t n = atomic_load(&m->codes[c]);
         if (n == 0 && c != RPC_OK)
             continue;
-        snprintf(code_label, sizeof code_label, "grpc_code=\"%s\"", rpc_code_name(c));
+        snprintf(code_label, sizeof code_label, "grpc_code=\"%s\"", metrics_grpc_code_label(c));
         render_series(out, m->name, "", m->labels, code_label);
         strbuf_printf(out, "%llu\n", (unsigned long long)n);
     }
@@ -179,6 +240,8 @@ static const char *kind_type(metric_kind kind)
         return "gauge";
     case KIND_HISTOGRAM:
         return "histogram";
+    case KIND_SUMMARY:
+        return "summary";
     default:
         return "counter";
     }
@@ -195,11 +258,13 @@ void metrics_render(strbuf *out)
             strbuf_printf(out, "# HELP %s %s\n# TYPE %s %s\n", m->name, m->help, m->name, kind_type(m->kind));
         if (m->kind == KIND_HISTOGRAM) {
             render_histogram(out, m);
+        } else if (m->kind == KIND_SUMMARY) {
+            render_summary(out, m);
         } else if (m->kind == KIND_CODES) {
             render_codes(out, m);
         } else {
             render_series(out, m->name, "", m->labels, "");
-            if (m->kind == KIND_COUNTER)
+            if (m->kind == KIND_COUNTER && !m->read)
                 strbuf_printf(out, "%llu\n", (unsigned long long)atomic_load(&m->value));
             else
                 strbuf_printf(out, "%.17g\n", metric_value(m));

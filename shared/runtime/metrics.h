@@ -1,4 +1,5 @@
-/* metrics.h — a process-wide Prometheus registry: counters, gauges, histograms, code counters. */
+/* metrics.h — a process-wide Prometheus registry: counters, gauges, histograms,
+ * summaries and gRPC code counters, rendered in the text exposition format 0.0.4. */
 #ifndef SHARED_METRICS_H
 #define SHARED_METRICS_H
 
@@ -18,18 +19,32 @@ metric *metrics_gauge(const char *name, const char *labels, const char *help);
 /* Gauge whose value is computed when scraped. */
 metric *metrics_gauge_fn(const char *name, const char *labels, const char *help,
                          double (*read)(void *ctx), void *ctx);
+/* Counter whose value is computed when scraped (a monotonic count kept elsewhere, or
+ * one read from /proc). The name must end in _total. */
+metric *metrics_counter_fn(const char *name, const char *labels, const char *help,
+                           double (*read)(void *ctx), void *ctx);
 /* Histogram of seconds with buckets from 100 us to 10 s. */
 metric *metrics_histogram(const char *name, const char *labels, const char *help);
-/* A counter per gRPC status code; rendered as name{labels,grpc_code="..."} for codes seen. */
+/* Summary: quantiles computed when scraped over a window the caller keeps
+ * (read(ctx, q, out, n) fills out[i] for quantile q[i]; q must stay valid for the
+ * life of the process), with _sum and _count of every metric_observe since start. */
+metric *metrics_summary(const char *name, const char *labels, const char *help, const double *quantiles,
+                        size_t n_quantiles, void (*read)(void *ctx, const double *q, double *out, size_t n),
+                        void *ctx);
+/* A counter per gRPC status code; rendered as name{labels,grpc_code="..."} for codes
+ * seen (and OK always), with go-grpc-prometheus's code names ("AlreadyExists"). */
 metric *metrics_code_counter(const char *name, const char *labels, const char *help);
+/* go-grpc-prometheus's name of a status code: "OK", "Canceled", "InvalidArgument", ...
+ * ("Unknown" for codes out of range). */
+const char *metrics_grpc_code_label(int code);
 
 void metric_inc(metric *m, uint64_t n);
 void metric_set(metric *m, double value);
-void metric_observe(metric *m, double seconds);
+void metric_observe(metric *m, double seconds);  /* histogram or summary */
 void metric_inc_code(metric *m, int code);
 
 /* Reads back (tests, GetStats). */
-uint64_t metric_count(const metric *m);            /* counter value or histogram count */
+uint64_t metric_count(const metric *m);            /* counter value, histogram or summary count */
 uint64_t metric_code_count(const metric *m, int code);
 double metric_value(const metric *m);              /* gauge value */
 

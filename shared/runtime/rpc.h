@@ -72,6 +72,10 @@ int rpc_is_admin(const rpc_call *call);
 /* idempotency-key metadata, else the request's idempotency_key field, else "". */
 const char *rpc_idempotency_key(const rpc_call *call);
 const char *rpc_request_id(const rpc_call *call);
+/* The call's W3C trace id (the caller's traceparent, or new) and this call's span id:
+ * 32 and 16 lower-case hex digits. Outgoing calls from the handler carry them on. */
+const char *rpc_trace_id(const rpc_call *call);
+const char *rpc_span_id(const rpc_call *call);
 /* Any request metadata value by lower-case key (text values only); NULL if absent. */
 const char *rpc_metadata(const rpc_call *call, const char *key);
 /* Milliseconds left before the client's deadline (INT64_MAX when it set none). */

@@ -53,7 +53,7 @@ static const char *request_id_or_new(rpc_call *call, const char *given)
 
 void rpc_call_read_metadata(rpc_call *call, const grpc_metadata_array *md, gpr_timespec deadline)
 {
-    const char *request_id = NULL;
+    const char *request_id = NULL, *traceparent = NULL, *tracestate = NULL;
     call->user_id = call->role = call->idempotency_key = "";
     call->metadata = rpc_alloc(call, sizeof(rpc_metadata_pair) * (md->count ? md->count : 1));
     for (size_t i = 0; i < md->count; i++) {
@@ -72,8 +72,13 @@ void rpc_call_read_metadata(rpc_call *call, const grpc_metadata_array *md, gpr_t
             call->idempotency_key = value;
         else if (strcmp(key, "x-request-id") == 0)
             request_id = value;
+        else if (strcmp(key, "traceparent") == 0)
+            traceparent = traceparent ? "" : value; /* sent twice: invalid, a new trace */
+        else if (strcmp(key, "tracestate") == 0)
+            tracestate = value;
     }
     call->request_id = request_id_or_new(call, request_id);
+    trace_begin(&call->trace, traceparent, tracestate);
     call->deadline_ms = deadline_to_ms(deadline);
 }
 
@@ -86,6 +91,7 @@ void rpc_call_reset(rpc_call *call)
     call->user_id = call->role = call->idempotency_key = call->request_id = "";
     call->idempotency_token = NULL;
     call->peer_service = "";
+    memset(&call->trace, 0, sizeof call->trace);
     call->deadline_ms = INT64_MAX;
     call->code = RPC_OK;
     call->message = NULL;
@@ -114,6 +120,8 @@ const char *rpc_user_id(const rpc_call *call) { return call->user_id; }
 const char *rpc_user_role(const rpc_call *call) { return call->role; }
 int rpc_is_admin(const rpc_call *call) { return strcmp(call->role, "admin") == 0; }
 const char *rpc_request_id(const rpc_call *call) { return call->request_id; }
+const char *rpc_trace_id(const rpc_call *call) { return call->trace.trace_id; }
+const char *rpc_span_id(const rpc_call *call) { return call->trace.span_id; }
 const char *rpc_method_path(const rpc_call *call) { return call->entry->path; }
 unsigned rpc_method_flags(const rpc_call *call) { return call->entry->method ? call->entry->method->flags : 0; }
 const char *rpc_idempotency_token(const rpc_call *call) { return call->idempotency_token; }

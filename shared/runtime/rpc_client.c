@@ -1,5 +1,6 @@
 /* rpc_client.c — the gRPC core client: registered calls on a shared channel, one batch
- * per unary call, status details decoded into rpc_result. */
+ * per unary call, the serving call's request id and W3C trace passed on, status details
+ * decoded into rpc_result. */
 #include "rpc_client.h"
 
 #include <grpc/byte_buffer_reader.h>
@@ -15,6 +16,7 @@
 #include "log.h"
 #include "auth.h"
 #include "tls_creds.h"
+#include "trace.h"
 
 #define MAX_METADATA 12
 #define RETRY_ATTEMPTS_NO_DEADLINE 5
@@ -120,6 +122,27 @@ static gpr_timespec deadline_after(int64_t timeout_ms)
     return gpr_time_add(gpr_now(GPR_CLOCK_MONOTONIC), gpr_time_from_millis(timeout_ms, GPR_TIMESPAN));
 }
 
+int rpc_client_wait_ready(rpc_client *c, int64_t timeout_ms)
+{
+    grpc_connectivity_state st = grpc_channel_check_connectivity_state(c->channel, 1);
+    if (st == GRPC_CHANNEL_READY)
+        return 0;
+    grpc_completion_queue *cq = grpc_completion_queue_create_for_next(NULL);
+    gpr_timespec until = deadline_after(timeout_ms > 0 ? timeout_ms : 1);
+    while (st != GRPC_CHANNEL_READY && st != GRPC_CHANNEL_TRANSIENT_FAILURE && st != GRPC_CHANNEL_SHUTDOWN) {
+        grpc_channel_watch_connectivity_state(c->channel, st, until, cq, NULL);
+        grpc_event ev = grpc_completion_queue_next(cq, gpr_inf_future(GPR_CLOCK_REALTIME), NULL);
+        if (ev.type != GRPC_OP_COMPLETE || !ev.success)
+            break; /* the time is up */
+        st = grpc_channel_check_connectivity_state(c->channel, 0);
+    }
+    grpc_completion_queue_shutdown(cq);
+    while (grpc_completion_queue_next(cq, gpr_inf_future(GPR_CLOCK_REALTIME), NULL).type != GRPC_QUEUE_SHUTDOWN)
+        ;
+    grpc_completion_queue_destroy(cq);
+    return st == GRPC_CHANNEL_READY ? 0 : -1;
+}
+
 static grpc_byte_buffer *pack(const ProtobufCMessage *msg)
 {
     size_t len = protobuf_c_message_get_packed_size(msg);
@@ -147,8 +170,21 @@ static void pending_add(rpc_pending *p, const char *key, const char *value)
     m->value = grpc_slice_from_copied_string(value);
 }
 
-/* The caller's metadata, plus what travels by itself: the request id of the call this
- * thread is serving, and a service's development identity in headers mode. */
+/* The serving call's trace, continued: traceparent with the same trace id and this
+ * call's span as the parent, and its tracestate unchanged. */
+static void pending_trace(rpc_pending *p, const rpc_md *md, size_t count)
+{
+    char traceparent[TRACEPARENT_LEN + 1];
+    const trace_context *t = trace_current();
+    if (md_has(md, count, "traceparent") || trace_child_header(t, traceparent, sizeof traceparent) != 0)
+        return;
+    pending_add(p, "traceparent", traceparent);
+    if (t->state && !md_has(md, count, "tracestate"))
+        pending_add(p, "tracestate", t->state);
+}
+
+/* The caller's metadata, plus what travels by itself: the request id and trace of the
+ * call this thread is serving, and a service's development identity in headers mode. */
 static void pending_metadata(rpc_pending *p, const rpc_md *md, size_t count)
 {
     for (size_t i = 0; i < count; i++)
@@ -157,6 +193,7 @@ static void pending_metadata(rpc_pending *p, const rpc_md *md, size_t count)
     const char *request_id = log_request_id();
     if (request_id && *request_id && !md_has(md, count, "x-request-id"))
         pending_add(p, "x-request-id", request_id);
+    pending_trace(p, md, count);
     const char *keys[2], *values[2];
     size_t n = md_has(md, count, "x-user-id") ? 0 : auth_outgoing_identity(keys, values, 2);
     for (size_t i = 0; i < n; i++)
@@ -227,9 +264,24 @@ rpc_pending *rpc_queue_next(rpc_queue *q, int64_t timeout_ms)
     return ev.type == GRPC_OP_COMPLETE ? ev.tag : NULL;
 }
 
+/* The request id and traceparent the server echoed in its initial metadata. */
+static void result_from_initial(rpc_pending *p, rpc_result *r)
+{
+    for (size_t i = 0; i < p->initial.count; i++) {
+        const grpc_metadata *m = &p->initial.metadata[i];
+        char *into = grpc_slice_str_cmp(m->key, "x-request-id") == 0  ? r->request_id
+                     : grpc_slice_str_cmp(m->key, "traceparent") == 0 ? r->traceparent
+                                                                      : NULL;
+        size_t cap = into == r->request_id ? sizeof r->request_id : sizeof r->traceparent;
+        if (into && GRPC_SLICE_LENGTH(m->value) < cap)
+            snprintf(into, cap, "%.*s", (int)GRPC_SLICE_LENGTH(m->value), (const char *)GRPC_SLICE_START_PTR(m->value));
+    }
+}
+
 static void result_from_trailers(rpc_pending *p, rpc_result *r)
 {
     memset(r, 0, sizeof *r);
+    result_from_initial(p, r);
     r->code = (rpc_code)p->status;
     snprintf(r->message, sizeof r->message, "%.*s", (int)GRPC_SLICE_LENGTH(p->details),
              (const char *)GRPC_SLICE_START_PTR(p->details));

@@ -1,5 +1,6 @@
 /* rpc_client.h — unary gRPC calls to another service: one channel per target, TLS or
- * plaintext, the serving call's x-request-id passed along, deadlines, retries of
+ * plaintext, the serving call's x-request-id and W3C traceparent (a child of the
+ * serving call's span, same trace id) passed along, deadlines, retries of
  * UNAVAILABLE only when the caller says the call is idempotent, round_robin balancing
  * over DNS targets ("dns:///payment-svc:50053"). */
 #ifndef SHARED_RPC_CLIENT_H
@@ -24,6 +25,8 @@ typedef struct rpc_result {
     rpc_code code;
     char message[512];
     rpc_error_info info;
+    char request_id[72];   /* echoed by the server in its initial metadata; "" if none */
+    char traceparent[64];  /* the server's span of the call (W3C traceparent); "" if none */
 } rpc_result;
 
 /* A channel to `target` for the methods of `service`. Never NULL; connects lazily.
@@ -35,6 +38,10 @@ rpc_client *rpc_client_new_tls(const char *target, const ProtobufCServiceDescrip
 /* What rpc_client_new uses from now on in this process (NULL: plaintext). Copied. */
 void rpc_client_set_tls(const rpc_tls *tls);
 void rpc_client_free(rpc_client *client);
+/* Connects now and waits until the channel is ready: 0, or -1 when the connection
+ * failed or timeout_ms passed first (for a client that would rather fail fast than
+ * spend a call's deadline on an address nobody answers). */
+int rpc_client_wait_ready(rpc_client *client, int64_t timeout_ms);
 
 /* Calls `method` ("AuthorizePayment") and waits for its answer. On RPC_OK sets
  * *response (free with protobuf_c_message_free_unpacked(*response, NULL)) and returns 0;

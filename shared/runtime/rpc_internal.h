@@ -10,6 +10,7 @@
 #include "metrics.h"
 #include "rpc.h"
 #include "status.h"
+#include "trace.h"
 
 typedef struct rpc_server rpc_server;
 typedef struct rpc_worker rpc_worker;
@@ -22,8 +23,11 @@ typedef struct rpc_method_entry {
     char path[192];
     void *registered;     /* grpc_server_register_method handle */
     rpc_kind kind;
+    metric *started;      /* grpc_server_started_total */
     metric *handled;      /* grpc_server_handled_total by code */
     metric *latency;      /* grpc_server_handling_seconds */
+    metric *msg_received; /* grpc_server_msg_received_total */
+    metric *msg_sent;     /* grpc_server_msg_sent_total */
 } rpc_method_entry;
 
 typedef struct rpc_metadata_pair {
@@ -41,6 +45,7 @@ struct rpc_call {
     const char *user_id, *role, *idempotency_key, *request_id;
     const char *idempotency_token;  /* the claim's token (idempotency.c), NULL without a key */
     const char *peer_service;       /* SERVICE_PEERS name of the mTLS client certificate, or "" */
+    trace_context trace;            /* W3C trace: the caller's, or a new one; this call's span */
     int64_t deadline_ms;  /* CLOCK_MONOTONIC ms; INT64_MAX = none */
     rpc_code code;
     char *message;

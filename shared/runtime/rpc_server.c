@@ -19,6 +19,7 @@
 #include "proto_check.h"
 #include "rpc_internal.h"
 #include "tls_creds.h"
+#include "trace.h"
 #include "work_pool.h"
 
 #define STATUS_DETAILS_KEY "grpc-status-details-bin"
@@ -57,8 +58,8 @@ struct call_slot {
     grpc_slice status_message;
     grpc_metadata trailer;
     bool has_trailer;
-    grpc_metadata initial;  /* x-request-id, echoed in the initial metadata */
-    bool has_initial;
+    grpc_metadata initial[2];  /* x-request-id and traceparent, echoed in the initial metadata */
+    size_t n_initial;
     int secure;  /* the call came over TLS (servers with TLS; else unused) */
     int close_cancelled;  /* written by the core for RECV_CLOSE_ON_SERVER */
     int64_t started_ms;
@@ -138,17 +139,39 @@ static void start_batch(call_slot *s, const grpc_op *ops, size_t n, bool close)
     }
 }
 
-/* SEND_INITIAL_METADATA carrying the call's request id back to the caller. */
+/* SEND_INITIAL_METADATA carrying the call's request id and traceparent (this call's
+ * span) back to the caller. */
 static void initial_metadata_op(call_slot *s, grpc_op *op)
 {
     op->op = GRPC_OP_SEND_INITIAL_METADATA;
-    if (!s->has_initial) {
-        s->initial.key = grpc_slice_from_static_string("x-request-id");
-        s->initial.value = grpc_slice_from_copied_string(s->ctx.request_id);
-        s->has_initial = true;
+    if (!s->n_initial) {
+        s->initial[0].key = grpc_slice_from_static_string("x-request-id");
+        s->initial[0].value = grpc_slice_from_copied_string(s->ctx.request_id);
+        s->n_initial = 1;
+        char traceparent[TRACEPARENT_LEN + 1];
+        if (trace_child_header(&s->ctx.trace, traceparent, sizeof traceparent) == 0) {
+            s->initial[1].key = grpc_slice_from_static_string("traceparent");
+            s->initial[1].value = grpc_slice_from_copied_string(traceparent);
+            s->n_initial = 2;
+        }
     }
-    op->data.send_initial_metadata.count = 1;
-    op->data.send_initial_metadata.metadata = &s->initial;
+    op->data.send_initial_metadata.count = s->n_initial;
+    op->data.send_initial_metadata.metadata = s->initial;
+}
+
+static void release_initial(call_slot *s)
+{
+    for (size_t i = 0; i < s->n_initial; i++)
+        grpc_slice_unref(s->initial[i].value);
+    s->n_initial = 0;
+}
+
+/* The request id and trace of the slot's call on every line this thread logs (NULL:
+ * none). */
+static void log_context(const call_slot *s)
+{
+    log_set_request_id(s ? s->ctx.request_id : NULL);
+    trace_set_current(s ? &s->ctx.trace : NULL);
 }
 
 static grpc_byte_buffer *pack_message(const ProtobufCMessage *msg)
@@ -174,6 +197,8 @@ static ProtobufCMessage *unpack_message(call_slot *s, grpc_byte_buffer *bb)
     return msg;
 }
 
+/* Counts the call and logs its end: method, code and latency as fields of the line
+ * (warn for server-side failures, debug otherwise), in the call's log context. */
 static void record_outcome(call_slot *s)
 {
     rpc_code code = s->ctx.code;
@@ -182,11 +207,20 @@ static void record_outcome(call_slot *s)
         metric_inc_code(s->entry->handled, code);
         metric_observe(s->entry->latency, seconds);
     }
+    bool server_fault = code == RPC_INTERNAL || code == RPC_UNKNOWN || code == RPC_DATA_LOSS || code == RPC_UNAVAILABLE;
+    if (log_current_level < (server_fault ? LOG_WARN : LOG_DEBUG))
+        return;
     const char *path = s->entry ? s->entry->path : "(unknown method)";
-    if (code == RPC_INTERNAL || code == RPC_UNKNOWN || code == RPC_DATA_LOSS || code == RPC_UNAVAILABLE)
-        log_warn("%s -> %s: %s (%.1f ms)", path, rpc_code_name(code), rpc_status_message(&s->ctx), seconds * 1e3);
+    log_field fields[] = {LOG_STR("method", path), LOG_STR("code", rpc_code_name(code)),
+                          LOG_NUM("latency_ms", seconds * 1e3), LOG_STR("user", s->ctx.user_id),
+                          LOG_STR("parent_span_id", s->ctx.trace.parent_id)};
+    log_context(s);
+    if (server_fault)
+        log_write_fields(LOG_WARN, fields, 5, "%s -> %s: %s (%.1f ms)", path, rpc_code_name(code),
+                         rpc_status_message(&s->ctx), seconds * 1e3);
     else
-        log_debug("%s -> %s (%.1f ms) user=%s", path, rpc_code_name(code), seconds * 1e3, s->ctx.user_id);
+        log_write_fields(LOG_DEBUG, fields, 5, "%s -> %s (%.1f ms)", path, rpc_code_name(code), seconds * 1e3);
+    log_context(NULL);
 }
 
 /* Sends the status (and the reply of a successful unary call) and ends the call. */
@@ -199,6 +233,8 @@ static void slot_finish(call_slot *s, bool send_initial_metadata)
     if (send_initial_metadata)
         initial_metadata_op(s, &ops[n++]);
     if (unary && s->reply && s->ctx.code == RPC_OK) {
+        if (s->entry)
+            metric_inc(s->entry->msg_sent, 1);
         ops[n].op = GRPC_OP_SEND_MESSAGE;
         ops[n++].data.send_message.send_message = s->reply;
     }
@@ -234,6 +270,7 @@ static int slot_handle(call_slot *s, grpc_byte_buffer *message)
     const rpc_method *m = s->entry->method;
     if (!message)
         return rpc_fail(call, RPC_INVALID_ARGUMENT, "MISSING_MESSAGE", "request: no message was sent");
+    metric_inc(s->entry->msg_received, 1);
     ProtobufCMessage *request = unpack_message(s, message);
     if (!request)
         return rpc_fail(call, RPC_INVALID_ARGUMENT, "MALFORMED_MESSAGE", "request: not a valid %s message",
@@ -311,7 +348,7 @@ static void slot_run(work_item *item, void *state, void *ctx)
     call_slot *s = (call_slot *)((char *)item - offsetof(call_slot, job));
     (void)ctx;
     s->ctx.state = state;
-    log_set_request_id(s->ctx.request_id);
+    log_context(s);
     if (s->entry->kind == RPC_UNARY) {
         slot_handle(s, s->payload);
         slot_finish(s, true);
@@ -323,12 +360,13 @@ static void slot_run(work_item *item, void *state, void *ctx)
         initial_metadata_op(s, &ops[0]);
         ops[1].op = GRPC_OP_SEND_MESSAGE;
         ops[1].data.send_message.send_message = s->reply;
+        metric_inc(s->entry->msg_sent, 1);
         s->state = SLOT_WATCHING;
         s->main_pending = s->close_pending = true;
         watch_for_close(s);
         start_batch(s, ops, 2, false);
     }
-    log_set_request_id(NULL);
+    log_context(NULL);
 }
 
 /* Returns true when the slot went to a handler thread: from then on that thread owns it
@@ -340,7 +378,9 @@ static bool slot_begin(call_slot *s)
     rpc_call_read_metadata(&s->ctx, &s->md, s->entry ? s->deadline : s->details.deadline);
     if (srv->tls)
         s->ctx.peer_service = tls_peer_service(s->call, &s->ctx.mem, &s->secure);
-    log_set_request_id(s->ctx.request_id);
+    if (s->entry)
+        metric_inc(s->entry->started, 1);
+    log_context(s);
     rpc_kind kind = s->entry ? s->entry->kind : RPC_UNARY;
     s->counted = kind != RPC_SERVER_WATCH;
     if (s->counted)
@@ -348,7 +388,7 @@ static bool slot_begin(call_slot *s)
     if (slot_admit(s) != 0) {
         slot_finish(s, true);
     } else if (kind != RPC_BIDI_STREAM) {
-        log_set_request_id(NULL);
+        log_context(NULL);
         if (runs_inline(s->entry))
             slot_run(&s->job, s->worker->state, srv);
         else
@@ -363,7 +403,7 @@ static bool slot_begin(call_slot *s)
         watch_for_close(s);
         start_batch(s, &op, 1, false);
     }
-    log_set_request_id(NULL);
+    log_context(NULL);
     return false;
 }
 
@@ -385,6 +425,7 @@ static void slot_stream_message(call_slot *s)
     memset(&op, 0, sizeof op);
     op.op = GRPC_OP_SEND_MESSAGE;
     op.data.send_message.send_message = s->reply;
+    metric_inc(s->entry->msg_sent, 1);
     s->state = SLOT_WRITING;
     start_batch(s, &op, 1, false);
 }
@@ -411,9 +452,7 @@ static void slot_recycle(call_slot *s)
     if (s->has_trailer)
         grpc_slice_unref(s->trailer.value);
     s->has_trailer = false;
-    if (s->has_initial)
-        grpc_slice_unref(s->initial.value);
-    s->has_initial = false;
+    release_initial(s);
     s->client_gone = false;
     if (s->counted)
         atomic_fetch_sub(&srv->active, 1);
@@ -565,8 +604,7 @@ static void worker_free_slots(rpc_worker *w)
         grpc_slice_unref(s->status_message);
         if (s->has_trailer)
             grpc_slice_unref(s->trailer.value);
-        if (s->has_initial)
-            grpc_slice_unref(s->initial.value);
+        release_initial(s);
         arena_free(&s->ctx.mem);
     }
     free(w->slots);
@@ -613,12 +651,22 @@ static void entry_metrics(rpc_server *srv)
         snprintf(labels[i], n, "grpc_service=\"%s\",grpc_method=\"%s\",grpc_type=\"%s\"", e->service->descriptor->name,
                  e->descriptor->name, kinds[e->kind]);
     }
+    /* go-grpc-prometheus's server metrics; one name's series must be registered together */
+    for (size_t i = 0; i < srv->entry_count; i++)
+        srv->entries[i].started = metrics_counter("grpc_server_started_total", labels[i],
+                                                  "Total number of RPCs started on the server.");
     for (size_t i = 0; i < srv->entry_count; i++)
         srv->entries[i].handled = metrics_code_counter("grpc_server_handled_total", labels[i],
-                                                       "RPCs completed on the server, by status code.");
+                                                       "Total number of RPCs completed on the server, regardless of success or failure.");
     for (size_t i = 0; i < srv->entry_count; i++)
         srv->entries[i].latency = metrics_histogram("grpc_server_handling_seconds", labels[i],
-                                                    "Time from receiving an RPC to sending its status.");
+                                                    "Histogram of response latency (seconds) of gRPC that had been application-level handled by the server.");
+    for (size_t i = 0; i < srv->entry_count; i++)
+        srv->entries[i].msg_received = metrics_counter("grpc_server_msg_received_total", labels[i],
+                                                       "Total number of RPC stream messages received on the server.");
+    for (size_t i = 0; i < srv->entry_count; i++)
+        srv->entries[i].msg_sent = metrics_counter("grpc_server_msg_sent_total", labels[i],
+                                                   "Total number of gRPC stream messages sent by the server.");
     free(labels);
 }
 

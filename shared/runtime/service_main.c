@@ -12,7 +12,9 @@
 #include "descriptor_set.h"
 #include "idempotency.h"
 #include "log.h"
+#include "metrics.h"
 #include "metrics_http.h"
+#include "process_metrics.h"
 #include "rpc_client.h"
 #include "rpc_server.h"
 
@@ -115,13 +117,30 @@ static void worker_free(void *state, void *arg)
     service_worker_close(state);
 }
 
+/* store_up{store="postgres"|"redis"}: what the last health check found (kubelet's
+ * readiness probe asks every few seconds), registered for the stores the service uses. */
+static metric *store_up_pg, *store_up_redis;
+
+static void store_metrics(const service_definition *def)
+{
+    static const char help[] = "1 when the last health check reached the store, 0 when it did not.";
+    if (def->database_url_default)
+        store_up_pg = metrics_gauge("store_up", "store=\"postgres\"", help);
+    if (def->uses_redis)
+        store_up_redis = metrics_gauge("store_up", "store=\"redis\"", help);
+}
+
 static int worker_health(void *state, void *arg)
 {
     service_worker *w = state;
     service_runtime *rt = arg;
-    if (w->pg && pg_ping(w->pg) != 0)
-        return -1;
-    if (w->redis && redis_ping(w->redis) != 0)
+    int pg_ok = !w->pg || pg_ping(w->pg) == 0;
+    int redis_ok = !w->redis || redis_ping(w->redis) == 0;
+    if (w->pg && store_up_pg)
+        metric_set(store_up_pg, pg_ok);
+    if (w->redis && store_up_redis)
+        metric_set(store_up_redis, redis_ok);
+    if (!pg_ok || !redis_ok)
         return -1;
     return rt->def->health ? rt->def->health(rt->app) : 0;
 }
@@ -186,6 +205,8 @@ static int serve(service_runtime *rt, const sigset_t *signals)
     char err[256];
     if (security_start(rt) != 0)
         return 1;
+    process_metrics_register(rt->def->name); /* process_*, <service>_build_info */
+    store_metrics(rt->def);
     metrics_http *metrics = metrics_http_start(rt->settings.metrics_listen, err, sizeof err);
     if (!metrics) {
         log_error("%s", err);

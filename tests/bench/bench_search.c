@@ -446,12 +446,12 @@ typedef struct load_run {
 
 static void run_load(const harness *h, const char *addr, load_run *r)
 {
-    double cpu0 = scrape(h, "search_cpu_seconds");
+    double cpu0 = scrape(h, "process_cpu_seconds_total");
     double sum0 = scrape(h, "search_query_seconds_sum");
     double count0 = scrape(h, "search_query_seconds_count");
     r->took = drive_search(addr, r->in_flight, r->empty,
                            r->in_flight == IN_FLIGHT && !r->empty ? seconds : seconds / 2, &r->s);
-    r->cpu = scrape(h, "search_cpu_seconds") - cpu0;
+    r->cpu = scrape(h, "process_cpu_seconds_total") - cpu0;
     double calls = scrape(h, "search_query_seconds_count") - count0;
     r->handler = calls > 0 ? (scrape(h, "search_query_seconds_sum") - sum0) / calls : 0;
 }
@@ -493,7 +493,7 @@ static void report(const harness *h, double cold, load_run *runs, int nruns, con
             printf("ratio at %d in flight: %.1fx the SQL search's throughput\n", IN_FLIGHT,
                    sql_qps > 0 ? (double)runs[i].s.n / runs[i].took / sql_qps : 0);
     printf("search-svc resident memory: %.1f MB (model data %.1f MB)\n",
-           scrape(h, "search_resident_memory_bytes") / 1e6, scrape(h, "search_model_bytes") / 1e6);
+           scrape(h, "process_resident_memory_bytes") / 1e6, scrape(h, "search_model_bytes") / 1e6);
     printf("background: %.1f hold/release calls/s through booking-svc\n",
            (double)atomic_load(&churn_ops) / (took + seconds));
     free(all.v);

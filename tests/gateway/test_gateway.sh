@@ -3,7 +3,7 @@
 # services in AUTH_MODE=jwt over mutual TLS (with_stack --tls), the gateway in front with
 # its own client certificate, and curl through every route of the annotations with
 # bearer tokens from bookingctl token; status codes, JSON bodies, error reasons, header
-# stripping, X-Request-Id and idempotency keys checked.
+# stripping, X-Request-Id, the W3C traceparent and idempotency keys checked.
 #
 #   tests/gateway/test_gateway.sh BUILD_DIR
 set -euo pipefail
@@ -102,10 +102,14 @@ expect 404 '.details[0].reason' RESOURCE_NOT_FOUND "unknown resource"
 
 # ---- holds ----
 hold="{\"user_id\":\"ana\",\"resource_id\":\"$rid\",\"start_time\":\"$FROM\",\"end_time\":\"$TO\",\"quantity\":1}"
-call POST /api/holds "$ANA" "$hold" -H 'Idempotency-Key: gw-hold-1' -H 'X-Request-Id: gw-e2e-req-1'
+call POST /api/holds "$ANA" "$hold" -H 'Idempotency-Key: gw-hold-1' -H 'X-Request-Id: gw-e2e-req-1' \
+  -H 'Traceparent: 00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01'
 expect 200 '.status' HOLD_STATUS_ACTIVE "create hold"
 hid=$(field .hold_id)
 if grep -qi '^x-request-id: gw-e2e-req-1' "$dir/headers"; then ok; else fail "X-Request-Id not echoed"; fi
+# the W3C trace went through: booking-svc's span of the same trace comes back
+if grep -Eqi '^traceparent: 00-0af7651916cd43dd8448eb211c80319c-[0-9a-f]{16}-01' "$dir/headers"; then ok
+else fail "Traceparent of the same trace not echoed"; fi
 call POST /api/holds "$ANA" "$hold" -H 'Idempotency-Key: gw-hold-1'
 expect 200 '.hold_id' "$hid" "idempotency key replays the hold"
 call GET "/api/holds/$hid" "$ANA"

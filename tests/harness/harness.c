@@ -504,6 +504,49 @@ char *harness_metrics(const harness *h, const char *name)
     return out.data ? out.data : strdup("");
 }
 
+char *harness_metrics_body(const harness *h, const char *name)
+{
+    char *answer = harness_metrics(h, name);
+    const char *body = answer ? strstr(answer, "\r\n\r\n") : NULL;
+    if (!body || strncmp(answer, "HTTP/1.0 200 ", 13) != 0) {
+        free(answer);
+        return NULL;
+    }
+    char *copy = strdup(body + 4);
+    free(answer);
+    return copy;
+}
+
+int harness_promtool_check(const char *body, char **report)
+{
+    static const char promtool[] = "/usr/bin/promtool";
+    strbuf out = STRBUF_INIT;
+    char path[] = "/tmp/harness-metrics-XXXXXX", cmd[256], buf[4096];
+    int fd = mkstemp(path), rc = -1;
+    if (access(promtool, X_OK) != 0) {
+        strbuf_puts(&out, "promtool is not installed (/usr/bin/promtool: Debian package prometheus; ./dev test "
+                          "installs it)");
+    } else if (fd < 0 || write(fd, body, strlen(body)) != (ssize_t)strlen(body)) {
+        strbuf_printf(&out, "cannot write %s: %s", path, strerror(errno));
+    } else {
+        snprintf(cmd, sizeof cmd, "%s check metrics < %s 2>&1", promtool, path);
+        FILE *p = popen(cmd, "r");
+        size_t n;
+        while (p && (n = fread(buf, 1, sizeof buf, p)) > 0)
+            strbuf_append(&out, buf, n);
+        int status = p ? pclose(p) : -1;
+        rc = status == 0 && out.len == 0 ? 0 : -1;
+        if (rc != 0 && out.len == 0)
+            strbuf_printf(&out, "promtool exited with status %d", status);
+    }
+    if (fd >= 0) {
+        close(fd);
+        unlink(path);
+    }
+    *report = out.data ? out.data : strdup("");
+    return rc;
+}
+
 double harness_metric_value(const char *scrape, const char *series)
 {
     char line[512];

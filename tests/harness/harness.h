@@ -58,6 +58,14 @@ int harness_start_postgres(harness *h);
 /* GET /metrics of an instance: the whole HTTP answer (malloc'd; free it), or NULL when
  * its metrics port does not answer. */
 char *harness_metrics(const harness *h, const char *instance);
+/* GET /metrics of an instance: the body alone (malloc'd; free it), or NULL when its
+ * metrics port does not answer 200 OK. */
+char *harness_metrics_body(const harness *h, const char *instance);
+/* Runs `promtool check metrics` (Debian package prometheus) on an exposition body.
+ * Returns 0 when promtool exits 0 and prints nothing, else -1 with its complaints (or
+ * the reason it could not run, promtool missing included) in *report (malloc'd; free
+ * it). Never skips: a missing promtool is a failure. */
+int harness_promtool_check(const char *body, char **report);
 /* The value of the sample line starting with `series` ("name{labels} ", with the space)
  * in a scrape, or -1 when absent. */
 double harness_metric_value(const char *scrape, const char *series);

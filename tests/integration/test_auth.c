@@ -132,17 +132,20 @@ static char *user_token(const char *sub, const char *role)
 
 /* Calls method on the service at name's address over tls (NULL: plaintext) with an
  * authorization value (NULL: none) and optional extra metadata pair. */
-static rpc_code call_with(const char *name, const rpc_tls *tls, const ProtobufCServiceDescriptor *svc,
-                          const char *method, const ProtobufCMessage *req, const char *authz, const char *xk,
-                          const char *xv, ProtobufCMessage **resp, rpc_result *r)
+/* call_with, plus one more metadata entry (xk2: xv2) when xk2 is not NULL. */
+static rpc_code call_with2(const char *name, const rpc_tls *tls, const ProtobufCServiceDescriptor *svc,
+                           const char *method, const ProtobufCMessage *req, const char *authz, const char *xk,
+                           const char *xv, const char *xk2, const char *xv2, ProtobufCMessage **resp, rpc_result *r)
 {
     rpc_client *c = rpc_client_new_tls(harness_addr(stack, name), svc, tls);
-    rpc_md md[2];
+    rpc_md md[3];
     size_t n = 0;
     if (authz)
         md[n++] = (rpc_md){"authorization", authz};
     if (xk)
         md[n++] = (rpc_md){xk, xv};
+    if (xk2)
+        md[n++] = (rpc_md){xk2, xv2};
     ProtobufCMessage *out = NULL;
     rpc_client_call(c, method, req, md, n, 20000, 0, &out, r);
     rpc_client_free(c);
@@ -151,6 +154,13 @@ static rpc_code call_with(const char *name, const rpc_tls *tls, const ProtobufCS
     else if (out)
         protobuf_c_message_free_unpacked(out, NULL);
     return r->code;
+}
+
+static rpc_code call_with(const char *name, const rpc_tls *tls, const ProtobufCServiceDescriptor *svc,
+                          const char *method, const ProtobufCMessage *req, const char *authz, const char *xk,
+                          const char *xv, ProtobufCMessage **resp, rpc_result *r)
+{
+    return call_with2(name, tls, svc, method, req, authz, xk, xv, NULL, NULL, resp, r);
 }
 
 static char *bearer(const char *token)
@@ -282,6 +292,8 @@ static void test_header_identity_refused_and_token_required(void **state)
     free(t), free(b);
 }
 
+#define AUTH_TRACE_ID "0af7651916cd43dd8448eb211c80319c"
+
 static void test_roles_and_ownership(void **state)
 {
     (void)state;
@@ -320,14 +332,20 @@ static void test_roles_and_ownership(void **state)
     conf.hold_id = strdup(((Booking__V1__Hold *)out)->hold_id);
     protobuf_c_message_free_unpacked(out, NULL);
     conf.payment_method_id = (char *)"pm_card_ok";
-    if (call_with("booking-svc", &gateway_tls, bs, "ConfirmBooking", &conf.base, ana_b, "x-request-id",
-                  "auth-test-confirm-1", &out, &r) != RPC_OK)
+    if (call_with2("booking-svc", &gateway_tls, bs, "ConfirmBooking", &conf.base, ana_b, "x-request-id",
+                   "auth-test-confirm-1", "traceparent", "00-" AUTH_TRACE_ID "-b7ad6b7169203331-01", &out,
+                   &r) != RPC_OK)
         fail_msg("ConfirmBooking: %s %s [%s]", rpc_code_name(r.code), r.message, r.info.reason);
     /* the request id travelled with the saga's calls to payment-svc */
     char grep[300];
     snprintf(grep, sizeof grep, "grep -q '\"request_id\":\"auth-test-confirm-1\"' %s",
              harness_log_path(stack, "payment-svc"));
     assert_int_equal(system(grep), 0);
+    /* and so did the W3C trace: payment-svc's lines of the saga carry the same trace id */
+    snprintf(grep, sizeof grep, "grep -q '\"trace_id\":\"%s\"' %s", AUTH_TRACE_ID,
+             harness_log_path(stack, "payment-svc"));
+    assert_int_equal(system(grep), 0);
+    assert_int_equal(strncmp(r.traceparent, "00-" AUTH_TRACE_ID "-", 36), 0); /* echoed by booking-svc */
     Booking__V1__GetBookingRequest get = BOOKING__V1__GET_BOOKING_REQUEST__INIT;
     get.booking_id = strdup(((Booking__V1__Booking *)out)->booking_id);
     assert_string_equal(((Booking__V1__Booking *)out)->user_id, "ana");

@@ -143,7 +143,7 @@ static void test_malformed_request_is_invalid_argument(void **state)
 static void test_metrics_count_calls_by_code(void **state)
 {
     (void)state;
-    const char *series = "grpc_server_handled_total{" CHECK_LABELS ",grpc_code=\"NOT_FOUND\"} ";
+    const char *series = "grpc_server_handled_total{" CHECK_LABELS ",grpc_code=\"NotFound\"} "; /* go-grpc-prometheus code names */
     const char *addr = harness_addr(stack, "payment-svc");
     health(addr, "booking.v1.NoSuchService");
     char *before = harness_metrics(stack, "payment-svc");

@@ -13,6 +13,7 @@
 
 #include <cmocka.h>
 
+#include "../../bookingctl/error_json.h"
 #include "../../bookingctl/format.h"
 #include "../../bookingctl/json.h"
 #include "../../bookingctl/table.h"
@@ -488,6 +489,47 @@ static void test_json_resource_lists_maps_and_odd_values(void **state)
     free(got);
 }
 
+/* ---- errors as JSON (--json) ---- */
+
+static void test_error_json_of_a_failed_call(void **state)
+{
+    rpc_error_info info = {0};
+    snprintf(info.reason, sizeof info.reason, "INVALID_FIELD");
+    rpc_error_info_add(&info, "field", "quantity");
+    ctl_failure f = {"INVALID_ARGUMENT", 3, "CreateHold", "INVALID_FIELD", "quantity: must be \"1\" or more",
+                     &info, "req-1", "4bf92f3577b34da6a3ce929d0e0e4736", {"one", "two\nlines"}, 2};
+    strbuf b = STRBUF_INIT;
+    error_json(&b, &f);
+    assert_string_equal(b.data, "{\"error\":{\"code\":\"INVALID_ARGUMENT\",\"status\":3,\"method\":\"CreateHold\","
+                                "\"reason\":\"INVALID_FIELD\",\"message\":\"quantity: must be \\\"1\\\" or more\","
+                                "\"metadata\":{\"field\":\"quantity\"},\"hints\":[\"one\",\"two\\nlines\"],"
+                                "\"request_id\":\"req-1\",\"trace_id\":\"4bf92f3577b34da6a3ce929d0e0e4736\"}}\n");
+    strbuf_free(&b);
+}
+
+static void test_error_json_outside_a_call(void **state)
+{
+    ctl_failure f = {"USAGE", -1, "", "USAGE", "--from is required", NULL, "", NULL, {NULL}, 0};
+    strbuf b = STRBUF_INIT;
+    error_json(&b, &f);
+    assert_string_equal(b.data, "{\"error\":{\"code\":\"USAGE\",\"status\":null,\"method\":\"\",\"reason\":\"USAGE\","
+                                "\"message\":\"--from is required\",\"hints\":[]}}\n");
+    strbuf_free(&b);
+}
+
+static void test_error_trace_id(void **state)
+{
+    char id[33];
+    error_trace_id("00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01", id);
+    assert_string_equal(id, "4bf92f3577b34da6a3ce929d0e0e4736");
+    error_trace_id("", id);
+    assert_string_equal(id, "");
+    error_trace_id(NULL, id);
+    assert_string_equal(id, "");
+    error_trace_id("00-00000000000000000000000000000000-00f067aa0ba902b7-01", id);
+    assert_string_equal(id, "");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -511,6 +553,9 @@ int main(void)
         cmocka_unit_test(test_json_money_and_defaults),
         cmocka_unit_test(test_json_hold),
         cmocka_unit_test(test_json_resource_lists_maps_and_odd_values),
+        cmocka_unit_test(test_error_json_of_a_failed_call),
+        cmocka_unit_test(test_error_json_outside_a_call),
+        cmocka_unit_test(test_error_trace_id),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,6 +1,8 @@
 /* test_metrics.c — the Prometheus registry: text exposition of every metric kind,
- * HELP/TYPE once per name, cumulative histograms, code counters, promtool validation,
- * and exact totals under concurrent updates. */
+ * HELP/TYPE once per name, cumulative histograms, summaries, code counters with
+ * go-grpc-prometheus's code names, counters read at scrape time, the process_* and
+ * build_info metrics, promtool validation (promtool must be installed: it fails, never
+ * skips), and exact totals under concurrent updates. */
 #include <pthread.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -10,11 +12,13 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <cmocka.h>
 
 #include "metrics.h"
+#include "process_metrics.h"
 #include "status.h"
 #include "strbuf.h"
 
@@ -246,8 +250,8 @@ static void test_code_counter_renders_seen_codes_and_ok(void **state)
         "# HELP grpc_server_handled_total RPCs completed by code.\n"
         "# TYPE grpc_server_handled_total counter\n"
         "grpc_server_handled_total{grpc_method=\"/booking.v1.BookingService/GetHold\",grpc_code=\"OK\"} 0\n"
-        "grpc_server_handled_total{grpc_method=\"/booking.v1.BookingService/GetHold\",grpc_code=\"NOT_FOUND\"} 3\n"
-        "grpc_server_handled_total{grpc_method=\"/booking.v1.BookingService/GetHold\",grpc_code=\"UNAUTHENTICATED\"} 1\n");
+        "grpc_server_handled_total{grpc_method=\"/booking.v1.BookingService/GetHold\",grpc_code=\"NotFound\"} 3\n"
+        "grpc_server_handled_total{grpc_method=\"/booking.v1.BookingService/GetHold\",grpc_code=\"Unauthenticated\"} 1\n");
     free(text);
 }
 
@@ -262,7 +266,112 @@ static void test_code_counter_without_labels_maps_bad_codes_to_unknown(void **st
     assert_string_equal(text, "# HELP calls_total Calls.\n"
                               "# TYPE calls_total counter\n"
                               "calls_total{grpc_code=\"OK\"} 1\n"
-                              "calls_total{grpc_code=\"UNKNOWN\"} 2\n");
+                              "calls_total{grpc_code=\"Unknown\"} 2\n");
+    free(text);
+}
+
+static void test_code_labels_are_go_grpc_names(void **state)
+{
+    static const char *const want[RPC_CODE_COUNT] = {
+        "OK", "Canceled", "Unknown", "InvalidArgument", "DeadlineExceeded", "NotFound",
+        "AlreadyExists", "PermissionDenied", "ResourceExhausted", "FailedPrecondition",
+        "Aborted", "OutOfRange", "Unimplemented", "Internal", "Unavailable", "DataLoss",
+        "Unauthenticated"};
+    for (int c = 0; c < RPC_CODE_COUNT; c++)
+        assert_string_equal(metrics_grpc_code_label(c), want[c]);
+    assert_string_equal(metrics_grpc_code_label(-1), "Unknown");
+    assert_string_equal(metrics_grpc_code_label(RPC_CODE_COUNT), "Unknown");
+}
+
+/* ---- counters read at scrape time, summaries ---- */
+
+static void test_counter_fn_reads_at_scrape_time(void **state)
+{
+    double seconds = 1.25;
+    metric *c = metrics_counter_fn("work_seconds_total", "", "Work done.", read_ctx, &seconds);
+    char *first = render();
+    seconds = 7;
+    char *second = render();
+    assert_int_equal(metric_count(c), 7);
+    assert_string_equal(first, "# HELP work_seconds_total Work done.\n"
+                               "# TYPE work_seconds_total counter\n"
+                               "work_seconds_total 1.25\n");
+    assert_string_equal(second, "# HELP work_seconds_total Work done.\n"
+                                "# TYPE work_seconds_total counter\n"
+                                "work_seconds_total 7\n");
+    free(first);
+    free(second);
+}
+
+/* Quantile q of the fake window: q itself times ten (so every quantile is visible). */
+static int window_reads;
+static void read_window(void *ctx, const double *q, double *out, size_t n)
+{
+    window_reads++;
+    for (size_t i = 0; i < n; i++)
+        out[i] = q[i] * *(double *)ctx;
+}
+
+static void test_summary_quantiles_sum_and_count(void **state)
+{
+    static const double qs[] = {0.5, 0.99, 1};
+    double scale = 10;
+    window_reads = 0;
+    metric *m = metrics_summary("lag_seconds", "path=\"sweep\"", "Lag.", qs, 3, read_window, &scale);
+    metric_observe(m, 0.25);
+    metric_observe(m, 0.5);
+    metric_observe(m, -1); /* counted, adds nothing to the sum */
+    assert_int_equal(metric_count(m), 3);
+    char *text = render();
+    assert_string_equal(text, "# HELP lag_seconds Lag.\n"
+                              "# TYPE lag_seconds summary\n"
+                              "lag_seconds{path=\"sweep\",quantile=\"0.5\"} 5\n"
+                              "lag_seconds{path=\"sweep\",quantile=\"0.99\"} 9.9000000000000004\n"
+                              "lag_seconds{path=\"sweep\",quantile=\"1\"} 10\n"
+                              "lag_seconds_sum{path=\"sweep\"} 0.750000000\n"
+                              "lag_seconds_count{path=\"sweep\"} 3\n");
+    assert_int_equal(window_reads, 1); /* one read of the window per scrape */
+    free(text);
+}
+
+/* ---- process metrics and build info ---- */
+
+static void test_build_info_metric_name(void **state)
+{
+    char name[64];
+    assert_int_equal(build_info_metric_name("booking-svc", name, sizeof name), 0);
+    assert_string_equal(name, "booking_build_info");
+    assert_int_equal(build_info_metric_name("expiry-svc", name, sizeof name), 0);
+    assert_string_equal(name, "expiry_build_info");
+    assert_int_equal(build_info_metric_name("bookingctl", name, sizeof name), 0);
+    assert_string_equal(name, "bookingctl_build_info");
+    assert_int_equal(build_info_metric_name("9lives.svc", name, sizeof name), 0);
+    assert_string_equal(name, "_lives_svc_build_info");
+    assert_int_equal(build_info_metric_name("-svc", name, sizeof name), -1);
+    assert_int_equal(build_info_metric_name("", name, sizeof name), -1);
+    assert_int_equal(build_info_metric_name("booking-svc", name, 18), -1);
+    assert_int_equal(build_info_metric_name("booking-svc", name, 19), 0);
+}
+
+static void test_process_metrics_from_proc(void **state)
+{
+    process_metrics_register("payment-svc");
+    process_metrics_register("payment-svc"); /* once per process */
+    char *text = render();
+    assert_int_equal(occurrences(text, "# TYPE process_cpu_seconds_total counter\n"), 1);
+    assert_true(series_value(text, "process_cpu_seconds_total") >= 0);
+    assert_true(series_value(text, "process_resident_memory_bytes") > 1024 * 1024);
+    assert_true(series_value(text, "process_virtual_memory_bytes") >= series_value(text, "process_resident_memory_bytes"));
+    double fds = series_value(text, "process_open_fds");
+    assert_true(fds >= 3 && fds <= series_value(text, "process_max_fds"));
+    double started = series_value(text, "process_start_time_seconds");
+    assert_true(started > 1.5e9 && started <= (double)time(NULL) + 1);
+    char series[256];
+    snprintf(series, sizeof series, "payment_build_info{version=\"%s\",revision=\"%s\",grpc_version=\"", build_version(),
+             build_revision());
+    assert_non_null(strstr(text, series));
+    assert_non_null(strstr(text, "# TYPE payment_build_info gauge\n"));
+    assert_string_not_equal(build_version(), "");
     free(text);
 }
 
@@ -299,15 +408,20 @@ static void register_one_of_each(void)
     metric_observe(h1, 0.002);
     metric_observe(h2, 3);
     metric_inc_code(k, RPC_NOT_FOUND);
+    metric_inc_code(k, RPC_ALREADY_EXISTS);
+    static const double qs[] = {0.5, 0.99, 1};
+    static double scale = 0.2;
+    metric *s = metrics_summary("booking_lag_window_seconds", "", "Lag over the window.", qs, 3, read_window, &scale);
+    metric_observe(s, 0.1);
+    static double cpu = 1.5;
+    metrics_counter_fn("booking_cpu_seconds_total", "", "CPU time.", read_ctx, &cpu);
 }
 
 static void test_render_passes_promtool(void **state)
 {
     const char *promtool = find_program("promtool");
-    if (!promtool) {
-        print_message("promtool not installed (Debian package prometheus); skipping format check\n");
-        skip();
-    }
+    if (!promtool)
+        fail_msg("promtool is not installed: install the Debian package prometheus (./dev test does)");
     register_one_of_each();
     char *text = render();
     char path[] = "/tmp/test_metrics_XXXXXX";
@@ -373,7 +487,7 @@ static void test_concurrent_updates_are_exact(void **state)
     assert_non_null(strstr(text, "\nop_seconds_bucket{le=\"+Inf\"} 400000\n"));
     assert_non_null(strstr(text, "\nop_seconds_sum 200000.000000000\n"));
     assert_non_null(strstr(text, "\nop_seconds_count 400000\n"));
-    assert_non_null(strstr(text, "\nop_codes_total{grpc_code=\"ABORTED\"} 200000\n"));
+    assert_non_null(strstr(text, "\nop_codes_total{grpc_code=\"Aborted\"} 200000\n"));
     free(text);
 }
 
@@ -390,7 +504,12 @@ int main(void)
         cmocka_unit_test_setup(test_histogram_without_labels_and_empty, registry_setup),
         cmocka_unit_test_setup(test_code_counter_renders_seen_codes_and_ok, registry_setup),
         cmocka_unit_test_setup(test_code_counter_without_labels_maps_bad_codes_to_unknown, registry_setup),
+        cmocka_unit_test_setup(test_code_labels_are_go_grpc_names, registry_setup),
+        cmocka_unit_test_setup(test_counter_fn_reads_at_scrape_time, registry_setup),
+        cmocka_unit_test_setup(test_summary_quantiles_sum_and_count, registry_setup),
+        cmocka_unit_test_setup(test_build_info_metric_name, registry_setup),
         cmocka_unit_test_setup(test_render_passes_promtool, registry_setup),
+        cmocka_unit_test_setup(test_process_metrics_from_proc, registry_setup),
         cmocka_unit_test_setup(test_concurrent_updates_are_exact, registry_setup),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
