@@ -93,33 +93,24 @@ static int answer_booked(rpc_call *call, const hold_record *h, int epoch, Protob
 
 typedef enum claim { CLAIMED, ALREADY_BOOKED, CLAIM_FAILED } claim;
 
-/* Sleeps a poll interval; 0 while the call may wait longer. */
-static int wait_a_little(rpc_call *call, int64_t give_up)
-{
-    if (rpc_deadline_left_ms(call) < 500 || wall_ms() >= give_up)
-        return -1;
-    nanosleep(&(struct timespec){0, CONFIRM_POLL_MS * 1000000L}, NULL);
-    return 0;
-}
-
 /* Another confirmation of the hold holds it: a stuck one (past its deadline) is resolved
- * here and now; a running one is waited for (Redis polls, bounded), so that concurrent
- * confirms of one hold answer the one booking. 0 to try again, -1 with the status set. */
-static int confirming_elsewhere(rpc_call *call, const hold_record *h, const hold_confirm *c, int64_t give_up)
+ * here and now (then 0: try again); a running one is waited for without holding a
+ * thread — the call is parked and runs again (bounded), so that concurrent confirms of
+ * one hold answer the one booking. Otherwise -1 with the status set. */
+static int confirming_elsewhere(rpc_call *call, const hold_record *h, const hold_confirm *c)
 {
     if (c->until_ms <= wall_ms()) {
         saga_env env = env_of(call);
         return saga_resolve_hold(&env, h->hold_id) < 0 ? store_fail_pg(call, booking_pg(call)) : 0;
     }
-    if (wait_a_little(call, give_up) != 0)
+    if (rpc_parked_for_ms(call) >= CONFIRM_WAIT_MS || rpc_deadline_left_ms(call) < 500)
         return rpc_fail(call, RPC_ABORTED, "HOLD_CONFIRMING", "hold %s is being confirmed; retry", h->hold_id);
-    return 0;
+    return rpc_park(call, CONFIRM_POLL_MS);
 }
 
 /* Takes the hold into CONFIRMING with the next epoch, or finds it booked; *epoch set. */
 static claim claim_hold(rpc_call *call, hold_record *h, int *epoch)
 {
-    int64_t give_up = wall_ms() + CONFIRM_WAIT_MS;
     const char *token = rpc_idempotency_token(call);
     char nonce[ID_MAX + 1];
     if (token)
@@ -151,8 +142,8 @@ static claim claim_hold(rpc_call *call, hold_record *h, int *epoch)
             return ALREADY_BOOKED;
         if (c.state != 'C')
             return hold_ended(call, h->hold_id, hold_status_of_letter(c.state)), CLAIM_FAILED;
-        if (confirming_elsewhere(call, h, &c, give_up) != 0)
-            return CLAIM_FAILED;
+        if (confirming_elsewhere(call, h, &c) != 0)
+            return CLAIM_FAILED; /* failed, or parked: the status says which */
     }
 }
 
@@ -419,7 +410,8 @@ int rpc_cancel_booking(rpc_call *call, const ProtobufCMessage *request, Protobuf
 {
     const Booking__V1__CancelBookingRequest *req = (const Booking__V1__CancelBookingRequest *)request;
     booking_row b;
-    if (validate_text(call, "reason", req->reason, 500, 0) != 0 || load_booking(call, req->booking_id, &b) != 0)
+    if (validate_text(call, "reason", req->reason, CANCEL_REASON_MAX, 0) != 0 ||
+        load_booking(call, req->booking_id, &b) != 0)
         return -1;
     if (b.status == BOOKING(COMPLETED))
         return rpc_fail(call, RPC_FAILED_PRECONDITION, "NOT_CANCELLABLE", "booking %s is completed", b.booking_id);

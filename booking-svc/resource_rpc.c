@@ -22,16 +22,23 @@ int rpc_create_resource(rpc_call *call, const ProtobufCMessage *request, Protobu
     Booking__V1__Resource *r = req->resource;
     if (validate_resource(call, r) != 0)
         return -1;
+    /* a server-assigned id comes from the idempotency key when there is one, so a run
+     * that died between its commit and recording its answer is found again, not doubled */
+    const char *token = rpc_idempotency_token(call);
+    int from_key = (!r->resource_id || !*r->resource_id) && token;
     if (!r->resource_id || !*r->resource_id) {
         char id[ID_MAX + 1];
-        new_id("res", id, sizeof id);
+        if (token)
+            snprintf(id, sizeof id, "res_%s", token);
+        else
+            new_id("res", id, sizeof id);
         r->resource_id = rpc_strdup(call, id);
     }
     r->created_at = r->updated_at = NULL;
     int inserted = store_resource_insert(booking_pg(call), r);
     if (inserted < 0)
         return store_fail_pg(call, booking_pg(call));
-    if (!inserted)
+    if (!inserted && !from_key)
         return rpc_fail(call, RPC_ALREADY_EXISTS, "RESOURCE_EXISTS", "resource \"%s\" already exists",
                         r->resource_id);
     hold_cache_touch(booking_redis(call), r->resource_id);

@@ -63,7 +63,8 @@ static int validate_lists(rpc_call *call, const Booking__V1__Resource *r)
     return 0;
 }
 
-static int validate_pricing(rpc_call *call, const Booking__V1__PricingRules *p)
+/* The rules; a fixed fee is in the resource's currency (it is added to its totals). */
+static int validate_pricing(rpc_call *call, const Booking__V1__PricingRules *p, const char *currency)
 {
     if (!p)
         return 0;
@@ -73,6 +74,9 @@ static int validate_pricing(rpc_call *call, const Booking__V1__PricingRules *p)
         return -1;
     if (p->fee_fixed && validate_money(call, "resource.pricing.fee_fixed", p->fee_fixed) != 0)
         return -1;
+    if (p->fee_fixed && strcmp(p->fee_fixed->currency, currency) != 0)
+        return rpc_invalid_argument(call, "resource.pricing.fee_fixed", "currency must be the base price's (%s)",
+                                    currency);
     if (p->n_seasonal > MAX_RULES || p->n_occupancy > MAX_RULES || p->n_lead_time > MAX_RULES)
         return rpc_invalid_argument(call, "resource.pricing", "at most %d rules of each kind", MAX_RULES);
     for (size_t i = 0; i < p->n_seasonal; i++)
@@ -128,5 +132,5 @@ int validate_resource(rpc_call *call, Booking__V1__Resource *r)
         return -1;
     if (validate_money(call, "resource.base_price", r->base_price) != 0 || validate_lists(call, r) != 0)
         return -1;
-    return validate_pricing(call, r->pricing);
+    return validate_pricing(call, r->pricing, r->base_price->currency);
 }

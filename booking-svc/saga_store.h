@@ -11,6 +11,8 @@
 #include "ids.h"
 #include "pg.h"
 
+#define CANCEL_REASON_MAX 500 /* bytes */
+
 typedef struct booking_row {
     char booking_id[ID_MAX + 1];
     char hold_id[ID_MAX + 1];
@@ -21,7 +23,7 @@ typedef struct booking_row {
     int64_t start_time, end_time, created_at, updated_at;
     int quantity, status, payment_status;
     int64_t total_minor, refund_due_minor, refunded_minor;
-    char cancel_reason[256];
+    char cancel_reason[CANCEL_REASON_MAX + 1];
     Booking__V1__Price *price;  /* unpacked into the caller's allocator */
 } booking_row;
 

@@ -1,6 +1,7 @@
 /* idempotency.c — the idempotency flow, whatever the store: claim the key, run the call
- * once, record its outcome, replay it to retries; a waiter polls (bounded) while the
- * first call runs; a claim left by a crashed process is taken over after a lease. */
+ * once, record its outcome, replay it to retries; a concurrent duplicate is parked
+ * (rpc_park: no handler thread waits) and asks again while the first call runs; a
+ * claim left by a crashed process is taken over after a lease. */
 #include "idempotency.h"
 
 #include <stdio.h>
@@ -17,6 +18,7 @@ long idempotency_lease_seconds = 30;
 long idempotency_retention_hours = 24;
 
 #define POLL_MS 20
+#define PARK_MAX_MS 200
 #define WAIT_MAX_MS 10000
 
 int idempotency_code_is_final(rpc_code code)
@@ -120,10 +122,34 @@ static void record_outcome(const idem_store *s, void *conn, rpc_call *call, cons
     free(body);
 }
 
-static void pause_ms(long ms)
+/* What a claim that is not BUSY leads to: the call run once under the key, a replay, or
+ * a refusal. */
+static int settle(const idem_store *s, void *conn, rpc_call *call, idem_claim c, idem_outcome *done,
+                  const idem_record *r, const char *token, const ProtobufCMessage *request,
+                  ProtobufCMessage **response, rpc_handler handler)
 {
-    struct timespec ts = {0, ms * 1000000L};
-    nanosleep(&ts, NULL);
+    switch (c) {
+    case CLAIM_OWNED: {
+        call->idempotency_token = token;
+        int rc = handler(call, request, response);
+        if (call->park_ms > 0) /* it runs again later and claims again: no claim left behind */
+            s->finish(conn, r, NULL);
+        else
+            record_outcome(s, conn, call, r, rc, *response);
+        return rc;
+    }
+    case CLAIM_DONE: {
+        int rc = replay(call, done, response);
+        s->release(done);
+        return rc;
+    }
+    case CLAIM_MISMATCH:
+        return rpc_fail(call, RPC_ALREADY_EXISTS, "IDEMPOTENCY_KEY_REUSED",
+                        "idempotency-key \"%s\" was already used with a different request", r->key);
+    default:
+        log_warn("idempotency store: %s", s->errstr(conn));
+        return rpc_fail(call, RPC_UNAVAILABLE, "STORE_UNAVAILABLE", "store unavailable; safe to retry");
+    }
 }
 
 static int run(const idem_store *s, void *conn, rpc_call *call, const ProtobufCMessage *request,
@@ -140,33 +166,18 @@ static int run(const idem_store *s, void *conn, rpc_call *call, const ProtobufCM
     record_token(&r, token);
     if (s->purge)
         s->purge(conn);
-    for (int waited = 0; waited < WAIT_MAX_MS && rpc_deadline_left_ms(call) > POLL_MS; waited += POLL_MS) {
-        idem_outcome done;
-        switch (s->claim(conn, &r, &done)) {
-        case CLAIM_OWNED: {
-            call->idempotency_token = token;
-            int rc = handler(call, request, response);
-            record_outcome(s, conn, call, &r, rc, *response);
-            return rc;
-        }
-        case CLAIM_DONE: {
-            int rc = replay(call, &done, response);
-            s->release(&done);
-            return rc;
-        }
-        case CLAIM_MISMATCH:
-            return rpc_fail(call, RPC_ALREADY_EXISTS, "IDEMPOTENCY_KEY_REUSED",
-                            "idempotency-key \"%s\" was already used with a different request", key);
-        case CLAIM_FAILED:
-            log_warn("idempotency store: %s", s->errstr(conn));
-            return rpc_fail(call, RPC_UNAVAILABLE, "STORE_UNAVAILABLE", "store unavailable; safe to retry");
-        case CLAIM_BUSY:
-            pause_ms(POLL_MS);
-            break;
-        }
-    }
-    return rpc_fail(call, RPC_ABORTED, "IDEMPOTENCY_KEY_IN_USE",
-                    "a call with idempotency-key \"%s\" is still running; retry later", key);
+    idem_outcome done;
+    idem_claim c = s->claim(conn, &r, &done);
+    if (c != CLAIM_BUSY)
+        return settle(s, conn, call, c, &done, &r, token, request, response, handler);
+    /* a concurrent duplicate: the call is parked (no thread waits) and asks again, with
+     * a growing pause, for at most WAIT_MAX_MS and within its deadline */
+    int64_t parked = rpc_parked_for_ms(call), pause = parked < POLL_MS ? POLL_MS : parked / 2;
+    pause = pause > PARK_MAX_MS ? PARK_MAX_MS : pause;
+    if (parked >= WAIT_MAX_MS || rpc_deadline_left_ms(call) <= pause)
+        return rpc_fail(call, RPC_ABORTED, "IDEMPOTENCY_KEY_IN_USE",
+                        "a call with idempotency-key \"%s\" is still running; retry later", key);
+    return rpc_park(call, pause);
 }
 
 int idempotency_run_pg(pg_conn *pg, rpc_call *call, const ProtobufCMessage *request, ProtobufCMessage **response,

@@ -100,6 +100,16 @@ void *rpc_worker_state(const rpc_call *call);
 #define RPC_DEFER_MAX 4
 int rpc_defer(rpc_call *call, void (*fn)(void *), void *arg);
 
+/* Answers later instead of waiting in the handler thread (e.g. while a concurrent
+ * duplicate of the call runs): the handler runs again from its start after `ms`, on any
+ * handler thread, and no thread is held meanwhile. Unary methods on the handler pool
+ * only. The handler returns what this returns (RPC_PARKED); during shutdown the call is
+ * answered ABORTED instead (-1). */
+#define RPC_PARKED (-2)
+int rpc_park(rpc_call *call, int64_t ms);
+/* Milliseconds since the call was first parked (0 when it never was). */
+int64_t rpc_parked_for_ms(const rpc_call *call);
+
 /* Per-call memory, zeroed, released when the call ends. Never NULL. */
 void *rpc_alloc(rpc_call *call, size_t size);
 char *rpc_strdup(rpc_call *call, const char *s);

@@ -90,6 +90,7 @@ void rpc_call_reset(rpc_call *call)
     call->metadata_count = 0;
     call->user_id = call->role = call->idempotency_key = call->request_id = "";
     call->idempotency_token = NULL;
+    call->park_ms = call->first_parked_ms = 0;
     call->peer_service = "";
     memset(&call->trace, 0, sizeof call->trace);
     call->deadline_ms = INT64_MAX;
@@ -219,3 +220,28 @@ void rpc_error_detail(rpc_call *call, const char *key, const char *value)
 
 rpc_code rpc_status_code(const rpc_call *call) { return call->code; }
 const char *rpc_status_message(const rpc_call *call) { return call->message ? call->message : ""; }
+
+int rpc_park(rpc_call *call, int64_t ms)
+{
+    if (rpc_call_server_stopping(call))
+        return rpc_fail(call, RPC_ABORTED, "SHUTTING_DOWN", "the server is stopping; retry");
+    call->park_ms = ms > 0 ? ms : 1;
+    if (!call->first_parked_ms)
+        call->first_parked_ms = rpc_now_ms();
+    return RPC_PARKED;
+}
+
+int64_t rpc_parked_for_ms(const rpc_call *call)
+{
+    return call->first_parked_ms ? rpc_now_ms() - call->first_parked_ms : 0;
+}
+
+void rpc_call_rearm(rpc_call *call)
+{
+    call->park_ms = 0;
+    call->request = NULL;
+    call->code = RPC_OK;
+    call->message = NULL;
+    memset(&call->info, 0, sizeof call->info);
+    call->idempotency_token = NULL;
+}

@@ -63,12 +63,17 @@ rpc_client *rpc_client_new_tls(const char *target, const ProtobufCServiceDescrip
 {
     grpc_init();
     rpc_client *c = calloc(1, sizeof *c);
-    grpc_arg args_array[2] = {{.type = GRPC_ARG_STRING, .key = (char *)GRPC_ARG_LB_POLICY_NAME,
-                               .value.string = (char *)"round_robin"}};
-    grpc_channel_args args = {1, args_array};
+    /* a peer that restarts is found again within a few hundred ms (gRPC's default
+     * reconnect backoff starts at 1 s and grows to 2 min) */
+    grpc_arg args_array[4] = {
+        {.type = GRPC_ARG_STRING, .key = (char *)GRPC_ARG_LB_POLICY_NAME, .value.string = (char *)"round_robin"},
+        {.type = GRPC_ARG_INTEGER, .key = (char *)GRPC_ARG_INITIAL_RECONNECT_BACKOFF_MS, .value.integer = 100},
+        {.type = GRPC_ARG_INTEGER, .key = (char *)GRPC_ARG_MAX_RECONNECT_BACKOFF_MS, .value.integer = 2000},
+    };
+    grpc_channel_args args = {3, args_array};
     grpc_channel_credentials *creds;
     if (tls && tls->ca_file[0]) {
-        creds = tls_channel_credentials(tls, &args_array[1]);
+        creds = tls_channel_credentials(tls, &args_array[3]);
         args.num_args += tls->server_name[0] ? 1 : 0;
     } else {
         creds = grpc_insecure_credentials_create();

@@ -47,6 +47,8 @@ struct rpc_call {
     const char *peer_service;       /* SERVICE_PEERS name of the mTLS client certificate, or "" */
     trace_context trace;            /* W3C trace: the caller's, or a new one; this call's span */
     int64_t deadline_ms;  /* CLOCK_MONOTONIC ms; INT64_MAX = none */
+    int64_t park_ms;          /* rpc_park: run again after this many ms (0 = not parked) */
+    int64_t first_parked_ms;  /* CLOCK_MONOTONIC ms of the first rpc_park (0 = never) */
     rpc_code code;
     char *message;
     rpc_error_info info;
@@ -70,6 +72,11 @@ int rpc_call_identify(rpc_call *call);
 int rpc_call_authorize(rpc_call *call, rpc_role role);
 /* Clears per-call state so the struct can serve the next call. */
 void rpc_call_reset(rpc_call *call);
+/* Clears what one run of a parked call's handler left (its status, its request), so it
+ * can run again; keeps the call's memory, metadata and parking time. */
+void rpc_call_rearm(rpc_call *call);
+/* 1 while the server is shutting down (rpc_server.c). */
+int rpc_call_server_stopping(const rpc_call *call);
 int64_t rpc_now_ms(void);
 
 rpc_worker *rpc_call_worker(const rpc_call *call);

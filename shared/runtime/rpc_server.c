@@ -283,6 +283,10 @@ static int slot_handle(call_slot *s, grpc_byte_buffer *message)
     rpc_interceptor intercept = s->worker->server->opts.intercept;
     int rc = intercept && (m->flags & RPC_IDEMPOTENT) ? intercept(call, request, &response, m->handler)
                                                       : m->handler(call, request, &response);
+    if (call->park_ms > 0 && call->code == RPC_OK) {
+        rpc_call_run_deferred(call);
+        return RPC_PARKED;
+    }
     if (rc != 0 || call->code != RPC_OK) {
         if (call->code == RPC_OK)
             rpc_fail(call, RPC_INTERNAL, "HANDLER_FAILED", "%s failed", s->entry->path);
@@ -350,7 +354,13 @@ static void slot_run(work_item *item, void *state, void *ctx)
     s->ctx.state = state;
     log_context(s);
     if (s->entry->kind == RPC_UNARY) {
-        slot_handle(s, s->payload);
+        if (slot_handle(s, s->payload) == RPC_PARKED && !runs_inline(s->entry)) {
+            int64_t ms = s->ctx.park_ms; /* runs again later; this thread moves on */
+            rpc_call_rearm(&s->ctx);
+            log_context(NULL);
+            work_pool_push_after(s->worker->server->handlers, &s->job, ms);
+            return;
+        }
         slot_finish(s, true);
     } else if (slot_handle(s, s->payload) != 0) {
         slot_finish(s, true);
@@ -884,6 +894,7 @@ void rpc_server_stop(rpc_server *srv)
 int rpc_server_port(const rpc_server *srv) { return srv->port; }
 
 rpc_server *rpc_worker_server(const rpc_worker *w) { return w->server; }
+int rpc_call_server_stopping(const rpc_call *call) { return atomic_load(&call->worker->server->shutting_down); }
 rpc_server *rpc_call_server(const rpc_call *call) { return call->worker->server; }
 size_t rpc_server_service_count(const rpc_server *srv) { return srv->service_count; }
 const descriptor_pool *rpc_server_descriptors(const rpc_server *srv) { return srv->pool; }

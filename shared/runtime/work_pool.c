@@ -1,9 +1,11 @@
-/* work_pool.c — a mutex/condvar FIFO drained by a fixed set of threads. */
+/* work_pool.c — a mutex/condvar FIFO drained by a fixed set of threads, and a short list
+ * of items due later (moved to the FIFO when due). */
 #include "work_pool.h"
 
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <time.h>
 
 typedef struct pool_thread {
     work_pool *pool;
@@ -16,16 +18,62 @@ struct work_pool {
     pthread_mutex_t lock;
     pthread_cond_t ready;
     work_item *head, *tail;
+    work_item *delayed;  /* unordered: few items, each due soon */
     int stopping;
     int count;
     pool_thread *threads;
 };
 
+static long long now_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static void append(work_pool *p, work_item *item)
+{
+    item->next = NULL;
+    if (p->tail)
+        p->tail->next = item;
+    else
+        p->head = item;
+    p->tail = item;
+}
+
+/* Moves delayed items that are due (all when stopping) to the FIFO; returns the
+ * earliest due time of those left, or 0 when none is (under the lock). */
+static long long release_due(work_pool *p)
+{
+    long long now = now_ms(), earliest = 0;
+    work_item **link = &p->delayed;
+    while (*link) {
+        work_item *item = *link;
+        if (p->stopping || item->due_ms <= now) {
+            *link = item->next;
+            append(p, item);
+        } else {
+            earliest = earliest && earliest < item->due_ms ? earliest : item->due_ms;
+            link = &item->next;
+        }
+    }
+    return earliest;
+}
+
 static work_item *next_item(work_pool *p)
 {
     pthread_mutex_lock(&p->lock);
-    while (!p->head && !p->stopping)
-        pthread_cond_wait(&p->ready, &p->lock);
+    for (;;) {
+        long long earliest = release_due(p);
+        if (p->head || p->stopping)
+            break;
+        if (!earliest) {
+            pthread_cond_wait(&p->ready, &p->lock);
+            continue;
+        }
+        struct timespec until = {(time_t)(earliest / 1000), (long)(earliest % 1000) * 1000000L};
+        pthread_cond_timedwait(&p->ready, &p->lock, &until);
+    }
     work_item *item = p->head;
     if (item) {
         p->head = item->next;
@@ -54,7 +102,11 @@ work_pool *work_pool_start(int threads, const work_pool_hooks *hooks)
     p->hooks = *hooks;
     p->count = threads;
     pthread_mutex_init(&p->lock, NULL);
-    pthread_cond_init(&p->ready, NULL);
+    pthread_condattr_t attr;
+    pthread_condattr_init(&attr);
+    pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
+    pthread_cond_init(&p->ready, &attr);
+    pthread_condattr_destroy(&attr);
     p->threads = calloc((size_t)threads, sizeof *p->threads);
     for (int i = 0; i < threads; i++) {
         p->threads[i] = (pool_thread){p, i, 0};
@@ -68,14 +120,19 @@ work_pool *work_pool_start(int threads, const work_pool_hooks *hooks)
 
 void work_pool_push(work_pool *p, work_item *item)
 {
-    item->next = NULL;
     pthread_mutex_lock(&p->lock);
-    if (p->tail)
-        p->tail->next = item;
-    else
-        p->head = item;
-    p->tail = item;
+    append(p, item);
     pthread_cond_signal(&p->ready);
+    pthread_mutex_unlock(&p->lock);
+}
+
+void work_pool_push_after(work_pool *p, work_item *item, long long delay_ms)
+{
+    pthread_mutex_lock(&p->lock);
+    item->due_ms = now_ms() + delay_ms;
+    item->next = p->delayed;
+    p->delayed = item;
+    pthread_cond_signal(&p->ready); /* a sleeping thread re-arms its wait for this one */
     pthread_mutex_unlock(&p->lock);
 }
 

@@ -7,6 +7,7 @@
 /* Embed in the queued object; the pool links items through it. */
 typedef struct work_item {
     struct work_item *next;
+    long long due_ms;  /* work_pool_push_after: not before this (CLOCK_MONOTONIC ms) */
 } work_item;
 
 typedef struct work_pool work_pool;
@@ -21,7 +22,10 @@ typedef struct work_pool_hooks {
 /* Starts `threads` threads. Never NULL (aborts when threads cannot start). */
 work_pool *work_pool_start(int threads, const work_pool_hooks *hooks);
 void work_pool_push(work_pool *pool, work_item *item);
-/* Runs what is queued, then ends and joins the threads and frees the pool. */
+/* Queues the item to run after delay_ms; no thread waits for it meanwhile. */
+void work_pool_push_after(work_pool *pool, work_item *item, long long delay_ms);
+/* Runs what is queued (delayed items at once), then ends and joins the threads and
+ * frees the pool. */
 void work_pool_stop(work_pool *pool);
 
 #endif

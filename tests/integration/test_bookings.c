@@ -87,6 +87,30 @@ static rpc_code cancel(const char *booking_id, identity id, Booking__V1__Booking
     return code;
 }
 
+/* A reason of the longest length allowed, ending in a two-byte character, is kept whole:
+ * the answer is the same valid UTF-8 the caller sent. */
+static void test_long_cancel_reason_comes_back_whole(void **state)
+{
+    (void)state;
+    const char *rid = create_resource(booking, "Long reason", HOTEL, 2, 1440, 5000);
+    char hid[80], reason[501];
+    memset(reason, 'a', 498);
+    memcpy(reason + 498, "\xc3\xa9", 2); /* é */
+    reason[500] = '\0';
+    Booking__V1__Booking *b = NULL;
+    assert_int_equal(hold(booking, "rea", rid, day(60), day(61), 1, hid, sizeof hid), RPC_OK);
+    assert_int_equal(confirm(hid, "rea", "pm_card_ok", &b, NULL), RPC_OK);
+    Booking__V1__CancelBookingRequest req = BOOKING__V1__CANCEL_BOOKING_REQUEST__INIT;
+    req.booking_id = b->booking_id;
+    req.reason = reason;
+    ProtobufCMessage *resp = NULL;
+    assert_int_equal(call_as(booking, "CancelBooking", &req.base, CUSTOMER("rea"), &resp, NULL), RPC_OK);
+    assert_string_equal(((Booking__V1__Booking *)resp)->cancel_reason, reason);
+    protobuf_c_message_free_unpacked(resp, NULL);
+    protobuf_c_message_free_unpacked(&b->base, NULL);
+    check_invariants();
+}
+
 static void test_full_flow_hold_confirm_cancel(void **state)
 {
     (void)state;
@@ -431,6 +455,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_full_flow_hold_confirm_cancel),
+        cmocka_unit_test(test_long_cancel_reason_comes_back_whole),
         cmocka_unit_test(test_concurrent_confirms_make_one_booking_and_one_capture),
         cmocka_unit_test(test_decline_then_retry_with_another_card),
         cmocka_unit_test(test_capacity_gone_in_postgres_voids_and_fails),

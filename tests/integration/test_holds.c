@@ -105,6 +105,47 @@ static void test_invalid_resource_names_the_field(void **state)
     res.name = (char *)"Caf\xc3\x28"; /* invalid UTF-8 */
     assert_int_equal(call_as(booking, "CreateResource", &req.base, ADMIN, NULL, &r), RPC_INVALID_ARGUMENT);
     assert_string_equal(r.info.meta_value[0], "resource.name");
+    res.name = (char *)"Mixed currencies";
+    Booking__V1__PricingRules rules = BOOKING__V1__PRICING_RULES__INIT;
+    Booking__V1__Money fee = BOOKING__V1__MONEY__INIT;
+    fee.currency = (char *)"USD"; /* a dollar fee on a euro total */
+    fee.amount_minor = 500;
+    rules.fee_fixed = &fee;
+    res.pricing = &rules;
+    assert_int_equal(call_as(booking, "CreateResource", &req.base, ADMIN, NULL, &r), RPC_INVALID_ARGUMENT);
+    assert_string_equal(r.info.meta_value[0], "resource.pricing.fee_fixed");
+}
+
+/* A CreateResource that committed and died before recording its answer (its record
+ * gone, as after a crash between the two) runs again under the same key: the same
+ * resource answers, no second one is made. */
+static void test_create_resource_rerun_finds_its_resource(void **state)
+{
+    (void)state;
+    Booking__V1__Money price = BOOKING__V1__MONEY__INIT;
+    price.currency = (char *)"EUR";
+    price.amount_minor = 100;
+    Booking__V1__Resource res = BOOKING__V1__RESOURCE__INIT;
+    res.resource_type = HOTEL;
+    res.name = (char *)"Rerun inn";
+    res.location = (char *)"Porto";
+    res.capacity = 3;
+    res.slot_minutes = 1440;
+    res.base_price = &price;
+    Booking__V1__CreateResourceRequest req = BOOKING__V1__CREATE_RESOURCE_REQUEST__INIT;
+    req.resource = &res;
+    identity id = {"root", "admin", "rerun-key"};
+    ProtobufCMessage *first = NULL, *again = NULL;
+    assert_int_equal(call_as(booking, "CreateResource", &req.base, id, &first, NULL), RPC_OK);
+    harness_sql_long(stack, "WITH d AS (DELETE FROM booking.idempotency_keys WHERE key = 'rerun-key' RETURNING 1) "
+                            "SELECT count(*) FROM d", 0, NULL);
+    assert_int_equal(call_as(booking, "CreateResource", &req.base, id, &again, NULL), RPC_OK);
+    assert_string_equal(((Booking__V1__Resource *)again)->resource_id, ((Booking__V1__Resource *)first)->resource_id);
+    assert_int_equal(harness_sql_long(stack, "SELECT count(*) FROM booking.resources WHERE name = 'Rerun inn'", 0,
+                                      NULL),
+                     1);
+    protobuf_c_message_free_unpacked(first, NULL);
+    protobuf_c_message_free_unpacked(again, NULL);
 }
 
 static void test_nightly_hold_quote_calendar_release(void **state)
@@ -379,7 +420,7 @@ static void test_idempotent_calls_racing(void **state)
         assert_string_equal(calls[i].hold_id, calls[0].hold_id);
     }
     const char *params[1] = {rid};
-    assert_int_equal(harness_sql_long(stack, "SELECT count(*) FROM booking.holds WHERE resource_id = $1", 1, params),
+    assert_int_equal(wait_sql(stack, "SELECT count(*) FROM booking.holds WHERE resource_id = $1", 1, params, 1, 5000),
                      1);
 }
 
@@ -489,6 +530,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_identity_and_roles),
         cmocka_unit_test(test_invalid_resource_names_the_field),
+        cmocka_unit_test(test_create_resource_rerun_finds_its_resource),
         cmocka_unit_test(test_nightly_hold_quote_calendar_release),
         cmocka_unit_test(test_all_or_nothing_across_slots),
         cmocka_unit_test(test_invalid_hold_requests),

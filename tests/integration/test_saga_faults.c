@@ -4,6 +4,7 @@
  * consistent after booking-svc's own repair routine, checked with SQL on both schemas
  * (docs/architecture.md, the saga and invariants 4-5). */
 #include <pthread.h>
+#include <stdatomic.h>
 #include <setjmp.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -162,6 +163,63 @@ static void test_payment_service_killed_mid_confirm(void **state)
     check_invariants();
 }
 
+typedef struct duplicate {
+    const char *hold_id;
+    pthread_barrier_t *go;
+    rpc_code code;
+    atomic_int *finished;
+} duplicate;
+
+static void *confirm_duplicate(void *arg)
+{
+    duplicate *d = arg;
+    rpc_client *c = rpc_client_new(harness_addr(stack, "booking-svc"), &booking__v1__booking_service__descriptor);
+    Booking__V1__ConfirmBookingRequest req = BOOKING__V1__CONFIRM_BOOKING_REQUEST__INIT;
+    req.hold_id = (char *)d->hold_id;
+    req.payment_method_id = (char *)"pm_card_ok";
+    pthread_barrier_wait(d->go);
+    d->code = call_as(c, "ConfirmBooking", &req.base, (identity){"dup", "customer", "same-confirm"}, NULL, NULL);
+    atomic_fetch_add(d->finished, 1);
+    rpc_client_free(c);
+    return NULL;
+}
+
+/* Eight duplicates of a slow confirmation (one key) on four handler threads: the
+ * duplicates wait for the first call's answer parked, not in a handler thread, so other
+ * calls are still served meanwhile, and every duplicate gets the one booking. */
+static void test_duplicates_never_hold_every_handler(void **state)
+{
+    (void)state;
+    static const char *const slow[] = {"SANDBOX_LATENCY_MS=400", NULL};
+    assert_int_equal(harness_start_service(stack, "payment-svc", slow), 0);
+    const char *rid = create_resource(booking, "Duplicate hotel", HOTEL, 2, 1440, 5000);
+    char hid[80];
+    assert_int_equal(hold(booking, "dup", rid, day(45), day(46), 1, hid, sizeof hid), RPC_OK);
+    enum { N = 8 };
+    pthread_t t[N];
+    duplicate d[N];
+    pthread_barrier_t go;
+    atomic_int finished = 0;
+    pthread_barrier_init(&go, NULL, N);
+    for (int i = 0; i < N; i++) {
+        d[i] = (duplicate){hid, &go, RPC_UNKNOWN, &finished};
+        pthread_create(&t[i], NULL, confirm_duplicate, &d[i]);
+    }
+    usleep(150000); /* the first confirmation is at the provider, duplicates arrived */
+    assert_int_equal(hold_status_of(booking, hid), BOOKING__V1__HOLD_STATUS__HOLD_STATUS_CONFIRMING);
+    int still_running = atomic_load(&finished) < N; /* answered while the duplicates are not all done */
+    for (int i = 0; i < N; i++)
+        pthread_join(t[i], NULL);
+    pthread_barrier_destroy(&go);
+    assert_true(still_running);
+    for (int i = 0; i < N; i++)
+        assert_int_equal(d[i].code, RPC_OK);
+    const char *params[1] = {hid};
+    assert_int_equal(harness_sql_long(stack, "SELECT count(*) FROM booking.bookings WHERE hold_id = $1", 1, params), 1);
+    assert_int_equal(harness_start_service(stack, "payment-svc", NULL), 0);
+    check_invariants();
+}
+
 static void test_booking_past_its_end_becomes_completed(void **state)
 {
     (void)state;
@@ -189,6 +247,7 @@ int main(void)
         cmocka_unit_test(test_unknown_outcome_is_voided_then_the_hold_can_be_booked),
         cmocka_unit_test(test_capture_failing_at_first_ends_captured),
         cmocka_unit_test(test_payment_service_killed_mid_confirm),
+        cmocka_unit_test(test_duplicates_never_hold_every_handler),
         cmocka_unit_test(test_booking_past_its_end_becomes_completed),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
