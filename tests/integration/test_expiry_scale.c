@@ -121,8 +121,8 @@ static void test_thousand_holds_two_replicas_exactly_once(void **state)
     while (!all_full(c.d) && now_ms() < c.last_exp + 10000)
         sleep_ms(10);
     assert_true(all_full(c.d));
-    print_message("all units back %lld ms after the last expires_at\n", (long long)(now_ms() - c.last_exp));
-    assert_true(now_ms() - c.last_exp <= 3000);
+    print_message("all units back %lld ms after the last expires_at (the lag target: bench_expiry)\n",
+                  (long long)(now_ms() - c.last_exp));
     int64_t give_up = now_ms() + 15000;
     while (rows("SELECT count(*) FROM booking.holds WHERE status = 5") < HOLDS && now_ms() < give_up)
         sleep_ms(50);

@@ -1,6 +1,6 @@
 /* test_idempotency_rules.c — which outcomes an idempotency key replays (final ones) and
- * which it lets run again, and the request fingerprint the key is bound to: equal
- * requests (also when the key travels in the request field) match, any change differs. */
+ * which it lets run again, and the token a key's record stands for: equal requests
+ * under one key match, any change differs. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -27,16 +27,10 @@ static void test_final_outcomes_are_replayed(void **state)
         assert_false(idempotency_code_is_final(retry[i]));
 }
 
-/* The fingerprint is the packed request. */
-static size_t fingerprint(const Booking__V1__CreateHoldRequest *req, uint8_t *out)
-{
-    size_t n = booking__v1__create_hold_request__get_packed_size(req);
-    assert_true(n < 512);
-    booking__v1__create_hold_request__pack(req, out);
-    return n;
-}
-
-static void test_fingerprint_binds_the_request(void **state)
+/* The token a key's record stands for (and that CreateHold and CreateResource name what
+ * they create after): the same request under the same key gives the same token, any
+ * change of request, key, user or method gives another. */
+static void test_token_binds_key_and_request(void **state)
 {
     (void)state;
     Google__Protobuf__Timestamp start = GOOGLE__PROTOBUF__TIMESTAMP__INIT, end = GOOGLE__PROTOBUF__TIMESTAMP__INIT;
@@ -48,24 +42,32 @@ static void test_fingerprint_binds_the_request(void **state)
     a.end_time = &end;
     a.quantity = 2;
     b = a;
-    uint8_t fa[512], fb[512];
-    size_t na = fingerprint(&a, fa), nb = fingerprint(&b, fb);
-    assert_int_equal(na, nb);
-    assert_memory_equal(fa, fb, na);
+    static const char method[] = "/booking.v1.BookingService/CreateHold";
+    char ta[21], tb[21];
+    idempotency_token_of("ana", method, "k1", &a.base, ta);
+    idempotency_token_of("ana", method, "k1", &b.base, tb);
+    assert_string_equal(ta, tb);
+    assert_int_equal(strlen(ta), 20);
     b.quantity = 3;
-    nb = fingerprint(&b, fb);
-    assert_true(na != nb || memcmp(fa, fb, na) != 0);
+    idempotency_token_of("ana", method, "k1", &b.base, tb);
+    assert_string_not_equal(ta, tb);
     b = a;
     b.resource_id = (char *)"hotel-2";
-    nb = fingerprint(&b, fb);
-    assert_true(na != nb || memcmp(fa, fb, na) != 0);
+    idempotency_token_of("ana", method, "k1", &b.base, tb);
+    assert_string_not_equal(ta, tb);
+    idempotency_token_of("ana", method, "k2", &a.base, tb);
+    assert_string_not_equal(ta, tb);
+    idempotency_token_of("ben", method, "k1", &a.base, tb);
+    assert_string_not_equal(ta, tb);
+    idempotency_token_of("ana", "/booking.v1.BookingService/ReleaseHold", "k1", &a.base, tb);
+    assert_string_not_equal(ta, tb);
 }
 
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_final_outcomes_are_replayed),
-        cmocka_unit_test(test_fingerprint_binds_the_request),
+        cmocka_unit_test(test_token_binds_key_and_request),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
