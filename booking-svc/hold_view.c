@@ -47,35 +47,41 @@ static Google__Protobuf__Timestamp *timestamp_ms(rpc_call *call, int64_t ms)
     return t;
 }
 
+/* The history row as the record Redis would have kept (its quote aside). */
+static void record_of_row(const hold_row *row, hold_record *r)
+{
+    memset(r, 0, sizeof *r);
+    snprintf(r->hold_id, sizeof r->hold_id, "%s", row->hold_id);
+    snprintf(r->user_id, sizeof r->user_id, "%s", row->user_id);
+    snprintf(r->resource_id, sizeof r->resource_id, "%s", row->resource_id);
+    snprintf(r->booking_id, sizeof r->booking_id, "%s", row->booking_id);
+    r->quantity = row->quantity;
+    r->start = row->start_time;
+    r->end = row->end_time;
+    r->expires_ms = row->expires_at;
+    r->created_ms = row->created_at * 1000;
+}
+
 Booking__V1__Hold *hold_message(rpc_call *call, const hold_view *h)
 {
+    hold_record from_row;
+    const hold_record *r = h->live ? &h->rec : &from_row;
+    if (!h->live)
+        record_of_row(&h->row, &from_row);
     Booking__V1__Hold *m = RPC_NEW(call, Booking__V1__Hold, booking__v1__hold__init);
     m->status = (Booking__V1__HoldStatus)hold_view_status(h);
-    if (h->live) {
-        const hold_record *r = &h->rec;
-        m->hold_id = rpc_strdup(call, r->hold_id);
-        m->user_id = rpc_strdup(call, r->user_id);
-        m->resource_id = rpc_strdup(call, r->resource_id);
-        m->start_time = timestamp_new(call, r->start);
-        m->end_time = timestamp_new(call, r->end);
-        m->quantity = r->quantity;
-        m->expires_at = timestamp_ms(call, r->expires_ms);
-        m->created_at = timestamp_ms(call, r->created_ms);
-        m->booking_id = rpc_strdup(call, r->booking_id);
-        if (r->quote)
-            m->quote = booking__v1__price__unpack(rpc_allocator(call), r->quote_len, r->quote);
-        return m;
-    }
-    const hold_row *r = &h->row;
     m->hold_id = rpc_strdup(call, r->hold_id);
     m->user_id = rpc_strdup(call, r->user_id);
     m->resource_id = rpc_strdup(call, r->resource_id);
-    m->start_time = timestamp_new(call, r->start_time);
-    m->end_time = timestamp_new(call, r->end_time);
+    m->start_time = timestamp_new(call, r->start);
+    m->end_time = timestamp_new(call, r->end);
     m->quantity = r->quantity;
-    m->expires_at = timestamp_ms(call, r->expires_at);
-    m->created_at = timestamp_new(call, r->created_at);
+    m->expires_at = timestamp_ms(call, r->expires_ms);
+    m->created_at = timestamp_ms(call, r->created_ms);
     m->booking_id = rpc_strdup(call, r->booking_id);
-    m->quote = r->quote;
+    if (!h->live)
+        m->quote = h->row.quote;
+    else if (r->quote)
+        m->quote = booking__v1__price__unpack(rpc_allocator(call), r->quote_len, r->quote);
     return m;
 }

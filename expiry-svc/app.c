@@ -8,25 +8,8 @@
 #include "expiry.h"
 #include "log.h"
 
-int app_stopping(expiry_app *app) { return atomic_load(&app->stopping); }
-
-int app_wait(expiry_app *app, int64_t ms)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    ts.tv_sec += (time_t)(ms / 1000);
-    ts.tv_nsec += (long)(ms % 1000) * 1000000L;
-    if (ts.tv_nsec >= 1000000000L) {
-        ts.tv_sec++;
-        ts.tv_nsec -= 1000000000L;
-    }
-    pthread_mutex_lock(&app->wait_lock);
-    while (!atomic_load(&app->stopping) && ms > 0)
-        if (pthread_cond_timedwait(&app->wait_cond, &app->wait_lock, &ts) != 0)
-            break;
-    pthread_mutex_unlock(&app->wait_lock);
-    return app_stopping(app);
-}
+int app_stopping(expiry_app *app) { return stopper_stopping(&app->stop); }
+int app_wait(expiry_app *app, int64_t ms) { return stopper_wait(&app->stop, ms); }
 
 static expiry_app *app_new(const service_settings *settings)
 {
@@ -36,14 +19,8 @@ static expiry_app *app_new(const service_settings *settings)
     app->settings = *settings;
     if (redis_parse_url(settings->redis_url, host, sizeof host, &port, &app->redis_db, password, sizeof password) != 0)
         app->redis_db = 0;
-    atomic_init(&app->stopping, 0);
+    stopper_init(&app->stop);
     atomic_init(&app->notify_ok, -1);
-    pthread_condattr_t attr;
-    pthread_condattr_init(&attr);
-    pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
-    pthread_cond_init(&app->wait_cond, &attr);
-    pthread_condattr_destroy(&attr);
-    pthread_mutex_init(&app->wait_lock, NULL);
     for (int p = 0; p < HOLD_PARTITIONS; p++)
         pthread_mutex_init(&app->parts[p].lock, NULL);
     app->recon = reconciler_new();
@@ -58,8 +35,7 @@ static void app_free(expiry_app *app)
         pthread_mutex_destroy(&app->parts[p].lock);
     }
     reconciler_free(app->recon);
-    pthread_cond_destroy(&app->wait_cond);
-    pthread_mutex_destroy(&app->wait_lock);
+    stopper_destroy(&app->stop);
     free(app);
 }
 
@@ -110,10 +86,7 @@ void expiry_stop(void *arg)
     expiry_app *app = arg;
     if (!app)
         return;
-    pthread_mutex_lock(&app->wait_lock);
-    atomic_store(&app->stopping, 1);
-    pthread_cond_broadcast(&app->wait_cond);
-    pthread_mutex_unlock(&app->wait_lock);
+    stopper_stop(&app->stop);
     for (int i = 0; i < app->sweeper_count; i++)
         pthread_join(app->sweepers[i], NULL);
     pthread_join(app->subscriber, NULL);

@@ -7,6 +7,7 @@
 #include <stdatomic.h>
 #include <stdint.h>
 
+#include "background.h"
 #include "hold_cache.h"
 #include "keymap.h"
 #include "service.h"
@@ -47,10 +48,8 @@ typedef struct sweeper_arg {
 struct expiry_app {
     service_settings settings;
     int redis_db;
-    atomic_int stopping;
+    stopper stop;                  /* every thread's waits end on stop */
     atomic_int notify_ok;          /* 1 while Redis publishes expired events */
-    pthread_mutex_t wait_lock;
-    pthread_cond_t wait_cond;      /* signalled on stop */
     partition_state parts[HOLD_PARTITIONS];
     reconciler *recon;
     sweeper_arg sweeper_args[SWEEP_THREADS_MAX];

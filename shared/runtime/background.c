@@ -1,7 +1,52 @@
-/* background.c — background threads with an interruptible wait. */
+/* background.c — stoppers and background threads. */
 #include "background.h"
 
 #include <time.h>
+
+void stopper_init(stopper *s)
+{
+    atomic_init(&s->stopping, 0);
+    pthread_mutex_init(&s->lock, NULL);
+    pthread_condattr_t attr;
+    pthread_condattr_init(&attr);
+    pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
+    pthread_cond_init(&s->cond, &attr);
+    pthread_condattr_destroy(&attr);
+}
+
+void stopper_destroy(stopper *s)
+{
+    pthread_cond_destroy(&s->cond);
+    pthread_mutex_destroy(&s->lock);
+}
+
+int stopper_stopping(stopper *s) { return atomic_load(&s->stopping); }
+
+int stopper_wait(stopper *s, int64_t ms)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    ts.tv_sec += (time_t)(ms / 1000);
+    ts.tv_nsec += (long)(ms % 1000) * 1000000L;
+    if (ts.tv_nsec >= 1000000000L) {
+        ts.tv_sec++;
+        ts.tv_nsec -= 1000000000L;
+    }
+    pthread_mutex_lock(&s->lock);
+    while (!atomic_load(&s->stopping) && ms > 0)
+        if (pthread_cond_timedwait(&s->cond, &s->lock, &ts) != 0)
+            break;
+    pthread_mutex_unlock(&s->lock);
+    return stopper_stopping(s);
+}
+
+void stopper_stop(stopper *s)
+{
+    pthread_mutex_lock(&s->lock);
+    atomic_store(&s->stopping, 1);
+    pthread_cond_broadcast(&s->cond);
+    pthread_mutex_unlock(&s->lock);
+}
 
 static void *trampoline(void *arg)
 {
@@ -12,49 +57,24 @@ static void *trampoline(void *arg)
 
 int background_start(background *b, background_fn run, void *arg)
 {
-    atomic_init(&b->stopping, 0);
-    pthread_mutex_init(&b->lock, NULL);
-    pthread_condattr_t attr;
-    pthread_condattr_init(&attr);
-    pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
-    pthread_cond_init(&b->cond, &attr);
-    pthread_condattr_destroy(&attr);
+    stopper_init(&b->stop);
     b->run = run;
     b->arg = arg;
     b->started = pthread_create(&b->thread, NULL, trampoline, b) == 0;
+    if (!b->started)
+        stopper_destroy(&b->stop);
     return b->started ? 0 : -1;
 }
 
-int background_stopping(background *b) { return atomic_load(&b->stopping); }
-
-int background_wait(background *b, int64_t ms)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    ts.tv_sec += (time_t)(ms / 1000);
-    ts.tv_nsec += (long)(ms % 1000) * 1000000L;
-    if (ts.tv_nsec >= 1000000000L) {
-        ts.tv_sec++;
-        ts.tv_nsec -= 1000000000L;
-    }
-    pthread_mutex_lock(&b->lock);
-    while (!atomic_load(&b->stopping) && ms > 0)
-        if (pthread_cond_timedwait(&b->cond, &b->lock, &ts) != 0)
-            break;
-    pthread_mutex_unlock(&b->lock);
-    return background_stopping(b);
-}
+int background_wait(background *b, int64_t ms) { return stopper_wait(&b->stop, ms); }
+int background_stopping(background *b) { return stopper_stopping(&b->stop); }
 
 void background_stop(background *b)
 {
     if (!b->started)
         return;
-    pthread_mutex_lock(&b->lock);
-    atomic_store(&b->stopping, 1);
-    pthread_cond_broadcast(&b->cond);
-    pthread_mutex_unlock(&b->lock);
+    stopper_stop(&b->stop);
     pthread_join(b->thread, NULL);
-    pthread_cond_destroy(&b->cond);
-    pthread_mutex_destroy(&b->lock);
+    stopper_destroy(&b->stop);
     b->started = 0;
 }

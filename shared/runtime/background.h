@@ -1,5 +1,6 @@
-/* background.h — a service's background thread: started with its own loop, woken from
- * its waits and joined on stop. */
+/* background.h — background work of a service: a stopper (an interruptible wait that
+ * every thread of a service can share, ended once on stop) and a background thread that
+ * runs its own loop on one. */
 #ifndef SHARED_BACKGROUND_H
 #define SHARED_BACKGROUND_H
 
@@ -7,14 +8,26 @@
 #include <stdatomic.h>
 #include <stdint.h>
 
+typedef struct stopper {
+    atomic_int stopping;
+    pthread_mutex_t lock;
+    pthread_cond_t cond;
+} stopper;
+
+void stopper_init(stopper *s);
+void stopper_destroy(stopper *s);
+/* Sleeps up to ms, or until stopper_stop: returns 1 then (the loop should end). */
+int stopper_wait(stopper *s, int64_t ms);
+int stopper_stopping(stopper *s);
+/* Ends every wait, now and later. */
+void stopper_stop(stopper *s);
+
 typedef struct background background;
 typedef void (*background_fn)(background *b, void *arg);
 
 struct background {
     pthread_t thread;
-    atomic_int stopping;
-    pthread_mutex_t lock;
-    pthread_cond_t cond;
+    stopper stop;
     background_fn run;
     void *arg;
     int started;

@@ -1,13 +1,12 @@
 /* pg.c — libpq connection handling: connect, search_path, reconnect, parameterised exec. */
 #include "pg.h"
 
-#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/socket.h>
 
 #include "log.h"
+#include "socket_check.h"
 
 static void pg_fail(pg_conn *pg, const char *what, const char *detail)
 {
@@ -81,15 +80,6 @@ void pg_close(pg_conn *pg)
     free(pg);
 }
 
-/* 1 when the server closed the socket (a restart) while the connection sat idle: a
- * peek finds end-of-file or an error instead of "nothing to read". */
-static int closed_while_idle(PGconn *conn)
-{
-    char c;
-    ssize_t n = recv(PQsocket(conn), &c, 1, MSG_PEEK | MSG_DONTWAIT);
-    return n == 0 || (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR);
-}
-
 /* A connection that can no longer serve: closed, stuck in pipeline mode, or told by the
  * server it is going away. The next call reconnects. */
 static void drop(pg_conn *pg)
@@ -110,7 +100,7 @@ static int connection_error(const char *sqlstate)
 int pg_ensure(pg_conn *pg)
 {
     if (pg->conn && PQstatus(pg->conn) == CONNECTION_OK && PQpipelineStatus(pg->conn) == PQ_PIPELINE_OFF &&
-        (PQtransactionStatus(pg->conn) != PQTRANS_IDLE || !closed_while_idle(pg->conn)))
+        (PQtransactionStatus(pg->conn) != PQTRANS_IDLE || !socket_closed_while_idle(PQsocket(pg->conn))))
         return 0;
     return pg_open(pg);
 }

@@ -5,11 +5,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <errno.h>
-#include <sys/socket.h>
 #include <sys/time.h>
 
 #include "log.h"
+#include "socket_check.h"
 
 #define SCRIPT_MAX_ARGS 4096
 
@@ -133,18 +132,9 @@ void redis_close(redis_conn *r)
     free(r);
 }
 
-/* 1 when the server closed the socket (or it failed) while the connection sat idle: a
- * peek that finds end-of-file or an error instead of "nothing to read". */
-static int closed_while_idle(redisContext *ctx)
-{
-    char c;
-    ssize_t n = recv(ctx->fd, &c, 1, MSG_PEEK | MSG_DONTWAIT);
-    return n == 0 || (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR);
-}
-
 int redis_ensure(redis_conn *r)
 {
-    if (r->ctx && !r->ctx->err && !closed_while_idle(r->ctx))
+    if (r->ctx && !r->ctx->err && !socket_closed_while_idle(r->ctx->fd))
         return 0;
     if (!r->host[0])
         return -1;
