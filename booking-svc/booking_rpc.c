@@ -5,6 +5,7 @@
 #include <time.h>
 
 #include "booking.h"
+#include "booking_metrics.h"
 #include "booking_store.h"
 #include "catalog_cache.h"
 #include "hold_cache.h"
@@ -153,6 +154,8 @@ static int payment_declined(rpc_call *call, const hold_record *h, int epoch, con
     saga_env env = env_of(call);
     saga_attempt_set(booking_pg(call), key, "declined", p->payment_id, p->decline_code);
     saga_abandon_confirmation(&env, h, epoch, "hold.payment_declined");
+    booking_count_confirmation(CONFIRM_DECLINED);
+    booking_count_decline(p->code != RPC_OK ? "invalid_method" : p->decline_code);
     if (p->code != RPC_OK)
         return rpc_invalid_argument(call, "payment_method_id", "%s", p->message);
     rpc_fail(call, RPC_FAILED_PRECONDITION, "PAYMENT_DECLINED", "payment declined: %s", p->decline_code);
@@ -169,6 +172,7 @@ static int payment_unknown(rpc_call *call, const hold_record *h, int epoch, cons
     char booking_id[ID_MAX + 1];
     if (saga_fence(booking_pg(call), h->hold_id, epoch, booking_id, sizeof booking_id) == 0)
         saga_abandon_confirmation(&env, h, epoch, "hold.confirm_abandoned");
+    booking_count_confirmation(CONFIRM_PAYMENT_UNKNOWN);
     return rpc_fail(call, RPC_UNAVAILABLE, "PAYMENT_OUTCOME_UNKNOWN",
                     "payment outcome unknown (%s); the hold is kept and any authorization is voided; retry",
                     rpc_code_name(p->code));
@@ -257,6 +261,7 @@ static int capacity_gone(rpc_call *call, const hold_record *h, int epoch, const 
     hold_release rel = hold_cache_release(booking_redis(call), h->resource_id, h->hold_id, &expire, wall_ms());
     if (rel.status == RELEASE_DONE)
         user_holds_give_back(booking_redis(call), h->user_id, h->hold_id);
+    booking_count_confirmation(CONFIRM_CAPACITY_GONE);
     return rpc_fail(call, RPC_FAILED_PRECONDITION, "CAPACITY_GONE",
                     "the units of hold %s are no longer available; the payment was voided", h->hold_id);
 }
@@ -268,6 +273,7 @@ static int lost_race(rpc_call *call, const hold_record *h, const payment_outcome
     void_payment(p); /* an abandoned attempt is voided by the repair too: the same key */
     booking_row b;
     int found = saga_booking_by_hold(booking_pg(call), h->hold_id, rpc_allocator(call), &b);
+    booking_count_confirmation(found > 0 ? CONFIRM_BOOKED : CONFIRM_ABANDONED);
     if (found > 0) {
         *response = &booking_message_of(call, &b)->base;
         return 0;
@@ -302,8 +308,10 @@ static int book(rpc_call *call, hold_record *h, int epoch, const char *method, P
     case COMMIT_LOST_RACE:
         return lost_race(call, h, &p, response);
     default:
+        booking_count_confirmation(CONFIRM_STORE_ERROR);
         return store_fail_pg(call, booking_pg(call)); /* the repair settles it from what PostgreSQL says */
     }
+    booking_count_confirmation(CONFIRM_BOOKED);
     saga_env env = env_of(call);
     saga_finish_confirmed(&env, h->resource_id, h->hold_id, epoch, b.booking_id, h->user_id);
     if (saga_settle_payment(&env, &b) == 0)
