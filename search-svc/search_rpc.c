@@ -72,13 +72,6 @@ static candidate *candidates(size_t n)
     return b->items;
 }
 
-static double now_seconds(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
 /* The slices to look at; *total is how many entries they hold. */
 static slice *gather(rpc_call *call, const model_view *v, const search_query *q, size_t *n, size_t *total)
 {
@@ -299,7 +292,7 @@ int rpc_search_availability(rpc_call *call, const ProtobufCMessage *request, Pro
 {
     const Booking__V1__SearchAvailabilityRequest *req = (const Booking__V1__SearchAvailabilityRequest *)request;
     search_app *app = search_app_of(call);
-    double started = now_seconds();
+    double started = monotonic_seconds();
     search_query q;
     rank_key cursor;
     int has_cursor;
@@ -313,7 +306,7 @@ int rpc_search_availability(rpc_call *call, const ProtobufCMessage *request, Pro
         RPC_NEW(call, Booking__V1__SearchAvailabilityResponse, booking__v1__search_availability_response__init);
     resp->as_of = stamp_ms(call, model_as_of_ms(app->model)); /* read first: the data is at least this fresh */
     size_t examined = search_model(&s, app, query_fingerprint(&q), resp);
-    search_metrics_query(examined, resp->n_results, now_seconds() - started);
+    search_metrics_query(examined, resp->n_results, monotonic_seconds() - started);
     *response = &resp->base;
     return 0;
 }

@@ -16,6 +16,20 @@ int64_t wall_ms(void)
 
 int64_t wall_seconds(void) { return wall_ms() / 1000; }
 
+int64_t monotonic_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+double monotonic_seconds(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
 int64_t ts_seconds(const Google__Protobuf__Timestamp *t) { return t ? t->seconds : 0; }
 
 int ts_valid(const Google__Protobuf__Timestamp *t)

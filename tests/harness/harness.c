@@ -22,6 +22,7 @@
 #include "grpc/health/v1/health.pb-c.h"
 #include "rpc_client.h"
 #include "strbuf.h"
+#include "timeutil.h"
 
 #define MAX_INSTANCES 8
 #define HEALTH_WAIT_MS 120000
@@ -99,13 +100,6 @@ static void sleep_ms(long ms)
 {
     struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
     nanosleep(&ts, NULL);
-}
-
-static long now_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return ts.tv_sec * 1000L + ts.tv_nsec / 1000000L;
 }
 
 /* Runs tests/stack.sh with arguments; returns its exit status. */
@@ -282,8 +276,8 @@ static int serving(const instance *in)
 
 static int wait_serving(harness *h, instance *in)
 {
-    long give_up = now_ms() + HEALTH_WAIT_MS;
-    while (now_ms() < give_up) {
+    long give_up = monotonic_ms() + HEALTH_WAIT_MS;
+    while (monotonic_ms() < give_up) {
         int status;
         if (waitpid(in->pid, &status, WNOHANG) == in->pid) {
             in->pid = 0;
@@ -372,9 +366,9 @@ int harness_stop_service(harness *h, const char *name, int sig)
         return -1;
     kill(in->pid, sig);
     int status = 0;
-    long give_up = now_ms() + 30000;
+    long give_up = monotonic_ms() + 30000;
     while (waitpid(in->pid, &status, WNOHANG) == 0) {
-        if (now_ms() > give_up) {
+        if (monotonic_ms() > give_up) {
             fprintf(stderr, "harness: %s ignored signal %d for 30 s; killing\n", in->name, sig);
             kill(in->pid, SIGKILL);
             waitpid(in->pid, &status, 0);

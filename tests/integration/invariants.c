@@ -13,6 +13,7 @@
 #include <cmocka.h>
 
 #include "hold_cache.h"
+#include "timeutil.h"
 
 /* Runs a count query; on a violation count > 0, the first row of `example` (if any)
  * goes into why. */
@@ -258,18 +259,10 @@ static const struct {
     {"8 payment ledger", invariant_payment_ledger},
 };
 
-static long elapsed_ms(const struct timespec *start)
-{
-    struct timespec now;
-    clock_gettime(CLOCK_MONOTONIC, &now);
-    return (now.tv_sec - start->tv_sec) * 1000 + (now.tv_nsec - start->tv_nsec) / 1000000;
-}
-
 /* Checks all[from..to) until they hold together or settle_ms pass. */
 static void check_range(harness *h, size_t from, size_t to, long settle_ms)
 {
-    struct timespec start;
-    clock_gettime(CLOCK_MONOTONIC, &start);
+    int64_t start = monotonic_ms();
     for (;;) {
         char why[600] = "";
         size_t failed = from;
@@ -277,7 +270,7 @@ static void check_range(harness *h, size_t from, size_t to, long settle_ms)
             failed++;
         if (failed == to)
             return;
-        if (elapsed_ms(&start) >= settle_ms)
+        if (monotonic_ms() - start >= settle_ms)
             fail_msg("invariant %s does not hold: %s", all[failed].name, why);
         nanosleep(&(struct timespec){0, 100 * 1000000L}, NULL);
     }
