@@ -28,6 +28,12 @@ price_slot price_slot_at(const resource_clock *clock, int64_t start, int64_t end
                         .begins = slot_check_in(clock, start)};
 }
 
+void price_slots_at(const resource_clock *clock, const int64_t *bounds, int count, price_slot *out)
+{
+    for (int i = 0; i < count; i++)
+        out[i] = price_slot_at(clock, bounds[i], bounds[i + 1]);
+}
+
 /* Writes v / 10^decimals (v >= 0) without trailing zeros: 12500, 4 -> "1.25"; 1500, 2 -> "15". */
 static void fixed_point(char *out, size_t cap, int64_t v, int decimals)
 {

@@ -23,6 +23,8 @@ typedef struct price_slot {
 
 /* The slot [start, end) of a resource with this clock, its price and capacity left 0. */
 price_slot price_slot_at(const resource_clock *clock, int64_t start, int64_t end);
+/* price_slot_at of the count slots between count + 1 boundaries. */
+void price_slots_at(const resource_clock *clock, const int64_t *bounds, int count, price_slot *out);
 
 typedef struct quote_line {
     int64_t slot_start, slot_end;
