@@ -154,8 +154,8 @@ static void print_bookings(const ProtobufCMessage *m)
         table_add(t, booking_status(b->status, buf, sizeof buf));
         table_add(t, payment_status(b->payment_status, buf, sizeof buf));
         table_add(t, b->resource_id);
-        table_add(t, ctl_local_time(b->resource_id, b->start_time, buf, sizeof buf));
-        table_add(t, ctl_local_time(b->resource_id, b->end_time, buf, sizeof buf));
+        table_add(t, ctl_stay_edge(b->resource_id, b->start_time, 0, buf, sizeof buf));
+        table_add(t, ctl_stay_edge(b->resource_id, b->end_time, 1, buf, sizeof buf));
         table_addf(t, "%d", b->quantity);
         table_add(t, fmt_money(b->price ? b->price->total : NULL, buf, sizeof buf));
     }

@@ -135,6 +135,9 @@ int ctl_local_arg(ctl_context *ctx, const resource_clock *clock, const char *opt
 /* t in the local time of resource_id with its zone when its clock is known
  * ("2027-03-13 15:00 -08:00 America/Los_Angeles"), else in UTC; returns buf. */
 char *ctl_local_time(const char *resource_id, const Google__Protobuf__Timestamp *t, char *buf, size_t cap);
+/* A range's start (end = 0) or end in local time: for a nightly resource its check-in
+ * or check-out, else as ctl_local_time; returns buf. */
+char *ctl_stay_edge(const char *resource_id, const Google__Protobuf__Timestamp *t, int end, char *buf, size_t cap);
 /* The rows of a hold's or booking's range in local time: check-in and check-out of a
  * nightly resource (and its nights), from and to of others. */
 struct ctl_table;

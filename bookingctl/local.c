@@ -67,6 +67,15 @@ char *ctl_local_time(const char *resource_id, const Google__Protobuf__Timestamp 
     return fmt_local(c->zone, t->seconds, 1, buf, cap);
 }
 
+char *ctl_stay_edge(const char *resource_id, const Google__Protobuf__Timestamp *t, int end, char *buf, size_t cap)
+{
+    const resource_clock *c = ctl_clock_known(resource_id);
+    if (!t || !c || c->slot_minutes != SLOT_MINUTES_NIGHTLY)
+        return ctl_local_time(resource_id, t, buf, cap);
+    int64_t at = end ? slot_check_out(c, t->seconds) : slot_check_in(c, t->seconds);
+    return fmt_local(c->zone, at, 1, buf, cap);
+}
+
 void ctl_range_rows(ctl_table *t, const char *resource_id, const Google__Protobuf__Timestamp *start,
                     const Google__Protobuf__Timestamp *end)
 {
