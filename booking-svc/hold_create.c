@@ -137,8 +137,9 @@ static int check_single_slot(rpc_call *call, const hold_plan *p, int64_t slot_en
 static int64_t *slot_ends(rpc_call *call, const hold_plan *p, const int64_t *starts, int n)
 {
     int64_t *ends = rpc_alloc(call, sizeof *ends * (size_t)(n ? n : 1));
+    int single = p->resource->slot_minutes == SLOT_MINUTES_SINGLE;
     for (int i = 0; i < n; i++)
-        ends[i] = p->resource->slot_minutes == SLOT_MINUTES_SINGLE ? p->span.end : slot_next(&p->span.clock, starts[i]);
+        ends[i] = single ? p->span.end : slot_next(&p->span.clock, starts[i]);
     return ends;
 }
 

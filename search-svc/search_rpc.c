@@ -138,7 +138,8 @@ static const span_entry *span_for(search_run *s, const resource_clock *clock)
     e->ok = slot_span_of(clock, local_instant(clock->zone, s->q->start), local_instant(clock->zone, s->q->end),
                          (int)search_config.max_slots, &e->span, &field, msg, sizeof msg) == 0;
     /* else e.g. off this resource's boundaries; and not in the past (nightly: tonight, local) */
-    if (e->ok && e->span.first_start < (clock->slot_minutes == SLOT_MINUTES_NIGHTLY ? slot_floor(clock, s->now) : s->now))
+    int64_t earliest = clock->slot_minutes == SLOT_MINUTES_NIGHTLY ? slot_floor(clock, s->now) : s->now;
+    if (e->ok && e->span.first_start < earliest)
         e->ok = 0;
     if (e->ok) {
         int64_t *bounds = rpc_alloc(s->call, sizeof *bounds * (size_t)(e->span.count + 1));

@@ -430,7 +430,8 @@ static void test_search_reads_dates_in_each_zone(void **state)
     /* only Auckland's night of D + 1 is gone: Los Angeles is still free on it */
     wait_presence("Meridian", HOTEL, (d + 1) * DAY, (d + 2) * DAY, ids[0], 1);
     wait_presence("Meridian", HOTEL, (d + 2) * DAY, (d + 3) * DAY, ids[1], 1);
-    Booking__V1__GetCalendarResponse *c = calendar(ids[1], local_at(zones[1], d, 0, 0), local_at(zones[1], d + 2, 0, 0));
+    Booking__V1__GetCalendarResponse *c =
+        calendar(ids[1], local_at(zones[1], d, 0, 0), local_at(zones[1], d + 2, 0, 0));
     assert_int_equal(c->n_slots, 2);
     assert_string_equal(c->time_zone, "Pacific/Auckland");
     assert_string_equal(c->slots[0]->local_date, date_text(d, text));

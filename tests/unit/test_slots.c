@@ -8,6 +8,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <string.h>
 #include <time.h>
 
@@ -521,6 +522,52 @@ static void test_clock_of_a_resource(void **state)
     assert_int_equal(m, 1439);
 }
 
+/* ---- migration 006 ---- */
+
+/* 006_local_time.sql pins existing resources to UTC by appending field 9 (time_zone) =
+ * "UTC" to the stored message: the last value of a field wins when it is parsed. */
+static void test_migration_006_pins_existing_resources_to_utc(void **state)
+{
+    static const uint8_t appended[] = {0x4a, 0x03, 'U', 'T', 'C'};
+    char path[512];
+    snprintf(path, sizeof path, "%s/booking-svc/migrations/006_local_time.sql", SOURCE_DIR);
+    FILE *f = fopen(path, "r");
+    assert_non_null(f);
+    char sql[4096];
+    size_t n = fread(sql, 1, sizeof sql - 1, f);
+    fclose(f);
+    sql[n] = '\0';
+    assert_non_null(strstr(sql, "body = body || '\\x4a03555443'::bytea"));
+    Booking__V1__Money price = BOOKING__V1__MONEY__INIT;
+    price.currency = (char *)"EUR";
+    price.amount_minor = 12000;
+    Booking__V1__Resource r = BOOKING__V1__RESOURCE__INIT;
+    r.resource_id = (char *)"demo-lisbon-tejo";
+    r.name = (char *)"Hotel Tejo";
+    r.time_zone = (char *)"Europe/Lisbon";
+    r.slot_minutes = 1440;
+    r.capacity = 12;
+    r.base_price = &price;
+    uint8_t body[512];
+    size_t len = booking__v1__resource__pack(&r, body);
+    memcpy(body + len, appended, sizeof appended);
+    Booking__V1__Resource *back = booking__v1__resource__unpack(NULL, len + sizeof appended, body);
+    assert_non_null(back);
+    assert_string_equal(back->time_zone, "UTC");
+    assert_string_equal(back->name, "Hotel Tejo");
+    assert_int_equal(back->capacity, 12);
+    assert_int_equal(back->base_price->amount_minor, 12000);
+    booking__v1__resource__free_unpacked(back, NULL);
+    /* and a message without a zone (empty: proto3 does not write it) gets one */
+    r.time_zone = (char *)"";
+    len = booking__v1__resource__pack(&r, body);
+    memcpy(body + len, appended, sizeof appended);
+    back = booking__v1__resource__unpack(NULL, len + sizeof appended, body);
+    assert_non_null(back);
+    assert_string_equal(back->time_zone, "UTC");
+    booking__v1__resource__free_unpacked(back, NULL);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -549,6 +596,7 @@ int main(void)
         cmocka_unit_test(test_floor_next_and_aligned),
         cmocka_unit_test(test_check_in_and_out_are_local_times),
         cmocka_unit_test(test_clock_of_a_resource),
+        cmocka_unit_test(test_migration_006_pins_existing_resources_to_utc),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
