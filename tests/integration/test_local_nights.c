@@ -405,6 +405,8 @@ static void test_search_reads_dates_in_each_zone(void **state)
         make(zones[i], zones[i], "Meridian", HOTEL, 1, 1440, NULL, NULL, 0, ids[i]);
     /* "the nights of D and D + 1", written as UTC midnights */
     int64_t d = (int64_t)time(NULL) / DAY + 30;
+    for (int i = 0; i < N; i++) /* the read model follows creations within a second */
+        wait_presence("Meridian", HOTEL, d * DAY, (d + 2) * DAY, ids[i], 1);
     Booking__V1__SearchAvailabilityResponse *s = search_city("Meridian", HOTEL, d * DAY, (d + 2) * DAY);
     for (int i = 0; i < N; i++) {
         const Booking__V1__AvailabilityResult *r = result_for(s, ids[i]);
@@ -457,6 +459,7 @@ static void test_appointments_on_the_hour_in_kolkata(void **state)
                      RPC_INVALID_ARGUMENT);
     assert_string_equal(r.info.meta_value[0], "start_time");
     /* the search's 10:00-11:00 is 10:00 IST */
+    wait_presence("Pune", CLINIC, d * DAY + 10 * H, d * DAY + 11 * H, rid, 1);
     Booking__V1__SearchAvailabilityResponse *s = search_city("Pune", CLINIC, d * DAY + 10 * H, d * DAY + 11 * H);
     const Booking__V1__AvailabilityResult *res = result_for(s, rid);
     assert_non_null(res);
