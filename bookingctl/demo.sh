@@ -22,7 +22,7 @@ resource() {
     printf '%s\n' "$err" >&2
     return 1
   fi
-  printf '  %-20s %s\n' "$id" "$name"
+  printf '  %-22s %s\n' "$id" "$name"
 }
 
 # Runs bookingctl until its output passes check (search-svc's read model follows
@@ -38,7 +38,7 @@ settled() {
   printf '%s\n' "$out"
 }
 
-step "Catalogue: hotels in six cities and four time zones, a restaurant, a clinic, a concert, a car"
+step "Catalogue: hotels in six cities and five time zones, a restaurant, a clinic, a concert, a car"
 hotel=(--type hotel_room --slot-minutes 1440 --cancel 48:100 --cancel 0:50)
 resource $HOTEL "Hotel Tejo" "${hotel[@]}" --city Lisbon --tz Europe/Lisbon --lat 38.7107 --lon -9.1365 \
   --capacity 12 --price 120.00 --currency EUR --rating 4.5 --amenity wifi --amenity breakfast --tax-bp 600
