@@ -264,6 +264,30 @@ static void test_slots(void **state)
     assert_string_equal(fmt_slots(mixed, buf, sizeof buf), "3 slots");
     assert_string_equal(fmt_slots(price_of(0, 86400), buf, sizeof buf), "-");
     assert_string_equal(fmt_slots(NULL, buf, sizeof buf), "-");
+    /* local nights on DST days are 23, 23.5, 24.5 or 25 hours: still nights */
+    Booking__V1__Price *dst = price_of(3, 86400);
+    dst->lines[1]->slot_end->seconds -= 3600;
+    dst->lines[2]->slot_start->seconds -= 3600;
+    assert_string_equal(fmt_slots(dst, buf, sizeof buf), "3 nights");
+    assert_string_equal(fmt_slots(price_of(1, 25 * 3600), buf, sizeof buf), "1 night");
+    assert_string_equal(fmt_slots(price_of(1, 23 * 3600 + 1800), buf, sizeof buf), "1 night");
+}
+
+static void test_local_times(void **state)
+{
+    char buf[FMT_LOCAL_CAP];
+    const local_zone *la = local_zone_get("America/Los_Angeles"), *ktm = local_zone_get("Asia/Kathmandu");
+    assert_non_null(la);
+    assert_non_null(ktm);
+    /* 2027-03-13T23:00Z = 15:00 PST; 2027-03-15T18:00Z = 11:00 PDT */
+    assert_string_equal(fmt_local(la, 1804978800, 1, buf, sizeof buf), "2027-03-13 15:00 -08:00 America/Los_Angeles");
+    assert_string_equal(fmt_local(la, 1805133600, 0, buf, sizeof buf), "2027-03-15 11:00 -07:00");
+    assert_string_equal(fmt_local(ktm, 1805133607, 0, buf, sizeof buf), "2027-03-15 23:45:07 +05:45");
+    assert_string_equal(fmt_local_text("2027-03-13T15:00:00-08:00", buf, sizeof buf), "2027-03-13 15:00 -08:00");
+    assert_string_equal(fmt_local_text("2027-03-13T15:00:30+05:45", buf, sizeof buf), "2027-03-13 15:00:30 +05:45");
+    assert_string_equal(fmt_local_text("", buf, sizeof buf), "-");
+    assert_string_equal(fmt_local_text(NULL, buf, sizeof buf), "-");
+    assert_string_equal(fmt_local_text("soon", buf, sizeof buf), "soon");
 }
 
 static void test_distance(void **state)
@@ -556,6 +580,7 @@ int main(void)
         cmocka_unit_test(test_error_json_of_a_failed_call),
         cmocka_unit_test(test_error_json_outside_a_call),
         cmocka_unit_test(test_error_trace_id),
+        cmocka_unit_test(test_local_times),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
