@@ -19,6 +19,8 @@ typedef struct booking_settings {
     long max_slots;            /* slots one hold may cover */
     long horizon_days;         /* how far ahead holds may reach */
     long max_inventory_slots;  /* slots one SetInventory may change */
+    long max_hold_extensions;  /* ExtendHold calls per hold, unless the resource says otherwise */
+    long max_hold_seconds;     /* a hold's longest life from creation, unless the resource says otherwise */
 } booking_settings;
 
 extern booking_settings booking_config;
@@ -59,6 +61,7 @@ int rpc_set_inventory(rpc_call *call, const ProtobufCMessage *request, ProtobufC
 int rpc_create_hold(rpc_call *call, const ProtobufCMessage *request, ProtobufCMessage **response);
 int rpc_get_hold(rpc_call *call, const ProtobufCMessage *request, ProtobufCMessage **response);
 int rpc_release_hold(rpc_call *call, const ProtobufCMessage *request, ProtobufCMessage **response);
+int rpc_extend_hold(rpc_call *call, const ProtobufCMessage *request, ProtobufCMessage **response);
 int rpc_confirm_booking(rpc_call *call, const ProtobufCMessage *request, ProtobufCMessage **response);
 int rpc_get_booking(rpc_call *call, const ProtobufCMessage *request, ProtobufCMessage **response);
 int rpc_cancel_booking(rpc_call *call, const ProtobufCMessage *request, ProtobufCMessage **response);

@@ -12,7 +12,8 @@
 #define COUNT(a) (sizeof(a) / sizeof((a)[0]))
 
 static const char *const hold_events[] = {"created",   "confirming",       "confirmed",         "released",
-                                          "expired",   "payment_declined", "confirm_abandoned", "other"};
+                                          "expired",   "payment_declined", "confirm_abandoned", "extended",
+                                          "other"};
 static const char *const outcomes[CONFIRM_OUTCOMES] = {"booked",        "declined",  "payment_unknown",
                                                        "capacity_gone", "abandoned", "store_error"};
 /* Common provider decline codes (Stripe's names); anything else counts as "other". */
@@ -21,7 +22,8 @@ static const char *const decline_reasons[] = {"card_declined", "insufficient_fun
                                               "do_not_honor",  "lost_card",          "stolen_card",
                                               "invalid_method", "other"};
 
-static metric *m_hold_events[COUNT(hold_events)], *m_outcomes[CONFIRM_OUTCOMES], *m_declines[COUNT(decline_reasons)];
+static metric *m_hold_events[COUNT(hold_events)], *m_outcomes[CONFIRM_OUTCOMES], *m_declines[COUNT(decline_reasons)],
+    *m_oversold;
 #define LABELS_MAX 64
 static char hold_event_labels[COUNT(hold_events)][LABELS_MAX], outcome_labels[CONFIRM_OUTCOMES][LABELS_MAX],
     decline_labels[COUNT(decline_reasons)][LABELS_MAX];
@@ -45,6 +47,8 @@ void booking_metrics_init(void)
                     "ConfirmBooking calls that reached the payment step, by outcome");
     register_family(m_declines, decline_labels, "booking_payment_declines_total", "reason", decline_reasons, COUNT(decline_reasons),
                     "payments the provider declined, by decline code");
+    m_oversold = metrics_counter("booking_oversold_slots_total", "",
+                                 "slots a confirmation left above their physical capacity (overbooking allowance)");
 }
 
 /* The index of value in table, or of the table's last entry ("other"). */
@@ -74,4 +78,10 @@ void booking_count_decline(const char *decline_code)
 {
     if (m_declines[0])
         metric_inc(m_declines[index_of(decline_reasons, COUNT(decline_reasons), decline_code)], 1);
+}
+
+void booking_count_oversold(int slots)
+{
+    if (m_oversold && slots > 0)
+        metric_inc(m_oversold, slots);
 }

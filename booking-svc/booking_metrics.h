@@ -1,6 +1,7 @@
 /* booking_metrics.h — what the booking flow counts for dashboards and alerts
  * (docs/operations.md lists them): hold events as the recorder writes them from the
- * hold log, confirmations by outcome, payment declines by reason. */
+ * hold log, confirmations by outcome, payment declines by reason, slots sold above
+ * their physical capacity (overbooking). */
 #ifndef BOOKING_METRICS_H
 #define BOOKING_METRICS_H
 
@@ -24,5 +25,8 @@ void booking_count_confirmation(confirm_outcome outcome);
  * of the common ones, "invalid_method" for a method the provider refused, else "other"
  * (labels stay a bounded set). */
 void booking_count_decline(const char *decline_code);
+/* booking_oversold_slots_total: slots a confirmation left above their physical capacity
+ * (sold within the resource's overbooking allowance), one per slot and confirmation. */
+void booking_count_oversold(int slots);
 
 #endif

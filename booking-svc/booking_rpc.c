@@ -35,6 +35,34 @@ static saga_env env_of(rpc_call *call)
     return env;
 }
 
+#define CANCELLATIONS_SHOWN 64
+
+/* The booking's price snapshot as the wire shows it after cancellations: its own lines
+ * (the snapshot stays frozen) and one line per cancellation (its units over the whole
+ * range; the amount is the refund, negative). Totals stay what was charged. */
+static Booking__V1__Price *price_with_cancellations(rpc_call *call, const booking_row *b)
+{
+    cancellation_row rows[CANCELLATIONS_SHOWN];
+    int n = saga_cancellations(booking_pg(call), b->booking_id, 0, rows, CANCELLATIONS_SHOWN);
+    if (n <= 0)
+        return b->price;
+    Booking__V1__Price *p = RPC_NEW(call, Booking__V1__Price, booking__v1__price__init);
+    *p = *b->price;
+    p->lines = rpc_alloc(call, sizeof *p->lines * (b->price->n_lines + (size_t)n));
+    memcpy(p->lines, b->price->lines, sizeof *p->lines * b->price->n_lines);
+    for (int i = 0; i < n; i++) {
+        Booking__V1__PriceLine *l = RPC_NEW(call, Booking__V1__PriceLine, booking__v1__price_line__init);
+        l->slot_start = timestamp_new(call, b->start_time);
+        l->slot_end = timestamp_new(call, b->end_time);
+        l->quantity = rows[i].units;
+        l->amount = money_new(call, b->currency, -rows[i].refund_minor);
+        l->description = rpc_sprintf(call, "cancellation %d: %d unit(s), refund %d %%", rows[i].seq, rows[i].units,
+                                     rows[i].refund_percent);
+        p->lines[p->n_lines++] = l;
+    }
+    return p;
+}
+
 Booking__V1__Booking *booking_message_of(rpc_call *call, const booking_row *b)
 {
     Booking__V1__Booking *m = RPC_NEW(call, Booking__V1__Booking, booking__v1__booking__init);
@@ -53,6 +81,9 @@ Booking__V1__Booking *booking_message_of(rpc_call *call, const booking_row *b)
     m->created_at = timestamp_new(call, b->created_at);
     m->updated_at = timestamp_new(call, b->updated_at);
     m->cancel_reason = rpc_strdup(call, b->cancel_reason);
+    m->cancelled_quantity = b->cancelled_quantity;
+    if (b->cancelled_quantity > 0 && b->price)
+        m->price = price_with_cancellations(call, b);
     return m;
 }
 
@@ -302,9 +333,11 @@ static int book(rpc_call *call, hold_record *h, int epoch, const char *method, P
     booking_of(h, price, &p, &b);
     if (range_slots(call, h->resource_id, h->start, h->end, &span, &starts) != 0)
         return -1;
+    int oversold = 0;
     switch (saga_commit_booking(booking_pg(call), &b, starts, span.count, starts + 1, key,
-                                rpc_user_id(call))) {
+                                rpc_user_id(call), &oversold)) {
     case COMMIT_DONE:
+        booking_count_oversold(oversold);
         break;
     case COMMIT_NO_CAPACITY:
         return capacity_gone(call, h, epoch, &p, key);
@@ -371,40 +404,50 @@ int rpc_get_booking(rpc_call *call, const ProtobufCMessage *request, ProtobufCMe
     return 0;
 }
 
-/* The refund the resource's cancellation rules give now; -1 after the start (the local
- * check-in time of the first night, or the first slot's start). */
-static int64_t refund_now(rpc_call *call, const booking_row *b)
+/* The refund percent the resource's cancellation rules give now; -1 after the start
+ * (the local check-in time of the first night, or the first slot's start), -2 with the
+ * status set. */
+static int refund_percent_now(rpc_call *call, const booking_row *b)
 {
     Booking__V1__Resource *r;
     resource_clock clock;
     if (load_resource(call, b->resource_id, &r) != 0 || resource_clock_or_status(call, r, &clock) != 0)
         return -2;
     double hours_left = (double)(slot_check_in(&clock, b->start_time) - wall_seconds()) / 3600.0;
-    int percent = refund_percent((const Booking__V1__CancellationRule *const *)r->cancellation_rules,
-                                 r->n_cancellation_rules, hours_left);
-    return percent < 0 ? -1 : apply_bp(b->total_minor, (int64_t)percent * 100);
+    return refund_percent((const Booking__V1__CancellationRule *const *)r->cancellation_rules,
+                          r->n_cancellation_rules, hours_left);
 }
 
-static int cancel(rpc_call *call, booking_row *b, const char *reason)
+/* Cancels `units` units (0: all still booked) of a CONFIRMED booking: 1 cancelled, 0
+ * when it was not CONFIRMED any more (the store answers), -1 with the status set. */
+static int cancel(rpc_call *call, booking_row *b, int units, const char *reason)
 {
-    int64_t refund = refund_now(call, b);
-    if (refund == -2)
+    int percent = refund_percent_now(call, b);
+    if (percent == -2)
         return -1;
-    if (refund < 0)
+    if (percent < 0)
         return rpc_fail(call, RPC_FAILED_PRECONDITION, "NOT_CANCELLABLE", "booking %s has started", b->booking_id);
     slot_span span;
     int64_t *starts;
     if (range_slots(call, b->resource_id, b->start_time, b->end_time, &span, &starts) != 0)
         return -1;
     pg_conn *pg = booking_pg(call);
-    int cancelled = saga_cancel_booking(pg, b, starts, span.count, refund, reason, rpc_user_id(call));
-    if (cancelled < 0)
+    cancel_request req = {units, percent, reason, rpc_user_id(call)};
+    cancel_outcome out;
+    switch (saga_cancel_booking(pg, b, starts, span.count, &req, &out)) {
+    case CANCEL_DONE:
+        break;
+    case CANCEL_NOT_ACTIVE:
+        return 0; /* cancelled or completed meanwhile: answered from the store */
+    case CANCEL_TOO_MANY:
+        return rpc_invalid_argument(call, "quantity", "booking %s has %d unit(s) left to cancel; %d asked",
+                                    b->booking_id, out.remaining, units);
+    default:
         return store_fail_pg(call, pg);
-    if (cancelled == 0)
-        return 0; /* cancelled meanwhile: answered from the store */
+    }
     int *deltas = rpc_alloc(call, sizeof *deltas * (size_t)span.count);
     for (int i = 0; i < span.count; i++)
-        deltas[i] = b->quantity;
+        deltas[i] = out.units;
     /* counters move before the commit, under the resource lock counter loads respect */
     if (hold_cache_adjust(booking_redis(call), b->resource_id, starts, deltas, span.count) != 0) {
         pg_rollback(pg);
@@ -423,13 +466,16 @@ int rpc_cancel_booking(rpc_call *call, const ProtobufCMessage *request, Protobuf
 {
     const Booking__V1__CancelBookingRequest *req = (const Booking__V1__CancelBookingRequest *)request;
     booking_row b;
-    if (validate_text(call, "reason", req->reason, CANCEL_REASON_MAX, 0) != 0 ||
-        load_booking(call, req->booking_id, &b) != 0)
+    if (validate_text(call, "reason", req->reason, CANCEL_REASON_MAX, 0) != 0)
+        return -1;
+    if (req->quantity < 0)
+        return rpc_invalid_argument(call, "quantity", "must be 0 (every unit still booked) or more");
+    if (load_booking(call, req->booking_id, &b) != 0)
         return -1;
     if (b.status == BOOKING(COMPLETED))
         return rpc_fail(call, RPC_FAILED_PRECONDITION, "NOT_CANCELLABLE", "booking %s is completed", b.booking_id);
     if (b.status == BOOKING(CONFIRMED)) {
-        int rc = cancel(call, &b, req->reason ? req->reason : "");
+        int rc = cancel(call, &b, req->quantity, req->reason ? req->reason : "");
         if (rc < 0)
             return -1;
         if (load_booking(call, req->booking_id, &b) != 0)

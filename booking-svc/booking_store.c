@@ -23,7 +23,7 @@ static uint8_t *pack_message(const ProtobufCMessage *m, size_t *len)
 
 static PGresult *resource_write(pg_conn *pg, const Booking__V1__Resource *r, const char *sql)
 {
-    char type[24], lat[32], lon[32], cap[24], slot[24], status[24], rating[32], price[24];
+    char type[24], lat[32], lon[32], cap[24], slot[24], status[24], rating[32], price[24], overbook[24];
     size_t len;
     uint8_t *body = pack_message(&r->base, &len);
     snprintf(lat, sizeof lat, "%.9f", r->latitude);
@@ -32,13 +32,14 @@ static PGresult *resource_write(pg_conn *pg, const Booking__V1__Resource *r, con
     const char *params[12] = {r->resource_id, I64(type, r->resource_type), r->name, r->location, lat, lon,
                               I64(cap, r->capacity), I64(slot, r->slot_minutes), I64(status, r->status), rating,
                               r->base_price->currency, I64(price, r->base_price->amount_minor)};
-    const char *all[13];
-    int lengths[13] = {0}, formats[13] = {0};
+    const char *all[14];
+    int lengths[14] = {0}, formats[14] = {0};
     memcpy(all, params, sizeof params);
     all[12] = (const char *)body;
     lengths[12] = (int)len;
     formats[12] = 1;
-    PGresult *res = pg_exec_binary(pg, sql, 13, all, lengths, formats, 0);
+    all[13] = I64(overbook, r->overbooking_percent);
+    PGresult *res = pg_exec_binary(pg, sql, 14, all, lengths, formats, 0);
     free(body);
     return res;
 }
@@ -47,8 +48,8 @@ int store_resource_insert(pg_conn *pg, const Booking__V1__Resource *r)
 {
     PGresult *res = resource_write(pg, r,
         "INSERT INTO resources (resource_id, resource_type, name, location, latitude, longitude, capacity, "
-        "slot_minutes, status, rating, currency, base_price_minor, body) "
-        "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) ON CONFLICT DO NOTHING");
+        "slot_minutes, status, rating, currency, base_price_minor, body, overbooking_percent) "
+        "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14) ON CONFLICT DO NOTHING");
     if (!res)
         return -1;
     int inserted = atoi(PQcmdTuples(res)) == 1;
@@ -61,7 +62,7 @@ int store_resource_update(pg_conn *pg, const Booking__V1__Resource *r)
     PGresult *res = resource_write(pg, r,
         "UPDATE resources SET resource_type = $2, name = $3, location = $4, latitude = $5, longitude = $6, "
         "capacity = $7, slot_minutes = $8, status = $9, rating = $10, currency = $11, base_price_minor = $12, "
-        "body = $13, updated_at = now(), version = version + 1 WHERE resource_id = $1");
+        "body = $13, overbooking_percent = $14, updated_at = now(), version = version + 1 WHERE resource_id = $1");
     if (!res)
         return -1;
     PQclear(res);
@@ -70,10 +71,10 @@ int store_resource_update(pg_conn *pg, const Booking__V1__Resource *r)
 
 /* ---- inventory ------------------------------------------------------------------ */
 
-int store_slots_confirmed_above(pg_conn *pg, const char *resource_id, int64_t from, int64_t to, int total)
+int store_slots_confirmed_above(pg_conn *pg, const char *resource_id, int64_t from, int64_t to, int limit)
 {
     char f[24], t[24], n[24];
-    const char *params[4] = {resource_id, I64(f, from), I64(t, to), I64(n, total)};
+    const char *params[4] = {resource_id, I64(f, from), I64(t, to), I64(n, limit)};
     PGresult *r = pg_exec(pg,
                           "SELECT count(*) FROM slots WHERE resource_id = $1 AND slot_start >= to_timestamp($2) "
                           "AND slot_start < to_timestamp($3) AND confirmed > $4",
@@ -93,8 +94,9 @@ int store_slots_set(pg_conn *pg, const char *resource_id, const int64_t *starts,
     const char *params[5] = {resource_id, array, end_array, I64(cap, total),
                              price_minor >= 0 ? I64(price, price_minor) : NULL};
     int rows = pg_affected(pg,
-        "INSERT INTO slots (resource_id, slot_start, slot_end, total_capacity, price_minor) "
-        "SELECT $1, to_timestamp(s), to_timestamp(e), $4, $5 FROM unnest($2::bigint[], $3::bigint[]) AS u (s, e) "
+        "INSERT INTO slots (resource_id, slot_start, slot_end, total_capacity, price_minor, overbooking_percent) "
+        "SELECT $1, to_timestamp(s), to_timestamp(e), $4, $5, r.overbooking_percent "
+        "FROM resources r, unnest($2::bigint[], $3::bigint[]) AS u (s, e) WHERE r.resource_id = $1 "
         "ON CONFLICT (resource_id, slot_start) DO UPDATE SET total_capacity = EXCLUDED.total_capacity, inherits = false, "
         "price_minor = EXCLUDED.price_minor, updated_at = now()",
         5, params);
@@ -110,14 +112,17 @@ int store_resource_bump_version(pg_conn *pg, const char *resource_id)
                   params);
 }
 
-int store_slots_follow_capacity(pg_conn *pg, const char *resource_id, int capacity)
+/* The capacity a row would have: its own, or the resource's when it inherits. */
+#define ROW_TOTAL "(CASE WHEN inherits THEN $2 ELSE total_capacity END)"
+
+int store_slots_follow_resource(pg_conn *pg, const char *resource_id, int capacity, int overbooking_percent)
 {
-    char cap[24];
-    const char *params[2] = {resource_id, I64(cap, capacity)};
+    char cap[24], pct[24];
+    const char *params[3] = {resource_id, I64(cap, capacity), I64(pct, overbooking_percent)};
     PGresult *r = pg_exec(pg,
-                          "SELECT count(*) FILTER (WHERE confirmed > $2) FROM slots "
-                          "WHERE resource_id = $1 AND inherits",
-                          2, params);
+                          "SELECT count(*) FROM slots WHERE resource_id = $1 "
+                          "AND confirmed > " ROW_TOTAL " + " ROW_TOTAL " * $3 / 100",
+                          3, params);
     if (!r)
         return -1;
     int above = atoi(PQgetvalue(r, 0, 0));
@@ -125,8 +130,9 @@ int store_slots_follow_capacity(pg_conn *pg, const char *resource_id, int capaci
     if (above > 0)
         return 1;
     return pg_run(pg,
-                  "UPDATE slots SET total_capacity = $2, updated_at = now() WHERE resource_id = $1 AND inherits",
-                  2, params) == 0 ? 0 : -1;
+                  "UPDATE slots SET total_capacity = " ROW_TOTAL ", overbooking_percent = $3, updated_at = now() "
+                  "WHERE resource_id = $1 AND (inherits OR overbooking_percent <> $3)",
+                  3, params) == 0 ? 0 : -1;
 }
 
 int store_slot_overlaps(pg_conn *pg, const char *resource_id, int64_t start, int64_t end)

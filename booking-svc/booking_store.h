@@ -15,17 +15,19 @@ int store_resource_insert(pg_conn *pg, const Booking__V1__Resource *r);
 /* Rewrites the resource and bumps its version; 0 or -1. */
 int store_resource_update(pg_conn *pg, const Booking__V1__Resource *r);
 
-/* How many slots in [from, to) have more confirmed units than total; -1 on error. */
-int store_slots_confirmed_above(pg_conn *pg, const char *resource_id, int64_t from, int64_t to, int total);
+/* How many slots in [from, to) have more confirmed units than limit; -1 on error. */
+int store_slots_confirmed_above(pg_conn *pg, const char *resource_id, int64_t from, int64_t to, int limit);
 /* Sets total capacity and price override (-1 = base price) of the slots starting at
- * starts[0..n); creates missing rows. Returns the rows written or -1. */
+ * starts[0..n); creates missing rows (with the resource's overbooking_percent). Returns
+ * the rows written or -1. */
 int store_slots_set(pg_conn *pg, const char *resource_id, const int64_t *starts, int n, const int64_t *ends,
                     int total, int64_t price_minor);
 /* The resource's version moves on (its slots' capacity or price changed). 0 or -1. */
 int store_resource_bump_version(pg_conn *pg, const char *resource_id);
-/* Moves the slot rows that follow the resource's capacity to `capacity`: 0 done, 1 when
- * one of them has more confirmed units than that (nothing changed), -1 on error. */
-int store_slots_follow_capacity(pg_conn *pg, const char *resource_id, int capacity);
+/* Moves the slot rows that follow the resource's capacity to `capacity`, and every row
+ * of the resource to its overbooking_percent: 0 done, 1 when a row would have more
+ * confirmed units than its new sell limit (nothing changed), -1 on error. */
+int store_slots_follow_resource(pg_conn *pg, const char *resource_id, int capacity, int overbooking_percent);
 /* For single-slot resources: 1 when a slot other than [start, end) overlaps it. */
 int store_slot_overlaps(pg_conn *pg, const char *resource_id, int64_t start, int64_t end);
 

@@ -143,7 +143,8 @@ static int64_t *slot_ends(rpc_call *call, const hold_plan *p, const int64_t *sta
     return ends;
 }
 
-/* Loads what PostgreSQL says of the slots into Redis — counters as total - confirmed,
+/* Loads what PostgreSQL says of the slots into Redis — counters as limit - confirmed
+ * (the sell limit counts the overbooking allowance),
  * capacity and price — under the resource row lock that SetInventory, UpdateResource and
  * cancellations take before they move counters, so nothing is counted twice; the slot
  * info is stamped with the version read under that lock. */
@@ -159,7 +160,7 @@ static int load_slots(rpc_call *call, hold_plan *p, const int64_t *slots, int n)
         goto failed;
     int single = locked->slot_minutes == SLOT_MINUTES_SINGLE;
     if (inventory_load_slots(pg, p->resource->resource_id, slots, n, slot_ends(call, p, slots, n),
-                             single ? 0 : locked->capacity, rows) != 0)
+                             single ? 0 : locked->capacity, locked->overbooking_percent, rows) != 0)
         goto failed;
     if (hold_cache_init_slots(booking_redis(call), p->resource->resource_id, version, rows, n, single) != 0) {
         pg_rollback(pg);

@@ -79,6 +79,7 @@ Booking__V1__Hold *hold_message(rpc_call *call, const hold_view *h)
     m->expires_at = timestamp_ms(call, r->expires_ms);
     m->created_at = timestamp_ms(call, r->created_ms);
     m->booking_id = rpc_strdup(call, r->booking_id);
+    m->extensions = r->extensions;
     if (!h->live)
         m->quote = h->row.quote;
     else if (r->quote)

@@ -58,12 +58,14 @@ static int plan_change(rpc_call *call, const Booking__V1__SetInventoryRequest *r
 static int check_change(rpc_call *call, pg_conn *pg, const Booking__V1__Resource *r, const inventory_change *c)
 {
     int64_t end = c->span.end;
-    int above = store_slots_confirmed_above(pg, c->resource_id, c->span.first_start, end, c->total);
+    int limit = slot_sell_limit(c->total, r->overbooking_percent);
+    int above = store_slots_confirmed_above(pg, c->resource_id, c->span.first_start, end, limit);
     if (above < 0)
         return store_fail_pg(call, pg);
     if (above > 0)
         return rpc_fail(call, RPC_FAILED_PRECONDITION, "BELOW_CONFIRMED",
-                        "total_capacity %d is below what is already confirmed in %d slot(s)", c->total, above);
+                        "total_capacity %d (%d with overbooking) is below what is already confirmed in %d slot(s)",
+                        c->total, limit, above);
     if (r->slot_minutes == SLOT_MINUTES_SINGLE) {
         int overlaps = store_slot_overlaps(pg, c->resource_id, c->span.first_start, end);
         if (overlaps < 0)
@@ -74,19 +76,20 @@ static int check_change(rpc_call *call, pg_conn *pg, const Booking__V1__Resource
     return 0;
 }
 
-/* Writes the slots and moves loaded counters by new - old total; returns the deltas. */
+/* Writes the slots and moves loaded counters by new - old sell limit; returns the deltas. */
 static int apply_change(rpc_call *call, pg_conn *pg, const Booking__V1__Resource *r, const inventory_change *c,
                         int *deltas)
 {
     int n = c->span.count;
     slot_row *old = rpc_alloc(call, sizeof *old * (size_t)n);
     int implicit = r->slot_minutes == SLOT_MINUTES_SINGLE ? 0 : r->capacity;
-    if (inventory_load_slots(pg, c->resource_id, c->starts, n, c->starts + 1, implicit, old) != 0 ||
+    if (inventory_load_slots(pg, c->resource_id, c->starts, n, c->starts + 1, implicit, r->overbooking_percent,
+                             old) != 0 ||
         store_slots_set(pg, c->resource_id, c->starts, n, c->starts + 1, c->total, c->price) < 0 ||
         store_resource_bump_version(pg, c->resource_id) != 0)
         return store_fail_pg(call, pg);
     for (int i = 0; i < n; i++)
-        deltas[i] = c->total - old[i].total;
+        deltas[i] = slot_sell_limit(c->total, r->overbooking_percent) - old[i].limit;
     if (hold_cache_adjust(booking_redis(call), c->resource_id, c->starts, deltas, n) != 0 ||
         hold_cache_forget_resource(booking_redis(call), c->resource_id) != 0) {
         pg_rollback(pg);

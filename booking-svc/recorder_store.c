@@ -109,6 +109,8 @@ static const char holds_sql[] =
     "AS v(h, u, r, s, e, q, st, x, qt, bk, c, t, pos) "
     "ON CONFLICT (hold_id) DO UPDATE SET "
     "status = CASE WHEN holds.log_position < EXCLUDED.log_position THEN EXCLUDED.status ELSE holds.status END, "
+    "expires_at = CASE WHEN holds.log_position < EXCLUDED.log_position THEN EXCLUDED.expires_at "
+    "ELSE holds.expires_at END, "
     "updated_at = greatest(holds.updated_at, EXCLUDED.updated_at), "
     "booking_id = coalesce(holds.booking_id, EXCLUDED.booking_id), quote = coalesce(holds.quote, EXCLUDED.quote), "
     "log_position = greatest(holds.log_position, EXCLUDED.log_position)";

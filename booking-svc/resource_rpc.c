@@ -16,7 +16,8 @@
 static const char *const updatable[] = {"name", "location", "latitude", "longitude", "capacity", "time_zone",
                                         "status", "rating", "amenities", "base_price", "hold_ttl_seconds",
                                         "cancellation_rules", "metadata", "pricing", "max_quantity_per_hold",
-                                        "check_in_local_time", "check_out_local_time"};
+                                        "check_in_local_time", "check_out_local_time", "overbooking_percent",
+                                        "max_hold_extensions", "max_hold_seconds"};
 #define UPDATABLE_COUNT (sizeof updatable / sizeof updatable[0])
 
 int rpc_create_resource(rpc_call *call, const ProtobufCMessage *request, ProtobufCMessage **response)
@@ -106,17 +107,21 @@ static int apply_mask(rpc_call *call, Booking__V1__Resource *dst, const Booking_
     return 0;
 }
 
-/* A changed default capacity moves the slots that follow it: rows a booking created
- * (never below their confirmed units) and every loaded counter of such a slot or of a
- * slot without a row; explicit SetInventory rows keep theirs. */
-static int shift_implicit_slots(rpc_call *call, const Booking__V1__Resource *r, int delta)
+/* A changed default capacity moves the slots that follow it (rows a booking created and
+ * slots without a row), a changed overbooking allowance every slot's sell limit: the
+ * rows (never below their confirmed units) and every loaded counter by the difference
+ * of its sell limit. Explicit SetInventory rows keep their capacity. */
+static int shift_slots(rpc_call *call, const Booking__V1__Resource *old, const Booking__V1__Resource *r)
 {
-    int refused = store_slots_follow_capacity(booking_pg(call), r->resource_id, r->capacity);
+    int single = r->slot_minutes == SLOT_MINUTES_SINGLE;
+    int refused = store_slots_follow_resource(booking_pg(call), r->resource_id, single ? 0 : r->capacity,
+                                              r->overbooking_percent);
     if (refused < 0)
         return store_fail_pg(call, booking_pg(call));
     if (refused)
         return rpc_fail(call, RPC_FAILED_PRECONDITION, "BELOW_CONFIRMED",
-                        "capacity %d is below what is already confirmed on some slot", r->capacity);
+                        "capacity %d with %d %% overbooking is below what is already confirmed on some slot",
+                        r->capacity, r->overbooking_percent);
     hold_keys k;
     hold_keys_for(&k, r->resource_id, NULL);
     redisReply *reply = redis_command(booking_redis(call), "HKEYS %s", k.avail);
@@ -129,14 +134,18 @@ static int shift_implicit_slots(rpc_call *call, const Booking__V1__Resource *r, 
     for (int i = 0; i < n; i++)
         starts[i] = strtoll(reply->element[i]->str, NULL, 10);
     freeReplyObject(reply);
-    if (inventory_load_slots(booking_pg(call), r->resource_id, starts, n, NULL, r->capacity, rows) != 0)
+    if (inventory_load_slots(booking_pg(call), r->resource_id, starts, n, NULL, r->capacity, r->overbooking_percent,
+                             rows) != 0)
         return store_fail_pg(call, booking_pg(call));
     int m = 0;
-    for (int i = 0; i < n; i++)
-        if (!rows[i].exists || rows[i].inherits) {
+    for (int i = 0; i < n; i++) {
+        int implicit = !single && (!rows[i].exists || rows[i].inherits);
+        int before = slot_sell_limit(implicit ? old->capacity : rows[i].total, old->overbooking_percent);
+        if (rows[i].limit != before) {
             starts[m] = starts[i];
-            deltas[m++] = delta;
+            deltas[m++] = rows[i].limit - before;
         }
+    }
     if (hold_cache_adjust(booking_redis(call), r->resource_id, starts, deltas, m) != 0)
         return store_fail_redis(call, booking_redis(call)->errstr);
     return 0;
@@ -173,7 +182,7 @@ int rpc_update_resource(rpc_call *call, const ProtobufCMessage *request, Protobu
                          : rpc_fail(call, RPC_NOT_FOUND, "RESOURCE_NOT_FOUND", "resource \"%s\" does not exist",
                                     req->resource->resource_id);
     }
-    int old_capacity = r->capacity;
+    Booking__V1__Resource before = *r;
     char *zone = r->time_zone; /* it cannot change: an update that leaves it out keeps it */
     int rc = check_immutable(call, r, req->resource) != 0 || apply_mask(call, r, req->resource, req->update_mask) != 0;
     r->time_zone = zone;
@@ -183,8 +192,9 @@ int rpc_update_resource(rpc_call *call, const ProtobufCMessage *request, Protobu
     }
     if (store_resource_update(pg, r) != 0)
         return store_fail_pg(call, pg);
-    if (r->capacity != old_capacity && r->slot_minutes != SLOT_MINUTES_SINGLE &&
-        shift_implicit_slots(call, r, r->capacity - old_capacity) != 0) {
+    int moved = (r->capacity != before.capacity && r->slot_minutes != SLOT_MINUTES_SINGLE) ||
+                r->overbooking_percent != before.overbooking_percent;
+    if (moved && shift_slots(call, &before, r) != 0) {
         pg_rollback(pg);
         return -1;
     }

@@ -133,6 +133,19 @@ static int validate_clock(rpc_call *call, const Booking__V1__Resource *r)
                                 "must be HH:MM (00:00-23:59)");
 }
 
+/* Overbooking and the ExtendHold bounds (docs/architecture.md). */
+static int validate_lifecycle(rpc_call *call, const Booking__V1__Resource *r)
+{
+    if (in_range(call, "resource.overbooking_percent", r->overbooking_percent, 0, MAX_OVERBOOKING_PERCENT) ||
+        in_range(call, "resource.max_hold_extensions", r->max_hold_extensions, 0, 100) ||
+        in_range(call, "resource.max_hold_seconds", r->max_hold_seconds, 0, 86400))
+        return -1;
+    if (r->max_hold_seconds > 0 && r->hold_ttl_seconds > r->max_hold_seconds)
+        return rpc_invalid_argument(call, "resource.max_hold_seconds", "must be at least hold_ttl_seconds (%d)",
+                                    r->hold_ttl_seconds);
+    return 0;
+}
+
 int resource_clock_or_status(rpc_call *call, const Booking__V1__Resource *r, resource_clock *out)
 {
     const char *field = NULL;
@@ -157,7 +170,8 @@ int validate_resource(rpc_call *call, Booking__V1__Resource *r)
         in_range(call, "resource.capacity", r->capacity, 0, MAX_CAPACITY) ||
         in_range(call, "resource.rating", r->rating, 0, 5) ||
         in_range(call, "resource.hold_ttl_seconds", r->hold_ttl_seconds, 0, 86400) ||
-        in_range(call, "resource.max_quantity_per_hold", r->max_quantity_per_hold, 0, MAX_CAPACITY))
+        in_range(call, "resource.max_quantity_per_hold", r->max_quantity_per_hold, 0, MAX_CAPACITY) ||
+        validate_lifecycle(call, r))
         return -1;
     if (validate_money(call, "resource.base_price", r->base_price) != 0 || validate_lists(call, r) != 0)
         return -1;

@@ -49,19 +49,32 @@ static int capture(saga_env *env, const booking_row *b)
     return saga_booking_payment(env->pg, b->booking_id, p.status, -1, "booking.payment_captured", env->actor);
 }
 
+#define CANCELLATIONS_MAX 64
+
+/* The refunds still owed, one per cancellation, each under its own key (the first keeps
+ * the key every cancellation had before partial ones: refund:<booking>), so a repeat
+ * issues none twice. */
 static int refund(saga_env *env, const booking_row *b)
 {
-    char key[160];
-    payment_key(key, sizeof key, "refund", b->booking_id, NULL);
-    int64_t amount = b->refund_due_minor - b->refunded_minor;
-    payment_outcome p = payments_refund(env->payments, key, b->payment_id, b->currency, amount, "cancellation",
-                                        env->payment_timeout_ms);
-    if (p.code != RPC_OK) {
-        log_info("refund of booking %s not done yet: %s %s", b->booking_id, rpc_code_name(p.code), p.message);
+    cancellation_row owed[CANCELLATIONS_MAX];
+    int n = saga_cancellations(env->pg, b->booking_id, 1, owed, CANCELLATIONS_MAX);
+    if (n < 0)
         return -1;
+    for (int i = 0; i < n; i++) {
+        char key[160], seq[16];
+        snprintf(seq, sizeof seq, "%d", owed[i].seq);
+        payment_key(key, sizeof key, "refund", b->booking_id, owed[i].seq == 1 ? NULL : seq);
+        payment_outcome p = payments_refund(env->payments, key, b->payment_id, b->currency, owed[i].refund_minor,
+                                            "cancellation", env->payment_timeout_ms);
+        if (p.code != RPC_OK) {
+            log_info("refund %d of booking %s not done yet: %s %s", owed[i].seq, b->booking_id,
+                     rpc_code_name(p.code), p.message);
+            return -1;
+        }
+        if (saga_cancellation_refunded(env->pg, b->booking_id, owed[i].seq, p.status, env->actor) != 0)
+            return -1;
     }
-    return saga_booking_payment(env->pg, b->booking_id, p.status, b->refund_due_minor, "booking.refunded",
-                                env->actor);
+    return 0;
 }
 
 int saga_settle_payment(saga_env *env, const booking_row *b)

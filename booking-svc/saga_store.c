@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "inventory_store.h"
+#include "pricing.h"
 #include "states.h"
 #include "strbuf.h"
 
@@ -18,7 +19,7 @@
     "extract(epoch FROM start_time)::bigint, extract(epoch FROM end_time)::bigint, "                        \
     "extract(epoch FROM created_at)::bigint, extract(epoch FROM updated_at)::bigint, quantity, status, "    \
     "payment_status, total_minor, refund_due_minor, refunded_minor, cancel_reason, price, "                \
-    "(extract(epoch FROM created_at) * 1000000)::bigint"
+    "(extract(epoch FROM created_at) * 1000000)::bigint, cancelled_quantity"
 
 /* ---- payment attempts -------------------------------------------------------------- */
 
@@ -120,8 +121,8 @@ static int lock_slots(pg_conn *pg, const char *resource_id, const char *array, c
         return -1;
     if (ends &&
         pg_run(pg,
-               "INSERT INTO slots (resource_id, slot_start, slot_end, total_capacity, inherits) "
-               "SELECT $1, to_timestamp(s), to_timestamp(e), r.capacity, true "
+               "INSERT INTO slots (resource_id, slot_start, slot_end, total_capacity, inherits, overbooking_percent) "
+               "SELECT $1, to_timestamp(s), to_timestamp(e), r.capacity, true, r.overbooking_percent "
                "FROM resources r, unnest($2::bigint[], $3::bigint[]) AS u (s, e) WHERE r.resource_id = $1 "
                "ON CONFLICT DO NOTHING",
                3, params) != 0)
@@ -132,17 +133,28 @@ static int lock_slots(pg_conn *pg, const char *resource_id, const char *array, c
                   2, params);
 }
 
-/* Adds delta to confirmed on every slot, only where the result stays within capacity
- * and at or above zero; returns the number of rows changed, -1 on error. */
-static int move_confirmed(pg_conn *pg, const char *resource_id, const char *array, int delta)
+/* Adds delta to confirmed on every slot, only where the result stays within the sell
+ * limit (capacity plus the overbooking allowance) and at or above zero; returns the
+ * number of rows changed, -1 on error. *above (may be NULL): how many of them are left
+ * above their physical capacity. */
+static int move_confirmed(pg_conn *pg, const char *resource_id, const char *array, int delta, int *above)
 {
     char d[24];
     const char *params[3] = {resource_id, array, I64(d, delta)};
-    return pg_affected(pg,
-        "UPDATE slots SET confirmed = confirmed + $3, updated_at = now() WHERE resource_id = $1 "
+    PGresult *r = pg_exec(pg,
+        "WITH u AS (UPDATE slots SET confirmed = confirmed + $3, updated_at = now() WHERE resource_id = $1 "
         "AND slot_start = ANY (SELECT to_timestamp(unnest($2::bigint[]))) "
-        "AND confirmed + $3 <= total_capacity AND confirmed + $3 >= 0",
+        "AND confirmed + $3 <= total_capacity + total_capacity * overbooking_percent / 100 "
+        "AND confirmed + $3 >= 0 RETURNING confirmed > total_capacity AS over) "
+        "SELECT count(*), count(*) FILTER (WHERE over) FROM u",
         3, params);
+    if (!r)
+        return -1;
+    int moved = atoi(PQgetvalue(r, 0, 0));
+    if (above)
+        *above = atoi(PQgetvalue(r, 0, 1));
+    PQclear(r);
+    return moved;
 }
 
 static int insert_booking(pg_conn *pg, const booking_row *b, const char *actor)
@@ -188,7 +200,7 @@ static int claim_attempt(pg_conn *pg, const char *attempt_key, const char *payme
 
 commit_result saga_commit_booking(pg_conn *pg, const booking_row *b, const int64_t *slot_starts, int n,
                                   const int64_t *slot_ends, const char *attempt_key,
-                                  const char *actor)
+                                  const char *actor, int *oversold)
 {
     char *array = int64_array_literal(slot_starts, n), *ends = int64_array_literal(slot_ends, n);
     commit_result result = COMMIT_FAILED;
@@ -201,7 +213,7 @@ commit_result saga_commit_booking(pg_conn *pg, const booking_row *b, const int64
     }
     if (lock_slots(pg, b->resource_id, array, ends) != 0)
         goto done;
-    int moved = move_confirmed(pg, b->resource_id, array, b->quantity);
+    int moved = move_confirmed(pg, b->resource_id, array, b->quantity, oversold);
     if (moved < 0)
         goto done;
     if (moved != n) {
@@ -224,39 +236,121 @@ done:
     return result;
 }
 
-int saga_cancel_booking(pg_conn *pg, const booking_row *b, const int64_t *slot_starts, int n, int64_t refund_minor,
-                        const char *reason, const char *actor)
+/* The booking row, locked: 1 found, 0 not, -1 error. */
+static int lock_booking(pg_conn *pg, const char *booking_id, int *quantity, int *cancelled, int *status,
+                        int64_t *total, int *seq)
 {
-    int from[8], to = BOOKING_STATUS(CANCELLED);
-    int64_t from64[8];
-    int nfrom = booking_sources(to, from);
-    for (int i = 0; i < nfrom; i++)
-        from64[i] = from[i];
-    char *array = int64_array_literal(slot_starts, n), *from_array = int64_array_literal(from64, nfrom);
-    char refund[24], to_s[24];
-    const char *params[6] = {b->booking_id, from_array, I64(to_s, to), I64(refund, refund_minor), reason, actor};
-    int rc = -1;
-    if (pg_begin(pg) != 0 || lock_slots(pg, b->resource_id, array, NULL) != 0)
-        goto done;
+    const char *params[1] = {booking_id};
     PGresult *r = pg_exec(pg,
-        "WITH c AS (UPDATE bookings SET status = $3, refund_due_minor = $4, cancel_reason = $5, updated_at = now() "
-        "WHERE booking_id = $1 AND status = ANY ($2::smallint[]) RETURNING booking_id) "
-        "INSERT INTO events (subject_id, event_type, actor_id, metadata) SELECT booking_id, 'booking.cancelled', $6, "
-        "jsonb_build_object('refund_minor', $4::text, 'reason', $5::text) FROM c",
-        6, params);
+        "SELECT quantity, cancelled_quantity, status, total_minor, (SELECT coalesce(max(seq), 0) FROM "
+        "booking_cancellations c WHERE c.booking_id = b.booking_id) FROM bookings b WHERE booking_id = $1 FOR UPDATE",
+        1, params);
     if (!r)
-        goto done;
-    int cancelled = atoi(PQcmdTuples(r));
+        return -1;
+    int found = PQntuples(r) == 1;
+    if (found) {
+        *quantity = atoi(PQgetvalue(r, 0, 0));
+        *cancelled = atoi(PQgetvalue(r, 0, 1));
+        *status = atoi(PQgetvalue(r, 0, 2));
+        *total = strtoll(PQgetvalue(r, 0, 3), NULL, 10);
+        *seq = atoi(PQgetvalue(r, 0, 4)) + 1;
+    }
     PQclear(r);
-    if (cancelled == 1 && move_confirmed(pg, b->resource_id, array, -b->quantity) != n)
+    return found;
+}
+
+/* The cancellation row, the booking's move and its event. 0 or -1. */
+static int record_cancellation(pg_conn *pg, const char *booking_id, int seq, const cancel_request *c,
+                               const cancel_outcome *o)
+{
+    char seq_s[24], units[24], pct[24], refund[24], left[24];
+    const char *params[9] = {booking_id, I64(seq_s, seq), I64(units, o->units), I64(pct, c->refund_percent),
+                             I64(refund, o->refund_minor), c->reason, c->actor,
+                             o->remaining == 0 ? "t" : "f", I64(left, o->remaining)};
+    return pg_run(pg,
+        "WITH c AS (INSERT INTO booking_cancellations (booking_id, seq, quantity, refund_percent, refund_minor, "
+        "refunded, reason, actor_id) VALUES ($1, $2::int, $3::int, $4::int, $5::bigint, $5::bigint = 0, $6, $7)), "
+        "b AS (UPDATE bookings SET cancelled_quantity = cancelled_quantity + $3::int, "
+        "status = CASE WHEN $8::boolean THEN 2 ELSE status END, refund_due_minor = refund_due_minor + $5::bigint, "
+        "cancel_reason = $6, updated_at = now() WHERE booking_id = $1 RETURNING booking_id) "
+        "INSERT INTO events (subject_id, event_type, actor_id, metadata) SELECT booking_id, "
+        "CASE WHEN $8::boolean THEN 'booking.cancelled' ELSE 'booking.partially_cancelled' END, $7, "
+        "jsonb_build_object('quantity', $3::text, 'remaining', $9::text, 'refund_minor', $5::text, "
+        "'refund_percent', $4::text, 'reason', $6::text) FROM b",
+        9, params);
+}
+
+cancel_result saga_cancel_booking(pg_conn *pg, const booking_row *b, const int64_t *slot_starts, int n,
+                                  const cancel_request *c, cancel_outcome *out)
+{
+    char *array = int64_array_literal(slot_starts, n);
+    int quantity = 0, cancelled = 0, status = 0, seq = 1;
+    int64_t total = 0;
+    cancel_result result = CANCEL_FAILED;
+    memset(out, 0, sizeof *out);
+    if (pg_begin(pg) != 0 || lock_slots(pg, b->resource_id, array, NULL) != 0 ||
+        lock_booking(pg, b->booking_id, &quantity, &cancelled, &status, &total, &seq) != 1)
         goto done;
-    rc = cancelled;
+    int to = BOOKING_STATUS(CANCELLED);
+    if (!booking_transition_allowed(status, to)) {
+        result = CANCEL_NOT_ACTIVE;
+        goto done;
+    }
+    int left = quantity - cancelled;
+    out->units = c->units > 0 ? c->units : left;
+    if (out->units > left) {
+        out->remaining = left;
+        result = CANCEL_TOO_MANY;
+        goto done;
+    }
+    out->remaining = left - out->units;
+    out->refund_minor = refund_of_units(total, quantity, cancelled, out->units, c->refund_percent);
+    if (out->refund_minor < 0 || record_cancellation(pg, b->booking_id, seq, c, out) != 0 ||
+        move_confirmed(pg, b->resource_id, array, -out->units, NULL) != n)
+        goto done;
+    result = CANCEL_DONE;
 done:
     free(array);
-    free(from_array);
-    if (rc != 1)
+    if (result != CANCEL_DONE)
         pg_rollback(pg);
-    return rc;
+    return result;
+}
+
+int saga_cancellations(pg_conn *pg, const char *booking_id, int owed_only, cancellation_row *out, int cap)
+{
+    char lim[24];
+    const char *params[3] = {booking_id, owed_only ? "t" : "f", I64(lim, cap)};
+    PGresult *r = pg_exec(pg,
+        "SELECT seq, quantity, refund_percent, refund_minor, refunded, extract(epoch FROM created_at)::bigint "
+        "FROM booking_cancellations WHERE booking_id = $1 AND NOT ($2::boolean AND refunded) ORDER BY seq LIMIT $3",
+        3, params);
+    if (!r)
+        return -1;
+    int n = PQntuples(r);
+    for (int i = 0; i < n; i++)
+        out[i] = (cancellation_row){atoi(PQgetvalue(r, i, 0)), atoi(PQgetvalue(r, i, 1)),
+                                    atoi(PQgetvalue(r, i, 2)), strtoll(PQgetvalue(r, i, 3), NULL, 10),
+                                    strtoll(PQgetvalue(r, i, 5), NULL, 10), PQgetvalue(r, i, 4)[0] == 't'};
+    PQclear(r);
+    return n;
+}
+
+int saga_cancellation_refunded(pg_conn *pg, const char *booking_id, int seq, int payment_status, const char *actor)
+{
+    char seq_s[24], st[24];
+    const ProtobufCEnumValue *name =
+        protobuf_c_enum_descriptor_get_value(&booking__v1__payment_status__descriptor, payment_status);
+    const char *params[5] = {booking_id, I64(seq_s, seq), I64(st, payment_status), actor,
+                             name ? name->name + strlen("PAYMENT_STATUS_") : st};
+    return pg_run(pg,
+        "WITH c AS (UPDATE booking_cancellations SET refunded = true WHERE booking_id = $1 AND seq = $2 "
+        "AND NOT refunded RETURNING refund_minor), "
+        "b AS (UPDATE bookings SET refunded_minor = refunded_minor + c.refund_minor, payment_status = $3, "
+        "updated_at = now() FROM c WHERE booking_id = $1 RETURNING booking_id, c.refund_minor) "
+        "INSERT INTO events (subject_id, event_type, actor_id, metadata) SELECT booking_id, 'booking.refunded', $4, "
+        "jsonb_build_object('payment_status', $5::text, 'cancellation', $2::text, 'refund_minor', "
+        "refund_minor::text) FROM b",
+        5, params);
 }
 
 /* ---- booking reads ----------------------------------------------------------------- */
@@ -280,6 +374,7 @@ static void booking_from(PGresult *r, int i, ProtobufCAllocator *alloc, booking_
     b->refund_due_minor = strtoll(PQgetvalue(r, i, 14), NULL, 10);
     b->refunded_minor = strtoll(PQgetvalue(r, i, 15), NULL, 10);
     snprintf(b->cancel_reason, sizeof b->cancel_reason, "%s", PQgetvalue(r, i, 16));
+    b->cancelled_quantity = atoi(PQgetvalue(r, i, 19));
     size_t len;
     unsigned char *price = PQunescapeBytea((const unsigned char *)PQgetvalue(r, i, 17), &len);
     b->price = booking__v1__price__unpack(alloc, len, price);

@@ -22,6 +22,7 @@ typedef struct booking_row {
     char currency[8];
     int64_t start_time, end_time, created_at, updated_at;
     int quantity, status, payment_status;
+    int cancelled_quantity;      /* units cancelled so far (status CANCELLED once all are) */
     int64_t total_minor, refund_due_minor, refunded_minor;
     char cancel_reason[CANCEL_REASON_MAX + 1];
     Booking__V1__Price *price;  /* unpacked into the caller's allocator */
@@ -59,19 +60,57 @@ typedef enum commit_result { COMMIT_DONE, COMMIT_NO_CAPACITY, COMMIT_LOST_RACE, 
 
 /* The confirm transaction: marks the attempt booked (COMMIT_LOST_RACE when the repair
  * abandoned it, or the hold has a booking already), locks the resource (share) and the
- * slot rows in slot order, adds quantity to confirmed only if every slot has room,
- * inserts the booking with its price snapshot and event. Commits on COMMIT_DONE; rolls
- * back otherwise. */
+ * slot rows in slot order, adds quantity to confirmed only if every slot has room
+ * within its sell limit (overbooking included), inserts the booking with its price
+ * snapshot and event. Commits on COMMIT_DONE; rolls back otherwise. *oversold: the
+ * slots the booking left above their physical capacity. */
 commit_result saga_commit_booking(pg_conn *pg, const booking_row *b, const int64_t *slot_starts, int n,
                                   const int64_t *slot_ends, const char *attempt_key,
-                                  const char *actor);
+                                  const char *actor, int *oversold);
 
-/* The cancel transaction up to (not including) COMMIT: locks the resource (share) and
- * the slots, gives the units back, marks the booking CANCELLED with its refund due and
- * records the event. 1 cancelled, 0 not cancellable from its status, -1 error. The
- * caller moves the Redis counters and then commits. */
-int saga_cancel_booking(pg_conn *pg, const booking_row *b, const int64_t *slot_starts, int n, int64_t refund_minor,
-                        const char *reason, const char *actor);
+/* A cancellation of some (or every remaining) unit of a booking. */
+typedef struct cancel_request {
+    int units;           /* 0 = every unit still booked */
+    int refund_percent;  /* by the resource's cancellation rules, now */
+    const char *reason, *actor;
+} cancel_request;
+
+typedef enum cancel_result {
+    CANCEL_DONE,         /* out: the units and refund of this cancellation */
+    CANCEL_NOT_ACTIVE,   /* the booking is not CONFIRMED (any more) */
+    CANCEL_TOO_MANY,     /* fewer units left than asked: out->remaining */
+    CANCEL_FAILED,
+} cancel_result;
+
+typedef struct cancel_outcome {
+    int units, remaining;  /* cancelled now; still booked after (DONE) or before (TOO_MANY) */
+    int64_t refund_minor;
+} cancel_outcome;
+
+/* The cancel transaction up to (not including) COMMIT: locks the resource (share), the
+ * slots and the booking; records the cancellation (its refund: the percent of the
+ * units' share of the total, refund_of_units) as booking_cancellations row, adds it to
+ * the booking's cancelled units and refund due (CANCELLED once every unit is), records
+ * booking.partially_cancelled or booking.cancelled and gives the units back in slots.
+ * On CANCEL_DONE the caller moves the Redis counters and then commits; otherwise the
+ * transaction is rolled back. */
+cancel_result saga_cancel_booking(pg_conn *pg, const booking_row *b, const int64_t *slot_starts, int n,
+                                  const cancel_request *c, cancel_outcome *out);
+
+/* One cancellation of a booking (a line of its price on the wire). */
+typedef struct cancellation_row {
+    int seq, units, refund_percent;
+    int64_t refund_minor, created_at;
+    int refunded;
+} cancellation_row;
+
+/* The booking's cancellations, oldest first (at most cap; only those whose refund is
+ * still owed when owed_only). Returns how many, -1 on error. */
+int saga_cancellations(pg_conn *pg, const char *booking_id, int owed_only, cancellation_row *out, int cap);
+/* Records the refund of cancellation seq as issued (payment-svc answered payment_status):
+ * the booking's refunded amount and payment status move, with booking.refunded. A
+ * repeat changes nothing. 0 or -1. */
+int saga_cancellation_refunded(pg_conn *pg, const char *booking_id, int seq, int payment_status, const char *actor);
 
 /* 1 found, 0 not found, -1 error. */
 int saga_booking_load(pg_conn *pg, const char *booking_id, ProtobufCAllocator *alloc, booking_row *out);

@@ -1,5 +1,6 @@
 /* reconcile.c — reconciliation (docs/architecture.md, invariant 2): every loaded
- * availability counter against total - confirmed (PostgreSQL) - live holds (Redis),
+ * availability counter against limit - confirmed (PostgreSQL; the sell limit counts the
+ * overbooking allowance) - live holds (Redis),
  * corrected by an atomic script when the same mismatch shows on two consecutive passes. */
 #include <stdio.h>
 #include <stdlib.h>
@@ -62,7 +63,8 @@ static int counter_slots(redis_conn *r, const hold_keys *k, int64_t **slots)
     return n;
 }
 
-/* base[i] = total - confirmed per PostgreSQL. 1 done, 0 unknown resource, -1 error. */
+/* base[i] = limit - confirmed per PostgreSQL (the sell limit: capacity plus the
+ * overbooking allowance). 1 done, 0 unknown resource, -1 error. */
 static int slot_bases(pg_conn *pg, const char *rid, const int64_t *slots, int n, int *base)
 {
     Booking__V1__Resource *res = NULL;
@@ -71,9 +73,9 @@ static int slot_bases(pg_conn *pg, const char *rid, const int64_t *slots, int n,
         return found;
     int implicit = res->slot_minutes == SLOT_MINUTES_SINGLE ? 0 : res->capacity;
     slot_row *rows = malloc(sizeof *rows * (size_t)n);
-    int rc = inventory_load_slots(pg, rid, slots, n, NULL, implicit, rows); /* ends unused */
+    int rc = inventory_load_slots(pg, rid, slots, n, NULL, implicit, res->overbooking_percent, rows); /* ends unused */
     for (int i = 0; rc == 0 && i < n; i++)
-        base[i] = rows[i].total - rows[i].confirmed;
+        base[i] = rows[i].limit - rows[i].confirmed;
     free(rows);
     booking__v1__resource__free_unpacked(res, &heap);
     return rc == 0 ? 1 : -1;

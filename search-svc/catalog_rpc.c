@@ -109,9 +109,10 @@ static Booking__V1__SlotAvailability *slot_message(rpc_call *call, const char *c
     m->slot_start = stamp_ms(call, s->start * 1000);
     m->slot_end = stamp_ms(call, s->end * 1000);
     m->total_capacity = s->total;
+    m->sell_limit = s->limit;
     m->confirmed = s->confirmed;
     m->available = s->available;
-    m->held = s->counter >= 0 && s->total - s->confirmed - s->counter > 0 ? s->total - s->confirmed - s->counter : 0;
+    m->held = s->counter >= 0 && s->limit - s->confirmed - s->counter > 0 ? s->limit - s->confirmed - s->counter : 0;
     m->price = RPC_NEW(call, Booking__V1__Money, booking__v1__money__init);
     m->price->currency = (char *)currency;
     m->price->amount_minor = s->price;
@@ -153,7 +154,7 @@ static int calendar_from_model(rpc_call *call, search_app *app, model_entry *e, 
     const slot_rows *rows = atomic_load(&e->rows);
     if (m && rows && (rc = calendar_starts(call, m, rows, from, to, &starts, &count)) == 1) {
         slot_source src = {rows, atomic_load(&e->counters), m->res->capacity, m->res->slot_minutes == 0,
-                           m->res->base_price->amount_minor};
+                           m->res->base_price->amount_minor, m->res->overbooking_percent};
         const char *currency = rpc_strdup(call, m->res->base_price->currency);
         int single = m->res->slot_minutes == SLOT_MINUTES_SINGLE; /* its rows say where slots end */
         resp->slots = rpc_alloc(call, sizeof *resp->slots * (size_t)(count + 1));

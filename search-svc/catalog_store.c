@@ -32,7 +32,8 @@ static int calendar_slots(rpc_call *call, const Booking__V1__Resource *r, const 
     int64_t *bounds;
     if (calendar_bounds(call, clock, from, to, &bounds, count) != 0)
         return -1;
-    if (inventory_load_slots(search_pg(call), r->resource_id, bounds, *count, bounds + 1, r->capacity, rows) != 0)
+    if (inventory_load_slots(search_pg(call), r->resource_id, bounds, *count, bounds + 1, r->capacity,
+                             r->overbooking_percent, rows) != 0)
         return rpc_fail(call, RPC_UNAVAILABLE, "STORE_UNAVAILABLE", "database unavailable; safe to retry");
     return 0;
 }
@@ -45,10 +46,11 @@ static Booking__V1__SlotAvailability *slot_message(rpc_call *call, const Booking
     s->slot_start = stamp_ms(call, row->start * 1000);
     s->slot_end = stamp_ms(call, row->end * 1000);
     s->total_capacity = row->total;
+    s->sell_limit = row->limit;
     s->confirmed = row->confirmed;
-    int available = counter >= 0 ? counter : row->total - row->confirmed;
+    int available = counter >= 0 ? counter : row->limit - row->confirmed;
     s->available = available > 0 ? available : 0;
-    s->held = counter >= 0 ? row->total - row->confirmed - counter : 0;
+    s->held = counter >= 0 ? row->limit - row->confirmed - counter : 0;
     if (s->held < 0)
         s->held = 0;
     s->price = RPC_NEW(call, Booking__V1__Money, booking__v1__money__init);

@@ -46,7 +46,7 @@ typedef struct search_row {
     const Booking__V1__PricingRules *pricing;
     const resource_clock *clock;         /* the meta's; NULL: its zone is unknown (never a result) */
     int64_t base_price;
-    int32_t capacity, slot_minutes, max_quantity;
+    int32_t capacity, slot_minutes, max_quantity, overbooking_percent;
 } search_row;
 
 typedef struct city_bucket {

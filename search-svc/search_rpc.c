@@ -161,7 +161,7 @@ static int quote_total(search_run *s, candidate *c, int loaded)
     if (!loaded) {
         slot_source src = {atomic_load_explicit(&row->entry->rows, memory_order_acquire),
                            atomic_load_explicit(&row->entry->counters, memory_order_acquire), row->capacity,
-                           row->slot_minutes == SLOT_MINUTES_SINGLE, row->base_price};
+                           row->slot_minutes == SLOT_MINUTES_SINGLE, row->base_price, row->overbooking_percent};
         make_room(s, c->span.count);
         if (!src.rows || slot_range(&src, c->times, c->span.count, s->prices) < 0)
             return -1;
@@ -185,7 +185,7 @@ static void consider(search_run *s, const search_row *row)
     c.times = span->times;
     const slot_rows *rows = atomic_load_explicit(&row->entry->rows, memory_order_acquire);
     slot_source src = {rows, atomic_load_explicit(&row->entry->counters, memory_order_acquire), row->capacity,
-                       row->slot_minutes == SLOT_MINUTES_SINGLE, row->base_price};
+                       row->slot_minutes == SLOT_MINUTES_SINGLE, row->base_price, row->overbooking_percent};
     make_room(s, c.span.count);
     c.available = rows ? slot_range(&src, c.times, c.span.count, s->prices) : -1;
     if (c.available < s->q->quantity)

@@ -155,9 +155,10 @@ int slot_resolve(const slot_source *src, int64_t start, int64_t end, slot_state 
     out->end = i >= 0 && !r->dense ? r->end[i] : end;
     out->total = c.total >= 0 ? c.total : src->capacity;
     out->confirmed = c.confirmed;
+    out->limit = slot_sell_limit(out->total, src->overbooking_percent);
     out->price = c.price >= 0 ? r->prices[c.price] : src->base_price;
     out->counter = counter_of(src->counters, start);
-    int available = out->counter >= 0 ? out->counter : out->total - out->confirmed;
+    int available = out->counter >= 0 ? out->counter : out->limit - out->confirmed;
     out->available = available > 0 ? available : 0;
     return 0;
 }

@@ -69,15 +69,17 @@ typedef struct slot_source {
     int capacity;                   /* of a slot without a row */
     int single;                     /* single-slot resource: only rows are slots */
     int64_t base_price;
+    int overbooking_percent;        /* a slot sells up to slot_sell_limit(total, this) */
 } slot_source;
 
 /* One slot as the calendar and pricing see it. */
 typedef struct slot_state {
     int64_t start, end;
     int total, confirmed;
+    int limit;            /* the sell limit: total plus the overbooking allowance */
     int counter;          /* -1: none loaded */
     int64_t price;        /* per unit: the override or the base price */
-    int available;        /* counter, else total - confirmed; never negative */
+    int available;        /* counter, else limit - confirmed; never negative */
 } slot_state;
 
 /* Resolves the slot [start, end) (a row of a sparse resource says its own end). 0, or

@@ -15,6 +15,7 @@ extern const unsigned char lua_hold_release_lua[];
 extern const unsigned char lua_hold_confirm_lua[];
 extern const unsigned char lua_slots_init_lua[];
 extern const unsigned char lua_slots_adjust_lua[];
+extern const unsigned char lua_hold_extend_lua[];
 
 /* Scripts whose repeat changes nothing may be sent again after a lost connection. */
 static redis_script script_take = REDIS_SCRIPT_RETRYABLE("hold_create", lua_hold_create_lua);
@@ -23,6 +24,7 @@ static redis_script script_release = REDIS_SCRIPT_RETRYABLE("hold_release", lua_
 static redis_script script_confirm = REDIS_SCRIPT_RETRYABLE("hold_confirm", lua_hold_confirm_lua);
 static redis_script script_init = REDIS_SCRIPT_RETRYABLE("slots_init", lua_slots_init_lua);
 static redis_script script_adjust = REDIS_SCRIPT("slots_adjust", lua_slots_adjust_lua);
+static redis_script script_extend = REDIS_SCRIPT_RETRYABLE("hold_extend", lua_hold_extend_lua);
 
 /* FNV-1a: stable across processes and releases, as key names depend on it. */
 int hold_partition(const char *resource_id)
@@ -276,10 +278,10 @@ hold_quote_status hold_cache_quote(redis_conn *r, const char *resource_id, const
 /* ---- reading a hold ----------------------------------------------------------------- */
 
 typedef enum hold_field {
-    F_RID, F_USER, F_Q, F_ST, F_EXP, F_START, F_END, F_CREATED, F_CU, F_CE, F_BK, F_QUOTE, F_COUNT
+    F_RID, F_USER, F_Q, F_ST, F_EXP, F_START, F_END, F_CREATED, F_CU, F_CE, F_BK, F_QUOTE, F_EXT, F_COUNT
 } hold_field;
 static const char *const field_names[F_COUNT] = {"rid", "user", "q", "st", "exp", "start", "end", "created",
-                                                 "cu", "ce", "bk", "quote"};
+                                                 "cu", "ce", "bk", "quote", "ext"};
 
 static int64_t field_int(const redisReply *v) { return v->type == REDIS_REPLY_STRING ? strtoll(v->str, NULL, 10) : 0; }
 
@@ -304,6 +306,7 @@ static void record_from(const redisReply *reply, const char *hold_id, ProtobufCA
     out->expires_ms = field_int(v[F_EXP]);
     out->created_ms = field_int(v[F_CREATED]);
     out->confirm_until_ms = field_int(v[F_CU]);
+    out->extensions = (int)field_int(v[F_EXT]);
     if (v[F_QUOTE]->type == REDIS_REPLY_STRING) {
         out->quote_len = v[F_QUOTE]->len;
         out->quote = alloc->alloc(alloc->allocator_data, out->quote_len + 1);
@@ -478,6 +481,58 @@ hold_confirm hold_cache_confirm(redis_conn *r, const char *resource_id, const ch
     return out;
 }
 
+/* ---- extending a hold ------------------------------------------------------------------ */
+
+static hold_extend extend_decode(const redisReply *reply, const char *hold_id)
+{
+    hold_extend out = {.status = EXTEND_FAILED};
+    if (reply_is(reply, 0, "OK") && reply->elements == 5) {
+        out.status = EXTEND_DONE;
+        out.expires_ms = reply_int(reply->element[1]);
+        out.extensions = (int)reply_int(reply->element[2]);
+        snprintf(out.user_id, sizeof out.user_id, "%s", reply_str(reply, 3));
+        out.quantity = (int)reply_int(reply->element[4]);
+    } else if (reply_is(reply, 0, "REFUSED") && reply->elements == 5) {
+        out.status = EXTEND_REFUSED;
+        snprintf(out.why, sizeof out.why, "%s", reply_str(reply, 1));
+        out.state = reply_str(reply, 2)[0];
+        out.expires_ms = reply_int(reply->element[3]);
+        out.extensions = (int)reply_int(reply->element[4]);
+    } else if (reply_is(reply, 0, "NOTOWNER")) {
+        out.status = EXTEND_NOT_OWNER;
+    } else if (reply_is(reply, 0, "GONE")) {
+        out.status = EXTEND_GONE;
+    } else if (reply) {
+        log_bad_reply("hold_extend", hold_id, reply);
+    }
+    return out;
+}
+
+hold_extend hold_cache_extend(redis_conn *r, const char *resource_id, const char *hold_id,
+                              const hold_extend_args *x, int64_t now_ms)
+{
+    hold_keys k;
+    argbuf a;
+    hold_keys_for(&k, resource_id, hold_id);
+    args_init(&a, 12);
+    args_str(&a, k.hold);
+    args_str(&a, k.ttl);
+    args_str(&a, k.deadlines);
+    args_str(&a, k.log);
+    args_str(&a, hold_id);
+    args_int(&a, now_ms);
+    args_str(&a, x->caller ? x->caller : "");
+    args_str(&a, x->actor ? x->actor : "");
+    args_int(&a, x->extend_ms);
+    args_int(&a, x->max_extensions);
+    args_int(&a, x->max_life_ms);
+    args_str(&a, x->nonce ? x->nonce : "");
+    redisReply *reply = args_eval(r, &script_extend, 4, &a);
+    hold_extend out = extend_decode(reply, hold_id);
+    freeReplyObject(reply);
+    return out;
+}
+
 /* ---- counters and slot info ----------------------------------------------------------- */
 
 #define SLOTS_PER_SCRIPT 1000
@@ -504,7 +559,7 @@ int hold_cache_init_slots(redis_conn *r, const char *resource_id, int64_t versio
             snprintf(cell, CELL * 2, "%d %" PRId64 " %" PRId64, row->total, row->price_minor,
                      row->exists || !rows_only ? row->end : 0);
             args_int(&a, row->start);
-            args_int(&a, row->total - row->confirmed);
+            args_int(&a, row->limit - row->confirmed);
             args_str(&a, cell);
         }
         redisReply *reply = args_eval(r, &script_init, 3, &a);

@@ -109,6 +109,7 @@ typedef struct hold_record {
     char status;                  /* letter: A C F R X (states.h) */
     int quantity;
     int epoch;                    /* confirmations begun so far */
+    int extensions;               /* ExtendHold moves so far */
     int64_t start, end;           /* Unix seconds */
     int64_t expires_ms, created_ms, confirm_until_ms;
     uint8_t *quote;               /* packed booking.v1.Price in the caller's allocator; NULL when not priced */
@@ -198,10 +199,44 @@ typedef struct hold_move {
 hold_confirm hold_cache_confirm(redis_conn *r, const char *resource_id, const char *hold_id, const hold_move *m,
                                 int64_t now_ms);
 
+/* ---- extending a hold (lua/hold_extend.lua) --------------------------------------------- */
+
+typedef enum hold_extend_status {
+    EXTEND_DONE,       /* expires_at moved (or this nonce's move already was): expires_ms, extensions */
+    EXTEND_REFUSED,    /* why says which bound or state refused it; status, expires_ms, extensions as found */
+    EXTEND_NOT_OWNER,  /* the caller is not the hold's user */
+    EXTEND_GONE,       /* unknown to Redis */
+    EXTEND_FAILED,     /* Redis unreachable */
+} hold_extend_status;
+
+typedef struct hold_extend_args {
+    const char *caller;      /* the user the hold must belong to ("" = anyone) */
+    const char *actor;       /* of hold.extended */
+    const char *nonce;       /* the call's idempotency token, or "" */
+    int64_t extend_ms;
+    int max_extensions;
+    int64_t max_life_ms;     /* from the hold's creation */
+} hold_extend_args;
+
+typedef struct hold_extend {
+    hold_extend_status status;
+    char why[16];            /* REFUSED: "state", "expired", "count" or "lifetime" */
+    char state;              /* REFUSED: the hold's status letter */
+    int64_t expires_ms;
+    int extensions, quantity;
+    char user_id[160];
+} hold_extend;
+
+/* Moves an ACTIVE hold's expires_at, TTL marker and deadline entry by extend_ms and logs
+ * hold.extended, unless it has been extended max_extensions times or would live longer
+ * than max_life_ms from its creation. */
+hold_extend hold_cache_extend(redis_conn *r, const char *resource_id, const char *hold_id,
+                              const hold_extend_args *a, int64_t now_ms);
+
 /* ---- counters and slot info ----------------------------------------------------------- */
 
 /* Loads slots from their PostgreSQL rows (the caller holds the resource row lock): sets
- * missing counters to total - confirmed, writes each slot's capacity, price (-1 = base)
+ * missing counters to limit - confirmed (the sell limit: overbooking counted), writes each slot's capacity, price (-1 = base)
  * and end (0 when the row does not exist and slots exist only as rows: single-slot
  * resources) and stamps the slot info with the resource version. 0 or -1. */
 int hold_cache_init_slots(redis_conn *r, const char *resource_id, int64_t version, const slot_row *rows, int n,

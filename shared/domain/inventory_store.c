@@ -6,11 +6,12 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "slots.h"
 #include "strbuf.h"
 
 #define SLOT_COLUMNS                                                                              \
     "extract(epoch FROM slot_start)::bigint, extract(epoch FROM slot_end)::bigint, total_capacity, " \
-    "confirmed, coalesce(price_minor, -1), inherits"
+    "confirmed, coalesce(price_minor, -1), inherits, overbooking_percent"
 
 #define RESOURCE_SELECT \
     "SELECT body, extract(epoch FROM created_at)::bigint, extract(epoch FROM updated_at)::bigint, version " \
@@ -76,13 +77,15 @@ static void row_from(PGresult *r, int i, slot_row *out)
     out->price_minor = strtoll(PQgetvalue(r, i, 4), NULL, 10);
     out->exists = 1;
     out->inherits = PQgetvalue(r, i, 5)[0] == 't';
+    out->limit = slot_sell_limit(out->total, atoi(PQgetvalue(r, i, 6)));
 }
 
 int inventory_load_slots(pg_conn *pg, const char *resource_id, const int64_t *starts, int n, const int64_t *ends,
-                         int default_capacity, slot_row *out)
+                         int default_capacity, int overbooking_percent, slot_row *out)
 {
+    int limit = slot_sell_limit(default_capacity, overbooking_percent);
     for (int i = 0; i < n; i++)
-        out[i] = (slot_row){starts[i], ends ? ends[i] : starts[i], default_capacity, 0, -1, 0, 0};
+        out[i] = (slot_row){starts[i], ends ? ends[i] : starts[i], default_capacity, limit, 0, -1, 0, 0};
     char *array = int64_array_literal(starts, n);
     const char *params[2] = {resource_id, array};
     PGresult *r = pg_exec(pg,

@@ -24,6 +24,7 @@ int inventory_load_versioned(pg_conn *pg, const char *resource_id, row_lock lock
 typedef struct slot_row {
     int64_t start, end;    /* Unix seconds */
     int total;
+    int limit;             /* the sell limit: total plus the overbooking allowance */
     int confirmed;
     int64_t price_minor;   /* override, or -1 for the base price */
     int exists;
@@ -31,10 +32,11 @@ typedef struct slot_row {
 } slot_row;
 
 /* Loads the slots starting at starts[0..n) and ending at ends[0..n) into out, filling
- * rows that do not exist with default_capacity (and their end from ends; ends NULL:
- * their start, for callers that need no ends). 0, or -1 on a store error. */
+ * rows that do not exist with default_capacity and the resource's overbooking_percent
+ * (and their end from ends; ends NULL: their start, for callers that need no ends).
+ * 0, or -1 on a store error. */
 int inventory_load_slots(pg_conn *pg, const char *resource_id, const int64_t *starts, int n, const int64_t *ends,
-                         int default_capacity, slot_row *out);
+                         int default_capacity, int overbooking_percent, slot_row *out);
 
 /* Loads the rows that exist with slot_start in [from, to), ordered by start; *count is
  * set to how many (at most cap). 0 or -1. */

@@ -22,6 +22,21 @@ int64_t apply_bp(int64_t amount, int64_t bp)
     return p / BP_ONE;
 }
 
+/* floor(total x part / whole) without overflow (0 <= part <= whole, whole > 0). */
+static int64_t share_of(int64_t total, int part, int whole)
+{
+    return (int64_t)((__int128)total * part / whole);
+}
+
+int64_t refund_of_units(int64_t total_minor, int quantity, int cancelled, int units, int percent)
+{
+    if (total_minor < 0 || quantity < 1 || cancelled < 0 || units < 1 || cancelled + units > quantity ||
+        percent < 0 || percent > 100)
+        return -1;
+    int64_t share = share_of(total_minor, cancelled + units, quantity) - share_of(total_minor, cancelled, quantity);
+    return apply_bp(share, (int64_t)percent * 100);
+}
+
 price_slot price_slot_at(const resource_clock *clock, int64_t start, int64_t end)
 {
     return (price_slot){.start = start, .end = end, .local_start = local_wall(clock->zone, start),

@@ -54,6 +54,14 @@ int price_total(const Booking__V1__PricingRules *rules, const price_slot *slots,
 /* amount x bp / 10000, rounded half up (amount >= 0). -1 on overflow. */
 int64_t apply_bp(int64_t amount, int64_t bp);
 
+/* The refund of cancelling `units` more units of a booking of `quantity` units that
+ * cost total_minor, `cancelled` of them cancelled before, at refund `percent`: the
+ * percent (rounded half up) of those units' share of the total, the shares being
+ * floor(total x (cancelled + units) / quantity) - floor(total x cancelled / quantity), so
+ * the shares of cancellations covering every unit add up to the total exactly. -1 on
+ * bad arguments. */
+int64_t refund_of_units(int64_t total_minor, int quantity, int cancelled, int units, int percent);
+
 /* The refund of a booking cancelled `hours_left` hours before its start under the rules
  * (any order): the percent of the first rule, largest hours_before_start first, whose
  * hours are <= hours_left; 0 when none applies; -1 when hours_left < 0 (started: not

@@ -244,3 +244,10 @@ void slot_span_bounds(const slot_span *span, int64_t *bounds)
 }
 
 int utc_weekday(int64_t t) { return weekday_of_day(floor_div64(t, SECONDS_PER_DAY)); }
+
+int slot_sell_limit(int total, int overbooking_percent)
+{
+    if (overbooking_percent < 0)
+        overbooking_percent = 0;
+    return total + (int)((int64_t)total * overbooking_percent / 100);
+}

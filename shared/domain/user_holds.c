@@ -9,7 +9,9 @@
 #include "log.h"
 
 extern const unsigned char lua_user_take_lua[];
+extern const unsigned char lua_user_extend_lua[];
 static redis_script script_user_take = REDIS_SCRIPT_RETRYABLE("user_take", lua_user_take_lua);
+static redis_script script_user_extend = REDIS_SCRIPT_RETRYABLE("user_extend", lua_user_extend_lua);
 
 void user_holds_key(char *out, size_t cap, const char *user_id) { snprintf(out, cap, "uheld:{u:%s}", user_id); }
 
@@ -65,6 +67,20 @@ int user_holds_give_back(redis_conn *r, const char *user_id, const char *hold_id
     for (int attempt = 0; attempt < 2 && !reply; attempt++) /* HDEL is safe to repeat */
         reply = redis_command_argv(r, 3, argv, NULL);
     int ok = reply && reply->type == REDIS_REPLY_INTEGER;
+    freeReplyObject(reply);
+    return ok ? 0 : -1;
+}
+
+int user_holds_extend(redis_conn *r, const char *user_id, const char *hold_id, int64_t deadline_ms)
+{
+    char key[256], deadline[24];
+    user_holds_key(key, sizeof key, user_id);
+    snprintf(deadline, sizeof deadline, "%" PRId64, deadline_ms);
+    const char *argv[] = {key, hold_id, deadline};
+    redisReply *reply = redis_eval(r, &script_user_extend, 1, 3, argv);
+    int ok = reply && reply->type == REDIS_REPLY_INTEGER;
+    if (reply && !ok)
+        log_error("user_extend %s: %s", user_id, reply->type == REDIS_REPLY_ERROR ? reply->str : "unexpected reply");
     freeReplyObject(reply);
     return ok ? 0 : -1;
 }

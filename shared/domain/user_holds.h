@@ -39,6 +39,9 @@ typedef struct user_give_back_call {
     const char *argv[3];
 } user_give_back_call;
 void user_holds_give_back_call(user_give_back_call *c, const char *user_id, const char *hold_id);
+/* The hold lives longer (ExtendHold): its entry counts until deadline_ms (a hold given
+ * back stays out). 0 or -1. */
+int user_holds_extend(redis_conn *r, const char *user_id, const char *hold_id, int64_t deadline_ms);
 /* "uheld:{u:<user>}" */
 void user_holds_key(char *out, size_t cap, const char *user_id);
 

@@ -42,16 +42,23 @@ static long count_with_example(harness *h, const char *what, const char *count_s
             return n_;                                                                                     \
     } while (0)
 
-/* 1. Confirmed never exceeds capacity, and every slot's confirmed count is the sum of
- * the live bookings covering it. */
+/* 1. Confirmed never exceeds the sell limit, floor(capacity x (1 + p/100)) with the
+ * resource's overbooking percent p, and every slot's confirmed count is the sum of the
+ * units still booked (booked minus cancelled) of the live bookings covering it. */
 static long invariant_capacity(harness *h, char *why, size_t cap)
 {
-    CHECK("slot over capacity", "SELECT resource_id, slot_start FROM booking.slots "
-                                "WHERE confirmed > total_capacity OR confirmed < 0");
+    CHECK("slot over its sell limit", "SELECT s.resource_id, s.slot_start, s.confirmed, s.total_capacity, "
+                                      "r.overbooking_percent FROM booking.slots s JOIN booking.resources r "
+                                      "USING (resource_id) WHERE s.confirmed > floor(s.total_capacity * "
+                                      "(1 + r.overbooking_percent / 100.0)) OR s.confirmed < 0");
+    CHECK("slot's overbooking percent is not its resource's",
+          "SELECT s.resource_id, s.slot_start FROM booking.slots s JOIN booking.resources r USING (resource_id) "
+          "WHERE s.overbooking_percent <> r.overbooking_percent");
     CHECK("slot's confirmed count is not its bookings'",
           "SELECT s.resource_id, s.slot_start, s.confirmed FROM booking.slots s WHERE s.confirmed <> "
-          "(SELECT coalesce(sum(b.quantity), 0) FROM booking.bookings b WHERE b.resource_id = s.resource_id "
-          "AND b.status IN (1, 3) AND b.start_time <= s.slot_start AND b.end_time > s.slot_start)");
+          "(SELECT coalesce(sum(b.quantity - b.cancelled_quantity), 0) FROM booking.bookings b "
+          "WHERE b.resource_id = s.resource_id AND b.status IN (1, 3) AND b.start_time <= s.slot_start "
+          "AND b.end_time > s.slot_start)");
     return 0;
 }
 
@@ -81,16 +88,19 @@ static void held_units(redisContext *r, const char *rid, const long long *slots,
     freeReplyObject(live);
 }
 
-/* total - confirmed of a slot per PostgreSQL (a slot without a row: the resource's
- * capacity, 0 for single-slot resources). */
+/* limit - confirmed of a slot per PostgreSQL, the limit being the capacity with the
+ * overbooking allowance (a slot without a row: the resource's capacity, 0 for
+ * single-slot resources). */
 static long slot_base(harness *h, const char *rid, long long slot)
 {
     char s[24];
     snprintf(s, sizeof s, "%lld", slot);
     const char *params[2] = {rid, s};
     return harness_sql_long(h,
-        "SELECT coalesce((SELECT total_capacity - confirmed FROM booking.slots WHERE resource_id = $1 "
-        "AND slot_start = to_timestamp($2::bigint)), (SELECT CASE WHEN slot_minutes = 0 THEN 0 ELSE capacity END "
+        "SELECT coalesce((SELECT floor(total_capacity * (1 + r.overbooking_percent / 100.0))::int - confirmed "
+        "FROM booking.slots JOIN booking.resources r USING (resource_id) WHERE resource_id = $1 "
+        "AND slot_start = to_timestamp($2::bigint)), (SELECT CASE WHEN slot_minutes = 0 THEN 0 "
+        "ELSE floor(capacity * (1 + overbooking_percent / 100.0))::int END "
         "FROM booking.resources WHERE resource_id = $1), 0)",
         2, params);
 }

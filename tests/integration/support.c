@@ -147,3 +147,42 @@ int hold_status_of(rpc_client *booking, const char *hold_id)
     protobuf_c_message_free_unpacked(resp, NULL);
     return status;
 }
+
+rpc_code confirm_as(rpc_client *booking, const char *hold_id, const char *user, const char *method,
+                    Booking__V1__Booking **out, rpc_result *r)
+{
+    Booking__V1__ConfirmBookingRequest req = BOOKING__V1__CONFIRM_BOOKING_REQUEST__INIT;
+    req.hold_id = (char *)hold_id;
+    req.payment_method_id = (char *)method;
+    ProtobufCMessage *resp = NULL;
+    rpc_code code = call_as(booking, "ConfirmBooking", &req.base, CUSTOMER(user), &resp, r);
+    if (out)
+        *out = (Booking__V1__Booking *)resp;
+    else if (resp)
+        protobuf_c_message_free_unpacked(resp, NULL);
+    return code;
+}
+
+rpc_code cancel_units(rpc_client *booking, const char *booking_id, identity id, int quantity,
+                      Booking__V1__Booking **out, rpc_result *r)
+{
+    Booking__V1__CancelBookingRequest req = BOOKING__V1__CANCEL_BOOKING_REQUEST__INIT;
+    req.booking_id = (char *)booking_id;
+    req.reason = (char *)"plans changed";
+    req.quantity = quantity;
+    ProtobufCMessage *resp = NULL;
+    rpc_code code = call_as(booking, "CancelBooking", &req.base, id, &resp, r);
+    if (out)
+        *out = (Booking__V1__Booking *)resp;
+    else if (resp)
+        protobuf_c_message_free_unpacked(resp, NULL);
+    return code;
+}
+
+const char *error_detail(const rpc_result *r, const char *key)
+{
+    for (size_t i = 0; i < r->info.meta_count; i++)
+        if (strcmp(r->info.meta_key[i], key) == 0)
+            return r->info.meta_value[i];
+    return "";
+}

@@ -53,4 +53,15 @@ int hold_status_of(rpc_client *booking, const char *hold_id);
 /* Available units of the slot starting at `slot` per GetCalendar (-1 on error). */
 int available_at(rpc_client *search, const char *resource_id, int64_t slot, int64_t slot_end);
 
+/* ConfirmBooking of hold_id as `user` with the payment method; on OK *out (may be NULL)
+ * is the booking (free it). Returns the code. */
+rpc_code confirm_as(rpc_client *booking, const char *hold_id, const char *user, const char *method,
+                    Booking__V1__Booking **out, rpc_result *r);
+/* CancelBooking of `quantity` units (0 = all left) as id; on OK *out (may be NULL) is the
+ * booking (free it). Returns the code. */
+rpc_code cancel_units(rpc_client *booking, const char *booking_id, identity id, int quantity,
+                      Booking__V1__Booking **out, rpc_result *r);
+/* The value of key in a failure's ErrorInfo metadata, or "". */
+const char *error_detail(const rpc_result *r, const char *key);
+
 #endif

@@ -45,30 +45,12 @@ static int teardown(void **state)
 static rpc_code confirm(const char *hold_id, const char *user, const char *method, Booking__V1__Booking **out,
                         rpc_result *r)
 {
-    Booking__V1__ConfirmBookingRequest req = BOOKING__V1__CONFIRM_BOOKING_REQUEST__INIT;
-    req.hold_id = (char *)hold_id;
-    req.payment_method_id = (char *)method;
-    ProtobufCMessage *resp = NULL;
-    rpc_code code = call_as(booking, "ConfirmBooking", &req.base, CUSTOMER(user), &resp, r);
-    if (out)
-        *out = (Booking__V1__Booking *)resp;
-    else if (resp)
-        protobuf_c_message_free_unpacked(resp, NULL);
-    return code;
+    return confirm_as(booking, hold_id, user, method, out, r);
 }
 
 static rpc_code cancel(const char *booking_id, identity id, Booking__V1__Booking **out)
 {
-    Booking__V1__CancelBookingRequest req = BOOKING__V1__CANCEL_BOOKING_REQUEST__INIT;
-    req.booking_id = (char *)booking_id;
-    req.reason = (char *)"plans changed";
-    ProtobufCMessage *resp = NULL;
-    rpc_code code = call_as(booking, "CancelBooking", &req.base, id, &resp, NULL);
-    if (out)
-        *out = (Booking__V1__Booking *)resp;
-    else if (resp)
-        protobuf_c_message_free_unpacked(resp, NULL);
-    return code;
+    return cancel_units(booking, booking_id, id, 0, out, NULL);
 }
 
 /* A reason of the longest length allowed, ending in a two-byte character, is kept whole:

@@ -429,6 +429,28 @@ static void test_invalid_rules_are_refused(void **state)
 
 /* ---- refund_percent ---- */
 
+/* Partial cancellations: the units' shares of the total add up to the total exactly,
+ * whatever the pieces; each refund is the percent of its share. */
+static void test_refund_of_units(void **state)
+{
+    (void)state;
+    assert_int_equal(refund_of_units(10000, 3, 0, 1, 100), 3333);
+    assert_int_equal(refund_of_units(10000, 3, 1, 1, 100), 3333);
+    assert_int_equal(refund_of_units(10000, 3, 2, 1, 100), 3334); /* the last piece takes the remainder */
+    assert_int_equal(refund_of_units(10000, 3, 0, 3, 100), 10000);
+    assert_int_equal(refund_of_units(10000, 3, 1, 2, 50), 3334);   /* 6667 x 50 %, half up */
+    assert_int_equal(refund_of_units(10000, 3, 0, 1, 0), 0);
+    int64_t sum = 0;
+    for (int c = 0; c < 7; c++)
+        sum += refund_of_units(99999, 7, c, 1, 100);
+    assert_int_equal(sum, 99999);
+    assert_int_equal(refund_of_units(INT64_MAX / 2, 5, 0, 5, 100), -1); /* x 10000 overflows apply_bp */
+    assert_int_equal(refund_of_units(INT64_MAX / 20000, 5, 2, 3, 100), INT64_MAX / 20000 * 3 / 5 + 1);
+    assert_int_equal(refund_of_units(100, 2, 1, 2, 100), -1); /* more units than are left */
+    assert_int_equal(refund_of_units(100, 2, 0, 0, 100), -1);
+    assert_int_equal(refund_of_units(100, 2, 0, 1, 101), -1);
+}
+
 static void test_refund_exactly_at_rule_hours(void **state)
 {
     Booking__V1__CancellationRule full = BOOKING__V1__CANCELLATION_RULE__INIT,
@@ -631,6 +653,7 @@ int main(void)
         cmocka_unit_test(test_dst_nights_are_priced_as_one_night_each),
         cmocka_unit_test(test_lead_time_to_local_check_in),
         cmocka_unit_test(test_seasons_are_local_dates),
+        cmocka_unit_test(test_refund_of_units),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -39,7 +39,7 @@ static void test_dense_resolve(void **state)
 {
     (void)state;
     slot_rows *rows = nightly(10);
-    slot_source src = {rows, NULL, 4, 0, 10000};
+    slot_source src = {rows, NULL, 4, 0, 10000, 0};
     slot_state s;
     assert_int_equal(slot_resolve(&src, D0, D0 + DAY, &s), 0); /* no row: capacity, base price */
     assert_int_equal(s.total, 4);
@@ -59,6 +59,30 @@ static void test_dense_resolve(void **state)
     slot_rows_free(rows);
 }
 
+/* Overbooking: availability counts from the sell limit, floor(total x (1 + p/100)). */
+static void test_overbooking_allowance(void **state)
+{
+    (void)state;
+    slot_rows *rows = nightly(10);
+    slot_source src = {rows, NULL, 4, 0, 10000, 25};
+    slot_state s;
+    assert_int_equal(slot_resolve(&src, D0, D0 + DAY, &s), 0); /* no row: 4 + floor(4 x 0.25) */
+    assert_int_equal(s.total, 4);
+    assert_int_equal(s.limit, 5);
+    assert_int_equal(s.available, 5);
+    assert_int_equal(slot_resolve(&src, D0 + 2 * DAY, D0 + 2 * DAY + DAY, &s), 0); /* 5 + floor(1.25), 3 sold */
+    assert_int_equal(s.limit, 6);
+    assert_int_equal(s.available, 3);
+    assert_int_equal(slot_resolve(&src, D0 + 3 * DAY, D0 + 3 * DAY + DAY, &s), 0); /* blocked stays blocked */
+    assert_int_equal(s.available, 0);
+    slot_rows_free(rows);
+    assert_int_equal(slot_sell_limit(10, 0), 10);
+    assert_int_equal(slot_sell_limit(10, 10), 11);
+    assert_int_equal(slot_sell_limit(9, 10), 9);    /* floor(9.9) */
+    assert_int_equal(slot_sell_limit(100000, 50), 150000);
+    assert_int_equal(slot_sell_limit(7, -5), 7);
+}
+
 static void test_counters_win_over_rows(void **state)
 {
     (void)state;
@@ -70,7 +94,7 @@ static void test_counters_win_over_rows(void **state)
     c->value[1] = 2;
     slot_counters_sort(c);
     assert_true(c->start[0] < c->start[1]);
-    slot_source src = {rows, c, 4, 0, 10000};
+    slot_source src = {rows, c, 4, 0, 10000, 0};
     slot_state s;
     assert_int_equal(slot_resolve(&src, D0, D0 + DAY, &s), 0);
     assert_int_equal(s.counter, 2);
@@ -88,7 +112,7 @@ static void test_range_minimum(void **state)
 {
     (void)state;
     slot_rows *rows = nightly(10);
-    slot_source src = {rows, NULL, 4, 0, 10000};
+    slot_source src = {rows, NULL, 4, 0, 10000, 0};
     price_slot p[8], t[3];
     night_times(D0, 3, t); /* nights 0, 1, 2 */
     assert_int_equal(slot_range(&src, t, 3, p), 2);
@@ -111,7 +135,7 @@ static void test_sparse_timed_and_single(void **state)
     rows->start[1] = D0 + DAY + 19 * 3600;
     rows->end[1] = D0 + DAY + 21 * 3600;
     slot_rows_set(rows, 1, 50, 0, -1);
-    slot_source timed = {rows, NULL, 3, 0, 2000}, single = {rows, NULL, 0, 1, 2000};
+    slot_source timed = {rows, NULL, 3, 0, 2000, 0}, single = {rows, NULL, 0, 1, 2000, 0};
     slot_state s;
     assert_int_equal(slot_resolve(&timed, D0 + 18 * 3600, D0 + 18 * 3600 + 1800, &s), 0); /* implicit timed slot */
     assert_int_equal(s.total, 3);
@@ -164,7 +188,7 @@ static void test_quote_matches_hold_inputs(void **state)
 {
     (void)state;
     slot_rows *rows = nightly(10);
-    slot_source src = {rows, NULL, 4, 0, 10000};
+    slot_source src = {rows, NULL, 4, 0, 10000, 0};
     Booking__V1__OccupancyRule busy = BOOKING__V1__OCCUPANCY_RULE__INIT, *occ[] = {&busy};
     busy.min_occupancy_percent = 50;
     busy.multiplier_bp = 12000;
@@ -221,7 +245,7 @@ static void test_local_nights_are_cells(void **state)
         price_slot t[3], p[3];
         slot_span_bounds(&span, bounds);
         price_slots_at(&clock, bounds, 3, t);
-        slot_source src = {rows, NULL, 4, 0, 10000};
+        slot_source src = {rows, NULL, 4, 0, 10000, 0};
         assert_int_equal(slot_range(&src, t, 3, p), 1);
         assert_int_equal(p[1].base_price_minor, 20000);
         assert_int_equal(p[1].start, local_day_start(zone, days_from_civil(2027, 3, 14)));
@@ -239,6 +263,7 @@ int main(void)
         cmocka_unit_test(test_range_minimum),
         cmocka_unit_test(test_sparse_timed_and_single),
         cmocka_unit_test(test_equality),
+        cmocka_unit_test(test_overbooking_allowance),
         cmocka_unit_test(test_quote_matches_hold_inputs),
         cmocka_unit_test(test_local_nights_are_cells),
     };
