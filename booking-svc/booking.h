@@ -66,6 +66,9 @@ int rpc_confirm_booking(rpc_call *call, const ProtobufCMessage *request, Protobu
 int rpc_get_booking(rpc_call *call, const ProtobufCMessage *request, ProtobufCMessage **response);
 int rpc_cancel_booking(rpc_call *call, const ProtobufCMessage *request, ProtobufCMessage **response);
 int rpc_list_bookings(rpc_call *call, const ProtobufCMessage *request, ProtobufCMessage **response);
+int rpc_join_waitlist(rpc_call *call, const ProtobufCMessage *request, ProtobufCMessage **response);
+int rpc_leave_waitlist(rpc_call *call, const ProtobufCMessage *request, ProtobufCMessage **response);
+int rpc_list_waitlist(rpc_call *call, const ProtobufCMessage *request, ProtobufCMessage **response);
 int rpc_list_events(rpc_call *call, const ProtobufCMessage *request, ProtobufCMessage **response);
 
 #endif

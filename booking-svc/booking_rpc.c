@@ -19,6 +19,7 @@
 #include "saga.h"
 #include "slots.h"
 #include "timeutil.h"
+#include "waitlist_offer.h"
 
 #define HOLD(s) BOOKING__V1__HOLD_STATUS__HOLD_STATUS_##s
 #define BOOKING(s) BOOKING__V1__BOOKING_STATUS__BOOKING_STATUS_##s
@@ -459,6 +460,7 @@ static int cancel(rpc_call *call, booking_row *b, int units, const char *reason)
         hold_cache_adjust(booking_redis(call), b->resource_id, starts, deltas, span.count);
         return store_fail_pg(call, pg);
     }
+    waitlist_wake(); /* units back: the waiting list may have someone for them */
     return 1;
 }
 

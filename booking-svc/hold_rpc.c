@@ -8,6 +8,7 @@
 #include "hold_view.h"
 #include "timeutil.h"
 #include "user_holds.h"
+#include "waitlist_offer.h"
 
 int rpc_get_hold(rpc_call *call, const ProtobufCMessage *request, ProtobufCMessage **response)
 {
@@ -40,6 +41,7 @@ static int release_live(rpc_call *call, hold_view *h)
     switch (rel.status) {
     case RELEASE_DONE:
         h->rec.status = rel.final_status;
+        waitlist_wake(); /* units back: the waiting list may have someone for them */
         return 0;
     case RELEASE_FINAL: /* it moved meanwhile */
         if (rel.final_status == 'C' || rel.final_status == 'F')

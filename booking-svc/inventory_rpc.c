@@ -14,6 +14,7 @@
 #include "resource_validate.h"
 #include "slots.h"
 #include "timeutil.h"
+#include "waitlist_offer.h"
 
 typedef struct inventory_change {
     const char *resource_id;
@@ -130,6 +131,7 @@ int rpc_set_inventory(rpc_call *call, const ProtobufCMessage *request, ProtobufC
     }
     catalog_forget(booking_catalog, c.resource_id);
     hold_cache_touch(booking_redis(call), c.resource_id); /* readers refresh from PostgreSQL */
+    waitlist_wake(); /* capacity raised: the waiting list may have someone for it */
     Booking__V1__SetInventoryResponse *resp =
         RPC_NEW(call, Booking__V1__SetInventoryResponse, booking__v1__set_inventory_response__init);
     resp->slots_updated = c.span.count;

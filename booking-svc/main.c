@@ -9,6 +9,7 @@
 #include "maintenance.h"
 #include "recorder.h"
 #include "saga.h"
+#include "waitlist_offer.h"
 #include "booking/v1/payment.pb-c.h"
 
 extern const migration booking_migrations[];
@@ -30,6 +31,12 @@ static const config_entry settings[] = {
      "ExtendHold calls per hold unless the resource sets max_hold_extensions"},
     {"MAX_HOLD_SECONDS", CONFIG_INT, &booking_config.max_hold_seconds, "3600", 1, 86400,
      "longest life of a hold from its creation, extensions included, unless the resource sets max_hold_seconds"},
+    {"WAITLIST_OFFER_TTL_SECONDS", CONFIG_INT, &waitlist_config.offer_ttl_seconds, "900", 1, 86400,
+     "how long a hold offered to a waiting-list entry lives"},
+    {"WAITLIST_INTERVAL_MS", CONFIG_INT, &waitlist_config.interval_ms, "200", 10, 600000,
+     "the waiting list's offer pass (at once when this replica gave units back)"},
+    {"WAITLIST_MAX_PER_USER", CONFIG_INT, &waitlist_config.max_open, "10", 1, 10000,
+     "waiting-list entries one user may have WAITING or OFFERED at once"},
     {"REPAIR_INTERVAL_MS", CONFIG_INT, &maintenance_config.repair_interval_ms, "1000", 50, 600000,
      "the saga's repair pass (one replica at a time runs it)"},
     {"LOST_HOLD_AFTER_SECONDS", CONFIG_INT, &maintenance_config.lost_after_seconds, "60", 1, 86400,
@@ -50,16 +57,20 @@ static const rpc_method booking_methods[] = {
     {"GetBooking", rpc_get_booking, RPC_ROLE_CUSTOMER, RPC_UNARY, 0},
     {"ListBookings", rpc_list_bookings, RPC_ROLE_CUSTOMER, RPC_UNARY, 0},
     {"CancelBooking", rpc_cancel_booking, RPC_ROLE_CUSTOMER, RPC_UNARY, RPC_IDEMPOTENT},
+    {"JoinWaitlist", rpc_join_waitlist, RPC_ROLE_CUSTOMER, RPC_UNARY, RPC_IDEMPOTENT},
+    {"LeaveWaitlist", rpc_leave_waitlist, RPC_ROLE_CUSTOMER, RPC_UNARY, RPC_IDEMPOTENT},
+    {"ListWaitlist", rpc_list_waitlist, RPC_ROLE_CUSTOMER, RPC_UNARY, 0},
     {"ListEvents", rpc_list_events, RPC_ROLE_CUSTOMER, RPC_UNARY, 0},
 };
 
 static service_definition definition;
 
-/* Background work of every replica: the recorder, and the maintenance thread (which
- * runs its passes only while it holds the maintenance lock). */
+/* Background work of every replica: the recorder, the maintenance thread (which runs
+ * its passes only while it holds the maintenance lock) and the waiting list's offers. */
 typedef struct booking_app {
     recorder *rec;
     maintenance *maint;
+    waitlist_worker *waitlist;
 } booking_app;
 
 static int start(const service_settings *common, void **out)
@@ -70,16 +81,19 @@ static int start(const service_settings *common, void **out)
     recorder_metrics_init();
     booking_metrics_init();
     maintenance_metrics_init();
+    waitlist_metrics_init();
     app->rec = recorder_start(&definition, common);
     app->maint = maintenance_start(&definition, common, booking_payments);
+    app->waitlist = waitlist_worker_start(&definition, common);
     *out = app;
-    return app->rec && app->maint ? 0 : -1;
+    return app->rec && app->maint && app->waitlist ? 0 : -1;
 }
 
 static void stop(void *arg)
 {
     booking_app *app = arg;
     if (app) {
+        waitlist_worker_stop(app->waitlist);
         maintenance_stop(app->maint);
         recorder_stop(app->rec);
         free(app);

@@ -9,6 +9,7 @@
 #include "inventory_store.h"
 #include "resource_validate.h"
 #include "slots.h"
+#include "waitlist_offer.h"
 
 /* Fields an update may change; the others define the resource's identity and slots
  * (time_zone is listed so that an update may name it, but check_immutable refuses
@@ -207,5 +208,6 @@ int rpc_update_resource(rpc_call *call, const ProtobufCMessage *request, Protobu
         return store_fail_pg(call, pg);
     catalog_forget(booking_catalog, r->resource_id);
     hold_cache_touch(booking_redis(call), r->resource_id); /* readers refresh from PostgreSQL */
+    waitlist_wake(); /* capacity or allowance raised: the waiting list may have someone for it */
     return load_resource(call, r->resource_id, (Booking__V1__Resource **)response);
 }

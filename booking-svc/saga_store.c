@@ -175,7 +175,13 @@ static int insert_booking(pg_conn *pg, const booking_row *b, const char *actor)
     PGresult *r = pg_exec_binary(pg,
         "WITH b AS (INSERT INTO bookings (booking_id, hold_id, user_id, resource_id, start_time, end_time, quantity, "
         "status, payment_status, payment_id, price, currency, total_minor) VALUES ($1, $2, $3, $4, to_timestamp($5), "
-        "to_timestamp($6), $7, 1, $8, $9, $10, $11, $12) RETURNING booking_id) "
+        "to_timestamp($6), $7, 1, $8, $9, $10, $11, $12) RETURNING booking_id), "
+        /* the hold was a waiting list's offer: its entry is CONVERTED in the same step */
+        "w AS (UPDATE waitlist_entries SET status = 4, updated_at = clock_timestamp() WHERE offered_hold_id = $2 "
+        "AND status = 2 RETURNING entry_id, resource_id, user_id, quantity), "
+        "wv AS (INSERT INTO events (subject_id, event_type, actor_id, metadata) SELECT w.entry_id, "
+        "'waitlist.converted', $13, jsonb_build_object('resource_id', w.resource_id, 'user_id', w.user_id, "
+        "'quantity', w.quantity::text, 'hold_id', $2::text, 'booking_id', b.booking_id) FROM w, b) "
         "INSERT INTO events (subject_id, event_type, actor_id, metadata) "
         "SELECT booking_id, 'booking.confirmed', $13, jsonb_build_object('hold_id', $2::text, 'payment_id', $9::text, "
         "'total_minor', $12::text) FROM b",

@@ -67,8 +67,8 @@ CREATE TABLE waitlist_entries (
     offered_at       timestamptz,
     updated_at       timestamptz NOT NULL DEFAULT clock_timestamp(),
     CONSTRAINT offer_matches_status CHECK (
-        (status = 1 AND offered_hold_id IS NULL) OR (status IN (2, 3, 4) AND offered_hold_id IS NOT NULL)
-        OR status = 5)
+        (status = 1 AND offered_hold_id IS NULL) OR (status IN (2, 4) AND offered_hold_id IS NOT NULL)
+        OR status IN (3, 5))  -- EXPIRED: its offer ran out, or its range passed while it waited
 );
 CREATE INDEX waitlist_waiting ON waitlist_entries (resource_id, join_seq) WHERE status = 1;
 CREATE INDEX waitlist_offered ON waitlist_entries (offered_hold_id) WHERE status = 2;

@@ -1,5 +1,6 @@
-/* states.c — allowed transitions of holds and bookings (docs/architecture.md, "States"),
- * and the letters a hold status is spelled with in Redis. */
+/* states.c — allowed transitions of holds, bookings and waiting-list entries
+ * (docs/architecture.md, "States"), and the letters a hold status is spelled with in
+ * Redis. */
 #include "states.h"
 
 #include "booking/v1/booking.pb-c.h"
@@ -25,6 +26,17 @@ static const edge booking_edges[] = {
     {B(CONFIRMED), B(COMPLETED)},
 };
 
+#define W(s) BOOKING__V1__WAITLIST_STATUS__WAITLIST_STATUS_##s
+
+static const edge waitlist_edges[] = {
+    {W(WAITING), W(OFFERED)},   /* a hold was made for it */
+    {W(WAITING), W(LEFT)},
+    {W(WAITING), W(EXPIRED)},   /* its range passed while it waited */
+    {W(OFFERED), W(CONVERTED)}, /* the offered hold was confirmed */
+    {W(OFFERED), W(EXPIRED)},   /* the offered hold expired or was released */
+    {W(OFFERED), W(LEFT)},      /* left while offered: the hold is released */
+};
+
 static int allowed(const edge *edges, int n, int from, int to)
 {
     for (int i = 0; i < n; i++)
@@ -48,6 +60,8 @@ int hold_transition_allowed(int from, int to) { return allowed(hold_edges, COUNT
 int booking_transition_allowed(int from, int to) { return allowed(booking_edges, COUNT(booking_edges), from, to); }
 int hold_sources(int to, int *out) { return sources(hold_edges, COUNT(hold_edges), to, out); }
 int booking_sources(int to, int *out) { return sources(booking_edges, COUNT(booking_edges), to, out); }
+int waitlist_transition_allowed(int from, int to) { return allowed(waitlist_edges, COUNT(waitlist_edges), from, to); }
+int waitlist_sources(int to, int *out) { return sources(waitlist_edges, COUNT(waitlist_edges), to, out); }
 
 static const struct {
     int status;

@@ -1,5 +1,6 @@
-/* states.h — the statuses of holds and bookings in one place: the state machines as
- * data, and the one table that spells a hold status in every store's vocabulary. */
+/* states.h — the statuses of holds, bookings and waiting-list entries in one place: the
+ * state machines as data, and the one table that spells a hold status in every store's
+ * vocabulary. */
 #ifndef SHARED_DOMAIN_STATES_H
 #define SHARED_DOMAIN_STATES_H
 
@@ -11,6 +12,9 @@ int booking_transition_allowed(int from, int to);
  * many. The store's conditional UPDATEs use them as their WHERE status = ANY (...). */
 int hold_sources(int to, int *out);
 int booking_sources(int to, int *out);
+/* The same for waiting-list entries (Booking__V1__WaitlistStatus; waitlist_entries.status). */
+int waitlist_transition_allowed(int from, int to);
+int waitlist_sources(int to, int *out);
 
 /* A hold status (Booking__V1__HoldStatus; the same numbers are holds.status in
  * PostgreSQL) as the letter the Redis hold hash and the hold log carry (field `st`):

@@ -6,6 +6,7 @@
 void stopper_init(stopper *s)
 {
     atomic_init(&s->stopping, 0);
+    atomic_init(&s->poked, 0);
     pthread_mutex_init(&s->lock, NULL);
     pthread_condattr_t attr;
     pthread_condattr_init(&attr);
@@ -33,9 +34,10 @@ int stopper_wait(stopper *s, int64_t ms)
         ts.tv_nsec -= 1000000000L;
     }
     pthread_mutex_lock(&s->lock);
-    while (!atomic_load(&s->stopping) && ms > 0)
+    while (!atomic_load(&s->stopping) && !atomic_load(&s->poked) && ms > 0)
         if (pthread_cond_timedwait(&s->cond, &s->lock, &ts) != 0)
             break;
+    atomic_store(&s->poked, 0);
     pthread_mutex_unlock(&s->lock);
     return stopper_stopping(s);
 }
@@ -44,6 +46,14 @@ void stopper_stop(stopper *s)
 {
     pthread_mutex_lock(&s->lock);
     atomic_store(&s->stopping, 1);
+    pthread_cond_broadcast(&s->cond);
+    pthread_mutex_unlock(&s->lock);
+}
+
+void stopper_poke(stopper *s)
+{
+    pthread_mutex_lock(&s->lock);
+    atomic_store(&s->poked, 1);
     pthread_cond_broadcast(&s->cond);
     pthread_mutex_unlock(&s->lock);
 }
@@ -68,6 +78,7 @@ int background_start(background *b, background_fn run, void *arg)
 
 int background_wait(background *b, int64_t ms) { return stopper_wait(&b->stop, ms); }
 int background_stopping(background *b) { return stopper_stopping(&b->stop); }
+void background_poke(background *b) { stopper_poke(&b->stop); }
 
 void background_stop(background *b)
 {

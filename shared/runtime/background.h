@@ -10,6 +10,7 @@
 
 typedef struct stopper {
     atomic_int stopping;
+    atomic_int poked;  /* stopper_poke: the next (or current) wait ends early, once */
     pthread_mutex_t lock;
     pthread_cond_t cond;
 } stopper;
@@ -21,6 +22,9 @@ int stopper_wait(stopper *s, int64_t ms);
 int stopper_stopping(stopper *s);
 /* Ends every wait, now and later. */
 void stopper_stop(stopper *s);
+/* Ends the current wait early (returning 0), or the next one when none runs: work came
+ * in for the loop before its interval is up. */
+void stopper_poke(stopper *s);
 
 typedef struct background background;
 typedef void (*background_fn)(background *b, void *arg);
@@ -38,6 +42,8 @@ int background_start(background *b, background_fn run, void *arg);
 /* Sleeps up to ms, or until stop is asked: returns 1 then (the loop should end). */
 int background_wait(background *b, int64_t ms);
 int background_stopping(background *b);
+/* stopper_poke of the loop's stopper (thread-safe; b must be started). */
+void background_poke(background *b);
 /* Asks the loop to end, wakes it and joins it. */
 void background_stop(background *b);
 

@@ -110,6 +110,15 @@ int rpc_park(rpc_call *call, int64_t ms);
 /* Milliseconds since the call was first parked (0 when it never was). */
 int64_t rpc_parked_for_ms(const rpc_call *call);
 
+/* A call context for background work of a service (a worker loop that runs the steps
+ * a handler runs, e.g. creating a hold): per-call memory, a status and the worker state
+ * (its store connections), as user_id with role, and no gRPC call behind it (method
+ * path and response type are empty). rpc_call_background_reset clears memory and status
+ * for the next step; free with rpc_call_background_free. */
+rpc_call *rpc_call_background_new(void *worker_state, const char *user_id, const char *role);
+void rpc_call_background_reset(rpc_call *call);
+void rpc_call_background_free(rpc_call *call);
+
 /* Per-call memory, zeroed, released when the call ends. Never NULL. */
 void *rpc_alloc(rpc_call *call, size_t size);
 char *rpc_strdup(rpc_call *call, const char *s);

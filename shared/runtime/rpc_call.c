@@ -3,6 +3,7 @@
 #include "rpc_internal.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
@@ -94,6 +95,36 @@ void rpc_call_reset(rpc_call *call)
     rpc_call_run_deferred(call); /* none left in practice: slot_handle runs them */
 }
 
+rpc_call *rpc_call_background_new(void *worker_state, const char *user_id, const char *role)
+{
+    rpc_call *call = calloc(1, sizeof *call);
+    arena_init(&call->mem);
+    rpc_call_reset(call);
+    call->state = worker_state;
+    call->user_id = arena_strdup(&call->mem, user_id);
+    call->role = arena_strdup(&call->mem, role);
+    return call;
+}
+
+void rpc_call_background_reset(rpc_call *call)
+{
+    char user[160], role[32];
+    snprintf(user, sizeof user, "%s", call->user_id);
+    snprintf(role, sizeof role, "%s", call->role);
+    rpc_call_reset(call);
+    call->user_id = arena_strdup(&call->mem, user);
+    call->role = arena_strdup(&call->mem, role);
+}
+
+void rpc_call_background_free(rpc_call *call)
+{
+    if (!call)
+        return;
+    rpc_call_run_deferred(call);
+    arena_free(&call->mem);
+    free(call);
+}
+
 int rpc_defer(rpc_call *call, void (*fn)(void *), void *arg)
 {
     if (call->ndeferred == RPC_DEFER_MAX)
@@ -117,10 +148,16 @@ int rpc_is_admin(const rpc_call *call) { return strcmp(call->role, "admin") == 0
 const char *rpc_request_id(const rpc_call *call) { return call->request_id; }
 const char *rpc_trace_id(const rpc_call *call) { return call->trace.trace_id; }
 const char *rpc_span_id(const rpc_call *call) { return call->trace.span_id; }
-const char *rpc_method_path(const rpc_call *call) { return call->entry->path; }
-unsigned rpc_method_flags(const rpc_call *call) { return call->entry->method ? call->entry->method->flags : 0; }
+const char *rpc_method_path(const rpc_call *call) { return call->entry ? call->entry->path : ""; }
+unsigned rpc_method_flags(const rpc_call *call)
+{
+    return call->entry && call->entry->method ? call->entry->method->flags : 0;
+}
 const char *rpc_idempotency_token(const rpc_call *call) { return call->idempotency_token; }
-const ProtobufCMessageDescriptor *rpc_response_type(const rpc_call *call) { return call->entry->descriptor->output; }
+const ProtobufCMessageDescriptor *rpc_response_type(const rpc_call *call)
+{
+    return call->entry ? call->entry->descriptor->output : NULL;
+}
 const char *rpc_status_reason(const rpc_call *call) { return call->info.reason; }
 const rpc_error_info *rpc_status_info(const rpc_call *call) { return &call->info; }
 void *rpc_worker_state(const rpc_call *call) { return call->state; }

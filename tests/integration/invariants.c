@@ -226,6 +226,64 @@ static long invariant_price(harness *h, char *why, size_t cap)
     return 0;
 }
 
+/* Part of 9: every OFFERED entry's hold is live in Redis (ACTIVE or CONFIRMING, not past
+ * its expiry by more than the expiry lag), or its end is being settled. */
+static long waitlist_offers_live(harness *h, char *why, size_t cap)
+{
+    PGresult *r = PQexec(harness_db(h), "SELECT entry_id, offered_hold_id FROM booking.waitlist_entries "
+                                        "WHERE status = 2");
+    long bad = 0;
+    long long now = (long long)time(NULL) * 1000;
+    for (int i = 0; PQresultStatus(r) == PGRES_TUPLES_OK && i < PQntuples(r); i++) {
+        const char *hold = PQgetvalue(r, i, 1);
+        int p = hold_id_partition(hold);
+        redisReply *hr = redisCommand(harness_redis(h), "HMGET hold:{p%02d}:%s st exp", p, hold);
+        int live = hr && hr->type == REDIS_REPLY_ARRAY && hr->element[0]->type == REDIS_REPLY_STRING &&
+                   (hr->element[0]->str[0] == 'C' ||
+                    (hr->element[0]->str[0] == 'A' && atoll(hr->element[1]->str) > now - 5000));
+        if (!live && bad++ == 0)
+            snprintf(why, cap, "waiting-list entry %s is OFFERED but its hold %s is %s", PQgetvalue(r, i, 0), hold,
+                     hr && hr->type == REDIS_REPLY_ARRAY && hr->element[0]->type == REDIS_REPLY_STRING
+                         ? hr->element[0]->str
+                         : "unknown to Redis");
+        freeReplyObject(hr);
+    }
+    PQclear(r);
+    return bad;
+}
+
+/* 9. The waiting list (docs/architecture.md, "Waiting list"): an entry gets at most one
+ * offer, an offer is a live hold of the entry's user while the entry is OFFERED, offers
+ * follow join order (no entry was offered while an older one that needed no more — its
+ * slots within the other's, no more units — still waited), one event per move, and a
+ * converted entry's hold is a booking. */
+static long invariant_waitlist(harness *h, char *why, size_t cap)
+{
+    CHECK("entry offered twice", "SELECT subject_id FROM booking.events WHERE event_type = 'waitlist.offered' "
+                                 "GROUP BY subject_id HAVING count(*) > 1");
+    CHECK("offer that is not its entry's user's hold of its range",
+          "SELECT w.entry_id FROM booking.waitlist_entries w JOIN booking.holds h ON h.hold_id = w.offered_hold_id "
+          "WHERE h.user_id <> w.user_id OR h.resource_id <> w.resource_id OR h.quantity <> w.quantity "
+          "OR h.start_time <> w.start_time OR h.end_time <> w.end_time");
+    CHECK("offered out of join order",
+          "SELECT a.entry_id AS waited, b.entry_id AS offered FROM booking.waitlist_entries a "
+          "JOIN booking.waitlist_entries b ON a.resource_id = b.resource_id AND a.join_seq < b.join_seq "
+          "AND a.slot_starts <@ b.slot_starts AND a.quantity <= b.quantity WHERE b.offer_seq IS NOT NULL "
+          "AND NOT (a.offer_seq < b.offer_seq OR (a.offer_seq IS NULL AND a.status IN (3, 5) "
+          "AND a.updated_at <= b.offered_at))");
+    CHECK("entry without exactly one event per move",
+          "SELECT w.entry_id, w.status FROM booking.waitlist_entries w WHERE "
+          "(SELECT count(*) FROM booking.events e WHERE e.subject_id = w.entry_id AND e.event_type = "
+          "'waitlist.joined') <> 1 OR (SELECT count(*) FROM booking.events e WHERE e.subject_id = w.entry_id AND "
+          "e.event_type = 'waitlist.offered') <> (w.offer_seq IS NOT NULL)::int OR (SELECT count(*) FROM "
+          "booking.events e WHERE e.subject_id = w.entry_id AND e.event_type IN ('waitlist.expired', "
+          "'waitlist.converted', 'waitlist.left')) <> (w.status IN (3, 4, 5))::int");
+    CHECK("converted entry without its booking",
+          "SELECT w.entry_id FROM booking.waitlist_entries w WHERE w.status = 4 AND NOT EXISTS "
+          "(SELECT 1 FROM booking.bookings b WHERE b.hold_id = w.offered_hold_id)");
+    return waitlist_offers_live(h, why, cap);
+}
+
 /* 8. payment-svc's ledger: refunds within captures within authorizations and equal to
  * the refund rows; a capture takes the whole amount, once; the events chain from
  * creation to each payment's status with one event per change. */
@@ -266,7 +324,7 @@ static const struct {
 } all[] = {
     {"1 capacity", invariant_capacity}, {"2 counters", invariant_counters}, {"3 expiry", invariant_expiry},
     {"4-5 payments", invariant_payments}, {"6 events", invariant_events}, {"7 price", invariant_price},
-    {"8 payment ledger", invariant_payment_ledger},
+    {"9 waiting list", invariant_waitlist}, {"8 payment ledger", invariant_payment_ledger},
 };
 
 /* Checks all[from..to) until they hold together or settle_ms pass. */

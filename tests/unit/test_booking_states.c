@@ -1,6 +1,6 @@
-/* test_booking_states.c — every transition of holds and bookings, allowed and refused,
- * against the state machines of SPEC §2 (booking-svc/states.c), and the source lists
- * the store's conditional UPDATEs are built from. */
+/* test_booking_states.c — every transition of holds, bookings and waiting-list entries,
+ * allowed and refused, against the state machines of SPEC §2 (booking-svc/states.c),
+ * and the source lists the store's conditional UPDATEs are built from. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -80,6 +80,34 @@ static void test_sources_match_the_machine(void **state)
     assert_int_equal(booking_sources(B(CONFIRMED), src), 0);
 }
 
+#define W(s) BOOKING__V1__WAITLIST_STATUS__WAITLIST_STATUS_##s
+
+/* A waiting-list entry: WAITING -> OFFERED -> CONVERTED | EXPIRED, LEFT from WAITING or
+ * OFFERED, EXPIRED from WAITING when its range passes; the end states are final. */
+static int waitlist_expected(int from, int to)
+{
+    return (from == W(WAITING) && (to == W(OFFERED) || to == W(LEFT) || to == W(EXPIRED))) ||
+           (from == W(OFFERED) && (to == W(CONVERTED) || to == W(EXPIRED) || to == W(LEFT)));
+}
+
+static void test_every_waitlist_transition(void **state)
+{
+    (void)state;
+    int allowed = 0;
+    for (int from = W(UNSPECIFIED); from <= W(LEFT) + 1; from++)
+        for (int to = W(UNSPECIFIED); to <= W(LEFT) + 1; to++) {
+            if (waitlist_transition_allowed(from, to) != waitlist_expected(from, to))
+                fail_msg("waitlist %d -> %d: allowed=%d", from, to, waitlist_transition_allowed(from, to));
+            allowed += waitlist_expected(from, to);
+        }
+    assert_int_equal(allowed, 6);
+    int src[8];
+    assert_int_equal(waitlist_sources(W(LEFT), src), 2);
+    assert_int_equal(waitlist_sources(W(CONVERTED), src), 1);
+    assert_int_equal(src[0], W(OFFERED));
+    assert_int_equal(waitlist_sources(W(WAITING), src), 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -87,6 +115,7 @@ int main(void)
         cmocka_unit_test(test_every_booking_transition),
         cmocka_unit_test(test_final_states_are_final),
         cmocka_unit_test(test_sources_match_the_machine),
+        cmocka_unit_test(test_every_waitlist_transition),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
