@@ -72,7 +72,7 @@ long counter(harness *h, const char *rid, int64_t slot)
 {
     hold_keys k;
     hold_keys_for(&k, rid, NULL);
-    redisReply *r = redisCommand(harness_redis(h), "HGET %s %lld", k.avail, (long long)slot);
+    redisReply *r = redis_command(harness_redis_client(h), "HGET %s %lld", k.avail, (long long)slot);
     long v = r && r->type == REDIS_REPLY_STRING ? strtol(r->str, NULL, 10) : -1;
     freeReplyObject(r);
     return v;

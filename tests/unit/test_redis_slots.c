@@ -1,4 +1,4 @@
-/* test_redis_cluster.c — the pure side of Redis Cluster routing (shared/runtime/
+/* test_redis_slots.c — the pure side of Redis Cluster routing (shared/runtime/
  * redis_cluster.c): key slots with hash tags (expected values from a real server's
  * CLUSTER KEYSLOT), the routing key of each command shape the services send, MOVED and
  * ASK answers, and CLUSTER SLOTS tables decoded from RESP by hiredis's own reader. */
