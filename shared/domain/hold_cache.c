@@ -20,7 +20,9 @@ extern const unsigned char lua_slots_adjust_lua[];
 static redis_script script_take = REDIS_SCRIPT_RETRYABLE("hold_create", lua_hold_create_lua);
 static redis_script script_quote = REDIS_SCRIPT_RETRYABLE("hold_quote", lua_hold_quote_lua);
 static redis_script script_release = REDIS_SCRIPT_RETRYABLE("hold_release", lua_hold_release_lua);
-static redis_script script_confirm = REDIS_SCRIPT_RETRYABLE("hold_confirm", lua_hold_confirm_lua);
+/* The confirmation's moves are durable: a begin lost in a failover after the payment
+ * was authorized would leave a booked hold ACTIVE in Redis (docs/redis-cluster.md). */
+static redis_script script_confirm = REDIS_SCRIPT_DURABLE("hold_confirm", lua_hold_confirm_lua);
 static redis_script script_init = REDIS_SCRIPT_RETRYABLE("slots_init", lua_slots_init_lua);
 static redis_script script_adjust = REDIS_SCRIPT("slots_adjust", lua_slots_adjust_lua);
 

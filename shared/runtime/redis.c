@@ -124,6 +124,13 @@ redis_conn *redis_connect_as(const char *url, const char *username, const char *
 
 redis_conn *redis_connect(const char *url, int timeout_ms) { return redis_connect_as(url, NULL, NULL, timeout_ms); }
 
+void redis_set_wait(redis_conn *r, int replicas, int timeout_ms, int all)
+{
+    r->wait_replicas = replicas > 0 ? replicas : 0;
+    r->wait_timeout_ms = timeout_ms > 0 ? timeout_ms : 0;
+    r->wait_all = all;
+}
+
 /* ---- batches: commands formatted once, routed by redis_nodes.c ------------------------ */
 
 struct redis_batch {
@@ -167,7 +174,7 @@ static int cmd_format(redis_cmd *c, int argc, const char **argv, const size_t *a
     int len = redisFormatCommandArgv(&buf, argc, argv, argvlen);
     if (len < 0)
         return -1;
-    *c = (redis_cmd){buf, (size_t)len, slot_of(argc, argv, argvlen), -1, NULL, NULL, 0, 0, 0, 0, 0};
+    *c = (redis_cmd){buf, (size_t)len, slot_of(argc, argv, argvlen), -1, NULL, 0, NULL, 0, 0, 0, 0, 0};
     return 0;
 }
 
@@ -195,7 +202,7 @@ static int resp_args(const char *buf, size_t len, const char **argv, size_t *len
 /* One command (buf owned by the caller) on its node, or on `node` when >= 0. */
 static redisReply *run_one(redis_conn *r, const char *buf, size_t len, int slot, int node, redis_script *s)
 {
-    redis_cmd c = {buf, len, slot, node, s, NULL, 0, 0, 0, 0, 0};
+    redis_cmd c = {buf, len, slot, node, s, 0, NULL, 0, 0, 0, 0, 0};
     nodes_exec(r, &c, 1);
     return c.reply;
 }
@@ -272,7 +279,7 @@ int redis_script_sha(redis_conn *r, redis_script *s, int reload, char sha[41])
 }
 
 /* EVALSHA of one call, formatted for a batch (the script attached: NOSCRIPT reloads). */
-static int cmd_evalsha(redis_cmd *c, const char *sha, const redis_call *call)
+static int cmd_evalsha(const redis_conn *r, redis_cmd *c, const char *sha, const redis_call *call)
 {
     const char **args = malloc(sizeof *args * (size_t)(call->argc + 3));
     size_t *lens = malloc(sizeof *lens * (size_t)(call->argc + 3));
@@ -287,6 +294,7 @@ static int cmd_evalsha(redis_cmd *c, const char *sha, const redis_call *call)
     }
     int rc = cmd_format(c, call->argc + 3, args, lens);
     c->script = call->script;
+    c->wait = call->script->durable || r->wait_all ? r->wait_replicas : 0;
     free(lens);
     free(args);
     return rc;
@@ -308,7 +316,7 @@ int redis_eval_many(redis_conn *r, redis_call *calls, int n)
     for (int i = 0; rc == 0 && i < n; i++, formatted++) {
         char sha[41];
         if (calls[i].script)
-            rc = redis_script_sha(r, calls[i].script, 0, sha) == 0 ? cmd_evalsha(&cmds[i], sha, &calls[i]) : -1;
+            rc = redis_script_sha(r, calls[i].script, 0, sha) == 0 ? cmd_evalsha(r, &cmds[i], sha, &calls[i]) : -1;
         else
             rc = cmd_format(&cmds[i], calls[i].argc, calls[i].argv, calls[i].argvlen);
     }

@@ -26,6 +26,10 @@ typedef struct redis_conn {
     char errstr[256];
     redis_nodes *nodes;  /* the servers and their connections */
     redis_batch *batch;  /* pipelined commands not read yet */
+    int wait_replicas;   /* > 0: durable script calls are followed by WAIT (redis_set_wait) */
+    int wait_timeout_ms;
+    int wait_all;        /* every script call waits, not only durable ones */
+    long wait_short;     /* script calls fewer replicas acknowledged in time */
 } redis_conn;
 
 /* A Lua script embedded at build time. Define one static per script:
@@ -36,12 +40,16 @@ typedef struct redis_script {
     char sha[41];        /* set by the first SCRIPT LOAD; the same on every server */
     pthread_mutex_t lock;
     int retry_safe;      /* running it twice changes nothing more than once */
+    int durable;         /* its writes wait for replicas when the connection asks (redis_set_wait) */
 } redis_script;
 
-#define REDIS_SCRIPT(name, source) {(name), (const char *)(source), "", PTHREAD_MUTEX_INITIALIZER, 0}
+#define REDIS_SCRIPT(name, source) {(name), (const char *)(source), "", PTHREAD_MUTEX_INITIALIZER, 0, 0}
 /* A script whose repeat is harmless: when the connection breaks under a call (a Redis
  * restart, a stale socket) the call is sent once more on a new connection. */
-#define REDIS_SCRIPT_RETRYABLE(name, source) {(name), (const char *)(source), "", PTHREAD_MUTEX_INITIALIZER, 1}
+#define REDIS_SCRIPT_RETRYABLE(name, source) {(name), (const char *)(source), "", PTHREAD_MUTEX_INITIALIZER, 1, 0}
+/* A retryable script whose writes should outlive a failover: with redis_set_wait, each
+ * call waits for replicas. */
+#define REDIS_SCRIPT_DURABLE(name, source) {(name), (const char *)(source), "", PTHREAD_MUTEX_INITIALIZER, 1, 1}
 
 /* Parses redis://[:password@]host[:port][/db]. 0 or -1. */
 int redis_parse_url(const char *url, char *host, size_t host_cap, int *port, int *db, char *password,
@@ -55,6 +63,11 @@ redis_conn *redis_connect(const char *url, int timeout_ms);
 /* The same with credentials: username (ACL user, NULL or "" for the default user) and
  * password (NULL or "": the URL's, if any). */
 redis_conn *redis_connect_as(const char *url, const char *username, const char *password, int timeout_ms);
+/* With replicas > 0, every call of a durable script (with all set: of every script) is
+ * followed on its node, in the same round trip, by WAIT replicas timeout_ms: its answer
+ * comes once that many replicas have the write, or the timeout passed (then wait_short
+ * is counted; the write stands on the primary). See docs/redis-cluster.md. */
+void redis_set_wait(redis_conn *r, int replicas, int timeout_ms, int all);
 void redis_close(redis_conn *r);
 int redis_ensure(redis_conn *r);
 

@@ -62,7 +62,7 @@ static void node_fail(redis_conn *r, int i, const char *what)
 {
     redis_node *nd = &r->nodes->node[i];
     r->err = 1;
-    snprintf(r->errstr, sizeof r->errstr, "%s %s:%d: %s", what, r->nodes->topo.primary[i].host,
+    snprintf(r->errstr, sizeof r->errstr, "%s %.100s:%d: %.100s", what, r->nodes->topo.primary[i].host,
              r->nodes->topo.primary[i].port, nd->ctx ? nd->ctx->errstr : "no connection");
     if (nd->ctx)
         redisFree(nd->ctx);
@@ -83,8 +83,8 @@ static int node_ready(redis_conn *r, int i)
     int64_t now = mono_ms();
     if (ns->mode == REDIS_MODE_CLUSTER && now < nd->retry_ms) {
         r->err = 1;
-        snprintf(r->errstr, sizeof r->errstr, "node %s:%d is down (retried within %d ms)", ns->topo.primary[i].host,
-                 ns->topo.primary[i].port, DOWN_RETRY_MS);
+        snprintf(r->errstr, sizeof r->errstr, "node %.100s:%d is down (retried within %d ms)",
+                 ns->topo.primary[i].host, ns->topo.primary[i].port, DOWN_RETRY_MS);
         return -1;
     }
     nd->ctx = redis_open_endpoint(r, ns->topo.primary[i].host, ns->topo.primary[i].port, r->errstr,
@@ -316,6 +316,8 @@ static void send_round(redis_conn *r, redis_cmd *c, int n, int last, int *queued
         if (c[i].ask >= 0)
             redisAppendCommand(ctx, "ASKING");
         redisAppendFormattedCommand(ctx, c[i].buf, c[i].len);
+        if (c[i].wait)
+            redisAppendCommand(ctx, "WAIT %d %d", c[i].wait, r->wait_timeout_ms);
         c[i].sent = 1;
         queued[c[i].target]++;
     }
@@ -327,6 +329,21 @@ static void send_round(redis_conn *r, redis_cmd *c, int n, int last, int *queued
                 break;
             }
     }
+}
+
+/* WAIT's answer after a command: how many replicas have it. Fewer than asked (the
+ * timeout passed, or a replica is away) is counted; the command's own reply stands. */
+static void read_wait(redis_conn *r, int t, const redis_cmd *c)
+{
+    void *reply = NULL;
+    if (redisGetReply(r->nodes->node[t].ctx, &reply) != REDIS_OK || !reply) {
+        node_fail(r, t, "WAIT");
+        return;
+    }
+    redisReply *w = reply;
+    if (w->type != REDIS_REPLY_INTEGER || w->integer < c->wait)
+        r->wait_short++;
+    freeReplyObject(reply);
 }
 
 /* Reads node t's replies, in the order its commands were written. */
@@ -347,6 +364,8 @@ static void read_node(redis_conn *r, redis_cmd *c, int n, int t, int last, int r
             c[i].done = 1; /* written: it may have run */
             continue;
         }
+        if (c[i].wait)
+            read_wait(r, t, &c[i]);
         settle(r, &c[i], reply, last, round, wait_ms);
     }
 }

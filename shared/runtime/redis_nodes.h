@@ -33,6 +33,7 @@ typedef struct redis_cmd {
     int slot;                 /* its key's hash slot; -1: no key (any node) */
     int node;                 /* >= 0: this node and no other; -1: by slot */
     redis_script *script;     /* an EVALSHA of this script: NOSCRIPT loads it on that node */
+    int wait;                 /* > 0: WAIT for this many replicas after it (r->wait_timeout_ms) */
     redisReply *reply;        /* out: NULL when the connection failed under it */
     int done, target, ask, load, sent;  /* nodes_exec's state */
 } redis_cmd;

@@ -18,6 +18,9 @@ typedef struct service_settings {
     char redis_url[CONFIG_STRING_MAX];
     char redis_username[CONFIG_STRING_MAX];  /* ACL user; "" = the default user */
     char redis_password[CONFIG_STRING_MAX];  /* "" = the URL's password, if any */
+    long redis_wait_replicas;                /* WAIT after durable script calls (redis_set_wait) */
+    long redis_wait_timeout_ms;
+    int redis_wait_all;                      /* ... after every script call */
     char database_url[CONFIG_STRING_MAX];
     char log_level[CONFIG_STRING_MAX];
     long workers;

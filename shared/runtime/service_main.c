@@ -37,6 +37,12 @@ static size_t common_settings(const service_definition *def, service_settings *s
         {"REDIS_USERNAME", CONFIG_STRING, s->redis_username, "", 0, 0, "Redis ACL user (empty: the default user)"},
         {"REDIS_PASSWORD", CONFIG_STRING, s->redis_password, "", 0, 0,
          "Redis password (empty: the one in REDIS_URL, if any); from a Secret in k8s/"},
+        {"REDIS_WAIT_REPLICAS", CONFIG_INT, &s->redis_wait_replicas, "0", 0, 16,
+         "replicas the confirmation's Redis moves wait for (WAIT), 0 = none: docs/redis-cluster.md"},
+        {"REDIS_WAIT_TIMEOUT_MS", CONFIG_INT, &s->redis_wait_timeout_ms, "50", 1, 10000,
+         "how long a write waits for them"},
+        {"REDIS_WAIT_ALL_WRITES", CONFIG_BOOL, &s->redis_wait_all, "false", 0, 0,
+         "every script write waits, holds included (measured: docs/redis-cluster.md)"},
         {"DATABASE_URL", CONFIG_STRING, s->database_url, def->database_url_default ? def->database_url_default : "",
          0, 0, "PostgreSQL (system of record)"},
         {"LOG_LEVEL", CONFIG_STRING, s->log_level, "info", 0, 0, "error, warn, info or debug"},
@@ -63,7 +69,7 @@ static size_t security_settings(service_runtime *rt, config_entry *out)
 
 static int load_settings(service_runtime *rt, int print_only)
 {
-    config_entry common[18 + AUTH_CONFIG_COUNT + TLS_CONFIG_COUNT];
+    config_entry common[21 + AUTH_CONFIG_COUNT + TLS_CONFIG_COUNT];
     size_t n = common_settings(rt->def, &rt->settings, common);
     n += security_settings(rt, common + n);
     if (print_only) {
@@ -102,7 +108,9 @@ service_worker *service_worker_open(const service_definition *def, const service
 
 redis_conn *service_redis_connect(const service_settings *s)
 {
-    return redis_connect_as(s->redis_url, s->redis_username, s->redis_password, (int)s->store_timeout_ms);
+    redis_conn *r = redis_connect_as(s->redis_url, s->redis_username, s->redis_password, (int)s->store_timeout_ms);
+    redis_set_wait(r, (int)s->redis_wait_replicas, (int)s->redis_wait_timeout_ms, s->redis_wait_all);
+    return r;
 }
 
 void service_worker_close(service_worker *w)

@@ -34,8 +34,9 @@ static int setup(void **state)
 {
     (void)state;
     static const char *const services[] = {"payment-svc", "booking-svc", "search-svc", "expiry-svc", NULL};
+    /* as in k8s/overlays/prod: the confirmation's moves wait for their replica */
     static const char *const env[] = {"RECONCILE_INTERVAL_MS=1000", "LOST_HOLD_AFTER_SECONDS=2",
-                                      "MAX_HELD_UNITS=100000", NULL};
+                                      "MAX_HELD_UNITS=100000", "REDIS_WAIT_REPLICAS=1", NULL};
     harness_cluster cluster = {NODES, 1, 2000, "cluster-test-secret"};
     stack = harness_start_cluster(services, env, &cluster);
     booking = rpc_client_new(harness_addr(stack, "booking-svc"), &booking__v1__booking_service__descriptor);
