@@ -1,7 +1,8 @@
 /* test_redis_cluster.c — the four services on a real Redis Cluster (3 primaries, each
  * with a replica, a password; tests/stack.sh redis-cluster-start): holds, bookings and
  * the hold log on partitions of every node; the 100-client race on each node; expiry on
- * every node within the lag target; a primary SIGKILLed under load, its replica taking
+ * every node within the lag target; the client following ASK and MOVED while a slot
+ * migrates between primaries; a primary SIGKILLed under load, its replica taking
  * over and holds going on; expiry by keyspace notifications from every primary,
  * the promoted one included; then the invariants in PostgreSQL and Redis
  * (docs/redis-cluster.md). */
@@ -22,6 +23,7 @@
 #include "test_expiry_common.h"
 
 #define NODES 3
+#define PASSWORD "cluster-test-secret"
 #define TABLE BOOKING__V1__RESOURCE_TYPE__RESOURCE_TYPE_RESTAURANT_TABLE
 #define HOTEL BOOKING__V1__RESOURCE_TYPE__RESOURCE_TYPE_HOTEL_ROOM
 #define LOAD_THREADS 6
@@ -37,7 +39,7 @@ static int setup(void **state)
     /* as in k8s/overlays/prod: the confirmation's moves wait for their replica */
     static const char *const env[] = {"RECONCILE_INTERVAL_MS=1000", "LOST_HOLD_AFTER_SECONDS=2",
                                       "MAX_HELD_UNITS=100000", "REDIS_WAIT_REPLICAS=1", NULL};
-    harness_cluster cluster = {NODES, 1, 2000, "cluster-test-secret"};
+    harness_cluster cluster = {NODES, 1, 2000, PASSWORD};
     stack = harness_start_cluster(services, env, &cluster);
     booking = rpc_client_new(harness_addr(stack, "booking-svc"), &booking__v1__booking_service__descriptor);
     return 0;
@@ -177,6 +179,98 @@ static void test_expiry_on_every_node(void **state)
     assert_true(s->holds_expired >= NODES * HOLDS);
     assert_true(s->lag_p99_ms <= 200);
     protobuf_c_message_free_unpacked(&s->base, NULL);
+}
+
+/* ---- a slot migrating: ASK, then MOVED --------------------------------------------------- */
+
+/* A command on one node process (an authenticated connection of its own). */
+static redisReply *on_node(int node, const char *fmt, ...)
+{
+    char err[256];
+    redisContext *c = redis_open_endpoint(harness_redis_client(stack), "127.0.0.1",
+                                          harness_redis_node_port(stack, node), err, sizeof err);
+    assert_non_null(c);
+    va_list ap;
+    va_start(ap, fmt);
+    redisReply *reply = redisvCommand(c, fmt, ap);
+    va_end(ap);
+    redisFree(c);
+    return reply;
+}
+
+static void node_id(int node, char *out, size_t cap)
+{
+    redisReply *r = on_node(node, "CLUSTER MYID");
+    assert_true(r && r->type == REDIS_REPLY_STRING);
+    snprintf(out, cap, "%s", r->str);
+    freeReplyObject(r);
+}
+
+static void expect_value_of(redis_conn *c, const char *key, const char *value)
+{
+    redisReply *r = redis_command(c, "GET %s", key);
+    assert_non_null(r);
+    if (r->type != REDIS_REPLY_STRING)
+        fail_msg("GET %s: %s", key, r->type == REDIS_REPLY_ERROR ? r->str : "not a string");
+    assert_string_equal(r->str, value);
+    freeReplyObject(r);
+}
+
+static void ok_reply(redisReply *r)
+{
+    if (!r || r->type == REDIS_REPLY_ERROR)
+        fail_msg("%s", r ? r->str : "no reply");
+    freeReplyObject(r);
+}
+
+/* A fresh client whose slot table predates the move: keys of a slot migrating from
+ * node A to node B are answered ASK (then found through ASKING), scripts are loaded on
+ * B when it answers NOSCRIPT, and once the slot is B's, A answers MOVED and the client
+ * points the slot at B. The slot is not one of the partitions' {pNN}. */
+static void test_client_follows_ask_and_moved(void **state)
+{
+    (void)state;
+    static redis_script counter_script = REDIS_SCRIPT_RETRYABLE("route_test", "return redis.call('INCR', KEYS[1])");
+    const char *k1 = "route{zz}:old", *k2 = "route{zz}:new";
+    char slot[8], ida[64], idb[64], port[16];
+    snprintf(slot, sizeof slot, "%u", redis_key_slot("zz", 2));
+    for (int p = 0; p < HOLD_PARTITIONS; p++) {
+        char tag[8];
+        snprintf(tag, sizeof tag, "p%02d", p);
+        assert_int_not_equal(redis_key_slot(tag, 3), redis_key_slot("zz", 2));
+    }
+    redis_conn *c = redis_connect_as(harness_redis_url(stack), NULL, PASSWORD, 2000);
+    int a = harness_redis_node_of(stack, k1), b = (a + 1) % NODES; /* nodes 0..2 are the primaries */
+    assert_true(a >= 0 && a < NODES);
+    ok_reply(redis_command(c, "SET %s %s", k1, "v1"));
+    node_id(a, ida, sizeof ida);
+    node_id(b, idb, sizeof idb);
+    ok_reply(on_node(b, "CLUSTER SETSLOT %s IMPORTING %s", slot, ida));
+    ok_reply(on_node(a, "CLUSTER SETSLOT %s MIGRATING %s", slot, idb));
+    ok_reply(redis_command(c, "SET %s %s", k2, "v2")); /* not on A: ASK -> B */
+    expect_value_of(c, k1, "v1");                       /* still on A */
+    snprintf(port, sizeof port, "%d", harness_redis_node_port(stack, b));
+    ok_reply(on_node(a, "MIGRATE 127.0.0.1 %s %s 0 5000 AUTH %s KEYS %s", port, "", PASSWORD, k1));
+    expect_value_of(c, k1, "v1");                       /* moved: ASK -> B */
+    expect_value_of(c, k2, "v2");
+    const char *keys[] = {k1};
+    redisReply *r = redis_eval(c, &counter_script, 1, 1, keys); /* a string: the script's error, from B */
+    assert_true(r && r->type == REDIS_REPLY_ERROR && strstr(r->str, "not an integer"));
+    freeReplyObject(r);
+    for (int node = NODES; node-- > 0;) /* B first, then A, then the others */
+        ok_reply(on_node(node == a ? b : node == b ? a : node, "CLUSTER SETSLOT %s NODE %s", slot, idb));
+    expect_value_of(c, k1, "v1");                       /* A: MOVED -> B */
+    redis_endpoint at;
+    assert_int_equal(redis_key_endpoint(c, k1, &at), 0);
+    assert_int_equal(at.port, harness_redis_node_port(stack, b));
+    const char *counted[] = {"route{zz}:n"};
+    for (int i = 1; i <= 3; i++) {
+        r = redis_eval(c, &counter_script, 1, 1, counted);
+        assert_true(r && r->type == REDIS_REPLY_INTEGER && r->integer == i);
+        freeReplyObject(r);
+    }
+    ok_reply(redis_command(c, "DEL %s", k1));
+    redis_close(c);
 }
 
 /* ---- a primary killed under load -------------------------------------------------------- */
@@ -330,6 +424,7 @@ int main(void)
         cmocka_unit_test(test_holds_and_bookings_on_every_node),
         cmocka_unit_test(test_hundred_clients_race_on_every_node),
         cmocka_unit_test(test_expiry_on_every_node),
+        cmocka_unit_test(test_client_follows_ask_and_moved),
         cmocka_unit_test(test_primary_killed_under_load),
         cmocka_unit_test(test_notifications_from_every_primary),
         cmocka_unit_test(test_invariants_after_failover),
