@@ -201,7 +201,9 @@ static void refresh(redis_conn *r)
         log_debug("redis: no node answered CLUSTER SLOTS; the table stays as it was");
 }
 
-int nodes_ensure(redis_conn *r)
+/* nodes_ensure; with keep_table, a stale table is not read again (node numbers held by
+ * commands that were answered ASK must keep their meaning). */
+static int ensure(redis_conn *r, int keep_table)
 {
     redis_nodes *ns = r->nodes;
     if (!r->host[0])
@@ -210,10 +212,12 @@ int nodes_ensure(redis_conn *r)
         return detect(r);
     if (ns->mode == REDIS_MODE_STANDALONE)
         return node_ready(r, 0);
-    if (ns->stale)
+    if (ns->stale && !keep_table)
         refresh(r);
     return nodes_any(r) >= 0 ? 0 : -1;
 }
+
+int nodes_ensure(redis_conn *r) { return ensure(r, 0); }
 
 /* Where a command goes this round: -1 when nowhere (node unknown). */
 static int target_of(redis_conn *r, const redis_cmd *c)
@@ -374,22 +378,24 @@ int nodes_exec(redis_conn *r, redis_cmd *c, int n)
 {
     for (int i = 0; i < n; i++)
         c[i].reply = NULL, c[i].done = 0, c[i].ask = -1, c[i].load = 0, c[i].sent = 0, c[i].target = -1;
-    int wait_ms = 0;
+    int wait_ms = 0, asked = 0;
     for (int round = 0; round < ROUNDS; round++) {
         if (wait_ms)
             sleep_ms(wait_ms);
         wait_ms = 0;
         int last = round == ROUNDS - 1, queued[REDIS_NODES_MAX] = {0}, pending = 0;
-        if (nodes_ensure(r) != 0 && r->nodes->mode != REDIS_MODE_CLUSTER)
+        if (ensure(r, asked) != 0 && r->nodes->mode != REDIS_MODE_CLUSTER)
             break; /* standalone (or never reached) and down: fail now, as before */
         send_round(r, c, n, last, queued);
         for (int t = 0; t < REDIS_NODES_MAX; t++)
             if (queued[t])
                 read_node(r, c, n, t, last, round, &wait_ms);
+        asked = 0;
         for (int i = 0; i < n; i++) {
             if (c[i].load)
                 load_script(r, &c[i]);
             pending += !c[i].done;
+            asked |= !c[i].done && c[i].ask >= 0;
         }
         if (!pending)
             break;
