@@ -149,6 +149,21 @@ int hold_status_of(rpc_client *booking, const char *hold_id)
     return status;
 }
 
+rpc_code confirm_hold(rpc_client *booking, const char *user, const char *hold_id, const char *payment_method)
+{
+    Booking__V1__ConfirmBookingRequest req = BOOKING__V1__CONFIRM_BOOKING_REQUEST__INIT;
+    req.hold_id = (char *)hold_id;
+    req.payment_method_id = (char *)payment_method;
+    return call_as(booking, "ConfirmBooking", &req.base, CUSTOMER(user), NULL, NULL);
+}
+
+rpc_code release_hold(rpc_client *booking, const char *user, const char *hold_id)
+{
+    Booking__V1__ReleaseHoldRequest req = BOOKING__V1__RELEASE_HOLD_REQUEST__INIT;
+    req.hold_id = (char *)hold_id;
+    return call_as(booking, "ReleaseHold", &req.base, CUSTOMER(user), NULL, NULL);
+}
+
 typedef struct racer {
     const char *addr, *resource_id;
     int64_t start, end;

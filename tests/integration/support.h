@@ -42,6 +42,10 @@ Booking__V1__CreateHoldRequest hold_request(const char *resource_id, int64_t sta
 rpc_code hold(rpc_client *booking, const char *user, const char *resource_id, int64_t start, int64_t end,
               int quantity, char *hold_id, size_t cap);
 
+/* ConfirmBooking of a hold as `user` with a sandbox payment method; ReleaseHold. The code. */
+rpc_code confirm_hold(rpc_client *booking, const char *user, const char *hold_id, const char *payment_method);
+rpc_code release_hold(rpc_client *booking, const char *user, const char *hold_id);
+
 /* `clients` clients (a channel and a user each) call CreateHold for one unit of
  * [start, end) at the same moment; counts the OK and RESOURCE_EXHAUSTED answers
  * (any other is printed). */

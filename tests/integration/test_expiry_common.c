@@ -31,10 +31,17 @@ void sleep_ms(long ms)
 void make_resource(rpc_client *booking, const char *name, int capacity, int slot_minutes, int ttl_seconds, char *out,
                    size_t cap)
 {
+    make_resource_id(booking, NULL, name, capacity, slot_minutes, ttl_seconds, out, cap);
+}
+
+void make_resource_id(rpc_client *booking, const char *id, const char *name, int capacity, int slot_minutes,
+                      int ttl_seconds, char *out, size_t cap)
+{
     Booking__V1__Money price = BOOKING__V1__MONEY__INIT;
     price.currency = (char *)"EUR";
     price.amount_minor = 1000;
     Booking__V1__Resource r = BOOKING__V1__RESOURCE__INIT;
+    r.resource_id = (char *)id;
     r.resource_type = BOOKING__V1__RESOURCE_TYPE__RESOURCE_TYPE_HOTEL_ROOM;
     r.name = (char *)name;
     r.location = (char *)"Lisbon";

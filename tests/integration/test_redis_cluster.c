@@ -24,8 +24,6 @@
 
 #define NODES 3
 #define PASSWORD "cluster-test-secret"
-#define TABLE BOOKING__V1__RESOURCE_TYPE__RESOURCE_TYPE_RESTAURANT_TABLE
-#define HOTEL BOOKING__V1__RESOURCE_TYPE__RESOURCE_TYPE_HOTEL_ROOM
 #define LOAD_THREADS 6
 #define LOAD_RESOURCES (2 * NODES)
 
@@ -60,10 +58,10 @@ static int node_of_resource(const char *rid)
     return harness_redis_node_of(stack, tag);
 }
 
-/* Creates a resource whose partition lives on cluster node `node` (ids tried in turn);
- * its id into out. */
-static void resource_on_node(int node, const char *name, Booking__V1__ResourceType type, int capacity,
-                             int slot_minutes, int ttl_seconds, char *out, size_t cap)
+/* Creates a hotel resource whose partition lives on cluster node `node` (ids tried in
+ * turn); its id into out. */
+static void resource_on_node(int node, const char *name, int capacity, int slot_minutes, int ttl_seconds, char *out,
+                             size_t cap)
 {
     static int made;
     char id[64];
@@ -72,34 +70,7 @@ static void resource_on_node(int node, const char *name, Booking__V1__ResourceTy
         snprintf(id, sizeof id, "%s-%d-%d", name, serial, k++);
     while (node_of_resource(id) != node && k < 1000);
     assert_int_equal(node_of_resource(id), node);
-    Booking__V1__Money price = BOOKING__V1__MONEY__INIT;
-    price.currency = (char *)"EUR";
-    price.amount_minor = 4000;
-    Booking__V1__Resource r = BOOKING__V1__RESOURCE__INIT;
-    r.resource_id = id;
-    r.resource_type = type;
-    r.name = (char *)name;
-    r.location = (char *)"Cluster City";
-    r.capacity = capacity;
-    r.slot_minutes = slot_minutes;
-    r.hold_ttl_seconds = ttl_seconds;
-    r.base_price = &price;
-    create_resource_from(booking, &r, out, cap);
-}
-
-static rpc_code release_hold(rpc_client *c, const char *hold_id, const char *user)
-{
-    Booking__V1__ReleaseHoldRequest req = BOOKING__V1__RELEASE_HOLD_REQUEST__INIT;
-    req.hold_id = (char *)hold_id;
-    return call_as(c, "ReleaseHold", &req.base, CUSTOMER(user), NULL, NULL);
-}
-
-static rpc_code confirm(rpc_client *c, const char *hold_id, const char *user)
-{
-    Booking__V1__ConfirmBookingRequest req = BOOKING__V1__CONFIRM_BOOKING_REQUEST__INIT;
-    req.hold_id = (char *)hold_id;
-    req.payment_method_id = (char *)"pm_card_ok";
-    return call_as(c, "ConfirmBooking", &req.base, CUSTOMER(user), NULL, NULL);
+    make_resource_id(booking, id, name, capacity, slot_minutes, ttl_seconds, out, cap);
 }
 
 /* Per node: a hold, its release, a hold confirmed into a booking; the counters move on
@@ -112,14 +83,14 @@ static void test_holds_and_bookings_on_every_node(void **state)
         char rid[80], first[80], second[80], user[16];
         int64_t expires;
         snprintf(user, sizeof user, "node-%d", node);
-        resource_on_node(node, "every-node", HOTEL, 6, 1440, 600, rid, sizeof rid);
+        resource_on_node(node, "every-node", 6, 1440, 600, rid, sizeof rid);
         assert_int_equal(hold_ms(booking, user, rid, d, d + 2 * 86400, 2, first, sizeof first, &expires), RPC_OK);
         assert_int_equal(counter(stack, rid, d + 86400), 4);
         assert_int_equal(hold_status_of(booking, first), BOOKING__V1__HOLD_STATUS__HOLD_STATUS_ACTIVE);
-        assert_int_equal(release_hold(booking, first, user), RPC_OK);
+        assert_int_equal(release_hold(booking, user, first), RPC_OK);
         assert_int_equal(counter(stack, rid, d), 6);
         assert_int_equal(hold_ms(booking, user, rid, d, d + 86400, 3, second, sizeof second, &expires), RPC_OK);
-        assert_int_equal(confirm(booking, second, user), RPC_OK);
+        assert_int_equal(confirm_hold(booking, user, second, "pm_card_ok"), RPC_OK);
         char night[24];
         snprintf(night, sizeof night, "%lld", (long long)d);
         const char *params[2] = {rid, night};
@@ -142,7 +113,7 @@ static void test_hundred_clients_race_on_every_node(void **state)
     for (int node = 0; node < NODES; node++) {
         char rid[80];
         int ok = 0, exhausted = 0;
-        resource_on_node(node, "race", TABLE, 5, 60, 600, rid, sizeof rid);
+        resource_on_node(node, "race", 5, 60, 600, rid, sizeof rid);
         race_for_holds(harness_addr(stack, "booking-svc"), rid, start, start + 3600, 100, &ok, &exhausted);
         assert_int_equal(ok, 5);
         assert_int_equal(exhausted, 95);
@@ -159,7 +130,7 @@ static void test_expiry_on_every_node(void **state)
     int64_t d = day(12), last_expiry = 0;
     char rid[NODES][80];
     for (int node = 0; node < NODES; node++) {
-        resource_on_node(node, "expiring", HOTEL, 10, 1440, 2, rid[node], sizeof rid[node]);
+        resource_on_node(node, "expiring", 10, 1440, 2, rid[node], sizeof rid[node]);
         for (int i = 0; i < HOLDS; i++) {
             char hid[80], user[24];
             int64_t expires;
@@ -305,7 +276,7 @@ static void *load_worker(void *arg)
         int after = atomic_load(&l->after);
         rpc_code code = hold(c, user, l->rid[r], d, d + 86400, 1, hid, sizeof hid);
         if (code == RPC_OK)
-            code = n % 4 == 0 ? confirm(c, hid, user) : release_hold(c, hid, user);
+            code = n % 4 == 0 ? confirm_hold(c, user, hid, "pm_card_ok") : release_hold(c, user, hid);
         if (code == RPC_OK) {
             atomic_fetch_add(&l->ok, 1);
             if (after && on_victim(l, r))
@@ -324,7 +295,7 @@ static void test_primary_killed_under_load(void **state)
     (void)state;
     static load l;
     for (int r = 0; r < LOAD_RESOURCES; r++)
-        resource_on_node(r / 2, "load", HOTEL, 1000, 1440, 600, l.rid[r], sizeof l.rid[r]);
+        resource_on_node(r / 2, "load", 1000, 1440, 600, l.rid[r], sizeof l.rid[r]);
     /* a primary other than the first node, which REDIS_URL names: services started later
      * still find the cluster through it (in k8s/ REDIS_URL is a Service over every node) */
     l.victim = node_of_resource(l.rid[2]);
@@ -396,7 +367,7 @@ static void test_notifications_from_every_primary(void **state)
         int process = -1;
         for (int i = 0; i < harness_redis_node_count(stack); i++)
             process = harness_redis_node_port(stack, i) == at.port ? i : process;
-        resource_on_node(process, "notified", HOTEL, 3, 1440, 2, rid[node], sizeof rid[node]);
+        resource_on_node(process, "notified", 3, 1440, 2, rid[node], sizeof rid[node]);
         assert_int_equal(hold_ms(booking, user, rid[node], d, d + 86400, 1, hid[node], sizeof hid[node], &expires),
                          RPC_OK);
     }
