@@ -130,6 +130,7 @@ static void test_create_resource_rerun_finds_its_resource(void **state)
     res.resource_type = HOTEL;
     res.name = (char *)"Rerun inn";
     res.location = (char *)"Porto";
+    res.time_zone = (char *)"Europe/Lisbon";
     res.capacity = 3;
     res.slot_minutes = 1440;
     res.base_price = &price;
