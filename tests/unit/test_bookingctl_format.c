@@ -74,6 +74,14 @@ static void test_time_format_round_trip(void **state)
     t.seconds = parsed("2028-02-29T23:59:59-01:00");
     assert_string_equal(fmt_time(&t, buf, sizeof buf), "2028-03-01T00:59:59Z");
     assert_string_equal(fmt_time(NULL, buf, sizeof buf), "-");
+    /* found by fuzz_bookingctl: years before 1000 were written without leading zeros
+     * ("1-01-01T00:00:00Z"), which is not RFC 3339 and which fmt_parse_time refused */
+    t.seconds = parsed("0001-01-01");
+    assert_string_equal(fmt_time(&t, buf, sizeof buf), "0001-01-01T00:00:00Z");
+    t.seconds = parsed("0999-12-31T23:59:59Z");
+    assert_string_equal(fmt_time(&t, buf, sizeof buf), "0999-12-31T23:59:59Z");
+    t.seconds = parsed("9999-12-31T23:59:59Z") + 1;
+    assert_string_equal(fmt_time(&t, buf, sizeof buf), "@253402300800");
 }
 
 /* ---- money and numbers ---- */
