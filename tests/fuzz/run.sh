@@ -28,6 +28,7 @@ mkdir -p "$scratch"
 export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=1:symbolize=1}
 export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
 common=(-artifact_prefix="$artifacts/$target/" -timeout=10 -rss_limit_mb=2048 -print_final_stats=1)
+[ -f "$here/dict/$target.dict" ] && common+=(-dict="$here/dict/$target.dict")
 echo "== $target: replaying $(find "${seeds[@]}" -type f | wc -l) committed inputs"
 "$bin" "${common[@]}" -runs=0 "$@" "${seeds[@]}"
 echo "== $target: fuzzing for $seconds s"

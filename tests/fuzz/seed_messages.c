@@ -35,14 +35,27 @@ static ProtobufCMessage *new_message(fuzz_heap *h, const ProtobufCMessageDescrip
 
 static void fill(fuzz_heap *h, ProtobufCMessage *m, int depth);
 
-static void fill_field(fuzz_heap *h, char *base, const ProtobufCFieldDescriptor *f, int depth)
+/* The size of one value of a field of this type (an element of a repeated field). */
+static size_t value_size(ProtobufCType type)
 {
-    void *p = base + f->offset;
+    switch (type) {
+    case PROTOBUF_C_TYPE_STRING: case PROTOBUF_C_TYPE_MESSAGE: return sizeof(void *);
+    case PROTOBUF_C_TYPE_BYTES: return sizeof(ProtobufCBinaryData);
+    case PROTOBUF_C_TYPE_INT64: case PROTOBUF_C_TYPE_SINT64: case PROTOBUF_C_TYPE_SFIXED64:
+    case PROTOBUF_C_TYPE_UINT64: case PROTOBUF_C_TYPE_FIXED64: case PROTOBUF_C_TYPE_DOUBLE: return 8;
+    case PROTOBUF_C_TYPE_BOOL: return sizeof(protobuf_c_boolean);
+    default: return 4;
+    }
+}
+
+/* One value of field f at p; `nth` makes repeated elements (and map keys) differ. */
+static void fill_value(fuzz_heap *h, void *p, const ProtobufCFieldDescriptor *f, int depth, int nth)
+{
     switch (f->type) {
-    case PROTOBUF_C_TYPE_STRING: *(const char **)p = "seed"; break;
+    case PROTOBUF_C_TYPE_STRING: *(const char **)p = nth ? "seed-2" : "seed"; break;
     case PROTOBUF_C_TYPE_BYTES: *(ProtobufCBinaryData *)p = (ProtobufCBinaryData){4, (uint8_t *)"seed"}; break;
     case PROTOBUF_C_TYPE_INT64: case PROTOBUF_C_TYPE_SINT64: case PROTOBUF_C_TYPE_SFIXED64:
-    case PROTOBUF_C_TYPE_UINT64: case PROTOBUF_C_TYPE_FIXED64: *(int64_t *)p = 1; break;
+    case PROTOBUF_C_TYPE_UINT64: case PROTOBUF_C_TYPE_FIXED64: *(int64_t *)p = 1 + nth; break;
     case PROTOBUF_C_TYPE_DOUBLE: *(double *)p = 1.5; break;
     case PROTOBUF_C_TYPE_FLOAT: *(float *)p = 1.5f; break;
     case PROTOBUF_C_TYPE_BOOL: *(protobuf_c_boolean *)p = 1; break;
@@ -51,15 +64,31 @@ static void fill_field(fuzz_heap *h, char *base, const ProtobufCFieldDescriptor 
         *(int *)p = e->n_values > 1 ? e->values[1].value : 0;
         break;
     }
-    case PROTOBUF_C_TYPE_MESSAGE:
-        if (depth < 3) {
-            ProtobufCMessage *sub = new_message(h, f->descriptor);
-            fill(h, sub, depth + 1);
-            *(ProtobufCMessage **)p = sub;
-        }
+    case PROTOBUF_C_TYPE_MESSAGE: {
+        ProtobufCMessage *sub = new_message(h, f->descriptor);
+        fill(h, sub, depth + 1);
+        *(ProtobufCMessage **)p = sub;
         break;
-    default: *(int32_t *)p = 1; break;
     }
+    default: *(int32_t *)p = 1 + nth; break;
+    }
+}
+
+/* Two elements in a repeated field, one value in any other (sub-messages three deep). */
+static void fill_field(fuzz_heap *h, char *base, const ProtobufCFieldDescriptor *f, int depth)
+{
+    if (f->type == PROTOBUF_C_TYPE_MESSAGE && depth >= 3)
+        return;
+    if (f->label != PROTOBUF_C_LABEL_REPEATED) {
+        fill_value(h, base + f->offset, f, depth, 0);
+        return;
+    }
+    size_t size = value_size(f->type);
+    char *items = heap_new(h, 2 * size);
+    for (int i = 0; i < 2; i++)
+        fill_value(h, items + (size_t)i * size, f, depth, i);
+    *(char **)(base + f->offset) = items;
+    *(size_t *)(base + f->quantifier_offset) = 2;
 }
 
 static void fill(fuzz_heap *h, ProtobufCMessage *m, int depth)
@@ -67,8 +96,6 @@ static void fill(fuzz_heap *h, ProtobufCMessage *m, int depth)
     char *base = (char *)m;
     for (unsigned i = 0; i < m->descriptor->n_fields; i++) {
         const ProtobufCFieldDescriptor *f = &m->descriptor->fields[i];
-        if (f->label == PROTOBUF_C_LABEL_REPEATED)
-            continue;
         if (f->flags & PROTOBUF_C_FIELD_FLAG_ONEOF) {
             uint32_t *which = (uint32_t *)(base + f->quantifier_offset);
             if (*which)

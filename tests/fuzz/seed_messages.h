@@ -5,9 +5,9 @@
 
 #include "fuzz_support.h"
 
-/* A message of `type` with every singular field set (strings "seed", numbers 1, the
- * first named enum value, sub-messages filled three levels deep, the first member of
- * each oneof), in h. */
+/* A message of `type` with every field set (strings "seed", numbers 1, the first named
+ * enum value, two elements in repeated fields, sub-messages filled three levels deep,
+ * the first member of each oneof), in h. */
 ProtobufCMessage *seed_filled(fuzz_heap *h, const ProtobufCMessageDescriptor *type);
 
 /* A hand-made request: its method and a name for the seed file. */

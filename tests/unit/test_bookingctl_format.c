@@ -2,6 +2,7 @@
  * out (bad input included), numbers, coordinates and enum names, slot counts,
  * distances and event metadata, table widths and layout, JSON escaping and the JSON
  * form of messages. */
+#include <float.h>
 #include <math.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -272,6 +273,12 @@ static void test_slots(void **state)
     assert_string_equal(fmt_slots(mixed, buf, sizeof buf), "3 slots");
     assert_string_equal(fmt_slots(price_of(0, 86400), buf, sizeof buf), "-");
     assert_string_equal(fmt_slots(NULL, buf, sizeof buf), "-");
+    /* a line from INT64_MAX back to -2 seconds: its length overflowed int64 (UBSan in
+     * fuzz_bookingctl; regressions/bookingctl/price_line_length_overflow) */
+    Booking__V1__Price *broken = price_of(1, 1);
+    broken->lines[0]->slot_start->seconds = -2;
+    broken->lines[0]->slot_end->seconds = INT64_MAX;
+    assert_string_equal(fmt_slots(broken, buf, sizeof buf), "1 slot");
 }
 
 static void test_distance(void **state)
@@ -497,6 +504,25 @@ static void test_json_resource_lists_maps_and_odd_values(void **state)
     free(got);
 }
 
+/* Doubles read back as themselves: the largest was written with 15 digits as
+ * 1.79769313486232e+308, past the largest double, which JSON parsers refuse (found by
+ * fuzz_bookingctl; regressions/bookingctl/double_max_not_json); short ones stay short. */
+static void test_json_doubles_read_back(void **state)
+{
+    Booking__V1__AvailabilityResult a = BOOKING__V1__AVAILABILITY_RESULT__INIT;
+    const double values[] = {DBL_MAX, 0.1, 4.5, 1.0 / 3, -DBL_MIN, 5e-324, 123456789.123456789};
+    const char *const texts[] = {"1.7976931348623157e+308", "0.1", "4.5", "0.3333333333333333",
+                                 "-2.2250738585072014e-308", "4.94065645841247e-324", "123456789.12345679"};
+    for (size_t i = 0; i < sizeof values / sizeof values[0]; i++) {
+        a.distance_km = values[i];
+        char *got = json_of(&a.base), want[80];
+        snprintf(want, sizeof want, "\"distance_km\":%s}", texts[i]);
+        assert_non_null(strstr(got, want));
+        assert_true(strtod(strstr(got, "distance_km") + 13, NULL) == values[i]);
+        free(got);
+    }
+}
+
 /* ---- errors as JSON (--json) ---- */
 
 static void test_error_json_of_a_failed_call(void **state)
@@ -561,6 +587,7 @@ int main(void)
         cmocka_unit_test(test_json_money_and_defaults),
         cmocka_unit_test(test_json_hold),
         cmocka_unit_test(test_json_resource_lists_maps_and_odd_values),
+        cmocka_unit_test(test_json_doubles_read_back),
         cmocka_unit_test(test_error_json_of_a_failed_call),
         cmocka_unit_test(test_error_json_outside_a_call),
         cmocka_unit_test(test_error_trace_id),
