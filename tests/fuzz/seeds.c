@@ -203,6 +203,33 @@ static void bookingctl_seeds(fuzz_heap *h)
     }
 }
 
+/* metadata: pairs of (length, key, length, value) as fuzz_metadata reads them. */
+static void metadata_seeds(void)
+{
+    static const char *const calls[][12] = {
+        {"customer", "x-user-id", "ana", "x-user-role", "customer", "idempotency-key", "key-1", "x-request-id",
+         "req-1", "traceparent", "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01"},
+        {"admin_with_tracestate", "x-user-id", "ops", "x-user-role", "admin", "traceparent",
+         "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-00", "tracestate", "vendor=opaque,other=1"},
+        {"service_later_version", "x-user-id", "booking-svc", "x-user-role", "service", "traceparent",
+         "01-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01-future", "authorization", "Bearer abc.def.ghi"},
+        {"traceparent_twice", "traceparent", "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01",
+         "traceparent", "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01", "x-request-id", "bad \"id\""},
+        {"binary_skipped", "grpc-status-details-bin", "\x01\x02", "x-user-id", "", "x-user-role", "root"},
+    };
+    for (size_t c = 0; c < sizeof calls / sizeof calls[0]; c++) {
+        uint8_t buf[1024];
+        size_t len = 0;
+        for (size_t i = 1; i < 12 && calls[c][i]; i++) {
+            size_t n = strlen(calls[c][i]);
+            buf[len++] = (uint8_t)n;
+            memcpy(buf + len, calls[c][i], n);
+            len += n;
+        }
+        write_seed("metadata", calls[c][0], buf, len, NULL, 0);
+    }
+}
+
 int main(int argc, char **argv)
 {
     if (argc != 2) {
@@ -220,6 +247,7 @@ int main(int argc, char **argv)
     token_seeds();
     descriptor_seeds();
     config_seeds();
+    metadata_seeds();
     bookingctl_seeds(&h);
     fuzz_heap_release(&h);
     return 0;
