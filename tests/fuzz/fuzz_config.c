@@ -1,7 +1,7 @@
 /* fuzz_config.c — libFuzzer target: the settings parser (config.c) on arbitrary
  * environment values. Input: a byte choosing a settings table (one of every type and
  * bound, the runtime's identity table, its TLS table) and whether values come through a
- * lookup function or the real environment (setenv, config_load_env); then the values,
+ * lookup function or the real environment (putenv, config_load_env); then the values,
  * NUL-separated, one per entry in table order (missing ones are unset). Checked: a
  * load that succeeds left every target holding its value or default (integers within
  * their bounds, booleans 0/1, strings whole); one that fails names a variable. */
@@ -86,14 +86,21 @@ static void check_failed(const fuzz_env *env, const char *err)
     FUZZ_ASSERT(!"the error names no variable of the table");
 }
 
-/* Sets (or unsets) each entry's variable in the real environment. */
-static void export_values(const fuzz_env *env)
+/* Sets (or unsets) each entry's variable in the real environment, through putenv and
+ * one buffer per variable (setenv keeps every value it was ever given: a long run
+ * would grow without bound), and points each value at what the environment holds. */
+static void export_values(fuzz_env *env, size_t table)
 {
+    static char text[3][MAX_ENTRIES][4200];
     for (size_t i = 0; i < env->count; i++) {
-        if (env->values[i])
-            setenv(env->table[i].env, env->values[i], 1);
-        else
-            unsetenv(env->table[i].env);
+        const char *name = env->table[i].env;
+        if (!env->values[i]) {
+            unsetenv(name);
+            continue;
+        }
+        snprintf(text[table][i], sizeof text[table][i], "%s=%s", name, env->values[i]);
+        FUZZ_ASSERT(putenv(text[table][i]) == 0);
+        env->values[i] = getenv(name);
     }
 }
 
@@ -105,7 +112,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (size == 0)
         return 0;
     fuzz_env env = {table, 0, {NULL}};
-    switch (data[0] % 3) {
+    size_t table_index = data[0] % 3;
+    switch (table_index) {
     case 0: env.count = own_entries(table); break;
     case 1: env.count = auth_config_entries(&auth, table); break;
     default: env.count = tls_config_entries(&tls, table); break;
@@ -120,7 +128,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     char err[256] = "";
     int rc;
     if (data[0] & 0x80) {
-        export_values(&env);
+        export_values(&env, table_index);
         rc = config_load_env(table, env.count, err, sizeof err);
     } else {
         rc = config_load(table, env.count, env_lookup, &env, err, sizeof err);
@@ -129,7 +137,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         check_loaded(&env);
     else
         check_failed(&env, err);
-    if (rc == 0 && data[0] % 3 == 2) { /* TLS settings as loaded are checked at start */
+    if (rc == 0 && table_index == 2) { /* TLS settings as loaded are checked at start */
         char tls_err[1200] = "";
         if (tls_check(&tls, tls_err, sizeof tls_err) != 0)
             FUZZ_ASSERT(tls_err[0] != '\0');
