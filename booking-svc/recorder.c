@@ -10,6 +10,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "booking_metrics.h"
 #include "hold_cache.h"
 #include "hold_log.h"
 #include "log.h"
@@ -187,8 +188,10 @@ static void acknowledge(redis_conn *r, const batch *b)
 static void observe(const batch *b)
 {
     int64_t now = wall_ms();
-    for (int i = 0; i < b->n; i++)
+    for (int i = 0; i < b->n; i++) {
         metric_observe(m_lag, (double)(now - b->events[i].at_ms) / 1000.0);
+        booking_count_hold_event(b->events[i].event_type);
+    }
     metric_inc(m_events, (uint64_t)b->n);
 }
 

@@ -13,17 +13,11 @@
 
 #include "log.h"
 #include "socket_check.h"
+#include "timeutil.h"
 
 #define ROUNDS 6             /* a batch follows at most this many redirections */
 #define REFRESH_EVERY_MS 100 /* CLUSTER SLOTS at most this often */
 #define DOWN_RETRY_MS 100    /* cluster: a node that refused a connection is left alone this long */
-
-static int64_t mono_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 static void sleep_ms(int ms)
 {
@@ -80,7 +74,7 @@ static int node_ready(redis_conn *r, int i)
         return 0;
     if (nd->ctx)
         node_fail(r, i, "lost");
-    int64_t now = mono_ms();
+    int64_t now = monotonic_ms();
     if (ns->mode == REDIS_MODE_CLUSTER && now < nd->retry_ms) {
         r->err = 1;
         snprintf(r->errstr, sizeof r->errstr, "node %.100s:%d is down (retried within %d ms)",
@@ -176,7 +170,7 @@ static int detect(redis_conn *r)
 static void refresh(redis_conn *r)
 {
     redis_nodes *ns = r->nodes;
-    int64_t now = mono_ms();
+    int64_t now = monotonic_ms();
     if (now < ns->refresh_ms)
         return;
     ns->refresh_ms = now + REFRESH_EVERY_MS;

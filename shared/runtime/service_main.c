@@ -13,6 +13,7 @@
 #include "idempotency.h"
 #include "log.h"
 #include "metrics.h"
+#include "store_status.h"
 #include "metrics_http.h"
 #include "process_metrics.h"
 #include "rpc_client.h"
@@ -145,6 +146,7 @@ static void store_metrics(const service_definition *def)
         store_up_pg = metrics_gauge("store_up", "store=\"postgres\"", help);
     if (def->uses_redis)
         store_up_redis = metrics_gauge("store_up", "store=\"redis\"", help);
+    store_errors_metrics_init(def->database_url_default != NULL, def->uses_redis);
 }
 
 static int worker_health(void *state, void *arg)

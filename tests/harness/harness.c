@@ -23,6 +23,7 @@
 #include "redis.h"
 #include "rpc_client.h"
 #include "strbuf.h"
+#include "timeutil.h"
 
 #define MAX_INSTANCES 8
 #define HEALTH_WAIT_MS 120000
@@ -105,13 +106,6 @@ static void sleep_ms(long ms)
 {
     struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
     nanosleep(&ts, NULL);
-}
-
-static long now_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return ts.tv_sec * 1000L + ts.tv_nsec / 1000000L;
 }
 
 /* Runs tests/stack.sh with the arguments in args (NULL-terminated, at most 16) and
@@ -307,8 +301,8 @@ static int serving(const instance *in)
 
 static int wait_serving(harness *h, instance *in)
 {
-    long give_up = now_ms() + HEALTH_WAIT_MS;
-    while (now_ms() < give_up) {
+    long give_up = monotonic_ms() + HEALTH_WAIT_MS;
+    while (monotonic_ms() < give_up) {
         int status;
         if (waitpid(in->pid, &status, WNOHANG) == in->pid) {
             in->pid = 0;
@@ -397,9 +391,9 @@ int harness_stop_service(harness *h, const char *name, int sig)
         return -1;
     kill(in->pid, sig);
     int status = 0;
-    long give_up = now_ms() + 30000;
+    long give_up = monotonic_ms() + 30000;
     while (waitpid(in->pid, &status, WNOHANG) == 0) {
-        if (now_ms() > give_up) {
+        if (monotonic_ms() > give_up) {
             fprintf(stderr, "harness: %s ignored signal %d for 30 s; killing\n", in->name, sig);
             kill(in->pid, SIGKILL);
             waitpid(in->pid, &status, 0);
@@ -773,8 +767,8 @@ static int cluster_whole(harness *h, int i)
 
 long harness_wait_cluster(harness *h, long timeout_ms)
 {
-    long start = now_ms();
-    while (now_ms() - start < timeout_ms) {
+    long start = monotonic_ms();
+    while (monotonic_ms() - start < timeout_ms) {
         int whole = 1, asked = 0;
         for (int i = 0; whole && i < h->nodes; i++)
             if (node_pid(h, i) > 0) {
@@ -782,7 +776,7 @@ long harness_wait_cluster(harness *h, long timeout_ms)
                 whole = cluster_whole(h, i);
             }
         if (whole && asked)
-            return now_ms() - start;
+            return monotonic_ms() - start;
         sleep_ms(50);
     }
     return -1;

@@ -1,4 +1,4 @@
-/* invariants.c — the seven invariants (docs/architecture.md) as queries on both
+/* invariants.c — the invariants (docs/architecture.md) as queries on both
  * schemas and on Redis: each returns how many violations it sees and describes one.
  * Redis is read through the cluster-aware client: keys on the node of their slot,
  * SCAN and KEYS on every primary (one node, or a Redis Cluster). */
@@ -15,6 +15,7 @@
 #include <cmocka.h>
 
 #include "hold_cache.h"
+#include "timeutil.h"
 
 /* Runs a count query; on a violation count > 0, the first row of `example` (if any)
  * goes into why. */
@@ -239,28 +240,70 @@ static long invariant_price(harness *h, char *why, size_t cap)
     return 0;
 }
 
+/* 8. payment-svc's ledger: refunds within captures within authorizations and equal to
+ * the refund rows; a capture takes the whole amount, once; the events chain from
+ * creation to each payment's status with one event per change. */
+static long invariant_payment_ledger(harness *h, char *why, size_t cap)
+{
+    CHECK("capture above authorization or refund above capture",
+          "SELECT payment_id FROM payment.payments WHERE refunded_minor > captured_minor "
+          "OR captured_minor > amount_minor");
+    CHECK("refund rows do not add up", "SELECT payment_id FROM payment.payments p WHERE refunded_minor <> (SELECT "
+                                       "coalesce(sum(amount_minor), 0) FROM payment.refunds r WHERE r.payment_id = "
+                                       "p.payment_id)");
+    CHECK("partial capture", "SELECT payment_id FROM payment.payments WHERE status IN (2, 3, 4) "
+                             "AND captured_minor <> amount_minor");
+    CHECK("captured twice", "SELECT payment_id FROM payment.payment_events WHERE event_type = 'payment.captured' "
+                            "GROUP BY payment_id HAVING count(*) > 1");
+    CHECK("status is not the last event's", "SELECT payment_id FROM payment.payments p WHERE status IS DISTINCT "
+                                            "FROM (SELECT to_status FROM payment.payment_events e WHERE "
+                                            "e.payment_id = p.payment_id ORDER BY event_id DESC LIMIT 1)");
+    CHECK("event does not follow the previous one",
+          "SELECT event_id FROM payment.payment_events e WHERE from_status IS DISTINCT FROM (SELECT to_status FROM "
+          "payment.payment_events e2 WHERE e2.payment_id = e.payment_id AND e2.event_id < e.event_id "
+          "ORDER BY e2.event_id DESC LIMIT 1)");
+    CHECK("refund events are not the refunds", "SELECT 1 WHERE (SELECT count(*) FROM payment.payment_events WHERE "
+                                               "event_type = 'payment.refunded') <> (SELECT count(*) FROM "
+                                               "payment.refunds)");
+    CHECK("event type does not match its status",
+          "SELECT event_id FROM payment.payment_events WHERE (event_type, to_status) NOT IN "
+          "(('payment.unknown', 7), ('payment.authorized', 1), ('payment.declined', 6), ('payment.captured', 2), "
+          "('payment.voided', 5), ('payment.refunded', 3), ('payment.refunded', 4))");
+    CHECK("two successful capture attempts", "SELECT payment_id FROM payment.capture_attempts WHERE succeeded "
+                                             "GROUP BY payment_id HAVING count(*) > 1");
+    return 0;
+}
+
 static const struct {
     const char *name;
     invariant_fn fn;
 } all[] = {
     {"1 capacity", invariant_capacity}, {"2 counters", invariant_counters}, {"3 expiry", invariant_expiry},
     {"4-5 payments", invariant_payments}, {"6 events", invariant_events}, {"7 price", invariant_price},
+    {"8 payment ledger", invariant_payment_ledger},
 };
 
-void invariants_check(harness *h, long settle_ms)
+/* Checks all[from..to) until they hold together or settle_ms pass. */
+static void check_range(harness *h, size_t from, size_t to, long settle_ms)
 {
-    struct timespec start, now;
-    clock_gettime(CLOCK_MONOTONIC, &start);
+    int64_t start = monotonic_ms();
     for (;;) {
         char why[600] = "";
-        size_t failed = 0;
-        while (failed < sizeof all / sizeof all[0] && all[failed].fn(h, why, sizeof why) == 0)
+        size_t failed = from;
+        while (failed < to && all[failed].fn(h, why, sizeof why) == 0)
             failed++;
-        if (failed == sizeof all / sizeof all[0])
+        if (failed == to)
             return;
-        clock_gettime(CLOCK_MONOTONIC, &now);
-        if ((now.tv_sec - start.tv_sec) * 1000 + (now.tv_nsec - start.tv_nsec) / 1000000 >= settle_ms)
+        if (monotonic_ms() - start >= settle_ms)
             fail_msg("invariant %s does not hold: %s", all[failed].name, why);
         nanosleep(&(struct timespec){0, 100 * 1000000L}, NULL);
     }
+}
+
+void invariants_check(harness *h, long settle_ms) { check_range(h, 0, sizeof all / sizeof all[0], settle_ms); }
+
+void invariants_check_payment_ledger(harness *h)
+{
+    size_t last = sizeof all / sizeof all[0] - 1;
+    check_range(h, last, last + 1, 0);
 }

@@ -1,5 +1,6 @@
 /* support.c — integration-test helpers (see support.h). */
 #include "support.h"
+#include "timeutil.h"
 
 #include <pthread.h>
 #include <setjmp.h>
@@ -52,6 +53,8 @@ int64_t day(int days)
 
 void create_resource_from(rpc_client *booking, Booking__V1__Resource *r, char *out, size_t cap)
 {
+    if (!r->time_zone || !*r->time_zone)
+        r->time_zone = (char *)"UTC"; /* required; the tests' default */
     Booking__V1__CreateResourceRequest req = BOOKING__V1__CREATE_RESOURCE_REQUEST__INIT;
     req.resource = r;
     ProtobufCMessage *resp = NULL;
@@ -125,12 +128,10 @@ int available_at(rpc_client *search, const char *resource_id, int64_t slot, int6
 
 long wait_sql(harness *h, const char *sql, int nparams, const char *const *params, long want, long timeout_ms)
 {
-    struct timespec start, now;
-    clock_gettime(CLOCK_MONOTONIC, &start);
+    int64_t start = monotonic_ms();
     for (;;) {
         long got = harness_sql_long(h, sql, nparams, params);
-        clock_gettime(CLOCK_MONOTONIC, &now);
-        long waited = (now.tv_sec - start.tv_sec) * 1000 + (now.tv_nsec - start.tv_nsec) / 1000000;
+        long waited = (long)(monotonic_ms() - start);
         if (got == want || waited >= timeout_ms)
             return got;
         nanosleep(&(struct timespec){0, 50 * 1000000L}, NULL);

@@ -15,13 +15,6 @@
 #include "grpc/health/v1/health.pb-c.h"
 #include "hold_cache.h"
 
-int64_t now_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_REALTIME, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 void sleep_ms(long ms)
 {
     struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
@@ -114,22 +107,22 @@ long hold_events(harness *h, const char *hold_id, const char *type)
 
 long wait_status(harness *h, const char *hold_id, long status, long timeout_ms)
 {
-    int64_t give_up = now_ms() + timeout_ms;
+    int64_t give_up = wall_ms() + timeout_ms;
     long st;
-    while ((st = hold_status(h, hold_id)) != status && now_ms() < give_up)
+    while ((st = hold_status(h, hold_id)) != status && wall_ms() < give_up)
         sleep_ms(20);
     return st;
 }
 
 long wait_counter(harness *h, const char *rid, int64_t slot, long value, long timeout_ms)
 {
-    int64_t started = now_ms();
+    int64_t started = wall_ms();
     while (counter(h, rid, slot) != value) {
-        if (now_ms() - started > timeout_ms)
+        if (wall_ms() - started > timeout_ms)
             return -1;
         sleep_ms(5);
     }
-    return (long)(now_ms() - started);
+    return (long)(wall_ms() - started);
 }
 
 Booking__V1__ExpiryStats *expiry_stats(const char *addr)

@@ -8,11 +8,11 @@
 
 #include "booking/v1/expiry.pb-c.h"
 #include "support.h"
+#include "timeutil.h"
 
 #define HOLD_ACTIVE 1
 #define HOLD_EXPIRED 5
 
-int64_t now_ms(void);
 void sleep_ms(long ms);
 
 /* Creates a resource (admin) with its own hold TTL; returns its id in out. */

@@ -142,7 +142,7 @@ static void test_expiry_on_every_node(void **state)
     }
     for (int node = 0; node < NODES; node++)
         assert_true(wait_counter(stack, rid[node], d, 10, 15000) >= 0);
-    long late = (long)(now_ms() - last_expiry);
+    long late = (long)(wall_ms() - last_expiry);
     print_message("every node's units back %ld ms after the last expires_at\n", late);
     Booking__V1__ExpiryStats *s = expiry_stats(harness_addr(stack, "expiry-svc"));
     print_message("expiry-svc: %llu expired, lag p50 %lld ms, p99 %lld ms\n", (unsigned long long)s->holds_expired,
@@ -309,14 +309,14 @@ static void test_primary_killed_under_load(void **state)
     long before = atomic_load(&l.ok);
     assert_true(before > 0);
     assert_int_equal(harness_signal_redis_node(stack, l.victim, SIGKILL), 0);
-    int64_t killed = now_ms();
+    int64_t killed = wall_ms();
     long whole = harness_wait_cluster(stack, 30000);
     assert_true(whole >= 0);
     print_message("primary %d (port %d) SIGKILLed after %ld operations; its replica serves its slots %ld ms later\n",
                   l.victim, harness_redis_node_port(stack, l.victim), before, whole);
     atomic_store(&l.after, 1);
-    int64_t give_up = now_ms() + 20000;
-    while (atomic_load(&l.ok_after_on_victim) < 20 && now_ms() < give_up)
+    int64_t give_up = wall_ms() + 20000;
+    while (atomic_load(&l.ok_after_on_victim) < 20 && wall_ms() < give_up)
         sleep_ms(100);
     sleep_ms(1000);
     atomic_store(&l.stop, 1);
@@ -324,7 +324,7 @@ static void test_primary_killed_under_load(void **state)
         pthread_join(threads[i], NULL);
     print_message("%ld operations ok (%ld after the failover on the failed node's partitions), %ld failed, in %lld ms\n",
                   atomic_load(&l.ok), atomic_load(&l.ok_after_on_victim), atomic_load(&l.failed),
-                  (long long)(now_ms() - killed));
+                  (long long)(wall_ms() - killed));
     assert_true(atomic_load(&l.ok_after_on_victim) >= 20);
     assert_int_not_equal(node_of_resource(l.rid[2]), l.victim);
 }
@@ -352,8 +352,8 @@ static void test_notifications_from_every_primary(void **state)
     (void)state;
     static const char *const env[] = {"SWEEP_INTERVAL_MS=3600000", NULL};
     assert_int_equal(harness_start_service(stack, "expiry-svc", env), 0);
-    int64_t give_up = now_ms() + 10000, d = day(14);
-    while (fewest_subscribers() < 1 && now_ms() < give_up)
+    int64_t give_up = wall_ms() + 10000, d = day(14);
+    while (fewest_subscribers() < 1 && wall_ms() < give_up)
         sleep_ms(50);
     assert_true(fewest_subscribers() >= 1);
     char rid[NODES][80], hid[NODES][80];
