@@ -114,9 +114,9 @@ static void apply(redis_conn *r, redis_topology *t)
     redis_node keep[REDIS_NODES_MAX] = {{0}};
     for (int i = 0; i < t->primaries; i++)
         for (int j = 0; j < ns->topo.primaries; j++)
-            if (ns->node[j].ctx && t->primary[i].port == ns->topo.primary[j].port &&
+            if (t->primary[i].port == ns->topo.primary[j].port &&
                 strcmp(t->primary[i].host, ns->topo.primary[j].host) == 0) {
-                keep[i] = ns->node[j];
+                keep[i] = ns->node[j]; /* its connection, or when it refused one, when to try again */
                 ns->node[j].ctx = NULL;
             }
     for (int j = 0; j < REDIS_NODES_MAX; j++)
