@@ -234,15 +234,10 @@ int ctl_bookings_list(ctl_context *ctx, int argc, char **argv)
 
 int ctl_bookings_get(ctl_context *ctx, int argc, char **argv)
 {
-    const char *id;
-    if (ctl_parse_opts(ctx, argc, argv, NULL, 0, &id, 1) != 0)
-        return 2;
-    Booking__V1__GetBookingRequest req = BOOKING__V1__GET_BOOKING_REQUEST__INIT;
-    req.booking_id = (char *)id;
     ProtobufCMessage *resp;
-    if (ctl_call(ctx, CTL_BOOKING, "GetBooking", &req.base, 0, &resp) != 0)
-        return 1;
-    return output_booking(ctx, resp);
+    int rc = ctl_call_with_id(ctx, argc, argv, CTL_BOOKING, "GetBooking", &booking__v1__get_booking_request__descriptor,
+                              "booking_id", 0, &resp);
+    return rc ? rc : output_booking(ctx, resp);
 }
 
 int ctl_bookings_cancel(ctl_context *ctx, int argc, char **argv)

@@ -138,26 +138,16 @@ int ctl_hold_create(ctl_context *ctx, int argc, char **argv)
 
 int ctl_hold_get(ctl_context *ctx, int argc, char **argv)
 {
-    Booking__V1__GetHoldRequest req = BOOKING__V1__GET_HOLD_REQUEST__INIT;
-    const char *hold_id;
-    if (ctl_parse_opts(ctx, argc, argv, NULL, 0, &hold_id, 1) != 0)
-        return 2;
-    req.hold_id = (char *)hold_id;
     ProtobufCMessage *resp;
-    if (ctl_call(ctx, CTL_BOOKING, "GetHold", &req.base, 0, &resp) != 0)
-        return 1;
-    return output_hold(ctx, resp);
+    int rc = ctl_call_with_id(ctx, argc, argv, CTL_BOOKING, "GetHold", &booking__v1__get_hold_request__descriptor,
+                              "hold_id", 0, &resp);
+    return rc ? rc : output_hold(ctx, resp);
 }
 
 int ctl_hold_release(ctl_context *ctx, int argc, char **argv)
 {
-    Booking__V1__ReleaseHoldRequest req = BOOKING__V1__RELEASE_HOLD_REQUEST__INIT;
-    const char *hold_id;
-    if (ctl_parse_opts(ctx, argc, argv, NULL, 0, &hold_id, 1) != 0)
-        return 2;
-    req.hold_id = (char *)hold_id;
     ProtobufCMessage *resp;
-    if (ctl_call(ctx, CTL_BOOKING, "ReleaseHold", &req.base, 1, &resp) != 0)
-        return 1;
-    return output_hold(ctx, resp);
+    int rc = ctl_call_with_id(ctx, argc, argv, CTL_BOOKING, "ReleaseHold",
+                              &booking__v1__release_hold_request__descriptor, "hold_id", 1, &resp);
+    return rc ? rc : output_hold(ctx, resp);
 }

@@ -249,13 +249,8 @@ int ctl_resources_create(ctl_context *ctx, int argc, char **argv)
 
 int ctl_resources_get(ctl_context *ctx, int argc, char **argv)
 {
-    const char *id;
-    if (ctl_parse_opts(ctx, argc, argv, NULL, 0, &id, 1) != 0)
-        return 2;
-    Booking__V1__GetResourceRequest req = BOOKING__V1__GET_RESOURCE_REQUEST__INIT;
-    req.resource_id = (char *)id;
     ProtobufCMessage *resp;
-    if (ctl_call(ctx, CTL_SEARCH, "GetResource", &req.base, 0, &resp) != 0)
-        return 1;
-    return ctl_output(ctx, resp, print_resource);
+    int rc = ctl_call_with_id(ctx, argc, argv, CTL_SEARCH, "GetResource", &booking__v1__get_resource_request__descriptor,
+                              "resource_id", 0, &resp);
+    return rc ? rc : ctl_output(ctx, resp, print_resource);
 }

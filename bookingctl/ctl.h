@@ -133,6 +133,13 @@ typedef enum ctl_service { CTL_SEARCH, CTL_BOOKING, CTL_EXPIRY } ctl_service;
 int ctl_call(ctl_context *ctx, ctl_service service, const char *method, const ProtobufCMessage *request,
              int mutating, ProtobufCMessage **response);
 
+/* For commands whose one argument is an id: parses it (no options), calls
+ * service.method with a request of `request_type` whose string field `id_field` is the
+ * id, and sets *response. 0, 1 when the call failed (reported), 2 on a usage error. */
+int ctl_call_with_id(ctl_context *ctx, int argc, char **argv, ctl_service service, const char *method,
+                     const ProtobufCMessageDescriptor *request_type, const char *id_field, int mutating,
+                     ProtobufCMessage **response);
+
 typedef void (*ctl_printer)(const ProtobufCMessage *response);
 /* Prints response as one JSON document (--json) or with print_table, then frees it.
  * Returns the exit status: 0, or 1 when stdout could not be written. */

@@ -268,7 +268,9 @@ char *fmt_slots(const Booking__V1__Price *p, char *buf, size_t cap)
     int64_t len = -1;
     for (size_t i = 0; i < p->n_lines; i++) {
         const Booking__V1__PriceLine *l = p->lines[i];
-        int64_t d = l->slot_start && l->slot_end ? l->slot_end->seconds - l->slot_start->seconds : 0;
+        int64_t d = 0; /* unknown: a time missing, or a length past int64 (a broken answer) */
+        if (l->slot_start && l->slot_end && __builtin_sub_overflow(l->slot_end->seconds, l->slot_start->seconds, &d))
+            d = 0;
         if (d >= 23 * 3600 && d <= 25 * 3600 && d % 1800 == 0 && (i == 0 || len == 86400))
             d = 86400; /* a local night, 23 to 25 hours long */
         len = i == 0 || d == len ? d : 0; /* 0: lengths differ or are unknown */

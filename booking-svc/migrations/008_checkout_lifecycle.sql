@@ -1,4 +1,4 @@
--- 007: the checkout lifecycle (docs/architecture.md: "Overbooking", "Partial
+-- 008: the checkout lifecycle (docs/architecture.md: "Overbooking", "Partial
 -- cancellation", "Waiting list"; ExtendHold needs nothing here: a live hold is Redis's).
 
 -- Overbooking. A resource may confirm up to overbooking_percent above each slot's
