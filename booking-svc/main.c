@@ -35,6 +35,8 @@ static const config_entry settings[] = {
      "how long a hold offered to a waiting-list entry lives"},
     {"WAITLIST_INTERVAL_MS", CONFIG_INT, &waitlist_config.interval_ms, "200", 10, 600000,
      "the waiting list's offer pass (at once when this replica gave units back)"},
+    {"WAITLIST_RESCAN_SECONDS", CONFIG_INT, &waitlist_config.rescan_seconds, "60", 1, 86400,
+     "a waiting-list pass that reads PostgreSQL whatever the Redis hint says (a hint lost with Redis)"},
     {"WAITLIST_MAX_PER_USER", CONFIG_INT, &waitlist_config.max_open, "10", 1, 10000,
      "waiting-list entries one user may have WAITING or OFFERED at once"},
     {"REPAIR_INTERVAL_MS", CONFIG_INT, &maintenance_config.repair_interval_ms, "1000", 50, 600000,

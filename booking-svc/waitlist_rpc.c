@@ -8,6 +8,7 @@
 #include "booking.h"
 #include "hold_cache.h"
 #include "hold_take.h"
+#include "log.h"
 #include "timeutil.h"
 #include "user_holds.h"
 #include "waitlist_offer.h"
@@ -94,6 +95,9 @@ int rpc_join_waitlist(rpc_call *call, const ProtobufCMessage *request, ProtobufC
                             rpc_user_id(call))) {
     case JOIN_DONE:
     case JOIN_EXISTS:
+        if (waitlist_hint(booking_redis(call), e.resource_id) != 0) /* the worker's rescan finds it later */
+            log_warn("waiting-list entry %s: the offer worker's hint was not set: %s", e.entry_id,
+                     booking_redis(call)->errstr);
         return answer_entry(call, e.entry_id, response);
     case JOIN_TOO_MANY:
         return rpc_fail(call, RPC_RESOURCE_EXHAUSTED, "TOO_MANY_WAITLIST_ENTRIES",
