@@ -40,6 +40,10 @@ static void state_rows(ctl_table *t, const Booking__V1__Booking *b)
     int cancelled = b->status == BOOKING__V1__BOOKING_STATUS__BOOKING_STATUS_CANCELLED;
     if (cancelled || (b->refunded && b->refunded->amount_minor))
         add_row(t, "refunded", fmt_money(b->refunded, buf, sizeof buf));
+    if (b->cancelled_quantity) {
+        table_add(t, "cancelled units");
+        table_addf(t, "%d of %d", b->cancelled_quantity, b->quantity);
+    }
     if (*b->cancel_reason)
         add_row(t, "reason", b->cancel_reason);
 }
@@ -243,12 +247,14 @@ int ctl_bookings_get(ctl_context *ctx, int argc, char **argv)
 int ctl_bookings_cancel(ctl_context *ctx, int argc, char **argv)
 {
     const char *id, *reason = "";
-    ctl_opt opts[] = {{"--reason", CTL_OPT_STR, &reason, 0, 0}};
+    int32_t quantity = 0;
+    ctl_opt opts[] = {{"--reason", CTL_OPT_STR, &reason, 0, 0}, {"--quantity", CTL_OPT_INT, &quantity, 0, 0}};
     if (ctl_parse_opts(ctx, argc, argv, opts, N_OPTS(opts), &id, 1) != 0)
         return 2;
     Booking__V1__CancelBookingRequest req = BOOKING__V1__CANCEL_BOOKING_REQUEST__INIT;
     req.booking_id = (char *)id;
     req.reason = (char *)reason;
+    req.quantity = quantity;
     ProtobufCMessage *resp;
     if (ctl_call(ctx, CTL_BOOKING, "CancelBooking", &req.base, 1, &resp) != 0)
         return 1;

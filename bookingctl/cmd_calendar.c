@@ -10,11 +10,11 @@
 
 static void print_calendar(const ProtobufCMessage *m)
 {
-    static const char *const headers[] = {"DATE", "START", "END", "CAPACITY", "AVAILABLE", "PRICE"};
+    static const char *const headers[] = {"DATE", "START", "END", "CAPACITY", "SELL LIMIT", "AVAILABLE", "PRICE"};
     const Booking__V1__GetCalendarResponse *cal = (const Booking__V1__GetCalendarResponse *)m;
     char buf[FMT_LOCAL_CAP];
-    ctl_table *t = table_new(6, headers);
-    for (size_t c = 3; c < 6; c++)
+    ctl_table *t = table_new(7, headers);
+    for (size_t c = 3; c < 7; c++)
         table_right(t, c);
     if (*cal->time_zone)
         printf("local times (%s)\n", cal->time_zone);
@@ -27,6 +27,7 @@ static void print_calendar(const ProtobufCMessage *m)
         table_add(t, *s->local_end ? fmt_local_text(s->local_end, buf, sizeof buf)
                                    : fmt_time(s->slot_end, buf, sizeof buf));
         table_addf(t, "%d", s->total_capacity);
+        table_addf(t, "%d", s->sell_limit ? s->sell_limit : s->total_capacity); /* capacity + overbooking */
         table_addf(t, "%d", s->available);
         table_add(t, fmt_money(s->price, buf, sizeof buf));
     }

@@ -1,5 +1,5 @@
-/* cmd_holds.c — `bookingctl hold create|get|release`: holds and their price quotes; the
- * price table and CreateHold that `book` uses too. */
+/* cmd_holds.c — `bookingctl hold create|get|release|extend`: holds and their price
+ * quotes; the price table and CreateHold that `book` uses too. */
 #include <stdio.h>
 
 #include "booking/v1/booking.pb-c.h"
@@ -66,6 +66,10 @@ static void print_hold(const ProtobufCMessage *m)
     table_add(t, fmt_enum_label(&booking__v1__hold_status__descriptor, h->status, buf, sizeof buf));
     table_add(t, "expires at");
     table_add(t, fmt_time(h->expires_at, buf, sizeof buf));
+    if (h->extensions) {
+        table_add(t, "extensions");
+        table_addf(t, "%d", h->extensions);
+    }
     table_add(t, "resource");
     table_add(t, h->resource_id);
     ctl_range_rows(t, h->resource_id, h->start_time, h->end_time);
@@ -150,4 +154,20 @@ int ctl_hold_release(ctl_context *ctx, int argc, char **argv)
     int rc = ctl_call_with_id(ctx, argc, argv, CTL_BOOKING, "ReleaseHold",
                               &booking__v1__release_hold_request__descriptor, "hold_id", 1, &resp);
     return rc ? rc : output_hold(ctx, resp);
+}
+
+int ctl_hold_extend(ctl_context *ctx, int argc, char **argv)
+{
+    const char *hold_id;
+    int32_t seconds = 0;
+    ctl_opt opts[] = {{"--seconds", CTL_OPT_INT, &seconds, 1, 0}};
+    if (ctl_parse_opts(ctx, argc, argv, opts, sizeof opts / sizeof opts[0], &hold_id, 1) != 0)
+        return 2;
+    Booking__V1__ExtendHoldRequest req = BOOKING__V1__EXTEND_HOLD_REQUEST__INIT;
+    req.hold_id = (char *)hold_id;
+    req.extend_seconds = seconds;
+    ProtobufCMessage *resp;
+    if (ctl_call(ctx, CTL_BOOKING, "ExtendHold", &req.base, 1, &resp) != 0)
+        return 1;
+    return output_hold(ctx, resp);
 }

@@ -16,6 +16,7 @@ typedef struct resource_args {
     const char *type, *name, *city, *id, *tz, *currency, *check_in, *check_out;
     double lat, lon, rating;
     int32_t capacity, slot_minutes, hold_ttl, weekend_bp, tax_bp, fee_bp;
+    int32_t overbooking, max_extensions, max_hold_seconds;
     int64_t price;
     ctl_list amenities, cancel;
     Booking__V1__Resource resource;
@@ -104,6 +105,23 @@ static void identity_rows(ctl_table *t, const Booking__V1__Resource *r)
     }
 }
 
+/* Overbooking and the bounds of ExtendHold; 0 bounds are the service's defaults. */
+static void lifecycle_rows(ctl_table *t, const Booking__V1__Resource *r)
+{
+    table_add(t, "overbooking");
+    table_addf(t, "%d%%", r->overbooking_percent);
+    table_add(t, "hold extensions");
+    if (r->max_hold_extensions)
+        table_addf(t, "%d", r->max_hold_extensions);
+    else
+        table_add(t, "service default");
+    table_add(t, "longest hold");
+    if (r->max_hold_seconds)
+        table_addf(t, "%d s", r->max_hold_seconds);
+    else
+        table_add(t, "service default");
+}
+
 /* Capacity, slots, price, rating and limits; 0 limits are the service's defaults. */
 static void capacity_rows(ctl_table *t, const Booking__V1__Resource *r)
 {
@@ -128,6 +146,7 @@ static void capacity_rows(ctl_table *t, const Booking__V1__Resource *r)
         table_addf(t, "%d", r->max_quantity_per_hold);
     else
         table_add(t, "service default");
+    lifecycle_rows(t, r);
 }
 
 static void print_resource(const ProtobufCMessage *m)
@@ -192,6 +211,9 @@ static int build_resource(ctl_context *ctx, resource_args *a, const ctl_opt *opt
     r->capacity = a->capacity;
     r->slot_minutes = a->slot_minutes;
     r->hold_ttl_seconds = a->hold_ttl;
+    r->overbooking_percent = a->overbooking;
+    r->max_hold_extensions = a->max_extensions;
+    r->max_hold_seconds = a->max_hold_seconds;
     return 0;
 }
 
@@ -234,6 +256,9 @@ int ctl_resources_create(ctl_context *ctx, int argc, char **argv)
         {"--fee-bp", CTL_OPT_INT, &a.fee_bp, 0, 0},      {"--id", CTL_OPT_STR, &a.id, 0, 0},
         {"--tz", CTL_OPT_STR, &a.tz, 1, 0},             {"--check-in", CTL_OPT_STR, &a.check_in, 0, 0},
         {"--check-out", CTL_OPT_STR, &a.check_out, 0, 0},
+        {"--overbooking-percent", CTL_OPT_INT, &a.overbooking, 0, 0},
+        {"--max-extensions", CTL_OPT_INT, &a.max_extensions, 0, 0},
+        {"--max-hold-seconds", CTL_OPT_INT, &a.max_hold_seconds, 0, 0},
     };
     if (ctl_parse_opts(ctx, argc, argv, opts, N_OPTS(opts), NULL, 0) != 0 ||
         build_resource(ctx, &a, opts, N_OPTS(opts)) != 0)

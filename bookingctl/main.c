@@ -14,10 +14,13 @@ static const ctl_command commands[] = {
      "resources create --type TYPE --name N --city C --capacity N --slot-minutes M\n"
      "        --price 120.00 --currency EUR [--lat X --lon Y] [--rating 4.5] [--amenity A]...\n"
      "        [--hold-ttl SECONDS] [--cancel HOURS:PERCENT]... [--weekend-bp BP] [--tax-bp BP]\n"
-     "        [--fee-bp BP] [--id ID] --tz Europe/Paris [--check-in 15:00 --check-out 11:00]",
+     "        [--fee-bp BP] [--id ID] --tz Europe/Paris [--check-in 15:00 --check-out 11:00]\n"
+     "        [--overbooking-percent P] [--max-extensions N] [--max-hold-seconds S]",
      "define a resource (admin); TYPE: hotel_room, restaurant_table, appointment,\n"
      "flight_seat, event_ticket, rental_car; --slot-minutes 1440 = nightly (local nights),\n"
-     "0 = one slot; --tz: its IANA time zone (required: slots and prices are local)"},
+     "0 = one slot; --tz: its IANA time zone (required: slots and prices are local);\n"
+     "--overbooking-percent: sell up to P% above capacity (0-50); --max-extensions and\n"
+     "--max-hold-seconds bound `hold extend` (0: the service's defaults)"},
     {"resources", "get", ctl_resources_get, "resources get ID", "show a resource"},
     {"inventory", "set", ctl_inventory_set,
      "inventory set RESOURCE_ID --from T --to T --capacity N [--price 99.00 --currency EUR]",
@@ -28,6 +31,8 @@ static const ctl_command commands[] = {
      "hold units of a resource over a range: its quote and when it expires"},
     {"hold", "get", ctl_hold_get, "hold get HOLD_ID", "show a hold"},
     {"hold", "release", ctl_hold_release, "hold release HOLD_ID", "release a hold before it expires"},
+    {"hold", "extend", ctl_hold_extend, "hold extend HOLD_ID --seconds N",
+     "keep a hold N seconds longer (within its resource's bounds on extensions and lifetime)"},
     {"hold", "confirm", ctl_hold_confirm, "hold confirm HOLD_ID [--card PM]",
      "pay for a hold and turn it into a booking (--card default pm_card_ok)"},
     {"book", NULL, ctl_book, "book RESOURCE_ID --from T --to T [--quantity N] [--card PM]",
@@ -36,8 +41,16 @@ static const ctl_command commands[] = {
      "bookings list [--status confirmed|cancelled|completed] [--page-size N] [--page-token T] [--all]",
      "the --user's bookings, newest first (--all: every page)"},
     {"bookings", "get", ctl_bookings_get, "bookings get BOOKING_ID", "show a booking and its price"},
-    {"bookings", "cancel", ctl_bookings_cancel, "bookings cancel BOOKING_ID [--reason TEXT]",
-     "cancel a booking: the refund its cancellation rules give"},
+    {"bookings", "cancel", ctl_bookings_cancel, "bookings cancel BOOKING_ID [--quantity N] [--reason TEXT]",
+     "cancel a booking, or N of its units: the refund its cancellation rules give"},
+    {"waitlist", "join", ctl_waitlist_join, "waitlist join RESOURCE_ID --from T --to T [--quantity N]",
+     "wait for a sold-out range: when units come back, a hold is offered in join order"},
+    {"waitlist", "leave", ctl_waitlist_leave, "waitlist leave ENTRY_ID",
+     "leave a waiting list (an offered hold is given back)"},
+    {"waitlist", "list", ctl_waitlist_list,
+     "waitlist list [--resource ID] [--status waiting|offered|expired|converted|left]\n"
+     "        [--page-size N] [--page-token T]",
+     "the --user's entries, oldest first (--resource: one resource's list, admin)"},
     {"events", NULL, ctl_events, "events (--booking ID | --hold ID)",
      "the audit trail of a booking (and its hold) or of a hold, oldest first"},
     {"search", NULL, ctl_search,

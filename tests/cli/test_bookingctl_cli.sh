@@ -17,6 +17,8 @@ fail() { echo "FAIL: $*" >&2; exit 1; }
 grep -q '^commands:' "$tmp/out" || fail "help printed no command list"
 "$ctl" help hold >"$tmp/out" && grep -q 'hold release HOLD_ID' "$tmp/out" || fail "help hold"
 "$ctl" hold --help >"$tmp/out" && grep -q 'hold confirm HOLD_ID' "$tmp/out" || fail "hold --help"
+"$ctl" help waitlist >"$tmp/out" && [ "$(grep -c '^  waitlist ' "$tmp/out")" = 3 ] || fail "help waitlist"
+"$ctl" hold extend --help >"$tmp/out" && grep -q 'hold extend HOLD_ID --seconds N' "$tmp/out" || fail "hold extend --help"
 "$ctl" search --help >"$tmp/out" && grep -q '^usage: bookingctl search' "$tmp/out" || fail "search --help"
 "$ctl" --version >"$tmp/out" && grep -Eq '^bookingctl [0-9]+\.[0-9]+\.[0-9]+ \(revision ' "$tmp/out" || fail "--version"
 "$ctl" --json version >"$tmp/out" && grep -q '"version":' "$tmp/out" || fail "--json version"

@@ -495,7 +495,7 @@ static void test_json_hold(void **state)
     snprintf(want, sizeof want,
              "{\"hold_id\":\"hold_1\",\"user_id\":\"\",\"resource_id\":\"\",\"start_time\":\"2026-06-01T15:00:00Z\","
              "\"quantity\":0,\"status\":\"HOLD_STATUS_ACTIVE\",\"quote\":{\"lines\":[%s,%s],"
-             "\"total\":{\"currency\":\"EUR\",\"amount_minor\":12000}},\"booking_id\":\"\"}",
+             "\"total\":{\"currency\":\"EUR\",\"amount_minor\":12000}},\"booking_id\":\"\",\"extensions\":0}",
              line_json, line_json);
     assert_string_equal(got, want);
     free(got);
