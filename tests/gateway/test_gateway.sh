@@ -147,6 +147,29 @@ expect 200 '.events | length > 0' true "events of a hold"
 call GET "/api/bookings/bk_missing" "$ANA"
 expect 404 '.code' 5 "unknown booking"
 
+# ---- the checkout lifecycle: extension, waiting list ----
+call POST /api/holds "$ANA" "$hold"
+hid3=$(field .hold_id)
+call POST "/api/holds/$hid3/extend" "$ANA" '{"extend_seconds":60}'
+expect 200 '.extensions' 1 "extend hold"
+call POST "/api/holds/$hid3/extend" "$BEN" '{"extend_seconds":60}'
+expect 403 '.code' 7 "extend another user's hold"
+sold="{\"user_id\":\"ana\",\"resource_id\":\"$rid\",\"start_time\":\"$FAR\",\"end_time\":\"$(day 41)\",\"quantity\":2}"
+call POST /api/holds "$ANA" "$sold"
+expect 200 '.status' HOLD_STATUS_ACTIVE "hold the last units"
+wait="{\"user_id\":\"ben\",\"resource_id\":\"$rid\",\"start_time\":\"$FAR\",\"end_time\":\"$(day 41)\",\"quantity\":1}"
+call POST /api/waitlist "$BEN" "$wait"
+expect 200 '.status' WAITLIST_STATUS_WAITING "join the waiting list"
+eid=$(field .entry_id)
+call GET "/api/users/ben/waitlist" "$BEN"
+expect 200 '.entries[0].entry_id' "$eid" "list own waiting-list entries"
+call GET "/api/resources/$rid/waitlist" "$ADMIN"
+expect 200 '.entries | length' 1 "a resource's waiting list (admin)"
+call GET "/api/resources/$rid/waitlist" "$BEN"
+expect 403 '.code' 7 "a resource's waiting list (customer)"
+call POST "/api/waitlist/$eid/leave" "$BEN" '{}'
+expect 200 '.status' WAITLIST_STATUS_LEFT "leave the waiting list"
+
 # ---- bad tokens ----
 call GET "/api/bookings/$bid" "$(token ana customer -3600)"
 expect 401 '.details[0].reason' TOKEN_EXPIRED "expired token"
