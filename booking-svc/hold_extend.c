@@ -1,7 +1,7 @@
 /* hold_extend.c — ExtendHold: the owner moves an ACTIVE hold's expiry later, within the
  * resource's bounds (max_hold_extensions, max_hold_seconds from creation), in one step
  * with its TTL marker and deadline entry (lua/hold_extend.lua), so a racing expiry
- * either came first or finds the new deadline (docs/architecture.md, "Extending a
+ * either came first or finds the new deadline (docs/checkout-lifecycle.md, "Extending a
  * hold"). */
 #include <stdarg.h>
 #include <stdio.h>

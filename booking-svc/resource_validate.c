@@ -133,7 +133,7 @@ static int validate_clock(rpc_call *call, const Booking__V1__Resource *r)
                                 "must be HH:MM (00:00-23:59)");
 }
 
-/* Overbooking and the ExtendHold bounds (docs/architecture.md). */
+/* Overbooking and the ExtendHold bounds (docs/checkout-lifecycle.md). */
 static int validate_lifecycle(rpc_call *call, const Booking__V1__Resource *r)
 {
     if (in_range(call, "resource.overbooking_percent", r->overbooking_percent, 0, MAX_OVERBOOKING_PERCENT) ||

@@ -6,7 +6,7 @@
  * made by the same steps as CreateHold (hold_take.c), then the entry is marked OFFERED
  * with waitlist.offered. A worker that dies between the two leaves a hold that the next
  * pass finds under the same id and adopts, so an entry gets at most one offer
- * (docs/architecture.md, "Waiting list"). */
+ * (docs/checkout-lifecycle.md, "The waiting list"). */
 #include "waitlist_offer.h"
 
 #include <stdatomic.h>

@@ -1,7 +1,7 @@
 /* waitlist_offer.h — the waiting list's offer worker (every booking-svc replica): when
  * units come back (a release, an expiry, a cancellation, a capacity raise), the oldest
  * WAITING entries that now fit get a hold made for them, in join order, exactly once
- * (docs/architecture.md, "Waiting list"). */
+ * (docs/checkout-lifecycle.md, "The waiting list"). */
 #ifndef BOOKING_SVC_WAITLIST_OFFER_H
 #define BOOKING_SVC_WAITLIST_OFFER_H
 

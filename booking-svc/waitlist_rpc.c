@@ -1,6 +1,6 @@
 /* waitlist_rpc.c — JoinWaitlist, LeaveWaitlist, ListWaitlist: a place in the waiting
  * list of a range that is sold out now; offers are the worker's (waitlist_offer.c).
- * docs/architecture.md, "Waiting list". */
+ * docs/checkout-lifecycle.md, "The waiting list". */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>

@@ -1,7 +1,7 @@
-/* waitlist_store.h — the waiting list's SQL (table waitlist_entries, migration 007):
+/* waitlist_store.h — the waiting list's SQL (table waitlist_entries, migration 008):
  * entries and their moves, each with its audit event in the same statement, the
  * per-resource lock of the offer worker, and the settling of offers whose hold ended.
- * docs/architecture.md, "Waiting list". */
+ * docs/checkout-lifecycle.md, "The waiting list". */
 #ifndef BOOKING_SVC_WAITLIST_STORE_H
 #define BOOKING_SVC_WAITLIST_STORE_H
 

@@ -1,5 +1,5 @@
--- 008: the checkout lifecycle (docs/architecture.md: "Overbooking", "Partial
--- cancellation", "Waiting list"; ExtendHold needs nothing here: a live hold is Redis's).
+-- 008: the checkout lifecycle (docs/checkout-lifecycle.md: "Overbooking", "Partial
+-- cancellation", "The waiting list"; ExtendHold needs nothing here: a live hold is Redis's).
 
 -- Overbooking. A resource may confirm up to overbooking_percent above each slot's
 -- capacity: confirmed <= floor(total_capacity x (1 + p/100)). Every slot row carries its

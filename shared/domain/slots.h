@@ -45,11 +45,11 @@ typedef struct slot_span {
     int count;
 } slot_span;
 
-/* Overbooking (docs/architecture.md, "Overbooking"): a resource may confirm up to
+/* Overbooking (docs/checkout-lifecycle.md, "Overbooking"): a resource may confirm up to
  * overbooking_percent (0..MAX_OVERBOOKING_PERCENT) above a slot's capacity. A slot's
  * sell limit, floor(total x (1 + percent/100)), is what confirmed may reach and what
  * availability counts from (limit - confirmed - held); PostgreSQL's check on slots says
- * the same (migration 007). */
+ * the same (migration 008). */
 #define MAX_OVERBOOKING_PERCENT 50
 int slot_sell_limit(int total, int overbooking_percent);
 

@@ -1,4 +1,4 @@
-/* invariants.c — the invariants (docs/architecture.md) as queries on both
+/* invariants.c — the invariants (docs/checkout-lifecycle.md) as queries on both
  * schemas and on Redis: each returns how many violations it sees and describes one.
  * Redis is read through the cluster-aware client: keys on the node of their slot,
  * SCAN and KEYS on every primary (one node, or a Redis Cluster). */
@@ -250,7 +250,7 @@ static long invariant_price(harness *h, char *why, size_t cap)
     return 0;
 }
 
-/* Part of 9: every OFFERED entry's hold is live in Redis (ACTIVE or CONFIRMING, not past
+/* Part of 10: every OFFERED entry's hold is live in Redis (ACTIVE or CONFIRMING, not past
  * its expiry by more than the expiry lag), or its end is being settled. */
 static long waitlist_offers_live(harness *h, char *why, size_t cap)
 {
@@ -276,7 +276,7 @@ static long waitlist_offers_live(harness *h, char *why, size_t cap)
     return bad;
 }
 
-/* 9. The waiting list (docs/architecture.md, "Waiting list"): an entry gets at most one
+/* 10. The waiting list (docs/checkout-lifecycle.md, "The waiting list"): an entry gets at most one
  * offer, an offer is a live hold of the entry's user while the entry is OFFERED, offers
  * follow join order (no entry was offered while an older one that needed no more — its
  * slots within the other's, no more units — still waited), one event per move, and a
@@ -348,7 +348,8 @@ static const struct {
 } all[] = {
     {"1 capacity", invariant_capacity}, {"2 counters", invariant_counters}, {"3 expiry", invariant_expiry},
     {"4-5 payments", invariant_payments}, {"6 events", invariant_events}, {"7 price", invariant_price},
-    {"9 waiting list", invariant_waitlist}, {"8 payment ledger", invariant_payment_ledger},
+    {"10 waiting list", invariant_waitlist},
+    {"8 payment ledger", invariant_payment_ledger}, /* last: test_payments checks it alone */
 };
 
 /* Checks all[from..to) until they hold together or settle_ms pass. */

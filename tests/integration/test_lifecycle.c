@@ -1,4 +1,4 @@
-/* test_lifecycle.c — the checkout lifecycle against the real stack (docs/architecture.md):
+/* test_lifecycle.c — the checkout lifecycle against the real stack (docs/checkout-lifecycle.md):
  * ExtendHold within its bounds and racing with expiry, overbooking at exactly the
  * allowance under a 100-client race (Redis and PostgreSQL each the gate), partial
  * cancellations adding up to the whole booking. The waiting list is test_waitlist.c. */

@@ -1,5 +1,5 @@
 /* test_waitlist.c — the waiting list against the real stack with two booking-svc
- * replicas (docs/architecture.md, "Waiting list"): joining only a sold-out range,
+ * replicas (docs/checkout-lifecycle.md, "The waiting list"): joining only a sold-out range,
  * listing and leaving; then 20 waiters served in join order, exactly once, while units
  * come back by expiry, cancellation and a capacity raise, offers expire and pass on or
  * are confirmed, and expiry-svc and a booking-svc replica are SIGKILLed mid-run. */
