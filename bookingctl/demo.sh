@@ -1,15 +1,17 @@
 #!/usr/bin/env bash
 # demo.sh BOOKINGCTL — seeds a small catalogue (idempotent: fixed ids, so a second run
-# on the same data works) and walks one booking through its life with bookingctl, then
-# books a night in Los Angeles: dates are each hotel's own local dates. Hotels in
+# on the same data works) and walks one booking through its life with bookingctl (a hold
+# extended, confirmed, one room cancelled, then the other), then books a night in Los
+# Angeles: dates are each hotel's own local dates, and ends with a sold-out loft whose
+# waiting list gets an offer when its only room comes back. Hotels in
 # Lisbon, Porto, Paris, Los Angeles (west of UTC), Mumbai (+05:30) and Auckland.
 # Services at SEARCH_ADDR/BOOKING_ADDR/... or their default ports 50051-50054.
 set -euo pipefail
 
 CTL=${1:?usage: demo.sh BOOKINGCTL}
-HOTEL=demo-lisbon-tejo LA=demo-la-venice
+HOTEL=demo-lisbon-tejo LA=demo-la-venice LOFT=demo-porto-loft
 day() { date -u -d "+$1 days" +%F; } # today + N days, as 2026-06-01 (a local date at every hotel)
-D0=$(day 21) D7=$(day 28) N1=$(day 23) N3=$(day 25) CONCERT=$(day 14)
+D0=$(day 21) D7=$(day 28) N1=$(day 23) N3=$(day 25) CONCERT=$(day 14) W1=$(day 35) W2=$(day 36)
 
 step() { printf '\n== %s\n\n' "$*"; }
 
@@ -57,6 +59,8 @@ resource demo-mumbai-marine "Marine Drive Residency" "${hotel[@]}" --city Mumbai
   --check-in 14:00 --check-out 12:00
 resource demo-auckland-harbour "Harbour View Lodge" "${hotel[@]}" --city Auckland --tz Pacific/Auckland \
   --lat -36.8406 --lon 174.7400 --capacity 6 --price 240.00 --currency NZD --rating 4.6 --amenity wifi
+resource $LOFT "Douro Loft (one room)" "${hotel[@]}" --city Porto --tz Europe/Lisbon --lat 41.1400 \
+  --lon -8.6130 --capacity 1 --price 130.00 --currency EUR --rating 4.8 --amenity wifi
 resource demo-lisbon-tasca "Tasca do Chiado" --type restaurant_table --city Lisbon --tz Europe/Lisbon \
   --capacity 8 --slot-minutes 30 --price 10.00 --currency EUR --rating 4.6 --cancel 2:100
 resource demo-porto-clinic "Clínica Boavista" --type appointment --city Porto --tz Europe/Lisbon --capacity 2 \
@@ -83,6 +87,9 @@ hold=$("$CTL" hold create $HOTEL --from "$N1" --to "$N3" --quantity 2)
 printf '%s\n' "$hold"
 HOLD=$(awk '$1 == "hold" {print $2; exit}' <<<"$hold")
 
+step "The card check takes a while: keep the hold 5 minutes longer"
+"$CTL" hold extend "$HOLD" --seconds 300 | sed -n '1,4p'
+
 step "Confirm the hold: pay with the sandbox card pm_card_ok"
 booking=$("$CTL" hold confirm "$HOLD" --card pm_card_ok)
 printf '%s\n' "$booking"
@@ -98,7 +105,10 @@ step "Your confirmed bookings"
 step "What happened to booking $BOOKING"
 "$CTL" events --booking "$BOOKING"
 
-step "Cancel it more than 48 h ahead: a full refund"
+step "Cancel one of the 2 rooms more than 48 h ahead: a full refund for that room"
+"$CTL" bookings cancel "$BOOKING" --quantity 1 --reason "one guest less"
+
+step "Cancel the other room: the booking is cancelled, the whole total refunded"
 "$CTL" bookings cancel "$BOOKING" --reason "plans changed"
 
 step "Hotel Tejo again: the 2 rooms are back"
@@ -122,3 +132,29 @@ step "Venice Beach Inn's calendar, in Los Angeles time: one room fewer on both n
 
 step "Cancel it more than 48 h before the local check-in: a full refund"
 "$CTL" bookings cancel "$LA_BOOKING" --reason "demo"
+
+step "Douro Loft has one room: demo-ana holds it for $W1 to $W2, so it is sold out"
+loft=$("$CTL" --user demo-ana hold create $LOFT --from "$W1" --to "$W2")
+printf '%s\n' "$loft"
+LOFT_HOLD=$(awk '$1 == "hold" {print $2; exit}' <<<"$loft")
+
+step "demo-ben joins the loft's waiting list for those dates"
+entry=$("$CTL" --user demo-ben waitlist join $LOFT --from "$W1" --to "$W2")
+printf '%s\n' "$entry"
+ENTRY=$(awk '$1 == "entry" {print $2; exit}' <<<"$entry")
+
+step "demo-ana gives the room back: the waiting list offers it to demo-ben (a hold of his)"
+"$CTL" --user demo-ana hold release "$LOFT_HOLD" | sed -n '1,2p'
+offered() { grep -q "^$ENTRY  *OFFERED " <<<"$1"; }
+offer=$(settled offered --user demo-ben waitlist list --status offered)
+printf '%s\n' "$offer"
+OFFER=$(awk -v e="$ENTRY" '$1 == e {print $NF; exit}' <<<"$offer")
+
+step "demo-ben confirms the offered hold: a booking, his entry CONVERTED"
+"$CTL" --user demo-ben hold confirm "$OFFER" | sed -n '1,3p'
+converted() { grep -q "^$ENTRY  *CONVERTED " <<<"$1"; }
+settled converted --user demo-ben waitlist list
+BEN_BOOKING=$("$CTL" --user demo-ben --json hold get "$OFFER" | sed -n 's/.*"booking_id":"\([^"]*\)".*/\1/p')
+
+step "The demo gives the loft back (so that the next run finds it free)"
+"$CTL" --user demo-ben bookings cancel "$BEN_BOOKING" --reason "demo"
