@@ -69,12 +69,10 @@ static void print_booking(const ProtobufCMessage *m)
         ctl_print_price(b->price, b->resource_id);
 }
 
-/* Prints a booking in its resource's local time (fetching its clock for the table). */
+/* Prints a booking in its resource's local time. */
 static int output_booking(ctl_context *ctx, ProtobufCMessage *resp)
 {
-    if (!ctx->json)
-        ctl_clock(ctx, ((Booking__V1__Booking *)resp)->resource_id);
-    return ctl_output(ctx, resp, print_booking);
+    return ctl_output_local(ctx, resp, ((Booking__V1__Booking *)resp)->resource_id, print_booking);
 }
 
 /* What a cancellation did: the new status and the refund. */

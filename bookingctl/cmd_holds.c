@@ -85,12 +85,10 @@ static void print_hold(const ProtobufCMessage *m)
         ctl_print_price(h->quote, h->resource_id);
 }
 
-/* Prints a hold in its resource's local time (fetching its clock for the table). */
+/* Prints a hold in its resource's local time. */
 static int output_hold(ctl_context *ctx, ProtobufCMessage *resp)
 {
-    if (!ctx->json)
-        ctl_clock(ctx, ((Booking__V1__Hold *)resp)->resource_id);
-    return ctl_output(ctx, resp, print_hold);
+    return ctl_output_local(ctx, resp, ((Booking__V1__Hold *)resp)->resource_id, print_hold);
 }
 
 int ctl_range_args(ctl_context *ctx, const char *resource_id, const char *from_text, const char *to_text,

@@ -36,12 +36,10 @@ static void print_entry(const ProtobufCMessage *m)
         printf("\nconfirm the offer with `bookingctl hold confirm %s` before it expires\n", e->offered_hold_id);
 }
 
-/* Prints an entry in its resource's local time (fetching its clock for the table). */
+/* Prints an entry in its resource's local time. */
 static int output_entry(ctl_context *ctx, ProtobufCMessage *resp)
 {
-    if (!ctx->json)
-        ctl_clock(ctx, ((Booking__V1__WaitlistEntry *)resp)->resource_id);
-    return ctl_output(ctx, resp, print_entry);
+    return ctl_output_local(ctx, resp, ((Booking__V1__WaitlistEntry *)resp)->resource_id, print_entry);
 }
 
 int ctl_waitlist_join(ctl_context *ctx, int argc, char **argv)

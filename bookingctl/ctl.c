@@ -340,3 +340,10 @@ int ctl_output(ctl_context *ctx, ProtobufCMessage *response, ctl_printer print_t
     protobuf_c_message_free_unpacked(response, NULL);
     return fflush(stdout) == 0 && !ferror(stdout) ? 0 : 1;
 }
+
+int ctl_output_local(ctl_context *ctx, ProtobufCMessage *response, const char *resource_id, ctl_printer print_table)
+{
+    if (!ctx->json)
+        ctl_clock(ctx, resource_id);
+    return ctl_output(ctx, response, print_table);
+}

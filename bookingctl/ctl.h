@@ -144,6 +144,9 @@ typedef void (*ctl_printer)(const ProtobufCMessage *response);
 /* Prints response as one JSON document (--json) or with print_table, then frees it.
  * Returns the exit status: 0, or 1 when stdout could not be written. */
 int ctl_output(ctl_context *ctx, ProtobufCMessage *response, ctl_printer print_table);
+/* ctl_output of something at resource_id, whose table shows its times in the resource's
+ * local time (its clock is fetched first; --json needs none). */
+int ctl_output_local(ctl_context *ctx, ProtobufCMessage *response, const char *resource_id, ctl_printer print_table);
 /* CreateHold of quantity units of resource_id over [from, to) for the caller; on
  * success sets *hold (a Booking__V1__Hold the caller frees) and returns 0, otherwise
  * reports the failure and returns -1. */

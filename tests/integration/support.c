@@ -85,6 +85,33 @@ const char *create_resource(rpc_client *booking, const char *name, Booking__V1__
     return id;
 }
 
+const char *lifecycle_hotel(rpc_client *booking, const char *name, int capacity, lifecycle_settings s)
+{
+    static char ids[8][80];
+    static int next;
+    Booking__V1__Money price = BOOKING__V1__MONEY__INIT;
+    price.currency = (char *)"EUR";
+    price.amount_minor = 10000;
+    Booking__V1__CancellationRule full = BOOKING__V1__CANCELLATION_RULE__INIT, *rules[] = {&full};
+    full.refund_percent = 100;
+    Booking__V1__Resource r = BOOKING__V1__RESOURCE__INIT;
+    r.resource_type = BOOKING__V1__RESOURCE_TYPE__RESOURCE_TYPE_HOTEL_ROOM;
+    r.name = (char *)name;
+    r.location = (char *)"Lisbon";
+    r.capacity = capacity;
+    r.slot_minutes = 1440;
+    r.base_price = &price;
+    r.hold_ttl_seconds = s.hold_ttl;
+    r.max_hold_extensions = s.max_extensions;
+    r.max_hold_seconds = s.max_hold_seconds;
+    r.overbooking_percent = s.overbooking_percent;
+    r.n_cancellation_rules = 1;
+    r.cancellation_rules = rules;
+    char *id = ids[next++ % 8];
+    create_resource_from(booking, &r, id, 80);
+    return id;
+}
+
 Booking__V1__CreateHoldRequest hold_request(const char *resource_id, int64_t start, int64_t end, int quantity)
 {
     Booking__V1__CreateHoldRequest req = BOOKING__V1__CREATE_HOLD_REQUEST__INIT;

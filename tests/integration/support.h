@@ -36,6 +36,14 @@ void create_resource_from(rpc_client *booking, Booking__V1__Resource *r, char *o
 const char *create_resource(rpc_client *booking, const char *name, Booking__V1__ResourceType type, int capacity,
                             int slot_minutes, int64_t price_minor);
 
+/* The checkout lifecycle's hotel (docs/checkout-lifecycle.md): nightly, 100.00 EUR a
+ * night, a full refund until the start, with these hold TTL, ExtendHold bounds and
+ * overbooking percent (0: the service's defaults / none). Its id, as create_resource. */
+typedef struct lifecycle_settings {
+    int hold_ttl, max_extensions, max_hold_seconds, overbooking_percent;
+} lifecycle_settings;
+const char *lifecycle_hotel(rpc_client *booking, const char *name, int capacity, lifecycle_settings s);
+
 /* A CreateHold request (its times from `at`: valid for the next few calls of at). */
 Booking__V1__CreateHoldRequest hold_request(const char *resource_id, int64_t start, int64_t end, int quantity);
 

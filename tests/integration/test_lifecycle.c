@@ -48,32 +48,9 @@ static int teardown(void **state)
 }
 
 /* A hotel with the lifecycle settings (a 100 % refund until the start). */
-static const char *lifecycle_hotel(const char *name, int capacity, int ttl, int max_ext, int max_seconds,
-                                   int overbooking)
+static const char *hotel(const char *name, int capacity, int ttl, int max_ext, int max_seconds, int overbooking)
 {
-    static char ids[8][80];
-    static int next;
-    Booking__V1__Money price = BOOKING__V1__MONEY__INIT;
-    price.currency = (char *)"EUR";
-    price.amount_minor = 10000;
-    Booking__V1__CancellationRule full = BOOKING__V1__CANCELLATION_RULE__INIT, *rules[] = {&full};
-    full.refund_percent = 100;
-    Booking__V1__Resource r = BOOKING__V1__RESOURCE__INIT;
-    r.resource_type = HOTEL;
-    r.name = (char *)name;
-    r.location = (char *)"Lisbon";
-    r.capacity = capacity;
-    r.slot_minutes = 1440;
-    r.base_price = &price;
-    r.hold_ttl_seconds = ttl;
-    r.max_hold_extensions = max_ext;
-    r.max_hold_seconds = max_seconds;
-    r.overbooking_percent = overbooking;
-    r.n_cancellation_rules = 1;
-    r.cancellation_rules = rules;
-    char *id = ids[next++ % 8];
-    create_resource_from(booking, &r, id, 80);
-    return id;
+    return lifecycle_hotel(booking, name, capacity, (lifecycle_settings){ttl, max_ext, max_seconds, overbooking});
 }
 
 /* ExtendHold as `user` (key: idempotency key or NULL); *out the hold (may be NULL). */
@@ -117,7 +94,7 @@ static void expect_not_extendable(const char *hold_id, const char *user, int sec
 static void test_extend_within_bounds(void **state)
 {
     (void)state;
-    const char *rid = lifecycle_hotel("Extendable", 5, 60, 2, 100, 0);
+    const char *rid = hotel("Extendable", 5, 60, 2, 100, 0);
     char hid[80], other[80];
     Booking__V1__Hold *h = NULL;
     rpc_result r;
@@ -216,7 +193,7 @@ static void sleep_until_ms(int64_t wall)
 static void test_extend_races_expiry(void **state)
 {
     (void)state;
-    const char *rid = lifecycle_hotel("Racing", 10, 2, 3, 60, 0);
+    const char *rid = hotel("Racing", 10, 2, 3, 60, 0);
     for (int round = 0; round < 5; round++) {
         char hid[80];
         assert_int_equal(hold(booking, "racer", rid, day(30 + round), day(31 + round), 1, hid, sizeof hid), RPC_OK);
@@ -319,7 +296,7 @@ static void wait_calendar(const char *rid, int64_t from, int64_t to, int confirm
 static void test_overbooking_at_the_allowance(void **state)
 {
     (void)state;
-    const char *rid = lifecycle_hotel("Overbooked", 20, 600, 0, 0, 10); /* sells 22 */
+    const char *rid = hotel("Overbooked", 20, 600, 0, 0, 10); /* sells 22 */
     int64_t from = day(40), to = day(41);
     char *before = harness_metrics_body(stack, "booking-svc");
     double oversold0 = harness_metric_value(before, "booking_oversold_slots_total ");
@@ -394,7 +371,7 @@ static int64_t refunded_of(const char *bid)
 static void test_partial_cancellations_add_up(void **state)
 {
     (void)state;
-    const char *rid = lifecycle_hotel("Partial", 5, 600, 0, 0, 0);
+    const char *rid = hotel("Partial", 5, 600, 0, 0, 0);
     char hid[80], bid[80];
     Booking__V1__Booking *b = NULL;
     rpc_result r;

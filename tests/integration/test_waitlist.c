@@ -18,7 +18,6 @@
 #include "support.h"
 #include "timeutil.h"
 
-#define HOTEL BOOKING__V1__RESOURCE_TYPE__RESOURCE_TYPE_HOTEL_ROOM
 #define WL(s) BOOKING__V1__WAITLIST_STATUS__WAITLIST_STATUS_##s
 #define SETTLE_MS 20000
 #define WAITERS 20
@@ -53,26 +52,7 @@ static int teardown(void **state)
 
 static const char *hotel(const char *name, int capacity, int hold_ttl)
 {
-    static char ids[4][80];
-    static int next;
-    Booking__V1__Money price = BOOKING__V1__MONEY__INIT;
-    price.currency = (char *)"EUR";
-    price.amount_minor = 9000;
-    Booking__V1__CancellationRule full = BOOKING__V1__CANCELLATION_RULE__INIT, *rules[] = {&full};
-    full.refund_percent = 100;
-    Booking__V1__Resource r = BOOKING__V1__RESOURCE__INIT;
-    r.resource_type = HOTEL;
-    r.name = (char *)name;
-    r.location = (char *)"Porto";
-    r.capacity = capacity;
-    r.slot_minutes = 1440;
-    r.base_price = &price;
-    r.hold_ttl_seconds = hold_ttl;
-    r.n_cancellation_rules = 1;
-    r.cancellation_rules = rules;
-    char *id = ids[next++ % 4];
-    create_resource_from(booking, &r, id, 80);
-    return id;
+    return lifecycle_hotel(booking, name, capacity, (lifecycle_settings){.hold_ttl = hold_ttl});
 }
 
 /* JoinWaitlist as user through client c; the entry id into entry (may be NULL). */
