@@ -50,12 +50,25 @@ void check_set_inventory(ProtobufCMessage *request)
     }
 }
 
+/* A hold's range (CreateHold, and JoinWaitlist, which plans the hold it waits for). */
+static void check_hold_range(const char *resource_id, const Google__Protobuf__Timestamp *start,
+                             const Google__Protobuf__Timestamp *end)
+{
+    (void)id_valid(resource_id);
+    if (ts_valid(start) && ts_valid(end))
+        check_spans(ts_seconds(start), ts_seconds(end), MAX_SLOTS_PER_HOLD);
+}
+
 void check_create_hold(ProtobufCMessage *request)
 {
     const Booking__V1__CreateHoldRequest *req = (const Booking__V1__CreateHoldRequest *)request;
-    (void)id_valid(req->resource_id);
-    if (ts_valid(req->start_time) && ts_valid(req->end_time))
-        check_spans(ts_seconds(req->start_time), ts_seconds(req->end_time), MAX_SLOTS_PER_HOLD);
+    check_hold_range(req->resource_id, req->start_time, req->end_time);
+}
+
+void check_join_waitlist(ProtobufCMessage *request)
+{
+    const Booking__V1__JoinWaitlistRequest *req = (const Booking__V1__JoinWaitlistRequest *)request;
+    check_hold_range(req->resource_id, req->start_time, req->end_time);
 }
 
 void check_cancel_booking(ProtobufCMessage *request)

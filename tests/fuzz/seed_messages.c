@@ -253,12 +253,34 @@ static ProtobufCMessage *create_hold(fuzz_heap *h, int64_t start, int64_t end)
     return &req->base;
 }
 
-static ProtobufCMessage *cancel_booking(fuzz_heap *h)
+static ProtobufCMessage *cancel_booking(fuzz_heap *h, int quantity)
 {
     Booking__V1__CancelBookingRequest *req =
         NEW(h, Booking__V1__CancelBookingRequest, booking__v1__cancel_booking_request__descriptor);
     req->booking_id = "bk_0123456789abcdefghij";
     req->reason = "mudança de planos";
+    req->quantity = quantity;
+    return &req->base;
+}
+
+static ProtobufCMessage *join_waitlist(fuzz_heap *h)
+{
+    Booking__V1__JoinWaitlistRequest *req =
+        NEW(h, Booking__V1__JoinWaitlistRequest, booking__v1__join_waitlist_request__descriptor);
+    req->user_id = "ana";
+    req->resource_id = "seed-hotel";
+    req->start_time = ts(h, JAN_2027 + 15 * 3600);
+    req->end_time = ts(h, JAN_2027 + 2 * DAY + 11 * 3600);
+    req->quantity = 1;
+    return &req->base;
+}
+
+static ProtobufCMessage *extend_hold(fuzz_heap *h)
+{
+    Booking__V1__ExtendHoldRequest *req =
+        NEW(h, Booking__V1__ExtendHoldRequest, booking__v1__extend_hold_request__descriptor);
+    req->hold_id = "hold_07_0123456789abcdefghij";
+    req->extend_seconds = 300;
     return &req->base;
 }
 
@@ -369,7 +391,10 @@ size_t seed_requests(fuzz_heap *h, seed_request *out, size_t cap)
         {b, "SetInventory", "evening", set_inventory(h)},
         {b, "CreateHold", "two_nights", create_hold(h, JAN_2027 + 15 * 3600, JAN_2027 + 2 * DAY + 11 * 3600)},
         {b, "CreateHold", "one_hour", create_hold(h, JAN_2027 + 19 * 3600, JAN_2027 + 20 * 3600)},
-        {b, "CancelBooking", "reason", cancel_booking(h)},
+        {b, "CancelBooking", "reason", cancel_booking(h, 0)},
+        {b, "CancelBooking", "one_unit", cancel_booking(h, 1)},
+        {b, "ExtendHold", "five_minutes", extend_hold(h)},
+        {b, "JoinWaitlist", "two_nights", join_waitlist(h)},
         {s, "SearchAvailability", "city", search(h, 0, 0)},
         {s, "SearchAvailability", "geo", search(h, 1, 0)},
         {s, "SearchAvailability", "city_page_2", search(h, 0, 1)},
