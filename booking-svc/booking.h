@@ -64,5 +64,10 @@ int rpc_get_booking(rpc_call *call, const ProtobufCMessage *request, ProtobufCMe
 int rpc_cancel_booking(rpc_call *call, const ProtobufCMessage *request, ProtobufCMessage **response);
 int rpc_list_bookings(rpc_call *call, const ProtobufCMessage *request, ProtobufCMessage **response);
 int rpc_list_events(rpc_call *call, const ProtobufCMessage *request, ProtobufCMessage **response);
+int rpc_create_webhook_endpoint(rpc_call *call, const ProtobufCMessage *request, ProtobufCMessage **response);
+int rpc_list_webhook_endpoints(rpc_call *call, const ProtobufCMessage *request, ProtobufCMessage **response);
+int rpc_delete_webhook_endpoint(rpc_call *call, const ProtobufCMessage *request, ProtobufCMessage **response);
+int rpc_list_webhook_deliveries(rpc_call *call, const ProtobufCMessage *request, ProtobufCMessage **response);
+int rpc_redeliver_webhook(rpc_call *call, const ProtobufCMessage *request, ProtobufCMessage **response);
 
 #endif
