@@ -7,3 +7,6 @@ add_library(webhook_receiver STATIC harness/webhook_receiver.c)
 target_include_directories(webhook_receiver PUBLIC harness)
 target_link_libraries(webhook_receiver PUBLIC webhook_rules svc_runtime PkgConfig::JANSSON)
 project_warnings(webhook_receiver)
+
+add_integration_test(test_webhooks integration/test_webhooks.c)
+target_link_libraries(test_webhooks PRIVATE webhook_receiver)

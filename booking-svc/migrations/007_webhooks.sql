@@ -87,6 +87,8 @@ CREATE FUNCTION webhook_time(t timestamptz) RETURNS text LANGUAGE sql IMMUTABLE 
     SELECT to_char(t AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')
 $$;
 
+-- The functions below run with the schema's search_path whoever inserts the events.
+
 -- Adds events to the outbox (arrays of one length: webhook type, resource, subject,
 -- data, time, audit event id or NULL): sequence numbers taken per resource in resource
 -- order (so two transactions never wait on each other's rows in opposite orders), the
@@ -95,7 +97,7 @@ $$;
 -- deliveries it made.
 CREATE FUNCTION webhook_outbox_add(types text[], resources text[], subjects text[], datas jsonb[],
                                    ats timestamptz[], audit_ids bigint[]) RETURNS bigint
-LANGUAGE plpgsql AS $$
+LANGUAGE plpgsql SET search_path FROM CURRENT AS $$
 DECLARE
     made bigint;
 BEGIN
@@ -159,7 +161,7 @@ $$;
 -- After every INSERT into events: the new rows of webhook types into the outbox. The
 -- subject is a booking or a hold (its row written earlier in the same transaction);
 -- anything else (a waiting-list entry) brings resource_id and data in its metadata.
-CREATE FUNCTION webhook_events_to_outbox() RETURNS trigger LANGUAGE plpgsql AS $$
+CREATE FUNCTION webhook_events_to_outbox() RETURNS trigger LANGUAGE plpgsql SET search_path FROM CURRENT AS $$
 BEGIN
     IF NOT EXISTS (SELECT 1 FROM webhook_endpoints WHERE status = 1) THEN
         RETURN NULL;

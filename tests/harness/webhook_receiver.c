@@ -72,6 +72,11 @@ static void parse_body(const char *body, received_hook *h)
     snprintf(h->event_type, sizeof h->event_type, "%s", type ? type : "");
     snprintf(h->resource_id, sizeof h->resource_id, "%s", res ? res : "");
     h->sequence = json_integer_value(json_object_get(doc, "sequence"));
+    json_t *data = json_object_get(doc, "data");
+    const char *subject = json_string_value(json_object_get(data, "booking_id"));
+    subject = subject ? subject : json_string_value(json_object_get(data, "hold_id"));
+    subject = subject ? subject : json_string_value(json_object_get(data, "entry_id"));
+    snprintf(h->subject, sizeof h->subject, "%s", subject ? subject : "");
     struct tm tm = {0};
     int us = 0;
     if (created && sscanf(created, "%d-%d-%dT%d:%d:%d.%dZ", &tm.tm_year, &tm.tm_mon, &tm.tm_mday, &tm.tm_hour,

@@ -16,6 +16,7 @@ typedef struct received_hook {
     char event_id[40];     /* the body's "id" */
     char event_type[40];
     char resource_id[80];
+    char subject[80];      /* data.booking_id, else data.hold_id, else data.entry_id */
     long long sequence;
     int64_t created_ms;    /* the body's "created_at" */
     char signature[160];   /* the Booking-Signature header */
