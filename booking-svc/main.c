@@ -39,7 +39,7 @@ static const config_entry settings[] = {
      "the webhook sender looks for due deliveries at least this often (it also wakes on new events)"},
     {"WEBHOOK_TIMEOUT_MS", CONFIG_INT, &webhook_config.timeout_ms, "10000", 100, 60000,
      "one webhook POST, connection included"},
-    {"WEBHOOK_CONCURRENCY", CONFIG_INT, &webhook_config.concurrency, "16", 1, 256,
+    {"WEBHOOK_CONCURRENCY", CONFIG_INT, &webhook_config.concurrency, "32", 1, 256,
      "webhook POSTs in flight per replica"},
     {"WEBHOOK_LEASE_SECONDS", CONFIG_INT, &webhook_config.lease_seconds, "60", 1, 3600,
      "a claimed delivery with no recorded outcome (its sender died) is sent again after this"},

@@ -29,7 +29,7 @@
 #define PURGE_BATCH 1000
 #define CONNECT_TIMEOUT_MS 5000
 
-webhook_settings webhook_config = {1000, 10000, 16, 60, 30000, 21600000, 259200, 30};
+webhook_settings webhook_config = {1000, 10000, 32, 60, 30000, 21600000, 259200, 30};
 
 static metric *m_delivered, *m_retried, *m_failed, *m_gone, *m_attempt_seconds, *m_lag, *m_backlog, *m_oldest;
 
@@ -57,6 +57,8 @@ typedef struct transfer {
     char errbuf[CURL_ERROR_SIZE];
 } transfer;
 
+#define ERROR_MAX (CURL_ERROR_SIZE + 32)
+
 struct webhook_sender {
     background bg;
     pg_conn *pg;
@@ -64,6 +66,10 @@ struct webhook_sender {
     transfer **free_slots;  /* a stack of idle transfers */
     transfer *slots;
     int n_free, concurrency;
+    webhook_outcome *ended;  /* outcomes not recorded yet (at most 2 * concurrency) */
+    char (*ended_errors)[ERROR_MAX];
+    int n_ended;
+    webhook_job *jobs;      /* a claim's answer */
     int development;
     PGconn *listening;      /* the connection LISTEN ran on, and its backend */
     int listening_pid;
@@ -161,42 +167,41 @@ static void transfer_release(webhook_sender *s, transfer *t)
     s->free_slots[s->n_free++] = t;
 }
 
-static void count(const webhook_outcome *o)
+/* The next free outcome of the sender (its error text in sender memory); NULL when
+ * 2 * concurrency outcomes wait already (PostgreSQL away: the attempt is left to its
+ * lease, its outcome unrecorded). */
+static webhook_outcome *next_outcome(webhook_sender *s)
 {
-    metric *by_result[] = {m_delivered, m_retried, m_failed, m_gone};
-    metric_inc(by_result[o->result], 1);
-}
-
-static void record(webhook_sender *s, const webhook_outcome *o)
-{
-    count(o);
-    if (webhook_record(s->pg, o) != 0)
-        log_warn("webhooks: outcome of delivery whd_%" PRId64 " attempt %d not recorded (%s); it is retried after "
-                 "its lease", o->delivery_id, o->attempt, s->pg->errstr);
-    drain_notifications(s);
+    if (s->n_ended == 2 * s->concurrency)
+        return NULL;
+    webhook_outcome *o = &s->ended[s->n_ended];
+    memset(o, 0, sizeof *o);
+    o->error = s->ended_errors[s->n_ended++];
+    s->ended_errors[s->n_ended - 1][0] = '\0';
+    return o;
 }
 
 /* What the answer (or its absence) means for the delivery. */
-static void classify(webhook_sender *s, const transfer *t, CURLcode code, webhook_outcome *o, char *err, size_t cap)
+static void classify(webhook_sender *s, const transfer *t, CURLcode code, webhook_outcome *o)
 {
+    char *err = (char *)o->error;
     long status = 0;
     curl_off_t us = 0;
     curl_easy_getinfo(t->easy, CURLINFO_RESPONSE_CODE, &status);
     curl_easy_getinfo(t->easy, CURLINFO_TOTAL_TIME_T, &us);
     *o = (webhook_outcome){t->job.delivery_id, t->job.attempt, code == CURLE_OK ? (int)status : 0,
                            (double)us / 1000.0, err, WEBHOOK_DELIVERED, 0};
-    err[0] = '\0';
     if (code == CURLE_OK && status >= 200 && status < 300)
         return;
     if (code == CURLE_OK && status == 410) {
-        snprintf(err, cap, "410 Gone");
+        snprintf(err, ERROR_MAX, "410 Gone");
         o->result = WEBHOOK_GONE;
         return;
     }
     if (code != CURLE_OK)
-        snprintf(err, cap, "%s", t->errbuf[0] ? t->errbuf : curl_easy_strerror(code));
+        snprintf(err, ERROR_MAX, "%s", t->errbuf[0] ? t->errbuf : curl_easy_strerror(code));
     else
-        snprintf(err, cap, "HTTP %ld", status);
+        snprintf(err, ERROR_MAX, "HTTP %ld", status);
     webhook_retry_policy policy = {webhook_config.retry_base_ms, webhook_config.retry_max_ms,
                                    webhook_config.retry_window_s};
     double jitter = (double)rand_r(&s->rng) / ((double)RAND_MAX + 1.0);
@@ -206,49 +211,71 @@ static void classify(webhook_sender *s, const transfer *t, CURLcode code, webhoo
                     : WEBHOOK_RETRY;
 }
 
+/* A transfer ended: its outcome waits to be recorded, its slot is free again. */
 static void transfer_done(webhook_sender *s, transfer *t, CURLcode code)
 {
-    char err[CURL_ERROR_SIZE + 32];
-    webhook_outcome o;
-    classify(s, t, code, &o, err, sizeof err);
-    metric_observe(m_attempt_seconds, o.latency_ms / 1000.0);
-    if (o.result == WEBHOOK_DELIVERED && t->job.attempt == 1)
-        metric_observe(m_lag, (double)(wall_ms() - t->job.event_created_ms) / 1000.0);
-    if (o.result == WEBHOOK_GONE)
-        log_warn("webhooks: %s answered 410 Gone: endpoint disabled", t->job.url);
-    else if (o.result == WEBHOOK_FAILED)
-        log_warn("webhooks: delivery whd_%" PRId64 " to %s given up after its retry window (%s)", o.delivery_id,
-                 t->job.url, err);
-    record(s, &o);
+    metric *by_result[] = {m_delivered, m_retried, m_failed, m_gone};
+    webhook_outcome *o = next_outcome(s);
+    if (o) {
+        classify(s, t, code, o);
+        metric_inc(by_result[o->result], 1);
+        metric_observe(m_attempt_seconds, o->latency_ms / 1000.0);
+        if (o->result == WEBHOOK_DELIVERED && t->job.attempt == 1)
+            metric_observe(m_lag, (double)(wall_ms() - t->job.event_created_ms) / 1000.0);
+        if (o->result == WEBHOOK_GONE)
+            log_warn("webhooks: %s answered 410 Gone: endpoint disabled", t->job.url);
+        else if (o->result == WEBHOOK_FAILED)
+            log_warn("webhooks: delivery whd_%" PRId64 " to %s given up after its retry window (%s)",
+                     o->delivery_id, t->job.url, o->error);
+    }
+    transfer_release(s, t);
+}
+
+/* An attempt that got no answer (it could not start, or the sender stops): due again
+ * after delay_ms. */
+static void transfer_unanswered(webhook_sender *s, transfer *t, const char *why, int64_t delay_ms)
+{
+    webhook_outcome *o = next_outcome(s);
+    if (o) {
+        snprintf((char *)o->error, ERROR_MAX, "%s", why);
+        *o = (webhook_outcome){t->job.delivery_id, t->job.attempt, 0, 0, o->error, WEBHOOK_RETRY, delay_ms};
+        metric_inc(m_retried, 1);
+    }
     transfer_release(s, t);
 }
 
 /* ---- the loop ------------------------------------------------------------------------ */
 
-static void claim_more(webhook_sender *s)
+/* One round trip: the outcomes waiting are recorded and, with claim, due deliveries
+ * claimed into the free slots and started. */
+static void exchange(webhook_sender *s, int claim, int64_t now)
 {
-    int want = s->n_free;
-    webhook_job *jobs = calloc((size_t)want, sizeof *jobs);
-    int n = webhook_claim(s->pg, want, webhook_config.lease_seconds, jobs);
+    int want = claim ? s->n_free : 0;
+    if (claim) {
+        s->wake = 0;
+        s->next_poll_ms = now + (s->failures ? 1000 : webhook_config.poll_ms);
+    }
+    int n = webhook_record_and_claim(s->pg, s->ended, s->n_ended, want, webhook_config.lease_seconds, s->jobs);
     drain_notifications(s);
-    s->claim_full = n == want;
-    if (n < 0 && s->failures++ % 50 == 0)
-        log_warn("webhooks: cannot claim deliveries: %s", s->pg->errstr);
-    if (n >= 0)
-        s->failures = 0;
+    if (n < 0) {
+        if (s->failures++ % 50 == 0)
+            log_warn("webhooks: postgres: %s; %d outcome(s) kept, claims paused", s->pg->errstr, s->n_ended);
+        s->claim_full = 0;
+        return;
+    }
+    s->failures = 0;
+    s->n_ended = 0;
+    if (claim)
+        s->claim_full = n == want;
     for (int i = 0; i < n; i++) {
         transfer *t = s->free_slots[--s->n_free];
-        t->job = jobs[i];
-        if (transfer_start(s, t) != 0) {
-            webhook_outcome o = {t->job.delivery_id, t->job.attempt, 0, 0, "cannot start the request", WEBHOOK_RETRY,
-                                 webhook_config.retry_base_ms};
-            record(s, &o);
-            transfer_release(s, t);
-        }
+        t->job = s->jobs[i];
+        if (transfer_start(s, t) != 0)
+            transfer_unanswered(s, t, "cannot start the request", webhook_config.retry_base_ms);
     }
-    free(jobs);
 }
 
+/* Runs the transfers; those that ended wait for the next exchange. */
 static void collect(webhook_sender *s)
 {
     int running, left;
@@ -302,16 +329,20 @@ static void housekeeping(webhook_sender *s, int64_t now)
 /* On stop: POSTs in flight are abandoned; their deliveries are due again at once. */
 static void abandon_in_flight(webhook_sender *s)
 {
-    for (int i = 0; i < s->concurrency; i++) {
-        transfer *t = &s->slots[i];
-        if (!t->easy)
-            continue;
-        webhook_outcome o = {t->job.delivery_id, t->job.attempt, 0, 0, "sender stopped before an answer",
-                             WEBHOOK_RETRY, 0};
-        if (webhook_record(s->pg, &o) != 0)
-            log_warn("webhooks: delivery whd_%" PRId64 " left to its lease: %s", o.delivery_id, s->pg->errstr);
-        transfer_release(s, t);
-    }
+    for (int i = 0; i < s->concurrency; i++)
+        if (s->slots[i].easy)
+            transfer_unanswered(s, &s->slots[i], "sender stopped before an answer", 0);
+    if (s->n_ended)
+        exchange(s, 0, monotonic_ms());
+}
+
+/* Claims when told (notification, poll) or, with a backlog, once half the slots are free:
+ * bigger claims, fewer round trips. */
+static int claim_due(const webhook_sender *s, int64_t now)
+{
+    if (s->n_free == 0)
+        return 0;
+    return s->wake || now >= s->next_poll_ms || (s->claim_full && 2 * s->n_free >= s->concurrency);
 }
 
 static void loop(background *bg, void *arg)
@@ -320,14 +351,12 @@ static void loop(background *bg, void *arg)
     while (!background_stopping(bg)) {
         int64_t now = monotonic_ms();
         listen_if_needed(s);
-        if (s->n_free > 0 && (s->wake || s->claim_full || now >= s->next_poll_ms)) {
-            s->wake = 0;
-            s->next_poll_ms = now + (s->failures ? 1000 : webhook_config.poll_ms);
-            claim_more(s);
-        }
         collect(s);
+        int claim = claim_due(s, now);
+        if (claim || s->n_ended)
+            exchange(s, claim, now);
         housekeeping(s, now);
-        if (!s->wake && !(s->claim_full && s->n_free > 0))
+        if (!claim_due(s, now))
             wait_for_work(s, monotonic_ms());
     }
     abandon_in_flight(s);
@@ -350,6 +379,9 @@ webhook_sender *webhook_sender_start(const service_definition *def, const servic
     s->free_slots = calloc((size_t)s->concurrency, sizeof *s->free_slots);
     for (int i = s->concurrency - 1; i >= 0; i--)
         s->free_slots[s->n_free++] = &s->slots[i];
+    s->ended = calloc((size_t)s->concurrency * 2, sizeof *s->ended);
+    s->ended_errors = calloc((size_t)s->concurrency * 2, sizeof *s->ended_errors);
+    s->jobs = calloc((size_t)s->concurrency, sizeof *s->jobs);
     s->development = development;
     s->rng = (unsigned)getpid() ^ (unsigned)time(NULL);
     snprintf(s->user_agent, sizeof s->user_agent, "booking-webhooks/%s", build_version());
@@ -373,6 +405,9 @@ void webhook_sender_stop(webhook_sender *s)
     pg_close(s->pg);
     free(s->slots);
     free(s->free_slots);
+    free(s->ended);
+    free(s->ended_errors);
+    free(s->jobs);
     free(s);
     curl_global_cleanup();
 }

@@ -282,26 +282,56 @@ void webhook_job_clear(webhook_job *j)
     memset(j, 0, sizeof *j);
 }
 
-int webhook_claim(pg_conn *pg, int limit, long lease_s, webhook_job *out)
+static const char claim_sql[] =
+    "WITH c AS (SELECT d.delivery_id FROM webhook_deliveries d JOIN webhook_endpoints p USING (endpoint_id) "
+    "WHERE d.status = 1 AND d.next_attempt_at <= now() AND p.status = 1 "
+    "ORDER BY d.next_attempt_at LIMIT $1 FOR UPDATE OF d SKIP LOCKED), "
+    "u AS (UPDATE webhook_deliveries d SET attempts = d.attempts + 1, round_attempts = d.round_attempts + 1, "
+    "next_attempt_at = now() + make_interval(secs => $2) FROM c WHERE d.delivery_id = c.delivery_id "
+    "RETURNING d.delivery_id, d.event_id, d.endpoint_id, d.attempts, d.round_attempts, d.round_started_at), "
+    "a AS (INSERT INTO webhook_attempts (delivery_id, attempt) SELECT delivery_id, attempts FROM u) "
+    "SELECT u.delivery_id, u.event_id, u.attempts, u.round_attempts, " US("u.round_started_at") ", "
+    US("e.created_at") ", p.url, p.secret, e.body, e.event_type "
+    "FROM u JOIN webhook_events e USING (event_id) JOIN webhook_endpoints p USING (endpoint_id)";
+
+/* A retry or a give-up moves a delivery only if no later claim of it exists; a 2xx or a
+ * 410 settles it whatever claim it answered. */
+static const char record_sql[] =
+    "WITH o AS (SELECT * FROM jsonb_to_recordset($1::jsonb) AS o(id bigint, attempt int, code int, "
+    "latency float8, delay bigint, result text, error text)), "
+    "a AS (UPDATE webhook_attempts w SET status_code = o.code, latency_ms = o.latency, error = o.error FROM o "
+    "WHERE w.delivery_id = o.id AND w.attempt = o.attempt), "
+    "d AS (UPDATE webhook_deliveries w SET status = CASE o.result WHEN 'delivered' THEN 2 WHEN 'retry' THEN 1 "
+    "ELSE 3 END, delivered_at = CASE WHEN o.result = 'delivered' THEN now() END, last_status_code = o.code, "
+    "last_error = o.error, next_attempt_at = CASE WHEN o.result = 'retry' THEN now() + "
+    "make_interval(secs => o.delay / 1000.0) ELSE w.next_attempt_at END FROM o "
+    "WHERE w.delivery_id = o.id AND w.status = 1 AND (o.result IN ('delivered', 'gone') OR w.attempts = o.attempt)), "
+    "g AS (UPDATE webhook_endpoints p SET status = 2, disabled_reason = o.error, disabled_at = now(), "
+    "updated_at = now() FROM o JOIN webhook_deliveries x ON x.delivery_id = o.id "
+    "WHERE o.result = 'gone' AND p.endpoint_id = x.endpoint_id AND p.status = 1 RETURNING p.endpoint_id) "
+    "UPDATE webhook_deliveries SET status = 3, last_error = 'endpoint disabled: 410 Gone' "
+    "WHERE endpoint_id IN (SELECT endpoint_id FROM g) AND status = 1 AND delivery_id NOT IN (SELECT id FROM o)";
+
+static const char *const result_names[] = {"delivered", "retry", "failed", "gone"};
+
+/* The outcomes as a JSON array of objects (jsonb_to_recordset reads it). */
+static void outcomes_json(strbuf *b, const webhook_outcome *o, int n)
 {
-    char lim[24], lease[24];
-    const char *params[2] = {I64(lim, limit), I64(lease, lease_s)};
-    PGresult *r = pg_exec(pg,
-        "WITH c AS (SELECT d.delivery_id FROM webhook_deliveries d JOIN webhook_endpoints p USING (endpoint_id) "
-        "WHERE d.status = 1 AND d.next_attempt_at <= now() AND p.status = 1 "
-        "ORDER BY d.next_attempt_at LIMIT $1 FOR UPDATE OF d SKIP LOCKED), "
-        "u AS (UPDATE webhook_deliveries d SET attempts = d.attempts + 1, round_attempts = d.round_attempts + 1, "
-        "next_attempt_at = now() + make_interval(secs => $2) FROM c WHERE d.delivery_id = c.delivery_id "
-        "RETURNING d.delivery_id, d.event_id, d.endpoint_id, d.attempts, d.round_attempts, d.round_started_at), "
-        "a AS (INSERT INTO webhook_attempts (delivery_id, attempt) SELECT delivery_id, attempts FROM u) "
-        "SELECT u.delivery_id, u.event_id, u.attempts, u.round_attempts, " US("u.round_started_at") ", "
-        US("e.created_at") ", p.url, p.secret, e.body, e.event_type "
-        "FROM u JOIN webhook_events e USING (event_id) JOIN webhook_endpoints p USING (endpoint_id)",
-        2, params);
-    if (!r)
-        return -1;
-    int n = PQntuples(r);
+    strbuf_puts(b, "[");
     for (int i = 0; i < n; i++) {
+        strbuf_printf(b, "%s{\"id\":%" PRId64 ",\"attempt\":%d,\"code\":%d,\"latency\":%.3f,\"delay\":%" PRId64
+                         ",\"result\":\"%s\",\"error\":",
+                      i ? "," : "", o[i].delivery_id, o[i].attempt, o[i].status_code, o[i].latency_ms, o[i].delay_ms,
+                      result_names[o[i].result]);
+        strbuf_json_string(b, o[i].error);
+        strbuf_puts(b, "}");
+    }
+    strbuf_puts(b, "]");
+}
+
+static void jobs_from(const PGresult *r, webhook_job *out)
+{
+    for (int i = 0; i < PQntuples(r); i++) {
         webhook_job *j = &out[i];
         j->delivery_id = value_i64(r, i, 0);
         j->event_id = value_i64(r, i, 1);
@@ -314,35 +344,26 @@ int webhook_claim(pg_conn *pg, int limit, long lease_s, webhook_job *out)
         j->body = strdup(PQgetvalue(r, i, 8));
         j->event_type = strdup(PQgetvalue(r, i, 9));
     }
-    PQclear(r);
-    return n;
 }
 
-static const char *const result_names[] = {"delivered", "retry", "failed", "gone"};
-
-int webhook_record(pg_conn *pg, const webhook_outcome *o)
+int webhook_record_and_claim(pg_conn *pg, const webhook_outcome *outcomes, int n, int limit, long lease_s,
+                             webhook_job *out)
 {
-    char id[24], attempt[24], code[24], latency[32], delay[24];
-    snprintf(latency, sizeof latency, "%.3f", o->latency_ms);
-    const char *params[7] = {I64(id, o->delivery_id), I64(attempt, o->attempt), I64(code, o->status_code), latency,
-                             o->error, result_names[o->result], I64(delay, o->delay_ms)};
-    /* a retry or a give-up moves the delivery only if no later claim of it exists; a 2xx
-     * or a 410 settles it whatever claim answered */
-    return pg_run(pg,
-        "WITH a AS (UPDATE webhook_attempts SET status_code = $3, latency_ms = $4, error = $5 "
-        "WHERE delivery_id = $1 AND attempt = $2), "
-        "d AS (UPDATE webhook_deliveries SET status = CASE $6 WHEN 'delivered' THEN 2 WHEN 'retry' THEN 1 ELSE 3 END, "
-        "delivered_at = CASE WHEN $6 = 'delivered' THEN now() END, last_status_code = $3, last_error = $5, "
-        "next_attempt_at = CASE WHEN $6 = 'retry' THEN now() + make_interval(secs => $7::bigint / 1000.0) "
-        "ELSE next_attempt_at END "
-        "WHERE delivery_id = $1 AND status = 1 AND ($6 IN ('delivered', 'gone') OR attempts = $2) "
-        "RETURNING endpoint_id), "
-        "g AS (UPDATE webhook_endpoints SET status = 2, disabled_reason = $5, disabled_at = now(), updated_at = now() "
-        "WHERE $6 = 'gone' AND status = 1 AND endpoint_id = (SELECT endpoint_id FROM webhook_deliveries "
-        "WHERE delivery_id = $1) RETURNING endpoint_id) "
-        "UPDATE webhook_deliveries SET status = 3, last_error = 'endpoint disabled: ' || $5 "
-        "WHERE endpoint_id IN (SELECT endpoint_id FROM g) AND status = 1 AND delivery_id <> $1",
-        7, params);
+    strbuf json = STRBUF_INIT;
+    char lim[24], lease[24];
+    outcomes_json(&json, outcomes, n);
+    const char *record_params[1] = {json.data}, *claim_params[2] = {I64(lim, limit), I64(lease, lease_s)};
+    pg_stmt stmts[2] = {{record_sql, 1, record_params, NULL, NULL}, {claim_sql, 2, claim_params, NULL, NULL}};
+    int first = n > 0 ? 0 : 1, last = limit > 0 ? 2 : 1;
+    PGresult *r = pg_exec_pipeline(pg, last - first, stmts + first);
+    strbuf_free(&json);
+    if (!r)
+        return -1;
+    int claimed = limit > 0 ? PQntuples(r) : 0;
+    if (claimed)
+        jobs_from(r, out);
+    PQclear(r);
+    return claimed;
 }
 
 int webhook_backlog(pg_conn *pg, long *pending, double *oldest_s)

@@ -52,11 +52,6 @@ typedef struct webhook_job {
 } webhook_job;
 
 void webhook_job_clear(webhook_job *j);
-/* Claims up to limit due deliveries of enabled endpoints (FOR UPDATE SKIP LOCKED: each
- * to one sender), leased for lease_s (claimed again after that if no outcome comes),
- * each with its attempt row written. Returns the count or -1. */
-int webhook_claim(pg_conn *pg, int limit, long lease_s, webhook_job *out);
-
 typedef enum webhook_result {
     WEBHOOK_DELIVERED,  /* 2xx */
     WEBHOOK_RETRY,      /* try again after delay_ms */
@@ -74,9 +69,14 @@ typedef struct webhook_outcome {
     int64_t delay_ms;  /* WEBHOOK_RETRY */
 } webhook_outcome;
 
-/* Records an attempt's outcome and moves its delivery (a retry or give-up only when no
- * later claim of it exists). 0 or -1. */
-int webhook_record(pg_conn *pg, const webhook_outcome *o);
+/* In one round trip and transaction: records n attempts' outcomes and moves their
+ * deliveries (a retry or a give-up only when no later claim of the delivery exists),
+ * then claims up to limit due deliveries of enabled endpoints (FOR UPDATE SKIP LOCKED:
+ * each to one sender), leased for lease_s (claimed again after that if no outcome
+ * comes), each with its attempt row written. n or limit may be 0. Returns how many were
+ * claimed into out, -1 on error (nothing recorded or claimed). */
+int webhook_record_and_claim(pg_conn *pg, const webhook_outcome *outcomes, int n, int limit, long lease_s,
+                             webhook_job *out);
 /* Pending deliveries and how long the oldest has waited (seconds, from its round's
  * start). 0 or -1. */
 int webhook_backlog(pg_conn *pg, long *pending, double *oldest_s);
