@@ -501,6 +501,32 @@ static void test_hold_expired_event(void **state)
     invariants_check(stack, SETTLE_MS);
 }
 
+/* booking.completed comes from the repair pass (one replica), after the booking's end. */
+static void test_booking_completed_event(void **state)
+{
+    (void)state;
+    const char *rid = refunding_resource("Completed Hotel", 0);
+    char bid[80];
+    book(rid, "cleo", 47, bid, sizeof bid);
+    const char *params[1] = {bid};
+    /* time travel for the test: the stay is over */
+    harness_sql_long(stack, "WITH b AS (UPDATE booking.bookings SET start_time = now() - interval '2 days', "
+                            "end_time = now() - interval '1 day' WHERE booking_id = $1 RETURNING 1) "
+                            "SELECT count(*) FROM b", 1, params);
+    received_hook confirmed = wait_hook(rx_a, "booking.confirmed", bid), done = wait_hook(rx_a, "booking.completed", bid);
+    assert_true(done.verified);
+    assert_int_equal(confirmed.sequence, 1);
+    assert_int_equal(done.sequence, 2);
+    char *body = receiver_body(rx_a, find_hook(rx_a, "booking.completed", bid, 0, NULL));
+    assert_non_null(strstr(body, "\"status\": \"COMPLETED\""));
+    free(body);
+    /* back from the time travel: the stay on its own nights again, for the invariants */
+    harness_sql_long(stack, "WITH b AS (UPDATE booking.bookings b SET start_time = h.start_time, end_time = h.end_time "
+                            "FROM booking.holds h WHERE h.hold_id = b.hold_id AND b.booking_id = $1 RETURNING 1) "
+                            "SELECT count(*) FROM b", 1, params);
+    invariants_check(stack, SETTLE_MS);
+}
+
 /* waitlist.offered: recorded as an audit event by whoever makes the offer, or added to
  * the outbox directly (what webhook_emit runs) — either is one statement. */
 static void test_waitlist_offered(void **state)
@@ -614,6 +640,7 @@ int main(void)
         cmocka_unit_test(test_redeliver),
         cmocka_unit_test(test_give_up_and_gone),
         cmocka_unit_test(test_hold_expired_event),
+        cmocka_unit_test(test_booking_completed_event),
         cmocka_unit_test(test_waitlist_offered),
         cmocka_unit_test(test_two_replicas_deliver_each_event_once),
         cmocka_unit_test(test_metrics),
