@@ -72,12 +72,8 @@ int rpc_create_webhook_endpoint(rpc_call *call, const ProtobufCMessage *request,
     Booking__V1__WebhookEndpoint *e = RPC_NEW(call, Booking__V1__WebhookEndpoint, booking__v1__webhook_endpoint__init);
     /* under an idempotency key the id comes from it: a run that died after its insert
      * finds its endpoint again instead of making a second one */
-    const char *token = rpc_idempotency_token(call);
     char id[ID_MAX + 1];
-    if (token)
-        snprintf(id, sizeof id, "we_%s", token);
-    else
-        new_id("we", id, sizeof id);
+    int from_key = call_new_id(call, "we", id, sizeof id);
     e->endpoint_id = rpc_strdup(call, id);
     e->url = req->url;
     e->secret = req->secret && *req->secret ? req->secret : new_secret(call);
@@ -88,7 +84,7 @@ int rpc_create_webhook_endpoint(rpc_call *call, const ProtobufCMessage *request,
     int inserted = webhook_endpoint_insert(booking_pg(call), e);
     if (inserted < 0)
         return store_fail_pg(call, booking_pg(call));
-    if (!inserted && !token)
+    if (!inserted && !from_key)
         return rpc_fail(call, RPC_ALREADY_EXISTS, "ENDPOINT_EXISTS", "endpoint \"%s\" already exists", id);
     /* the secret is shown once, here (the stored one: a run taking over from a dead one
      * answers what that run stored) */

@@ -17,15 +17,10 @@ int webhook_emit(pg_conn *pg, const char *type, const char *resource_id, const c
                  const char *data_json)
 {
     const char *params[4] = {type, resource_id, subject_id, data_json};
-    PGresult *r = pg_exec(pg,
-        "SELECT webhook_outbox_add(ARRAY[$1::text], ARRAY[$2::text], ARRAY[$3::text], ARRAY[$4::jsonb], "
-        "ARRAY[clock_timestamp()], ARRAY[NULL::bigint])",
-        4, params);
-    if (!r)
-        return -1;
-    int made = atoi(PQgetvalue(r, 0, 0));
-    PQclear(r);
-    return made;
+    return pg_run(pg,
+                  "SELECT webhook_outbox_add(ARRAY[$1::text], ARRAY[$2::text], ARRAY[$3::text], ARRAY[$4::jsonb], "
+                  "ARRAY[clock_timestamp()], ARRAY[NULL::bigint])",
+                  4, params);
 }
 
 /* ---- wire messages from rows --------------------------------------------------------- */

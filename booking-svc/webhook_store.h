@@ -12,7 +12,7 @@
 /* Adds one event to the outbox inside the caller's transaction: a delivery per enabled
  * endpoint subscribed to `type`, sent once the transaction commits. data_json is the
  * event's "data" object. (Audit events of webhook types reach the outbox by themselves;
- * this is for events that have none.) Returns the deliveries made, -1 on error. */
+ * this is for events that have none.) 0, or -1 on error. */
 int webhook_emit(pg_conn *pg, const char *type, const char *resource_id, const char *subject_id,
                  const char *data_json);
 
