@@ -224,7 +224,8 @@ static void booking_of(const hold_record *h, Booking__V1__Price *price, const pa
     b->total_minor = price->total->amount_minor;
 }
 
-/* The slot starts of a hold or booking range. */
+/* The slot boundaries of a hold or booking range: (*starts)[i] is where slot i starts,
+ * (*starts)[i + 1] where it ends. */
 static int range_slots(rpc_call *call, const char *resource_id, int64_t start, int64_t end, slot_span *span,
                        int64_t **starts)
 {
@@ -232,16 +233,18 @@ static int range_slots(rpc_call *call, const char *resource_id, int64_t start, i
     int64_t version;
     const char *field;
     char msg[200];
+    resource_clock clock;
     int found = catalog_get(booking_catalog, booking_pg(call), resource_id, 0, rpc_allocator(call), &r, &version);
-    if (found <= 0) /* slot_minutes never changes: any copy will do */
+    if (found <= 0) /* slot_minutes and time_zone never change: any copy will do */
         return found < 0 ? store_fail_pg(call, booking_pg(call))
                          : rpc_fail(call, RPC_NOT_FOUND, "RESOURCE_NOT_FOUND", "resource \"%s\" does not exist",
                                     resource_id);
-    if (slot_span_of(r->slot_minutes, start, end, 100000, span, &field, msg, sizeof msg) != 0)
+    if (resource_clock_or_status(call, r, &clock) != 0)
+        return -1;
+    if (slot_span_of(&clock, start, end, 100000, span, &field, msg, sizeof msg) != 0)
         return rpc_fail(call, RPC_INTERNAL, "BAD_RANGE", "stored range is invalid: %s", msg);
-    *starts = rpc_alloc(call, sizeof **starts * (size_t)span->count);
-    for (int i = 0; i < span->count; i++)
-        (*starts)[i] = slot_span_start(span, i);
+    *starts = rpc_alloc(call, sizeof **starts * (size_t)(span->count + 1));
+    slot_span_bounds(span, *starts);
     return 0;
 }
 
@@ -299,7 +302,7 @@ static int book(rpc_call *call, hold_record *h, int epoch, const char *method, P
     booking_of(h, price, &p, &b);
     if (range_slots(call, h->resource_id, h->start, h->end, &span, &starts) != 0)
         return -1;
-    switch (saga_commit_booking(booking_pg(call), &b, starts, span.count, span.slot_seconds, key,
+    switch (saga_commit_booking(booking_pg(call), &b, starts, span.count, starts + 1, key,
                                 rpc_user_id(call))) {
     case COMMIT_DONE:
         break;
@@ -368,13 +371,15 @@ int rpc_get_booking(rpc_call *call, const ProtobufCMessage *request, ProtobufCMe
     return 0;
 }
 
-/* The refund the resource's cancellation rules give now; -1 after the start. */
+/* The refund the resource's cancellation rules give now; -1 after the start (the local
+ * check-in time of the first night, or the first slot's start). */
 static int64_t refund_now(rpc_call *call, const booking_row *b)
 {
     Booking__V1__Resource *r;
-    if (load_resource(call, b->resource_id, &r) != 0)
+    resource_clock clock;
+    if (load_resource(call, b->resource_id, &r) != 0 || resource_clock_or_status(call, r, &clock) != 0)
         return -2;
-    double hours_left = (double)(b->start_time - wall_seconds()) / 3600.0;
+    double hours_left = (double)(slot_check_in(&clock, b->start_time) - wall_seconds()) / 3600.0;
     int percent = refund_percent((const Booking__V1__CancellationRule *const *)r->cancellation_rules,
                                  r->n_cancellation_rules, hours_left);
     return percent < 0 ? -1 : apply_bp(b->total_minor, (int64_t)percent * 100);

@@ -109,20 +109,20 @@ int saga_attempts_to_void(pg_conn *pg, attempt_row *out, int cap)
 /* ---- confirm and cancel -------------------------------------------------------------- */
 
 /* Locks the resource (share: counter loads take it exclusively) and the slot rows in
- * slot order, first creating rows for slots that have none when slot_seconds > 0: such
- * a row takes the capacity of the resource row just locked, and keeps following it. */
-static int lock_slots(pg_conn *pg, const char *resource_id, const char *array, int64_t slot_seconds)
+ * slot order, first creating rows for slots that have none when ends (an array literal
+ * of the slots' ends) is given: such a row takes the capacity of the resource row just
+ * locked, and keeps following it. */
+static int lock_slots(pg_conn *pg, const char *resource_id, const char *array, const char *ends)
 {
-    char secs[24];
     const char *lock_params[1] = {resource_id};
-    const char *params[3] = {resource_id, array, I64(secs, slot_seconds)};
+    const char *params[3] = {resource_id, array, ends};
     if (pg_run(pg, "SELECT 1 FROM resources WHERE resource_id = $1 FOR SHARE", 1, lock_params) != 0)
         return -1;
-    if (slot_seconds > 0 &&
+    if (ends &&
         pg_run(pg,
                "INSERT INTO slots (resource_id, slot_start, slot_end, total_capacity, inherits) "
-               "SELECT $1, to_timestamp(s), to_timestamp(s + $3::bigint), r.capacity, true "
-               "FROM resources r, unnest($2::bigint[]) AS s WHERE r.resource_id = $1 "
+               "SELECT $1, to_timestamp(s), to_timestamp(e), r.capacity, true "
+               "FROM resources r, unnest($2::bigint[], $3::bigint[]) AS u (s, e) WHERE r.resource_id = $1 "
                "ON CONFLICT DO NOTHING",
                3, params) != 0)
         return -1;
@@ -187,10 +187,10 @@ static int claim_attempt(pg_conn *pg, const char *attempt_key, const char *payme
 }
 
 commit_result saga_commit_booking(pg_conn *pg, const booking_row *b, const int64_t *slot_starts, int n,
-                                  int64_t slot_seconds, const char *attempt_key,
+                                  const int64_t *slot_ends, const char *attempt_key,
                                   const char *actor)
 {
-    char *array = int64_array_literal(slot_starts, n);
+    char *array = int64_array_literal(slot_starts, n), *ends = int64_array_literal(slot_ends, n);
     commit_result result = COMMIT_FAILED;
     if (pg_begin(pg) != 0)
         goto done;
@@ -199,7 +199,7 @@ commit_result saga_commit_booking(pg_conn *pg, const booking_row *b, const int64
         result = fenced > 0 ? COMMIT_LOST_RACE : COMMIT_FAILED;
         goto done;
     }
-    if (lock_slots(pg, b->resource_id, array, slot_seconds) != 0)
+    if (lock_slots(pg, b->resource_id, array, ends) != 0)
         goto done;
     int moved = move_confirmed(pg, b->resource_id, array, b->quantity);
     if (moved < 0)
@@ -218,6 +218,7 @@ commit_result saga_commit_booking(pg_conn *pg, const booking_row *b, const int64
     result = COMMIT_DONE;
 done:
     free(array);
+    free(ends);
     if (result != COMMIT_DONE)
         pg_rollback(pg);
     return result;
@@ -235,7 +236,7 @@ int saga_cancel_booking(pg_conn *pg, const booking_row *b, const int64_t *slot_s
     char refund[24], to_s[24];
     const char *params[6] = {b->booking_id, from_array, I64(to_s, to), I64(refund, refund_minor), reason, actor};
     int rc = -1;
-    if (pg_begin(pg) != 0 || lock_slots(pg, b->resource_id, array, 0) != 0)
+    if (pg_begin(pg) != 0 || lock_slots(pg, b->resource_id, array, NULL) != 0)
         goto done;
     PGresult *r = pg_exec(pg,
         "WITH c AS (UPDATE bookings SET status = $3, refund_due_minor = $4, cancel_reason = $5, updated_at = now() "

@@ -184,15 +184,10 @@ int ctl_webhooks_list(ctl_context *ctx, int argc, char **argv)
 
 int ctl_webhooks_delete(ctl_context *ctx, int argc, char **argv)
 {
-    const char *id;
-    if (ctl_parse_opts(ctx, argc, argv, NULL, 0, &id, 1) != 0)
-        return 2;
-    Booking__V1__DeleteWebhookEndpointRequest req = BOOKING__V1__DELETE_WEBHOOK_ENDPOINT_REQUEST__INIT;
-    req.endpoint_id = (char *)id;
     ProtobufCMessage *resp;
-    if (ctl_call(ctx, CTL_BOOKING, "DeleteWebhookEndpoint", &req.base, 1, &resp) != 0)
-        return 1;
-    return ctl_output(ctx, resp, print_endpoint);
+    int rc = ctl_call_with_id(ctx, argc, argv, CTL_BOOKING, "DeleteWebhookEndpoint",
+                              &booking__v1__delete_webhook_endpoint_request__descriptor, "endpoint_id", 1, &resp);
+    return rc ? rc : ctl_output(ctx, resp, print_endpoint);
 }
 
 int ctl_webhooks_deliveries(ctl_context *ctx, int argc, char **argv)
@@ -221,13 +216,8 @@ int ctl_webhooks_deliveries(ctl_context *ctx, int argc, char **argv)
 
 int ctl_webhooks_redeliver(ctl_context *ctx, int argc, char **argv)
 {
-    const char *id;
-    if (ctl_parse_opts(ctx, argc, argv, NULL, 0, &id, 1) != 0)
-        return 2;
-    Booking__V1__RedeliverWebhookRequest req = BOOKING__V1__REDELIVER_WEBHOOK_REQUEST__INIT;
-    req.delivery_id = (char *)id;
     ProtobufCMessage *resp;
-    if (ctl_call(ctx, CTL_BOOKING, "RedeliverWebhook", &req.base, 1, &resp) != 0)
-        return 1;
-    return ctl_output(ctx, resp, print_delivery);
+    int rc = ctl_call_with_id(ctx, argc, argv, CTL_BOOKING, "RedeliverWebhook",
+                              &booking__v1__redeliver_webhook_request__descriptor, "delivery_id", 1, &resp);
+    return rc ? rc : ctl_output(ctx, resp, print_delivery);
 }

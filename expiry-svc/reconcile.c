@@ -71,7 +71,7 @@ static int slot_bases(pg_conn *pg, const char *rid, const int64_t *slots, int n,
         return found;
     int implicit = res->slot_minutes == SLOT_MINUTES_SINGLE ? 0 : res->capacity;
     slot_row *rows = malloc(sizeof *rows * (size_t)n);
-    int rc = inventory_load_slots(pg, rid, slots, n, (int64_t)res->slot_minutes * 60, implicit, rows);
+    int rc = inventory_load_slots(pg, rid, slots, n, NULL, implicit, rows); /* ends unused */
     for (int i = 0; rc == 0 && i < n; i++)
         base[i] = rows[i].total - rows[i].confirmed;
     free(rows);

@@ -75,17 +75,18 @@ static int count_prices(PGresult *r, int first, int count)
     return n;
 }
 
-/* Rows of one resource from slot-result rows [first, first + count), ordered by start. */
+/* Rows of one resource from slot-result rows [first, first + count), ordered by start;
+ * a nightly resource's cells are its local nights in the window. */
 static slot_rows *rows_build(const res_meta *m, PGresult *r, int first, int count, load_window w)
 {
-    int dense = m->res->slot_minutes == SLOT_MINUTES_NIGHTLY;
-    int n = dense ? (int)((w.hi - w.lo) / SECONDS_PER_DAY) : count;
-    slot_rows *rows = slot_rows_new(dense, w.lo, w.hi, SECONDS_PER_DAY, n, count_prices(r, first, count));
+    int dense = m->res->slot_minutes == SLOT_MINUTES_NIGHTLY && m->has_clock;
+    slot_rows *rows = slot_rows_new(dense, w.lo, w.hi, dense ? m->clock.zone : NULL, count,
+                                    count_prices(r, first, count));
     for (int k = 0, i = first; i < first + count; i++) {
         int64_t start = num(r, i, 1);
-        if (dense && (start - w.lo) % SECONDS_PER_DAY != 0)
+        int cell = dense ? slot_rows_index(rows, start) : k++;
+        if (cell < 0)
             continue; /* not a night of this window */
-        int cell = dense ? (int)((start - w.lo) / SECONDS_PER_DAY) : k++;
         if (!dense) {
             rows->start[cell] = start;
             rows->end[cell] = num(r, i, 2);

@@ -20,7 +20,7 @@ int64_t ts_seconds(const Google__Protobuf__Timestamp *t);
 int ts_valid(const Google__Protobuf__Timestamp *t);
 void ts_set(Google__Protobuf__Timestamp *t, int64_t seconds);
 
-/* "2026-06-01T15:00:00Z"; returns buf. */
+/* "2026-06-01T15:00:00Z" (years 0000-9999; "@<seconds>" outside them); returns buf. */
 char *format_rfc3339(int64_t seconds, char *buf, size_t cap);
 
 #endif

@@ -79,6 +79,7 @@ static void create_resource(bench *b, const char *name, int capacity, int slot_m
     res.location = (char *)"Benchville";
     res.capacity = capacity;
     res.slot_minutes = slot_minutes;
+    res.time_zone = (char *)"UTC";
     res.hold_ttl_seconds = ttl;
     res.base_price = &price;
     Booking__V1__CreateResourceRequest req = BOOKING__V1__CREATE_RESOURCE_REQUEST__INIT;

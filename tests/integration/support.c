@@ -51,6 +51,8 @@ int64_t day(int days)
 
 void create_resource_from(rpc_client *booking, Booking__V1__Resource *r, char *out, size_t cap)
 {
+    if (!r->time_zone || !*r->time_zone)
+        r->time_zone = (char *)"UTC"; /* required; the tests' default */
     Booking__V1__CreateResourceRequest req = BOOKING__V1__CREATE_RESOURCE_REQUEST__INIT;
     req.resource = r;
     ProtobufCMessage *resp = NULL;

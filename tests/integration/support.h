@@ -28,6 +28,7 @@ Google__Protobuf__Timestamp *at(int64_t seconds);
 int64_t day(int days);
 
 /* CreateResource (as admin) of r; fails the test otherwise; its id into out. */
+/* time_zone defaults to "UTC" when r has none. */
 void create_resource_from(rpc_client *booking, Booking__V1__Resource *r, char *out, size_t cap);
 
 /* Creates a resource (as admin) and returns its id (static storage rotated across 8

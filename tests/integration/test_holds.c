@@ -91,6 +91,7 @@ static void test_invalid_resource_names_the_field(void **state)
     res.location = (char *)"Porto";
     res.capacity = 3;
     res.slot_minutes = 7; /* not a divisor of 1440 */
+    res.time_zone = (char *)"Europe/Lisbon";
     res.base_price = &price;
     Booking__V1__CreateResourceRequest req = BOOKING__V1__CREATE_RESOURCE_REQUEST__INIT;
     req.resource = &res;
@@ -129,6 +130,7 @@ static void test_create_resource_rerun_finds_its_resource(void **state)
     res.resource_type = HOTEL;
     res.name = (char *)"Rerun inn";
     res.location = (char *)"Porto";
+    res.time_zone = (char *)"Europe/Lisbon";
     res.capacity = 3;
     res.slot_minutes = 1440;
     res.base_price = &price;
@@ -332,6 +334,7 @@ static void test_old_idempotency_records_are_purged(void **state)
     r.resource_type = HOTEL;
     r.capacity = 9;
     r.slot_minutes = 1440;
+    r.time_zone = (char *)"UTC";
     r.base_price = &price;
     Booking__V1__CreateResourceRequest req = BOOKING__V1__CREATE_RESOURCE_REQUEST__INIT;
     req.resource = &r;

@@ -228,6 +228,27 @@ static void test_booking_past_its_end_becomes_completed(void **state)
     invariants_check(stack, REPAIR_WAIT_MS);
 }
 
+/* booking-svc stopped while its repair has a batch of voids to make and payment-svc is
+ * gone (each call would wait out its deadline) stops after the call in flight, not
+ * after the batch; the repair finishes the batch once both are back. */
+static void test_stop_while_repair_waits_on_payment_svc(void **state)
+{
+    (void)state;
+    /* what 60 confirmations cut off by crashes leave: attempts abandoned, outcome unknown */
+    sql1("WITH a AS (INSERT INTO booking.payment_attempts (idempotency_key, hold_id, payment_method_id, currency, "
+         "amount_minor, state) SELECT 'authorize:h_stop_' || i || ':1', 'h_stop_' || i, 'pm_card_ok', 'EUR', 1000, "
+         "'abandoned' FROM generate_series(1, 60) i RETURNING 1) SELECT count(*) FROM a", NULL);
+    assert_int_equal(harness_stop_service(stack, "payment-svc", SIGKILL), 128 + SIGKILL);
+    usleep(600 * 1000); /* a repair pass is waiting on payment-svc */
+    /* 60 voids of a 1 s deadline each would outlast the harness's 30 s before SIGKILL */
+    assert_int_equal(harness_stop_service(stack, "booking-svc", SIGTERM), 0);
+    assert_int_equal(harness_start_service(stack, "payment-svc", NULL), 0);
+    assert_int_equal(harness_start_service(stack, "booking-svc", NULL), 0);
+    assert_int_equal(wait_sql(stack, "SELECT count(*) FROM booking.payment_attempts WHERE hold_id LIKE 'h_stop_%' "
+                              "AND state <> 'voided'", 0, NULL, 0, REPAIR_WAIT_MS), 0);
+    invariants_check(stack, REPAIR_WAIT_MS);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -236,6 +257,7 @@ int main(void)
         cmocka_unit_test(test_payment_service_killed_mid_confirm),
         cmocka_unit_test(test_duplicates_never_hold_every_handler),
         cmocka_unit_test(test_booking_past_its_end_becomes_completed),
+        cmocka_unit_test(test_stop_while_repair_waits_on_payment_svc),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -62,6 +62,7 @@ typedef struct spec {
     size_t n_amenities;
     Booking__V1__PricingRules *pricing;
     int hold_ttl_seconds;
+    const char *time_zone;  /* NULL: UTC */
 } spec;
 
 static spec hotel_in(const char *city, int capacity, int64_t price)
@@ -87,6 +88,7 @@ static const char *create(const spec *s)
     r.rating = s->rating;
     r.capacity = s->capacity;
     r.slot_minutes = s->slot_minutes;
+    r.time_zone = (char *)(s->time_zone ? s->time_zone : "UTC");
     r.base_price = &price;
     r.amenities = (char **)s->amenities;
     r.n_amenities = s->n_amenities;
