@@ -35,6 +35,8 @@ static const config_entry settings[] = {
      "a hold whose history is live this long past its expiry, unknown to Redis, is recorded as ended"},
     {"RECORDER_CLAIM_IDLE_MS", CONFIG_INT, &recorder_claim_idle_ms, "15000", 100, 3600000,
      "hold log entries another replica read and left unrecorded this long are taken over"},
+    {"WEBHOOK_SENDER", CONFIG_BOOL, &webhook_config.enabled, "true", 0, 0,
+     "this replica sends webhook deliveries (the outbox is written whatever this says)"},
     {"WEBHOOK_POLL_MS", CONFIG_INT, &webhook_config.poll_ms, "1000", 10, 60000,
      "the webhook sender looks for due deliveries at least this often (it also wakes on new events)"},
     {"WEBHOOK_TIMEOUT_MS", CONFIG_INT, &webhook_config.timeout_ms, "10000", 100, 60000,
@@ -93,9 +95,10 @@ static int start(const service_settings *common, void **out)
     webhook_metrics_init();
     app->rec = recorder_start(&definition, common);
     app->maint = maintenance_start(&definition, common, booking_payments);
-    app->hooks = webhook_sender_start(&definition, common, !auth_jwt_mode());
+    if (webhook_config.enabled)
+        app->hooks = webhook_sender_start(&definition, common, !auth_jwt_mode());
     *out = app;
-    return app->rec && app->maint && app->hooks ? 0 : -1;
+    return app->rec && app->maint && (app->hooks || !webhook_config.enabled) ? 0 : -1;
 }
 
 static void stop(void *arg)

@@ -29,7 +29,7 @@
 #define PURGE_BATCH 1000
 #define CONNECT_TIMEOUT_MS 5000
 
-webhook_settings webhook_config = {1000, 10000, 32, 60, 30000, 21600000, 259200, 30};
+webhook_settings webhook_config = {1, 1000, 10000, 32, 60, 30000, 21600000, 259200, 30};
 
 static metric *m_delivered, *m_retried, *m_failed, *m_gone, *m_attempt_seconds, *m_lag, *m_backlog, *m_oldest;
 

@@ -7,6 +7,7 @@
 #include "service.h"
 
 typedef struct webhook_settings {
+    int enabled;           /* WEBHOOK_SENDER: this replica sends (every replica by default) */
     long poll_ms;          /* WEBHOOK_POLL_MS: look for due deliveries at least this often */
     long timeout_ms;       /* WEBHOOK_TIMEOUT_MS: one POST, connection included */
     long concurrency;      /* WEBHOOK_CONCURRENCY: POSTs in flight per replica */
