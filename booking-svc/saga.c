@@ -165,8 +165,8 @@ static int repair_holds(saga_env *env, saga_repair_stats *stats)
     redisReply *due[HOLD_PARTITIONS];
     int rc = redis_pipeline_read(env->redis, HOLD_PARTITIONS, due);
     for (int p = 0; p < HOLD_PARTITIONS; p++) {
-        for (size_t i = 0; rc == 0 && !stopping(env) && due[p] && due[p]->type == REDIS_REPLY_ARRAY &&
-                           i < due[p]->elements; i++)
+        for (size_t i = 0; !stopping(env) && due[p] && due[p]->type == REDIS_REPLY_ARRAY && i < due[p]->elements;
+             i++)
             if (due[p]->element[i]->type == REDIS_REPLY_STRING && due[p]->element[i]->len <= ID_MAX) {
                 int resolved = saga_resolve_hold(env, due[p]->element[i]->str);
                 stats->holds_resolved += resolved > 0;

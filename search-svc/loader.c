@@ -234,23 +234,24 @@ static slot_counters *counters_from(const redisReply *reply, load_window w)
     return c;
 }
 
-/* One pipelined batch of HGETALLs; replies go to out. 0 or -1. */
+/* One pipelined batch of HGETALLs (one round trip per node); replies go to out. 0 or -1. */
 static int counters_batch(redis_conn *r, char *const *ids, int n, load_window w, slot_counters **out)
 {
+    redisReply **replies = malloc(sizeof *replies * (size_t)n);
     for (int i = 0; i < n; i++) {
         hold_keys k;
         hold_keys_for(&k, ids[i], NULL);
-        if (redisAppendCommand(r->ctx, "HGETALL %s", k.avail) != REDIS_OK)
-            return -1;
+        const char *argv[] = {"HGETALL", k.avail};
+        redis_pipeline_append(r, 2, argv);
     }
+    int rc = redis_pipeline_read(r, n, replies);
     for (int i = 0; i < n; i++) {
-        void *reply = NULL;
-        if (redisGetReply(r->ctx, &reply) != REDIS_OK || !reply)
-            return -1;
-        out[i] = counters_from(reply, w);
-        freeReplyObject(reply);
+        if (rc == 0)
+            out[i] = counters_from(replies[i], w);
+        freeReplyObject(replies[i]);
     }
-    return 0;
+    free(replies);
+    return rc;
 }
 
 int load_counters(redis_conn *r, char *const *ids, int n, load_window w, slot_counters **out)
@@ -262,8 +263,10 @@ int load_counters(redis_conn *r, char *const *ids, int n, load_window w, slot_co
     if (rc != 0) {
         for (int i = 0; i < n; i++)
             slot_counters_free(tmp[i]);
-        snprintf(r->errstr, sizeof r->errstr, "HGETALL: %s", r->ctx ? r->ctx->errstr : "no connection");
-        r->err = 1;
+        if (!r->err) {
+            snprintf(r->errstr, sizeof r->errstr, "HGETALL: error reply");
+            r->err = 1;
+        }
     } else {
         memcpy(out, tmp, sizeof *tmp * (size_t)n);
     }

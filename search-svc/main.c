@@ -48,9 +48,9 @@ static int start(const service_settings *s, void **out)
         return -1;
     }
     app->model = model_new((int)search_config.horizon_days);
-    refresher_config rc = {s->database_url, s->redis_url, (int)s->store_timeout_ms,
-                           (int)search_config.full_refresh_seconds * 1000, (int)search_config.pg_reload_ms,
-                           (int)search_config.load_chunk};
+    refresher_config rc = {s->database_url, s->redis_url, s->redis_username, s->redis_password,
+                           (int)s->store_timeout_ms, (int)search_config.full_refresh_seconds * 1000,
+                           (int)search_config.pg_reload_ms, (int)search_config.load_chunk};
     app->refresher = refresher_new(app->model, &rc);
     search_metrics_init(app);
     int64_t t0 = wall_ms();

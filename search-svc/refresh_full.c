@@ -140,16 +140,20 @@ static int stream_lost(refresher *r, int p, const redisReply *reply)
 
 void check_streams(refresher *r)
 {
-    redisContext *ctx = redis_ensure(r->redis) == 0 ? r->redis->ctx : NULL;
+    redisReply *replies[HOLD_PARTITIONS];
     int lost = 0;
-    for (int p = 0; ctx && p < HOLD_PARTITIONS; p++)
-        redisAppendCommand(ctx, "XRANGE changes:{p%02d} - + COUNT 1", p);
-    for (int p = 0; ctx && p < HOLD_PARTITIONS; p++) {
-        void *reply = NULL;
-        if (redisGetReply(ctx, &reply) != REDIS_OK || !reply)
-            return;
-        lost += stream_lost(r, p, reply);
-        freeReplyObject(reply);
+    if (redis_pipeline_begin(r->redis) != 0)
+        return;
+    for (int p = 0; p < HOLD_PARTITIONS; p++) {
+        char key[32];
+        snprintf(key, sizeof key, "changes:{p%02d}", p);
+        const char *argv[] = {"XRANGE", key, "-", "+", "COUNT", "1"};
+        redis_pipeline_append(r->redis, 6, argv);
+    }
+    redis_pipeline_read(r->redis, HOLD_PARTITIONS, replies); /* a node down: its partitions say nothing */
+    for (int p = 0; p < HOLD_PARTITIONS; p++) {
+        lost += replies[p] && stream_lost(r, p, replies[p]);
+        freeReplyObject(replies[p]);
     }
     if (lost) {
         stats_add(r, &r->stats.redis_resyncs, 1);

@@ -35,8 +35,8 @@ refresher *refresher_new(model *m, const refresher_config *cfg)
     r->m = m;
     r->cfg = *cfg;
     r->pg = pg_connect(cfg->database_url, "booking");
-    r->redis = redis_connect(cfg->redis_url, cfg->store_timeout_ms);
-    r->tail = tail_new(cfg->redis_url, cfg->store_timeout_ms, STREAM_BLOCK_MS);
+    r->redis = redis_connect_as(cfg->redis_url, cfg->redis_username, cfg->redis_password, cfg->store_timeout_ms);
+    r->tail = tail_new(r->redis, cfg->store_timeout_ms, STREAM_BLOCK_MS);
     pthread_mutex_init(&r->lock, NULL);
     if (pipe(r->wake) != 0)
         abort();

@@ -11,7 +11,7 @@
 
 typedef struct refresher_config {
     const char *database_url;
-    const char *redis_url;
+    const char *redis_url, *redis_username, *redis_password;
     int store_timeout_ms;
     int full_refresh_ms;   /* period of the full refresh (0 = never) */
     int pg_reload_ms;      /* at most one PostgreSQL reload per resource per this interval */

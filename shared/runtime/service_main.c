@@ -33,7 +33,17 @@ static size_t common_settings(const service_definition *def, service_settings *s
         {"GRPC_LISTEN", CONFIG_STRING, s->grpc_listen, def->grpc_listen_default, 0, 0, "gRPC address"},
         {"METRICS_LISTEN", CONFIG_STRING, s->metrics_listen, def->metrics_listen_default, 0, 0,
          "Prometheus /metrics address"},
-        {"REDIS_URL", CONFIG_STRING, s->redis_url, "redis://127.0.0.1:16379/0", 0, 0, "Redis (hold cache)"},
+        {"REDIS_URL", CONFIG_STRING, s->redis_url, "redis://127.0.0.1:16379/0", 0, 0,
+         "Redis (hold cache): one server, or any node of a Redis Cluster"},
+        {"REDIS_USERNAME", CONFIG_STRING, s->redis_username, "", 0, 0, "Redis ACL user (empty: the default user)"},
+        {"REDIS_PASSWORD", CONFIG_STRING, s->redis_password, "", 0, 0,
+         "Redis password (empty: the one in REDIS_URL, if any); from a Secret in k8s/"},
+        {"REDIS_WAIT_REPLICAS", CONFIG_INT, &s->redis_wait_replicas, "0", 0, 16,
+         "replicas the confirmation's Redis moves wait for (WAIT), 0 = none: docs/redis-cluster.md"},
+        {"REDIS_WAIT_TIMEOUT_MS", CONFIG_INT, &s->redis_wait_timeout_ms, "50", 1, 10000,
+         "how long a write waits for them"},
+        {"REDIS_WAIT_ALL_WRITES", CONFIG_BOOL, &s->redis_wait_all, "false", 0, 0,
+         "every script write waits, holds included (measured: docs/redis-cluster.md)"},
         {"DATABASE_URL", CONFIG_STRING, s->database_url, def->database_url_default ? def->database_url_default : "",
          0, 0, "PostgreSQL (system of record)"},
         {"LOG_LEVEL", CONFIG_STRING, s->log_level, "info", 0, 0, "error, warn, info or debug"},
@@ -60,7 +70,7 @@ static size_t security_settings(service_runtime *rt, config_entry *out)
 
 static int load_settings(service_runtime *rt, int print_only)
 {
-    config_entry common[16 + AUTH_CONFIG_COUNT + TLS_CONFIG_COUNT];
+    config_entry common[21 + AUTH_CONFIG_COUNT + TLS_CONFIG_COUNT];
     size_t n = common_settings(rt->def, &rt->settings, common);
     n += security_settings(rt, common + n);
     if (print_only) {
@@ -93,8 +103,15 @@ service_worker *service_worker_open(const service_definition *def, const service
     if (def->database_url_default)
         w->pg = pg_connect(settings->database_url, def->database_schema);
     if (def->uses_redis)
-        w->redis = redis_connect(settings->redis_url, (int)settings->store_timeout_ms);
+        w->redis = service_redis_connect(settings);
     return w;
+}
+
+redis_conn *service_redis_connect(const service_settings *s)
+{
+    redis_conn *r = redis_connect_as(s->redis_url, s->redis_username, s->redis_password, (int)s->store_timeout_ms);
+    redis_set_wait(r, (int)s->redis_wait_replicas, (int)s->redis_wait_timeout_ms, s->redis_wait_all);
+    return r;
 }
 
 void service_worker_close(service_worker *w)

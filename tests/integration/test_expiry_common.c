@@ -24,10 +24,17 @@ void sleep_ms(long ms)
 void make_resource(rpc_client *booking, const char *name, int capacity, int slot_minutes, int ttl_seconds, char *out,
                    size_t cap)
 {
+    make_resource_id(booking, NULL, name, capacity, slot_minutes, ttl_seconds, out, cap);
+}
+
+void make_resource_id(rpc_client *booking, const char *id, const char *name, int capacity, int slot_minutes,
+                      int ttl_seconds, char *out, size_t cap)
+{
     Booking__V1__Money price = BOOKING__V1__MONEY__INIT;
     price.currency = (char *)"EUR";
     price.amount_minor = 1000;
     Booking__V1__Resource r = BOOKING__V1__RESOURCE__INIT;
+    r.resource_id = (char *)id;
     r.resource_type = BOOKING__V1__RESOURCE_TYPE__RESOURCE_TYPE_HOTEL_ROOM;
     r.name = (char *)name;
     r.location = (char *)"Lisbon";
@@ -65,7 +72,7 @@ long counter(harness *h, const char *rid, int64_t slot)
 {
     hold_keys k;
     hold_keys_for(&k, rid, NULL);
-    redisReply *r = redisCommand(harness_redis(h), "HGET %s %lld", k.avail, (long long)slot);
+    redisReply *r = redis_command(harness_redis_client(h), "HGET %s %lld", k.avail, (long long)slot);
     long v = r && r->type == REDIS_REPLY_STRING ? strtol(r->str, NULL, 10) : -1;
     freeReplyObject(r);
     return v;

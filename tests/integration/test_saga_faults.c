@@ -112,10 +112,7 @@ static void *confirm_in_background(void *arg)
 {
     pending_confirm *p = arg;
     rpc_client *c = rpc_client_new(p->addr, &booking__v1__booking_service__descriptor);
-    Booking__V1__ConfirmBookingRequest req = BOOKING__V1__CONFIRM_BOOKING_REQUEST__INIT;
-    req.hold_id = (char *)p->hold_id;
-    req.payment_method_id = (char *)"pm_card_ok";
-    p->code = call_as(c, "ConfirmBooking", &req.base, CUSTOMER("vic"), NULL, NULL);
+    p->code = confirm_hold(c, "vic", p->hold_id, "pm_card_ok");
     rpc_client_free(c);
     return NULL;
 }
