@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# run.sh BUILD_DIR [runtime|holds|cluster|confirm|expiry|search|all] — runs benchmarks
+# run.sh BUILD_DIR [runtime|holds|cluster|confirm|expiry|search|webhooks|all] — runs benchmarks
 # (not tests: figures depend on the machine) and prints their figures. Each benchmark
 # starts its own stack on free loopback ports and stops it. `holds` ends with holds on
 # one Redis node vs a Redis Cluster of 3 primaries; `cluster` runs that part alone.
@@ -29,3 +29,5 @@ run expiry "expiry: release lag of expired holds vs Redis's own expired events" 
   "$build/tests/bench/bench_expiry"
 run search "search: SearchAvailability on 10,000 resources x 365 days vs the SQL search" \
   "$build/tests/bench/bench_search"
+run webhooks "webhooks: outbox to a loopback receiver, a burst and live bookings (events/s, delivery lag)" \
+  "$build/tests/bench/bench_webhooks" 5000 8

@@ -20,6 +20,7 @@ grep -q '^commands:' "$tmp/out" || fail "help printed no command list"
 "$ctl" help waitlist >"$tmp/out" && [ "$(grep -c '^  waitlist ' "$tmp/out")" = 3 ] || fail "help waitlist"
 "$ctl" hold extend --help >"$tmp/out" && grep -q 'hold extend HOLD_ID --seconds N' "$tmp/out" || fail "hold extend --help"
 "$ctl" search --help >"$tmp/out" && grep -q '^usage: bookingctl search' "$tmp/out" || fail "search --help"
+"$ctl" help webhooks >"$tmp/out" && [ "$(grep -c '^  webhooks ' "$tmp/out")" = 5 ] || fail "help webhooks"
 "$ctl" --version >"$tmp/out" && grep -Eq '^bookingctl [0-9]+\.[0-9]+\.[0-9]+ \(revision ' "$tmp/out" || fail "--version"
 "$ctl" --json version >"$tmp/out" && grep -q '"version":' "$tmp/out" || fail "--json version"
 

@@ -22,6 +22,7 @@ void check_set_inventory(ProtobufCMessage *request);
 void check_create_hold(ProtobufCMessage *request);
 void check_cancel_booking(ProtobufCMessage *request);
 void check_join_waitlist(ProtobufCMessage *request);
+void check_create_webhook_endpoint(ProtobufCMessage *request);
 
 /* booking.v1.SearchService */
 void check_search(ProtobufCMessage *request);

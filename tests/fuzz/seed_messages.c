@@ -284,6 +284,18 @@ static ProtobufCMessage *extend_hold(fuzz_heap *h)
     return &req->base;
 }
 
+static ProtobufCMessage *create_webhook_endpoint(fuzz_heap *h)
+{
+    static char *types[] = {"booking.confirmed", "hold.expired"};
+    Booking__V1__CreateWebhookEndpointRequest *req = NEW(h, Booking__V1__CreateWebhookEndpointRequest,
+                                                         booking__v1__create_webhook_endpoint_request__descriptor);
+    req->url = "https://hooks.example.com/booking?source=seed";
+    req->secret = "whsec_0123456789abcdef";
+    req->event_types = types;
+    req->n_event_types = 2;
+    return &req->base;
+}
+
 /* A search with every filter; with `paged`, the page token search-svc would hand out
  * for it (signed with FUZZ_TOKEN_SECRET, bound to its fingerprint). */
 static ProtobufCMessage *search(fuzz_heap *h, int geo, int paged)
@@ -395,6 +407,7 @@ size_t seed_requests(fuzz_heap *h, seed_request *out, size_t cap)
         {b, "CancelBooking", "one_unit", cancel_booking(h, 1)},
         {b, "ExtendHold", "five_minutes", extend_hold(h)},
         {b, "JoinWaitlist", "two_nights", join_waitlist(h)},
+        {b, "CreateWebhookEndpoint", "https", create_webhook_endpoint(h)},
         {s, "SearchAvailability", "city", search(h, 0, 0)},
         {s, "SearchAvailability", "geo", search(h, 1, 0)},
         {s, "SearchAvailability", "city_page_2", search(h, 0, 1)},
