@@ -181,7 +181,7 @@ static int insert_booking(pg_conn *pg, const booking_row *b, const char *actor)
         "AND status = 2 RETURNING entry_id, resource_id, user_id, quantity), "
         "wv AS (INSERT INTO events (subject_id, event_type, actor_id, metadata) SELECT w.entry_id, "
         "'waitlist.converted', $13, jsonb_build_object('resource_id', w.resource_id, 'user_id', w.user_id, "
-        "'quantity', w.quantity::text, 'hold_id', $2::text, 'booking_id', b.booking_id) FROM w, b) "
+        "'quantity', w.quantity::text, 'offered_hold_id', $2::text, 'booking_id', b.booking_id) FROM w, b) "
         "INSERT INTO events (subject_id, event_type, actor_id, metadata) "
         "SELECT booking_id, 'booking.confirmed', $13, jsonb_build_object('hold_id', $2::text, 'payment_id', $9::text, "
         "'total_minor', $12::text) FROM b",

@@ -143,9 +143,10 @@ static void offer_unwanted(waitlist_worker *w, const waitlist_row *e, const char
  * its user's held units. */
 static offer_result record_offer(waitlist_worker *w, const waitlist_row *e, const hold_plan *p, int live)
 {
-    char meta[160];
-    snprintf(meta, sizeof meta, "{\"expires_at_ms\":\"%lld\",\"start_time\":\"%lld\",\"end_time\":\"%lld\"}",
-             (long long)p->expires_ms, (long long)e->start_time, (long long)e->end_time);
+    char meta[200], expires[40], start[40], end[40];
+    snprintf(meta, sizeof meta, "{\"expires_at\":\"%s\",\"start_time\":\"%s\",\"end_time\":\"%s\"}",
+             format_rfc3339(p->expires_ms / 1000, expires, sizeof expires),
+             format_rfc3339(e->start_time, start, sizeof start), format_rfc3339(e->end_time, end, sizeof end));
     long held;
     if (live)
         user_holds_take(w->w->redis, e->user_id, p->hold_id, e->quantity, OFFER_UNITS_LIMIT, wall_ms(),

@@ -112,8 +112,9 @@ int waitlist_move(pg_conn *pg, const char *entry_id, int to, const char *hold_id
         "WHERE entry_id = $1 AND status = ANY ($2::smallint[]) RETURNING entry_id, resource_id, user_id, quantity, "
         "offered_hold_id) "
         "INSERT INTO events (subject_id, event_type, actor_id, metadata) SELECT entry_id, $5, $7, "
-        "jsonb_build_object('resource_id', resource_id, 'user_id', user_id, 'quantity', quantity::text) || "
-        "CASE WHEN offered_hold_id IS NULL THEN '{}'::jsonb ELSE jsonb_build_object('hold_id', offered_hold_id) END "
+        "jsonb_build_object('entry_id', entry_id, 'resource_id', resource_id, 'user_id', user_id, 'quantity', "
+        "quantity::text) || CASE WHEN offered_hold_id IS NULL THEN '{}'::jsonb "
+        "ELSE jsonb_build_object('offered_hold_id', offered_hold_id) END "
         "|| $6::jsonb FROM m",
         7, params);
     free(sources);
@@ -181,8 +182,8 @@ int waitlist_settle_offers(pg_conn *pg, const char *actor)
         "w.status, h.status AS hold_status) "
         "INSERT INTO events (subject_id, event_type, actor_id, metadata) SELECT entry_id, "
         "CASE WHEN status = 4 THEN 'waitlist.converted' ELSE 'waitlist.expired' END, $1, "
-        "jsonb_build_object('resource_id', resource_id, 'user_id', user_id, 'quantity', quantity::text, "
-        "'hold_id', offered_hold_id, 'hold_status', hold_status::text) FROM m",
+        "jsonb_build_object('entry_id', entry_id, 'resource_id', resource_id, 'user_id', user_id, 'quantity', "
+        "quantity::text, 'offered_hold_id', offered_hold_id, 'hold_status', hold_status::text) FROM m",
         1, params);
 }
 
