@@ -2,7 +2,8 @@
  * replicas (docs/checkout-lifecycle.md, "The waiting list"): joining only a sold-out range,
  * listing and leaving; then 20 waiters served in join order, exactly once, while units
  * come back by expiry, cancellation and a capacity raise, offers expire and pass on or
- * are confirmed, and expiry-svc and a booking-svc replica are SIGKILLed mid-run. */
+ * are confirmed, and expiry-svc and a booking-svc replica are SIGKILLed mid-run; every
+ * offer reaches a webhook receiver as a signed waitlist.offered. */
 #include <setjmp.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -17,14 +18,58 @@
 #include "invariants.h"
 #include "support.h"
 #include "timeutil.h"
+#include "webhook_receiver.h"
 
 #define WL(s) BOOKING__V1__WAITLIST_STATUS__WAITLIST_STATUS_##s
 #define SETTLE_MS 20000
 #define WAITERS 20
 #define OFFER_TTL_S 3
 
+#define HOOK_SECRET "whsec_waitlist_receiver_0123456"
+#define HOOK_WAIT_MS 20000
+
 static harness *stack;
 static rpc_client *booking, *booking2, *search;
+static webhook_receiver *hooks;
+
+/* A webhook endpoint (hooks) subscribed to waitlist.offered. */
+static void subscribe(void)
+{
+    static const char *const types[] = {"waitlist.offered"};
+    Booking__V1__CreateWebhookEndpointRequest req = BOOKING__V1__CREATE_WEBHOOK_ENDPOINT_REQUEST__INIT;
+    req.url = (char *)receiver_url(hooks);
+    req.secret = (char *)HOOK_SECRET;
+    req.event_types = (char **)types;
+    req.n_event_types = 1;
+    rpc_result r;
+    if (call_as(booking, "CreateWebhookEndpoint", &req.base, ADMIN, NULL, &r) != RPC_OK)
+        fail_msg("CreateWebhookEndpoint: %s %s", rpc_code_name(r.code), r.message);
+}
+
+/* Waits until the receiver has had signed waitlist.offered webhooks about `want`
+ * different entries of resource rid; returns how many it had. */
+static int offers_received(const char *rid, int want)
+{
+    int64_t start = monotonic_ms();
+    for (;;) {
+        char seen[64][80];
+        int distinct = 0;
+        received_hook h;
+        for (int i = 0; receiver_get(hooks, i, &h) == 0; i++) {
+            if (strcmp(h.event_type, "waitlist.offered") != 0 || strcmp(h.resource_id, rid) != 0)
+                continue;
+            assert_true(h.verified);
+            int known = 0;
+            for (int k = 0; k < distinct && !known; k++)
+                known = strcmp(seen[k], h.subject) == 0;
+            if (!known && distinct < 64)
+                snprintf(seen[distinct++], sizeof seen[0], "%s", h.subject);
+        }
+        if (distinct >= want || monotonic_ms() - start > HOOK_WAIT_MS)
+            return distinct;
+        nanosleep(&(struct timespec){0, 50 * 1000000L}, NULL);
+    }
+}
 
 static int setup(void **state)
 {
@@ -38,6 +83,8 @@ static int setup(void **state)
     booking = rpc_client_new(harness_addr(stack, "booking-svc"), &booking__v1__booking_service__descriptor);
     booking2 = rpc_client_new(harness_addr(stack, "booking-svc#2"), &booking__v1__booking_service__descriptor);
     search = rpc_client_new(harness_addr(stack, "search-svc"), &booking__v1__search_service__descriptor);
+    hooks = receiver_start(HOOK_SECRET);
+    subscribe();
     return 0;
 }
 
@@ -47,7 +94,9 @@ static int teardown(void **state)
     rpc_client_free(booking);
     rpc_client_free(booking2);
     rpc_client_free(search);
-    return harness_stop(stack);
+    int rc = harness_stop(stack);
+    receiver_stop(hooks);
+    return rc;
 }
 
 static const char *hotel(const char *name, int capacity, int hold_ttl)
@@ -169,6 +218,7 @@ static void test_join_list_leave(void **state)
     assert_int_equal(release("holder", held1), RPC_OK);
     assert_int_equal(wait_status("wa", e1, WL(OFFERED), 5000, offered), WL(OFFERED));
     assert_int_equal(hold_status_of(booking, offered), BOOKING__V1__HOLD_STATUS__HOLD_STATUS_ACTIVE);
+    assert_int_equal(offers_received(rid, 1), 1); /* the receiver learns of it, signed */
     assert_int_equal(entry_status("wb", e2, NULL), WL(WAITING));
     assert_int_equal(entry_status("wc", e3, NULL), WL(WAITING));
     /* wa confirms its offer: a booking, the entry CONVERTED */
@@ -312,6 +362,7 @@ static void test_twenty_waiters_served_once_in_order(void **state)
     assert_int_equal(harness_sql_long(stack, "SELECT count(*) FROM booking.events e JOIN booking.waitlist_entries w "
                                              "ON e.subject_id = w.entry_id WHERE w.resource_id = $1 AND "
                                              "e.event_type = 'waitlist.offered'", 1, params), WAITERS);
+    assert_int_equal(offers_received(rid, WAITERS), WAITERS); /* each offer reached the webhook receiver */
     assert_int_equal(harness_sql_long(stack, "SELECT count(*) FROM (SELECT join_seq, rank() OVER (ORDER BY join_seq) "
                                              "AS j, rank() OVER (ORDER BY offer_seq) AS o FROM "
                                              "booking.waitlist_entries WHERE resource_id = $1) v WHERE j <> o",
