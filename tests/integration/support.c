@@ -85,6 +85,18 @@ const char *create_resource(rpc_client *booking, const char *name, Booking__V1__
     return id;
 }
 
+rpc_code update_resource_field(rpc_client *booking, Booking__V1__Resource *upd, const char *path, rpc_result *r)
+{
+    char *paths[] = {(char *)path};
+    Google__Protobuf__FieldMask mask = GOOGLE__PROTOBUF__FIELD_MASK__INIT;
+    mask.n_paths = 1;
+    mask.paths = paths;
+    Booking__V1__UpdateResourceRequest req = BOOKING__V1__UPDATE_RESOURCE_REQUEST__INIT;
+    req.resource = upd;
+    req.update_mask = &mask;
+    return call_as(booking, "UpdateResource", &req.base, ADMIN, NULL, r);
+}
+
 const char *lifecycle_hotel(rpc_client *booking, const char *name, int capacity, lifecycle_settings s)
 {
     static char ids[8][80];

@@ -36,6 +36,10 @@ void create_resource_from(rpc_client *booking, Booking__V1__Resource *r, char *o
 const char *create_resource(rpc_client *booking, const char *name, Booking__V1__ResourceType type, int capacity,
                             int slot_minutes, int64_t price_minor);
 
+/* UpdateResource (as admin) of the one field `path` of upd (upd->resource_id names the
+ * resource); returns the code (r: its details, may be NULL). */
+rpc_code update_resource_field(rpc_client *booking, Booking__V1__Resource *upd, const char *path, rpc_result *r);
+
 /* The checkout lifecycle's hotel (docs/checkout-lifecycle.md): nightly, 100.00 EUR a
  * night, a full refund until the start, with these hold TTL, ExtendHold bounds and
  * overbooking percent (0: the service's defaults / none). Its id, as create_resource. */

@@ -220,14 +220,7 @@ static rpc_code set_capacity(const char *rid, int capacity, rpc_result *r)
     Booking__V1__Resource upd = BOOKING__V1__RESOURCE__INIT;
     upd.resource_id = (char *)rid;
     upd.capacity = capacity;
-    char *paths[] = {(char *)"capacity"};
-    Google__Protobuf__FieldMask mask = GOOGLE__PROTOBUF__FIELD_MASK__INIT;
-    mask.n_paths = 1;
-    mask.paths = paths;
-    Booking__V1__UpdateResourceRequest req = BOOKING__V1__UPDATE_RESOURCE_REQUEST__INIT;
-    req.resource = &upd;
-    req.update_mask = &mask;
-    return call_as(booking, "UpdateResource", &req.base, ADMIN, NULL, r);
+    return update_resource_field(booking, &upd, "capacity", r);
 }
 
 /* A night a booking touched follows the resource's capacity like the others: lowering

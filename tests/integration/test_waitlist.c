@@ -291,14 +291,7 @@ static void set_capacity(const char *rid, int capacity)
     Booking__V1__Resource upd = BOOKING__V1__RESOURCE__INIT;
     upd.resource_id = (char *)rid;
     upd.capacity = capacity;
-    char *paths[] = {(char *)"capacity"};
-    Google__Protobuf__FieldMask mask = GOOGLE__PROTOBUF__FIELD_MASK__INIT;
-    mask.n_paths = 1;
-    mask.paths = paths;
-    Booking__V1__UpdateResourceRequest req = BOOKING__V1__UPDATE_RESOURCE_REQUEST__INIT;
-    req.resource = &upd;
-    req.update_mask = &mask;
-    assert_int_equal(call_as(booking, "UpdateResource", &req.base, ADMIN, NULL, NULL), RPC_OK);
+    assert_int_equal(update_resource_field(booking, &upd, "capacity", NULL), RPC_OK);
 }
 
 static void test_twenty_waiters_served_once_in_order(void **state)
