@@ -24,6 +24,7 @@
 #include "saga.h"
 #include "timeutil.h"
 #include "user_holds.h"
+#include "waitlist_hint.h"
 #include "waitlist_store.h"
 
 #define ACTOR "waitlist"
@@ -31,14 +32,10 @@
 #define OFFER_UNITS_LIMIT 1000000000L /* an offer counts in its user's held units, never refused */
 #define W(s) BOOKING__V1__WAITLIST_STATUS__WAITLIST_STATUS_##s
 
-#define HINT_KEY "waitlist:open"
 #define MIN_GAP_MS 20      /* between passes, however often this process wakes the worker */
-#define OPEN_MAX 1000      /* resources with open entries looked at per pass */
+#define HINT_MAX 1000      /* resources of the hint read per pass */
 
 waitlist_settings waitlist_config = {900, 200, 10, 60};
-
-extern const unsigned char booking_lua_waitlist_hint_drop_lua[];
-static redis_script script_hint_drop = REDIS_SCRIPT_RETRYABLE("waitlist_hint_drop", booking_lua_waitlist_hint_drop_lua);
 
 static metric *m_offers, *m_passes_failed;
 
@@ -56,64 +53,6 @@ struct waitlist_worker {
     arena mem;       /* what a pass keeps across offers (entries, their slots) */
     int64_t next_rescan_ms;  /* monotonic: the next pass that ignores the hint */
 };
-
-int waitlist_hint(redis_conn *r, const char *resource_id)
-{
-    char score[24];
-    snprintf(score, sizeof score, "%lld", (long long)wall_ms());
-    redisReply *reply = redis_command(r, "ZADD %s %s %s", HINT_KEY, score, resource_id);
-    int ok = reply && reply->type == REDIS_REPLY_INTEGER;
-    freeReplyObject(reply);
-    return ok ? 0 : -1;
-}
-
-/* The hint as read at a pass's start: resources and their scores (pass memory). */
-typedef struct hint {
-    int n;
-    char **ids, **scores;
-} hint;
-
-/* 0, or -1 when Redis did not answer. */
-static int hint_read(waitlist_worker *w, hint *h)
-{
-    memset(h, 0, sizeof *h);
-    redisReply *reply = redis_command(w->w->redis, "ZRANGE %s 0 %d WITHSCORES", HINT_KEY, OPEN_MAX - 1);
-    if (!reply || reply->type != REDIS_REPLY_ARRAY) {
-        freeReplyObject(reply);
-        return -1;
-    }
-    h->n = (int)reply->elements / 2;
-    h->ids = arena_alloc(&w->mem, sizeof *h->ids * (size_t)(h->n + 1));
-    h->scores = arena_alloc(&w->mem, sizeof *h->scores * (size_t)(h->n + 1));
-    for (int i = 0; i < h->n; i++) {
-        h->ids[i] = arena_strdup(&w->mem, reply->element[2 * i]->str);
-        h->scores[i] = arena_strdup(&w->mem, reply->element[2 * i + 1]->str);
-    }
-    freeReplyObject(reply);
-    return 0;
-}
-
-/* After a pass: resources of the hint without open entries leave it (unless an entry
- * joined since it was read); a rescan puts back every resource that has some. */
-static void hint_update(waitlist_worker *w, const hint *h, int rescan)
-{
-    char(*open)[ID_MAX + 1] = arena_alloc(&w->mem, sizeof *open * OPEN_MAX);
-    int n = waitlist_open_resources(w->w->pg, open, OPEN_MAX);
-    if (n < 0)
-        return;
-    for (int i = 0; i < h->n; i++) {
-        int found = 0;
-        for (int k = 0; k < n && !found; k++)
-            found = strcmp(open[k], h->ids[i]) == 0;
-        const char *argv[] = {HINT_KEY, h->ids[i], h->scores[i]};
-        if (!found)
-            freeReplyObject(redis_eval(w->w->redis, &script_hint_drop, 1, 3, argv));
-    }
-    for (int k = 0; rescan && k < n; k++) {
-        redisReply *reply = redis_command(w->w->redis, "ZADD %s NX 0 %s", HINT_KEY, open[k]);
-        freeReplyObject(reply);
-    }
-}
 
 static _Atomic(waitlist_worker *) running;
 
@@ -309,8 +248,9 @@ static int offer_resource(waitlist_worker *w, const waitlist_row *rows, int n)
 static void pass(waitlist_worker *w)
 {
     arena_reset(&w->mem);
-    hint h;
-    int rescan = monotonic_ms() >= w->next_rescan_ms, failed = hint_read(w, &h) != 0;
+    waitlist_hint_set h;
+    int rescan = monotonic_ms() >= w->next_rescan_ms,
+        failed = waitlist_hint_read(w->w->redis, &w->mem, HINT_MAX, &h) != 0;
     if (!rescan && !failed && h.n == 0)
         return;
     if (rescan)
@@ -325,7 +265,7 @@ static void pass(waitlist_worker *w)
         failed |= offer_resource(w, rows + first, last - first) != 0;
     }
     if (!failed)
-        hint_update(w, &h, rescan);
+        waitlist_hint_update(w->w->redis, w->w->pg, &w->mem, &h, rescan);
     static int64_t last_warned;
     if (failed) {
         metric_inc(m_passes_failed, 1);

@@ -24,11 +24,6 @@ waitlist_worker *waitlist_worker_start(const service_definition *def, const serv
 void waitlist_worker_stop(waitlist_worker *w);
 void waitlist_metrics_init(void);
 
-/* The hint that a resource has open entries (a Redis sorted set the worker reads before
- * it asks PostgreSQL anything, so that an empty waiting list costs no SQL): JoinWaitlist
- * adds its resource after the entry is stored. 0 or -1 (the rescan finds it then). */
-int waitlist_hint(redis_conn *r, const char *resource_id);
-
 /* Units came back in this process (released, cancelled, capacity raised): the worker
  * runs its pass now instead of at its next interval. Thread-safe; nothing when no
  * worker runs. Units that come back elsewhere (expiry-svc) are found by the pass. */

@@ -11,6 +11,7 @@
 #include "log.h"
 #include "timeutil.h"
 #include "user_holds.h"
+#include "waitlist_hint.h"
 #include "waitlist_offer.h"
 #include "waitlist_store.h"
 
