@@ -28,7 +28,8 @@
 #include "waitlist_store.h"
 
 #define ACTOR "waitlist"
-#define WAITING_PAGE 500  /* WAITING entries looked at per pass (by resource, oldest first) */
+#define WAITING_PAGE 2000 /* WAITING entries looked at per pass (by resource, oldest first)... */
+#define WAITING_PER_RESOURCE 50 /* ...at most this many of each: one resource's line starves no other */
 #define OFFER_UNITS_LIMIT 1000000000L /* an offer counts in its user's held units, never refused */
 #define W(s) BOOKING__V1__WAITLIST_STATUS__WAITLIST_STATUS_##s
 
@@ -257,7 +258,7 @@ static void pass(waitlist_worker *w)
         w->next_rescan_ms = monotonic_ms() + waitlist_config.rescan_seconds * 1000;
     failed |= waitlist_settle_offers(w->w->pg, ACTOR) < 0;
     waitlist_row *rows = arena_alloc(&w->mem, sizeof *rows * WAITING_PAGE);
-    int n = waitlist_waiting(w->w->pg, &w->mem.allocator, rows, WAITING_PAGE);
+    int n = waitlist_waiting(w->w->pg, &w->mem.allocator, rows, WAITING_PAGE, WAITING_PER_RESOURCE);
     failed |= n < 0;
     for (int first = 0, last; first < n && !background_stopping(&w->bg); first = last) {
         for (last = first + 1; last < n && strcmp(rows[last].resource_id, rows[first].resource_id) == 0; last++)

@@ -137,14 +137,15 @@ static int parse_slots(const char *text, ProtobufCAllocator *alloc, int64_t **sl
     return n;
 }
 
-int waitlist_waiting(pg_conn *pg, ProtobufCAllocator *alloc, waitlist_row *out, int cap)
+int waitlist_waiting(pg_conn *pg, ProtobufCAllocator *alloc, waitlist_row *out, int cap, int per_resource)
 {
-    char lim[24];
-    const char *params[1] = {I64(lim, cap)};
+    char lim[24], each[24];
+    const char *params[2] = {I64(lim, cap), I64(each, per_resource)};
     PGresult *r = pg_exec(pg,
-        "SELECT " ENTRY_COLUMNS ", slot_starts::text FROM waitlist_entries WHERE status = 1 "
+        "SELECT " ENTRY_COLUMNS ", slot_starts::text FROM (SELECT *, row_number() OVER (PARTITION BY resource_id "
+        "ORDER BY join_seq) AS place FROM waitlist_entries WHERE status = 1) w WHERE place <= $2 "
         "ORDER BY resource_id, join_seq LIMIT $1",
-        1, params);
+        2, params);
     if (!r)
         return -1;
     int n = PQntuples(r);

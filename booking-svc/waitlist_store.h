@@ -48,9 +48,10 @@ int waitlist_list(pg_conn *pg, const char *user_id, const char *resource_id, int
 int waitlist_move(pg_conn *pg, const char *entry_id, int to, const char *hold_id, const char *event_type,
                   const char *meta_json, const char *actor);
 
-/* WAITING entries of every resource, by resource then join order (at most cap), with
- * their slots (allocated with alloc). Returns the count, -1 on error. */
-int waitlist_waiting(pg_conn *pg, ProtobufCAllocator *alloc, waitlist_row *out, int cap);
+/* The oldest WAITING entries of every resource (at most per_resource of each, cap in
+ * all), by resource then join order, with their slots (allocated with alloc). Returns
+ * the count, -1 on error. */
+int waitlist_waiting(pg_conn *pg, ProtobufCAllocator *alloc, waitlist_row *out, int cap, int per_resource);
 
 /* The resources with entries WAITING or OFFERED (at most cap ids into out). Returns
  * the count, -1 on error. */
