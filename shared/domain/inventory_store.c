@@ -48,7 +48,11 @@ int inventory_load_versioned(pg_conn *pg, const char *resource_id, row_lock lock
     unsigned char *body = PQunescapeBytea((const unsigned char *)PQgetvalue(r, 0, 0), &len);
     *out = booking__v1__resource__unpack(alloc, len, body);
     PQfreemem(body);
-    if (*out) {
+    if (*out) { /* the columns say when; a body stored with its times must not leak them */
+        if ((*out)->created_at)
+            protobuf_c_message_free_unpacked(&(*out)->created_at->base, alloc);
+        if ((*out)->updated_at)
+            protobuf_c_message_free_unpacked(&(*out)->updated_at->base, alloc);
         (*out)->created_at = timestamp_in(alloc, PQgetvalue(r, 0, 1));
         (*out)->updated_at = timestamp_in(alloc, PQgetvalue(r, 0, 2));
     }

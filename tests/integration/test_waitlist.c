@@ -26,7 +26,7 @@
 #define OFFER_TTL_S 3
 
 #define HOOK_SECRET "whsec_waitlist_receiver_0123456"
-#define HOOK_WAIT_MS 20000
+#define HOOK_WAIT_MS 30000 /* the lease of a delivery whose sender was killed, and then some */
 
 static harness *stack;
 static rpc_client *booking, *booking2, *search;
@@ -75,8 +75,11 @@ static int setup(void **state)
 {
     (void)state;
     static const char *const services[] = {"payment-svc", "booking-svc", "search-svc", "expiry-svc", NULL};
+    /* a delivery claimed by the replica SIGKILLed mid-run is sent again after the lease */
     static const char *const env[] = {"WAITLIST_OFFER_TTL_SECONDS=3", "WAITLIST_INTERVAL_MS=100",
-                                      "RECONCILE_INTERVAL_MS=500", "PAYMENT_TIMEOUT_MS=3000", NULL};
+                                      "RECONCILE_INTERVAL_MS=500",    "PAYMENT_TIMEOUT_MS=3000",
+                                      "WEBHOOK_TIMEOUT_MS=3000",      "WEBHOOK_LEASE_SECONDS=8",
+                                      NULL};
     stack = harness_start(services, env);
     if (harness_start_service(stack, "booking-svc#2", NULL) != 0)
         fail_msg("the second booking-svc did not start");
