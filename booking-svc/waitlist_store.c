@@ -34,6 +34,38 @@ static void entry_from(PGresult *r, int i, waitlist_row *e)
     e->status = atoi(PQgetvalue(r, i, 11));
 }
 
+/* "{1,2,3}" into slots (alloc); returns how many. */
+static int parse_slots(const char *text, ProtobufCAllocator *alloc, int64_t **slots)
+{
+    int n = *text == '{' && text[1] != '}';
+    for (const char *c = text; *c; c++)
+        n += *c == ',';
+    *slots = alloc->alloc(alloc->allocator_data, sizeof **slots * (size_t)(n ? n : 1));
+    const char *c = text + 1;
+    for (int i = 0; i < n; i++) {
+        char *next;
+        (*slots)[i] = strtoll(c, &next, 10);
+        c = next + 1;
+    }
+    return n;
+}
+
+/* The rows of r (freed) into out; with alloc, the slots of column 12 too. The count, or -1
+ * when r is NULL (the query failed). */
+static int entries_from(PGresult *r, waitlist_row *out, ProtobufCAllocator *alloc)
+{
+    if (!r)
+        return -1;
+    int n = PQntuples(r);
+    for (int i = 0; i < n; i++) {
+        entry_from(r, i, &out[i]);
+        if (alloc)
+            out[i].n_slots = parse_slots(PQgetvalue(r, i, 12), alloc, &out[i].slots);
+    }
+    PQclear(r);
+    return n;
+}
+
 waitlist_join_result waitlist_insert(pg_conn *pg, const waitlist_row *e, const int64_t *slots, int n, int max_open,
                                      const char *actor)
 {
@@ -63,13 +95,7 @@ int waitlist_load(pg_conn *pg, const char *entry_id, waitlist_row *out)
 {
     const char *params[1] = {entry_id};
     PGresult *r = pg_exec(pg, "SELECT " ENTRY_COLUMNS " FROM waitlist_entries WHERE entry_id = $1", 1, params);
-    if (!r)
-        return -1;
-    int found = PQntuples(r) == 1;
-    if (found)
-        entry_from(r, 0, out);
-    PQclear(r);
-    return found;
+    return entries_from(r, out, NULL); /* entry_id is the key: 1 or 0 */
 }
 
 int waitlist_list(pg_conn *pg, const char *user_id, const char *resource_id, int status, int64_t after, int limit,
@@ -83,13 +109,7 @@ int waitlist_list(pg_conn *pg, const char *user_id, const char *resource_id, int
         "($1 = '' AND resource_id = $2)) AND ($3::smallint = 0 OR status = $3::smallint) AND join_seq > $4 "
         "ORDER BY join_seq LIMIT $5",
         5, params);
-    if (!r)
-        return -1;
-    int n = PQntuples(r);
-    for (int i = 0; i < n; i++)
-        entry_from(r, i, &out[i]);
-    PQclear(r);
-    return n;
+    return entries_from(r, out, NULL);
 }
 
 int waitlist_move(pg_conn *pg, const char *entry_id, int to, const char *hold_id, const char *event_type,
@@ -121,22 +141,6 @@ int waitlist_move(pg_conn *pg, const char *entry_id, int to, const char *hold_id
     return rows < 0 ? -1 : rows > 0;
 }
 
-/* "{1,2,3}" into slots (alloc); returns how many. */
-static int parse_slots(const char *text, ProtobufCAllocator *alloc, int64_t **slots)
-{
-    int n = *text == '{' && text[1] != '}';
-    for (const char *c = text; *c; c++)
-        n += *c == ',';
-    *slots = alloc->alloc(alloc->allocator_data, sizeof **slots * (size_t)(n ? n : 1));
-    const char *c = text + 1;
-    for (int i = 0; i < n; i++) {
-        char *next;
-        (*slots)[i] = strtoll(c, &next, 10);
-        c = next + 1;
-    }
-    return n;
-}
-
 int waitlist_waiting(pg_conn *pg, ProtobufCAllocator *alloc, waitlist_row *out, int cap, int per_resource)
 {
     char lim[24], each[24];
@@ -146,15 +150,7 @@ int waitlist_waiting(pg_conn *pg, ProtobufCAllocator *alloc, waitlist_row *out, 
         "ORDER BY join_seq) AS place FROM waitlist_entries WHERE status = 1) w WHERE place <= $2 "
         "ORDER BY resource_id, join_seq LIMIT $1",
         2, params);
-    if (!r)
-        return -1;
-    int n = PQntuples(r);
-    for (int i = 0; i < n; i++) {
-        entry_from(r, i, &out[i]);
-        out[i].n_slots = parse_slots(PQgetvalue(r, i, 12), alloc, &out[i].slots);
-    }
-    PQclear(r);
-    return n;
+    return entries_from(r, out, alloc);
 }
 
 int waitlist_open_resources(pg_conn *pg, char (*out)[ID_MAX + 1], int cap)
