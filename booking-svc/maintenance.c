@@ -1,6 +1,6 @@
 /* maintenance.c — one replica at a time (the one holding the session advisory lock
  * "booking-maintenance" on its own connection; a replica that dies loses it with its
- * connection) runs, every REPAIR_INTERVAL_MS, the saga's repair pass (confirmations past
+ * connection — a session past any transaction pooler, DATABASE_DIRECT_URL) runs, every REPAIR_INTERVAL_MS, the saga's repair pass (confirmations past
  * their deadline, authorizations to void, payments owed, bookings to complete) and the
  * end of holds whose history is live but Redis no longer knows them. */
 #include "maintenance.h"
@@ -111,8 +111,14 @@ static void loop(background *bg, void *arg)
 maintenance *maintenance_start(const service_definition *def, const service_settings *settings,
                                rpc_client *payments)
 {
+    /* a session lock held through a transaction pooler would stay on a backend other
+     * clients share (they would all "hold" it) and outlive this replica: a session of
+     * its own (docs/scale-out.md) */
+    service_worker *w = service_worker_open_on(def, settings, NULL, -3, SERVICE_PG_DIRECT);
+    if (!w)
+        return NULL;
     maintenance *m = calloc(1, sizeof *m);
-    m->w = service_worker_open(def, settings, NULL, -3);
+    m->w = w;
     pg_set_application_name(m->w->pg, "booking-maintenance");
     m->payments = payments;
     if (background_start(&m->bg, loop, m) != 0) {

@@ -9,6 +9,7 @@
 #include "timeutil.h"
 
 search_settings search_config;
+static const service_definition definition;
 
 static const config_entry settings[] = {
     {"SEARCH_HORIZON_DAYS", CONFIG_INT, &search_config.horizon_days, "400", 1, 3650,
@@ -48,7 +49,7 @@ static int start(const service_settings *s, void **out)
         return -1;
     }
     app->model = model_new((int)search_config.horizon_days);
-    refresher_config rc = {s->database_url, s->redis_url, (int)s->store_timeout_ms,
+    refresher_config rc = {service_pg_open(&definition, s, SERVICE_PG_MAIN), s->redis_url, (int)s->store_timeout_ms,
                            (int)search_config.full_refresh_seconds * 1000, (int)search_config.pg_reload_ms,
                            (int)search_config.load_chunk};
     app->refresher = refresher_new(app->model, &rc);
@@ -80,22 +81,20 @@ static const rpc_service search_service = {&booking__v1__search_service__descrip
                                            sizeof search_methods / sizeof search_methods[0]};
 static const rpc_service *const services[] = {&search_service};
 
-int main(int argc, char **argv)
-{
-    service_definition def = {
-        .name = "search-svc",
-        .grpc_listen_default = "127.0.0.1:50051",
-        .metrics_listen_default = "127.0.0.1:9101",
-        .database_url_default = BOOKING_DATABASE_URL_DEFAULT,
-        .database_schema = "booking",
-        .uses_redis = 1,
-        .services = services,
-        .service_count = 1,
-        .config = settings,
-        .config_count = sizeof settings / sizeof settings[0],
-        .start = start,
-        .stop = stop,
-        .health = health,
-    };
-    return service_main(&def, argc, argv);
-}
+static const service_definition definition = {
+    .name = "search-svc",
+    .grpc_listen_default = "127.0.0.1:50051",
+    .metrics_listen_default = "127.0.0.1:9101",
+    .database_url_default = BOOKING_DATABASE_URL_DEFAULT,
+    .database_schema = "booking",
+    .uses_redis = 1,
+    .services = services,
+    .service_count = 1,
+    .config = settings,
+    .config_count = sizeof settings / sizeof settings[0],
+    .start = start,
+    .stop = stop,
+    .health = health,
+};
+
+int main(int argc, char **argv) { return service_main(&definition, argc, argv); }

@@ -32,7 +32,7 @@ refresher *refresher_new(model *m, const refresher_config *cfg)
     refresher *r = calloc(1, sizeof *r);
     r->m = m;
     r->cfg = *cfg;
-    r->pg = pg_connect(cfg->database_url, "booking");
+    r->pg = cfg->pg;
     r->redis = redis_connect(cfg->redis_url, cfg->store_timeout_ms);
     r->tail = tail_new(cfg->redis_url, cfg->store_timeout_ms, STREAM_BLOCK_MS);
     pthread_mutex_init(&r->lock, NULL);

@@ -8,9 +8,10 @@
 #include <stdint.h>
 
 #include "model.h"
+#include "pg.h"
 
 typedef struct refresher_config {
-    const char *database_url;
+    pg_conn *pg;           /* PostgreSQL for changed resources (the primary); the refresher owns it */
     const char *redis_url;
     int store_timeout_ms;
     int full_refresh_ms;   /* period of the full refresh (0 = never) */
