@@ -106,12 +106,17 @@ void pg_close(pg_conn *pg)
 
 /* A connection that can no longer serve: closed, stuck in pipeline mode, or told by the
  * server it is going away. The next call reconnects. */
-static void drop(pg_conn *pg)
+void pg_disconnect(pg_conn *pg)
 {
-    pg->lost = 1;
     if (pg->conn)
         PQfinish(pg->conn);
     pg->conn = NULL;
+}
+
+static void drop(pg_conn *pg)
+{
+    pg->lost = 1;
+    pg_disconnect(pg);
 }
 
 /* SQLSTATE classes that say the connection or the server is gone or going: 08

@@ -53,6 +53,9 @@ void pg_close(pg_conn *pg);
 /* Names the connection in pg_stat_activity (reconnects now when connected). */
 void pg_set_application_name(pg_conn *pg, const char *name);
 
+/* Closes the connection (its session and what it holds) until the next call reconnects. */
+void pg_disconnect(pg_conn *pg);
+
 /* Reconnects when the connection is down. 0 when usable. */
 int pg_ensure(pg_conn *pg);
 

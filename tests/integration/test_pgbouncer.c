@@ -1,7 +1,7 @@
 /* test_pgbouncer.c — what changes when PostgreSQL is reached through Debian's PgBouncer
  * 1.18 in transaction mode (docs/scale-out.md): the maintenance leader lock lives on a
- * session past the pooler (exactly one leader among replicas, taken over when the
- * leader dies), and a PostgreSQL restart behind the pooler is survived. The booking
+ * session past the pooler (exactly one leader among replicas, one such session in all,
+ * taken over when the leader dies), and a PostgreSQL restart behind the pooler is survived. The booking
  * flow and the saga's faults through the pooler are test_bookings_pgbouncer and
  * test_saga_faults_pgbouncer. */
 #include <setjmp.h>
@@ -81,6 +81,9 @@ static void test_one_maintenance_leader_through_the_pooler(void **state)
         assert_int_equal(leader("booking-svc") + leader("booking-svc#2"), 1);
         sleep_ms(150);
     }
+    /* the follower holds no connection between its tries: one maintenance session in all */
+    assert_int_equal(wait_sql(stack, "SELECT count(*) FROM pg_stat_activity WHERE application_name = "
+                                     "'booking-maintenance'", 0, NULL, 1, 10000), 1);
     const char *first = leader("booking-svc") ? "booking-svc" : "booking-svc#2";
     const char *other = strcmp(first, "booking-svc") == 0 ? "booking-svc#2" : "booking-svc";
     assert_int_equal(harness_stop_service(stack, first, SIGKILL), 128 + SIGKILL);
