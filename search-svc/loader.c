@@ -137,29 +137,46 @@ static int window_params(load_window w, char lo[24], char hi[24])
     return 0;
 }
 
-static PGresult *chunk_slots(pg_conn *pg, const char *first, const char *last, load_window w)
+/* The slot rows in the window of the resources in `array` (a text[] literal). */
+static PGresult *slots_of(pg_conn *pg, const char *array, load_window w)
 {
     char lo[24], hi[24];
     window_params(w, lo, hi);
-    const char *params[4] = {first, last, lo, hi};
-    return exec_bin(pg, SLOT_COLS "WHERE resource_id >= $1 AND resource_id <= $2 AND slot_start >= to_timestamp($3) "
-                   "AND slot_start < to_timestamp($4) ORDER BY resource_id, slot_start", 4, params);
+    const char *params[3] = {array, lo, hi};
+    return exec_bin(pg, SLOT_COLS "WHERE resource_id = ANY($1::text[]) AND slot_start >= to_timestamp($2) "
+                    "AND slot_start < to_timestamp($3) ORDER BY resource_id, slot_start", 3, params);
 }
 
-int load_chunk(pg_conn *pg, const char *after, int limit, load_window w, loaded **out, int *count)
+/* The slot rows of the first n resources of a resource result. */
+static PGresult *chunk_slots(pg_conn *pg, PGresult *res, int n, load_window w)
 {
-    char lim[16];
+    char **ids = calloc((size_t)n + 1, sizeof *ids);
+    for (int i = 0; i < n; i++)
+        ids[i] = PQgetvalue(res, i, 0);
+    char *array = text_array_literal(ids, n);
+    PGresult *slots = slots_of(pg, array, w);
+    free(array);
+    free(ids);
+    return slots;
+}
+
+int load_chunk(pg_conn *pg, load_cursor *at, int hi, int limit, load_window w, loaded **out, int *count)
+{
+    char lim[16], part[16], end[16];
     snprintf(lim, sizeof lim, "%d", limit);
-    const char *params[2] = {after, lim};
+    snprintf(part, sizeof part, "%d", at->partition);
+    snprintf(end, sizeof end, "%d", hi);
+    const char *params[4] = {part, at->id, end, lim};
     *out = NULL;
     *count = 0;
     if (pg_run(pg, "BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY", 0, NULL) != 0)
         return -1;
-    PGresult *res = exec_bin(pg, RES_COLS "FROM resources WHERE resource_id > $1 AND length(resource_id) <= 64 "
-                            "ORDER BY resource_id LIMIT $2",
-                            2, params);
+    PGresult *res = exec_bin(pg, RES_COLS ", partition_id FROM resources WHERE (partition_id, resource_id) > "
+                             "($1::smallint, $2) AND partition_id < $3::smallint AND length(resource_id) <= 64 "
+                             "ORDER BY partition_id, resource_id LIMIT $4",
+                             4, params);
     int n = res ? PQntuples(res) : 0;
-    PGresult *slots = res && n ? chunk_slots(pg, PQgetvalue(res, 0, 0), PQgetvalue(res, n - 1, 0), w) : NULL;
+    PGresult *slots = res && n ? chunk_slots(pg, res, n, w) : NULL;
     if (!res || (n && !slots)) {
         PQclear(res);
         pg_rollback(pg);
@@ -171,6 +188,10 @@ int load_chunk(pg_conn *pg, const char *after, int limit, load_window w, loaded 
         fill_from(&(*out)[i], res, i);
     if (slots)
         attach_rows(*out, n, slots, w);
+    if (n > 0) {
+        at->partition = (int)(int16_t)be((const unsigned char *)PQgetvalue(res, n - 1, 4), 2);
+        snprintf(at->id, sizeof at->id, "%s", PQgetvalue(res, n - 1, 0));
+    }
     *count = n;
     PQclear(res);
     PQclear(slots);
@@ -192,14 +213,12 @@ static void match_ids(char *const *ids, int n, PGresult *res, loaded *out)
 
 int load_ids(pg_conn *pg, char *const *ids, int n, load_window w, loaded *out)
 {
-    char lo[24], hi[24], *array = text_array_literal(ids, n);
-    window_params(w, lo, hi);
-    const char *params[3] = {array, lo, hi};
+    char *array = text_array_literal(ids, n);
+    const char *params[1] = {array};
     PGresult *res = NULL, *slots = NULL;
     int rc = pg_run(pg, "BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY", 0, NULL);
     if (rc == 0 && (res = exec_bin(pg, RES_COLS "FROM resources WHERE resource_id = ANY($1::text[])", 1, params)))
-        slots = exec_bin(pg, SLOT_COLS "WHERE resource_id = ANY($1::text[]) AND slot_start >= to_timestamp($2) "
-                        "AND slot_start < to_timestamp($3) ORDER BY resource_id, slot_start", 3, params);
+        slots = slots_of(pg, array, w);
     free(array);
     if (rc == 0)
         pg_rollback(pg);

@@ -18,7 +18,7 @@ void full_schedule(refresher *r, const char *why)
     else
         log_info("full refresh from PostgreSQL and Redis: %s", why);
     r->full_active = 1;
-    r->full_after[0] = '\0';
+    r->full_at = (load_cursor){r->cfg.shard.lo, ""};
     r->full_started_ms = wall_ms();
     r->full_loaded = 0;
 }
@@ -93,12 +93,11 @@ int full_step(refresher *r)
     load_window w = refresh_window(r, now);
     loaded *items;
     int n;
-    if (load_chunk(r->pg, r->full_after, r->cfg.chunk, w, &items, &n) != 0) {
+    load_cursor next = r->full_at;
+    if (load_chunk(r->pg, &next, r->cfg.shard.hi, r->cfg.chunk, w, &items, &n) != 0) {
         log_warn("full refresh: PostgreSQL failed: %s", r->pg->errstr);
         return -1;
     }
-    char last[MODEL_ID_MAX + 1];
-    snprintf(last, sizeof last, "%s", n > 0 ? items[n - 1].id : r->full_after);
     int rc = apply_chunk(r, items, n, w, now);
     free(items);
     model_publish(r->m);
@@ -106,7 +105,7 @@ int full_step(refresher *r)
         log_warn("full refresh: Redis failed: %s", r->redis->errstr);
         return -1; /* the chunk is read again */
     }
-    memcpy(r->full_after, last, sizeof last);
+    r->full_at = next;
     r->full_loaded += n;
     if (n == r->cfg.chunk)
         return 0;
@@ -142,9 +141,9 @@ void check_streams(refresher *r)
 {
     redisContext *ctx = redis_ensure(r->redis) == 0 ? r->redis->ctx : NULL;
     int lost = 0;
-    for (int p = 0; ctx && p < HOLD_PARTITIONS; p++)
+    for (int p = r->cfg.shard.lo; ctx && p < r->cfg.shard.hi; p++)
         redisAppendCommand(ctx, "XRANGE changes:{p%02d} - + COUNT 1", p);
-    for (int p = 0; ctx && p < HOLD_PARTITIONS; p++) {
+    for (int p = r->cfg.shard.lo; ctx && p < r->cfg.shard.hi; p++) {
         void *reply = NULL;
         if (redisGetReply(ctx, &reply) != REDIS_OK || !reply)
             return;

@@ -34,7 +34,7 @@ refresher *refresher_new(model *m, const refresher_config *cfg)
     r->cfg = *cfg;
     r->pg = cfg->pg;
     r->redis = redis_connect(cfg->redis_url, cfg->store_timeout_ms);
-    r->tail = tail_new(cfg->redis_url, cfg->store_timeout_ms, STREAM_BLOCK_MS);
+    r->tail = tail_new(cfg->redis_url, cfg->store_timeout_ms, STREAM_BLOCK_MS, cfg->shard.lo, cfg->shard.hi);
     pthread_mutex_init(&r->lock, NULL);
     if (pipe(r->wake) != 0)
         abort();
@@ -51,7 +51,7 @@ int refresher_initial_load(refresher *r)
     int rc;
     while ((rc = full_step(r)) == 0)
         ;
-    for (int p = 0; p < HOLD_PARTITIONS; p++)
+    for (int p = r->cfg.shard.lo; p < r->cfg.shard.hi; p++)
         model_applied_set(r->m, p, tail_position(r->tail, p));
     if (rc < 0)
         return -1;
@@ -198,7 +198,7 @@ void refresher_free(refresher *r)
 
 void refresher_request(refresher *r, const char *resource_id)
 {
-    if (strlen(resource_id) > MODEL_ID_MAX)
+    if (strlen(resource_id) > MODEL_ID_MAX || !shard_has_resource(&r->cfg.shard, resource_id))
         return;
     pthread_mutex_lock(&r->lock);
     int known = 0;

@@ -31,7 +31,7 @@ struct refresher {
     int touched[HOLD_PARTITIONS]; /* partitions with entries read this round */
     /* full refresh */
     int full_active;
-    char full_after[MODEL_ID_MAX + 1];
+    load_cursor full_at;          /* the last resource loaded by the pass */
     int64_t full_started_ms, full_next_ms, full_loaded;
     int64_t next_check_ms;
     /* other threads' requests */

@@ -6,11 +6,18 @@ add_unit_test(test_search_ranking unit/test_search_ranking.c LIBS search_logic)
 add_unit_test(test_search_token unit/test_search_token.c LIBS search_logic)
 add_unit_test(test_search_filters unit/test_search_filters.c LIBS search_logic)
 add_unit_test(test_search_slots unit/test_search_slots.c LIBS search_logic)
+add_unit_test(test_search_shard unit/test_search_shard.c LIBS search_logic)
 
 add_integration_test(test_search integration/test_search.c)
+# two half shards behind the router answer exactly what one whole replica answers
+add_integration_test(test_search_shards integration/test_search_shards.c)
+
+add_library(bench_dataset STATIC bench/bench_dataset.c)
+target_link_libraries(bench_dataset PUBLIC test_harness)
+project_warnings(bench_dataset)
 
 add_executable(bench_search bench/bench_search.c)
-target_link_libraries(bench_search PRIVATE test_harness)
+target_link_libraries(bench_search PRIVATE bench_dataset)
 project_warnings(bench_search)
 add_dependencies(bench_search ${SERVICE_TARGETS})
 # where tests/bench/run.sh looks for it
