@@ -38,6 +38,26 @@ static int64_t num(PGresult *r, int row, int col)
     return (v >= 0 ? v / 1000000 : -((-v + 999999) / 1000000)) + PG_EPOCH_OFFSET; /* floor to seconds */
 }
 
+/* One read-only snapshot for a batch's two queries. Its slot query reads the slots'
+ * primary key in order for a list of resources: the rows come grouped and sorted as
+ * attach_rows wants them, with no sort. For a chunk of 500 resources (~180,000 rows)
+ * the planner would rather scan the whole table, or run a bitmap scan, and sort
+ * (spilling to disk): 2-8 times slower, and as slow for a shard's chunk as for the
+ * whole catalogue's. SET LOCAL lasts for the transaction only, so it holds through a
+ * transaction pooler too. 0 or -1. */
+static int begin_snapshot(pg_conn *pg)
+{
+    static const pg_stmt begin[] = {{"BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY", 0, NULL, NULL, NULL},
+                                    {"SET LOCAL enable_seqscan = off", 0, NULL, NULL, NULL},
+                                    {"SET LOCAL enable_bitmapscan = off", 0, NULL, NULL, NULL}};
+    PGresult *r = pg_exec_pipeline(pg, 3, begin);
+    int ok = r != NULL;
+    PQclear(r);
+    if (!ok)
+        pg_rollback(pg);
+    return ok ? 0 : -1;
+}
+
 /* pg_exec with results in binary. */
 static PGresult *exec_bin(pg_conn *pg, const char *sql, int n, const char *const *params)
 {
@@ -67,30 +87,50 @@ static res_meta *meta_from(PGresult *r, int row)
                         num(r, row, 3));
 }
 
-static int count_prices(PGresult *r, int first, int count)
+/* What one resource's slot-result rows [first, first + count) need: how many are slots
+ * of the window (a nightly resource's rows must start on a night of it), how many carry
+ * an override price, and whether a count passes what a narrow cell holds. */
+typedef struct rows_shape {
+    int rows, prices, wide;
+} rows_shape;
+
+static int night_of_window(int64_t start, load_window w) { return (start - w.lo) % SECONDS_PER_DAY == 0; }
+
+static rows_shape shape_of(PGresult *r, int first, int count, int nightly, load_window w)
 {
-    int n = 0;
-    for (int i = first; i < first + count; i++)
-        n += num(r, i, 5) >= 0;
-    return n;
+    rows_shape sh = {0, 0, 0};
+    for (int i = first; i < first + count; i++) {
+        if (nightly && !night_of_window(num(r, i, 1), w))
+            continue;
+        sh.rows++;
+        sh.prices += num(r, i, 5) >= 0;
+        sh.wide |= !slot_rows_narrow_fits(num(r, i, 3), num(r, i, 4));
+    }
+    return sh;
 }
 
-/* Rows of one resource from slot-result rows [first, first + count), ordered by start. */
+/* Rows of one resource from slot-result rows [first, first + count), ordered by start.
+ * A nightly resource gets a cell per night of the window, or — when it has rows for
+ * few nights (no inventory set, a few bookings) — only those rows with their times,
+ * whichever takes less memory (docs/scale-out.md, "Memory per resource"). */
 static slot_rows *rows_build(const res_meta *m, PGresult *r, int first, int count, load_window w)
 {
-    int dense = m->res->slot_minutes == SLOT_MINUTES_NIGHTLY;
-    int n = dense ? (int)((w.hi - w.lo) / SECONDS_PER_DAY) : count;
-    slot_rows *rows = slot_rows_new(dense, w.lo, w.hi, SECONDS_PER_DAY, n, count_prices(r, first, count));
+    int nightly = m->res->slot_minutes == SLOT_MINUTES_NIGHTLY;
+    rows_shape sh = shape_of(r, first, count, nightly, w);
+    size_t cell = sh.wide ? sizeof(slot_cell) : sizeof(slot_cell16);
+    int nights = (int)((w.hi - w.lo) / SECONDS_PER_DAY);
+    int dense = nightly && (size_t)sh.rows * (2 * sizeof(int64_t) + cell) >= (size_t)nights * cell;
+    slot_rows *rows = slot_rows_new(dense, w.lo, w.hi, SECONDS_PER_DAY, dense ? nights : sh.rows, sh.prices, sh.wide);
     for (int k = 0, i = first; i < first + count; i++) {
         int64_t start = num(r, i, 1);
-        if (dense && (start - w.lo) % SECONDS_PER_DAY != 0)
+        if (nightly && !night_of_window(start, w))
             continue; /* not a night of this window */
-        int cell = dense ? (int)((start - w.lo) / SECONDS_PER_DAY) : k++;
+        int cell_index = dense ? (int)((start - w.lo) / SECONDS_PER_DAY) : k++;
         if (!dense) {
-            rows->start[cell] = start;
-            rows->end[cell] = num(r, i, 2);
+            rows->start[cell_index] = start;
+            rows->end[cell_index] = num(r, i, 2);
         }
-        slot_rows_set(rows, cell, (int32_t)num(r, i, 3), (int32_t)num(r, i, 4), num(r, i, 5));
+        slot_rows_set(rows, cell_index, (int32_t)num(r, i, 3), (int32_t)num(r, i, 4), num(r, i, 5));
     }
     return rows;
 }
@@ -169,7 +209,7 @@ int load_chunk(pg_conn *pg, load_cursor *at, int hi, int limit, load_window w, l
     const char *params[4] = {part, at->id, end, lim};
     *out = NULL;
     *count = 0;
-    if (pg_run(pg, "BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY", 0, NULL) != 0)
+    if (begin_snapshot(pg) != 0)
         return -1;
     PGresult *res = exec_bin(pg, RES_COLS ", partition_id FROM resources WHERE (partition_id, resource_id) > "
                              "($1::smallint, $2) AND partition_id < $3::smallint AND length(resource_id) <= 64 "
@@ -216,7 +256,7 @@ int load_ids(pg_conn *pg, char *const *ids, int n, load_window w, loaded *out)
     char *array = text_array_literal(ids, n);
     const char *params[1] = {array};
     PGresult *res = NULL, *slots = NULL;
-    int rc = pg_run(pg, "BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY", 0, NULL);
+    int rc = begin_snapshot(pg);
     if (rc == 0 && (res = exec_bin(pg, RES_COLS "FROM resources WHERE resource_id = ANY($1::text[])", 1, params)))
         slots = slots_of(pg, array, w);
     free(array);

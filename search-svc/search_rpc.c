@@ -259,7 +259,7 @@ static void prefetch_ahead(const slice *sl, size_t k, int64_t first_start)
         const slot_counters *c = atomic_load_explicit(&e->counters, memory_order_relaxed);
         int64_t cell = r && r->dense && first_start >= r->lo ? (first_start - r->lo) / r->step : -1;
         if (cell >= 0 && cell < r->n)
-            __builtin_prefetch(&r->cells[cell]);
+            __builtin_prefetch(slot_rows_cell_addr(r, (int)cell));
         if (c)
             __builtin_prefetch(c);
     }

@@ -22,3 +22,9 @@ project_warnings(bench_search)
 add_dependencies(bench_search ${SERVICE_TARGETS})
 # where tests/bench/run.sh looks for it
 set_target_properties(bench_search PROPERTIES RUNTIME_OUTPUT_DIRECTORY ${CMAKE_CURRENT_BINARY_DIR}/bench)
+
+add_executable(bench_search_scale bench/bench_search_scale.c)
+target_link_libraries(bench_search_scale PRIVATE bench_dataset)
+project_warnings(bench_search_scale)
+add_dependencies(bench_search_scale ${SERVICE_TARGETS})
+set_target_properties(bench_search_scale PROPERTIES RUNTIME_OUTPUT_DIRECTORY ${CMAKE_CURRENT_BINARY_DIR}/bench)

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# run.sh BUILD_DIR [runtime|holds|confirm|expiry|search|all] — runs benchmarks (not
+# run.sh BUILD_DIR [runtime|holds|confirm|expiry|search|search-scale|all] — runs benchmarks (not
 # tests: figures depend on the machine) and prints their figures. Each benchmark starts
 # its own stack on free loopback ports and stops it.
 set -euo pipefail
@@ -24,3 +24,7 @@ run expiry "expiry: release lag of expired holds vs Redis's own expired events" 
   "$build/tests/bench/bench_expiry"
 run search "search: SearchAvailability on 10,000 resources x 365 days vs the SQL search" \
   "$build/tests/bench/bench_search"
+# not in "all": it writes up to 73 M slot rows (~10 GB in the temporary folder) and
+# runs for up to BENCH_SCALE_BUDGET seconds (default 1500)
+[ "$what" = all ] || run search-scale "search-scale: search-svc memory and cold start at 10k/50k/200k resources, whole and sharded" \
+  "$build/tests/bench/bench_search_scale" "${BENCH_SCALE_SIZES:-10000,50000,200000}" "${BENCH_SCALE_BUDGET:-1500}"
