@@ -61,7 +61,10 @@ static int start(const service_settings *s, void **out)
         return -1;
     }
     app->model = model_new((int)search_config.horizon_days);
-    refresher_config rc = {service_pg_open(&definition, s, SERVICE_PG_MAIN), s->redis_url, (int)s->store_timeout_ms,
+    /* full loads from DATABASE_READ_URL when set: a replica takes the bulk reads */
+    refresher_config rc = {service_pg_open(&definition, s, SERVICE_PG_MAIN),
+                           s->database_read_url[0] ? service_pg_open(&definition, s, SERVICE_PG_READ) : NULL,
+                           s->redis_url, (int)s->store_timeout_ms,
                            (int)search_config.full_refresh_seconds * 1000, (int)search_config.pg_reload_ms,
                            (int)search_config.load_chunk, sh};
     if (sh.count > 1)

@@ -33,6 +33,7 @@ refresher *refresher_new(model *m, const refresher_config *cfg)
     r->m = m;
     r->cfg = *cfg;
     r->pg = cfg->pg;
+    r->read_pg = cfg->read_pg ? cfg->read_pg : cfg->pg;
     r->redis = redis_connect(cfg->redis_url, cfg->store_timeout_ms);
     r->tail = tail_new(cfg->redis_url, cfg->store_timeout_ms, STREAM_BLOCK_MS, cfg->shard.lo, cfg->shard.hi);
     pthread_mutex_init(&r->lock, NULL);
@@ -50,7 +51,7 @@ int refresher_initial_load(refresher *r)
     full_schedule(r, "initial load");
     int rc;
     while ((rc = full_step(r)) == 0)
-        ;
+        ebr_collect();
     for (int p = r->cfg.shard.lo; p < r->cfg.shard.hi; p++)
         model_applied_set(r->m, p, tail_position(r->tail, p));
     if (rc < 0)
@@ -187,6 +188,8 @@ void refresher_free(refresher *r)
         return;
     refresher_stop(r);
     tail_free(r->tail);
+    if (r->read_pg != r->pg)
+        pg_close(r->read_pg);
     pg_close(r->pg);
     redis_close(r->redis);
     close(r->wake[0]);

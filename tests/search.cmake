@@ -11,6 +11,8 @@ add_unit_test(test_search_shard unit/test_search_shard.c LIBS search_logic)
 add_integration_test(test_search integration/test_search.c)
 # two half shards behind the router answer exactly what one whole replica answers
 add_integration_test(test_search_shards integration/test_search_shards.c)
+# full loads from a real streaming replica, fenced on the primary's WAL position
+add_integration_test(test_search_replica integration/test_search_replica.c)
 
 add_library(bench_dataset STATIC bench/bench_dataset.c)
 target_link_libraries(bench_dataset PUBLIC test_harness)

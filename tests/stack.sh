@@ -8,6 +8,7 @@
 #   stack.sh pg-stop DIR [fast|immediate]
 #   stack.sh redis-start DIR PORT [standalone|cluster]
 #   stack.sh redis-stop DIR
+#   stack.sh pg-replica-start DIR PG_PORT PORT   a streaming replica of it (data in DIR/replica)
 #   stack.sh pgbouncer-start DIR PG_PORT PORT    PgBouncer (pool_mode=transaction) in front
 #   stack.sh pgbouncer-stop DIR
 #   stack.sh migrate BUILD_DIR PORT              booking and payment schemas
@@ -88,6 +89,21 @@ pg_stop() {
   dir=$(realpath -m "$1")
   [ -f "$dir/pgdata/postmaster.pid" ] || return 0
   as_pg_user "$PG_BIN/pg_ctl" -D "$dir/pgdata" -m "$mode" -w -t 60 stop >/dev/null 2>&1 || true
+}
+
+# A hot standby of the PostgreSQL on PG_PORT, streaming from it (pg_basebackup -R: the
+# standby.signal and primary_conninfo; initdb's trust rules admit replication). Stopped
+# with `pg-stop DIR/replica`.
+pg_replica_start() {
+  local dir primary=$2 port=$3
+  dir=$(realpath -m "$1")/replica
+  ensure_pg_user
+  mkdir -p "$dir/pgsock"
+  chmod 755 "$dir"
+  [ "$(id -u)" = 0 ] && chown "$STACK_PG_USER" "$dir" "$dir/pgsock"
+  as_pg_user "$PG_BIN/pg_basebackup" -h 127.0.0.1 -p "$primary" -U postgres -D "$dir/pgdata" -R -X stream \
+    --no-sync >"$dir/basebackup.log" 2>&1 || { cat "$dir/basebackup.log" >&2; exit 1; }
+  pg_start "$dir" "$port" fast
 }
 
 redis_start() {
@@ -190,10 +206,11 @@ shift || true
 case "$cmd" in
   pg-start) pg_start "$@" ;;
   pg-stop) pg_stop "$@" ;;
+  pg-replica-start) pg_replica_start "$@" ;;
   redis-start) redis_start "$@" ;;
   redis-stop) redis_stop "$@" ;;
   pgbouncer-start) pgbouncer_start "$@" ;;
   pgbouncer-stop) pgbouncer_stop "$@" ;;
   migrate) migrate "$@" ;;
-  *) sed -n '2,15p' "$0" >&2; exit 2 ;;
+  *) sed -n '2,16p' "$0" >&2; exit 2 ;;
 esac

@@ -42,6 +42,7 @@ struct harness {
     char dir[256];
     int pg_port, redis_port;
     int bouncer_port;  /* > 0 while PgBouncer runs in front of PostgreSQL */
+    int replica_port;  /* > 0 while a streaming replica runs */
     int via_bouncer;   /* services reach PostgreSQL through it (HARNESS_PGBOUNCER=1) */
     char bouncer_url[128];
     pid_t reaper;
@@ -126,7 +127,10 @@ static int stack(const char *a1, const char *a2, const char *a3, const char *a4)
 
 static void stores_down(const char *dir)
 {
+    char replica[300];
+    snprintf(replica, sizeof replica, "%s/replica", dir);
     stack("pgbouncer-stop", dir, NULL, NULL);
+    stack("pg-stop", replica, "immediate", NULL);
     stack("pg-stop", dir, "immediate", NULL);
     stack("redis-stop", dir, NULL, NULL);
 }
@@ -594,6 +598,20 @@ const char *harness_pgbouncer_url(harness *h, const char *role)
     }
     snprintf(h->bouncer_url, sizeof h->bouncer_url, "postgresql://%s@127.0.0.1:%d/booking", role, h->bouncer_port);
     return h->bouncer_url;
+}
+
+int harness_start_replica(harness *h)
+{
+    if (h->replica_port > 0)
+        return h->replica_port;
+    char pg[16], port[16];
+    int p = free_port();
+    snprintf(pg, sizeof pg, "%d", h->pg_port);
+    snprintf(port, sizeof port, "%d", p);
+    if (stack("pg-replica-start", h->dir, pg, port) != 0)
+        return -1;
+    h->replica_port = p;
+    return p;
 }
 
 int harness_restart_redis(harness *h)
