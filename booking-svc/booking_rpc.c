@@ -5,6 +5,7 @@
 #include <time.h>
 
 #include "booking.h"
+#include "booking_metrics.h"
 #include "booking_store.h"
 #include "catalog_cache.h"
 #include "hold_cache.h"
@@ -153,6 +154,8 @@ static int payment_declined(rpc_call *call, const hold_record *h, int epoch, con
     saga_env env = env_of(call);
     saga_attempt_set(booking_pg(call), key, "declined", p->payment_id, p->decline_code);
     saga_abandon_confirmation(&env, h, epoch, "hold.payment_declined");
+    booking_count_confirmation(CONFIRM_DECLINED);
+    booking_count_decline(p->code != RPC_OK ? "invalid_method" : p->decline_code);
     if (p->code != RPC_OK)
         return rpc_invalid_argument(call, "payment_method_id", "%s", p->message);
     rpc_fail(call, RPC_FAILED_PRECONDITION, "PAYMENT_DECLINED", "payment declined: %s", p->decline_code);
@@ -169,6 +172,7 @@ static int payment_unknown(rpc_call *call, const hold_record *h, int epoch, cons
     char booking_id[ID_MAX + 1];
     if (saga_fence(booking_pg(call), h->hold_id, epoch, booking_id, sizeof booking_id) == 0)
         saga_abandon_confirmation(&env, h, epoch, "hold.confirm_abandoned");
+    booking_count_confirmation(CONFIRM_PAYMENT_UNKNOWN);
     return rpc_fail(call, RPC_UNAVAILABLE, "PAYMENT_OUTCOME_UNKNOWN",
                     "payment outcome unknown (%s); the hold is kept and any authorization is voided; retry",
                     rpc_code_name(p->code));
@@ -220,7 +224,8 @@ static void booking_of(const hold_record *h, Booking__V1__Price *price, const pa
     b->total_minor = price->total->amount_minor;
 }
 
-/* The slot starts of a hold or booking range. */
+/* The slot boundaries of a hold or booking range: (*starts)[i] is where slot i starts,
+ * (*starts)[i + 1] where it ends. */
 static int range_slots(rpc_call *call, const char *resource_id, int64_t start, int64_t end, slot_span *span,
                        int64_t **starts)
 {
@@ -228,16 +233,18 @@ static int range_slots(rpc_call *call, const char *resource_id, int64_t start, i
     int64_t version;
     const char *field;
     char msg[200];
+    resource_clock clock;
     int found = catalog_get(booking_catalog, booking_pg(call), resource_id, 0, rpc_allocator(call), &r, &version);
-    if (found <= 0) /* slot_minutes never changes: any copy will do */
+    if (found <= 0) /* slot_minutes and time_zone never change: any copy will do */
         return found < 0 ? store_fail_pg(call, booking_pg(call))
                          : rpc_fail(call, RPC_NOT_FOUND, "RESOURCE_NOT_FOUND", "resource \"%s\" does not exist",
                                     resource_id);
-    if (slot_span_of(r->slot_minutes, start, end, 100000, span, &field, msg, sizeof msg) != 0)
+    if (resource_clock_or_status(call, r, &clock) != 0)
+        return -1;
+    if (slot_span_of(&clock, start, end, 100000, span, &field, msg, sizeof msg) != 0)
         return rpc_fail(call, RPC_INTERNAL, "BAD_RANGE", "stored range is invalid: %s", msg);
-    *starts = rpc_alloc(call, sizeof **starts * (size_t)span->count);
-    for (int i = 0; i < span->count; i++)
-        (*starts)[i] = slot_span_start(span, i);
+    *starts = rpc_alloc(call, sizeof **starts * (size_t)(span->count + 1));
+    slot_span_bounds(span, *starts);
     return 0;
 }
 
@@ -257,6 +264,7 @@ static int capacity_gone(rpc_call *call, const hold_record *h, int epoch, const 
     hold_release rel = hold_cache_release(booking_redis(call), h->resource_id, h->hold_id, &expire, wall_ms());
     if (rel.status == RELEASE_DONE)
         user_holds_give_back(booking_redis(call), h->user_id, h->hold_id);
+    booking_count_confirmation(CONFIRM_CAPACITY_GONE);
     return rpc_fail(call, RPC_FAILED_PRECONDITION, "CAPACITY_GONE",
                     "the units of hold %s are no longer available; the payment was voided", h->hold_id);
 }
@@ -268,6 +276,7 @@ static int lost_race(rpc_call *call, const hold_record *h, const payment_outcome
     void_payment(p); /* an abandoned attempt is voided by the repair too: the same key */
     booking_row b;
     int found = saga_booking_by_hold(booking_pg(call), h->hold_id, rpc_allocator(call), &b);
+    booking_count_confirmation(found > 0 ? CONFIRM_BOOKED : CONFIRM_ABANDONED);
     if (found > 0) {
         *response = &booking_message_of(call, &b)->base;
         return 0;
@@ -293,7 +302,7 @@ static int book(rpc_call *call, hold_record *h, int epoch, const char *method, P
     booking_of(h, price, &p, &b);
     if (range_slots(call, h->resource_id, h->start, h->end, &span, &starts) != 0)
         return -1;
-    switch (saga_commit_booking(booking_pg(call), &b, starts, span.count, span.slot_seconds, key,
+    switch (saga_commit_booking(booking_pg(call), &b, starts, span.count, starts + 1, key,
                                 rpc_user_id(call))) {
     case COMMIT_DONE:
         break;
@@ -302,8 +311,10 @@ static int book(rpc_call *call, hold_record *h, int epoch, const char *method, P
     case COMMIT_LOST_RACE:
         return lost_race(call, h, &p, response);
     default:
+        booking_count_confirmation(CONFIRM_STORE_ERROR);
         return store_fail_pg(call, booking_pg(call)); /* the repair settles it from what PostgreSQL says */
     }
+    booking_count_confirmation(CONFIRM_BOOKED);
     saga_env env = env_of(call);
     saga_finish_confirmed(&env, h->resource_id, h->hold_id, epoch, b.booking_id, h->user_id);
     if (saga_settle_payment(&env, &b) == 0)
@@ -360,13 +371,15 @@ int rpc_get_booking(rpc_call *call, const ProtobufCMessage *request, ProtobufCMe
     return 0;
 }
 
-/* The refund the resource's cancellation rules give now; -1 after the start. */
+/* The refund the resource's cancellation rules give now; -1 after the start (the local
+ * check-in time of the first night, or the first slot's start). */
 static int64_t refund_now(rpc_call *call, const booking_row *b)
 {
     Booking__V1__Resource *r;
-    if (load_resource(call, b->resource_id, &r) != 0)
+    resource_clock clock;
+    if (load_resource(call, b->resource_id, &r) != 0 || resource_clock_or_status(call, r, &clock) != 0)
         return -2;
-    double hours_left = (double)(b->start_time - wall_seconds()) / 3600.0;
+    double hours_left = (double)(slot_check_in(&clock, b->start_time) - wall_seconds()) / 3600.0;
     int percent = refund_percent((const Booking__V1__CancellationRule *const *)r->cancellation_rules,
                                  r->n_cancellation_rules, hours_left);
     return percent < 0 ? -1 : apply_bp(b->total_minor, (int64_t)percent * 100);

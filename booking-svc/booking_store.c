@@ -85,24 +85,21 @@ int store_slots_confirmed_above(pg_conn *pg, const char *resource_id, int64_t fr
     return count;
 }
 
-int store_slots_set(pg_conn *pg, const char *resource_id, const int64_t *starts, int n, int64_t slot_seconds,
+int store_slots_set(pg_conn *pg, const char *resource_id, const int64_t *starts, int n, const int64_t *ends,
                     int total, int64_t price_minor)
 {
-    char secs[24], cap[24], price[24];
-    char *array = int64_array_literal(starts, n);
-    const char *params[5] = {resource_id, array, I64(secs, slot_seconds), I64(cap, total),
+    char cap[24], price[24];
+    char *array = int64_array_literal(starts, n), *end_array = int64_array_literal(ends, n);
+    const char *params[5] = {resource_id, array, end_array, I64(cap, total),
                              price_minor >= 0 ? I64(price, price_minor) : NULL};
-    PGresult *r = pg_exec(pg,
+    int rows = pg_affected(pg,
         "INSERT INTO slots (resource_id, slot_start, slot_end, total_capacity, price_minor) "
-        "SELECT $1, to_timestamp(s), to_timestamp(s + $3::bigint), $4, $5 FROM unnest($2::bigint[]) AS s "
+        "SELECT $1, to_timestamp(s), to_timestamp(e), $4, $5 FROM unnest($2::bigint[], $3::bigint[]) AS u (s, e) "
         "ON CONFLICT (resource_id, slot_start) DO UPDATE SET total_capacity = EXCLUDED.total_capacity, inherits = false, "
         "price_minor = EXCLUDED.price_minor, updated_at = now()",
         5, params);
     free(array);
-    if (!r)
-        return -1;
-    int rows = atoi(PQcmdTuples(r));
-    PQclear(r);
+    free(end_array);
     return rows;
 }
 

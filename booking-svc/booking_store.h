@@ -19,7 +19,7 @@ int store_resource_update(pg_conn *pg, const Booking__V1__Resource *r);
 int store_slots_confirmed_above(pg_conn *pg, const char *resource_id, int64_t from, int64_t to, int total);
 /* Sets total capacity and price override (-1 = base price) of the slots starting at
  * starts[0..n); creates missing rows. Returns the rows written or -1. */
-int store_slots_set(pg_conn *pg, const char *resource_id, const int64_t *starts, int n, int64_t slot_seconds,
+int store_slots_set(pg_conn *pg, const char *resource_id, const int64_t *starts, int n, const int64_t *ends,
                     int total, int64_t price_minor);
 /* The resource's version moves on (its slots' capacity or price changed). 0 or -1. */
 int store_resource_bump_version(pg_conn *pg, const char *resource_id);

@@ -17,6 +17,7 @@
 #include "inventory_store.h"
 #include "log.h"
 #include "pricing.h"
+#include "resource_validate.h"
 #include "saga.h"
 #include "slots.h"
 #include "timeutil.h"
@@ -29,8 +30,8 @@ typedef struct hold_plan {
     Booking__V1__Resource *resource;
     int64_t version;
     const char *user_id;
-    slot_span span;
-    int64_t *starts;
+    slot_span span;             /* on the resource's local clock */
+    int64_t *starts;            /* span.count + 1 boundaries: slot i ends at starts[i + 1] */
     int *before, *total;
     int64_t *price, *end;
     int quantity;
@@ -73,10 +74,11 @@ static int load_catalog(rpc_call *call, const char *resource_id, int refresh, ho
 static int check_window(rpc_call *call, const hold_plan *p)
 {
     int64_t now = p->now_ms / 1000;
-    int64_t earliest = p->resource->slot_minutes == SLOT_MINUTES_NIGHTLY ? now - now % SECONDS_PER_DAY : now;
+    /* nightly: tonight (local) is still sold */
+    int64_t earliest = p->resource->slot_minutes == SLOT_MINUTES_NIGHTLY ? slot_floor(&p->span.clock, now) : now;
     if (p->span.first_start < earliest)
         return rpc_invalid_argument(call, "start_time", "is in the past");
-    int64_t end = slot_span_start(&p->span, p->span.count);
+    int64_t end = p->span.end;
     if (end > now + booking_config.horizon_days * SECONDS_PER_DAY)
         return rpc_invalid_argument(call, "end_time", "is more than %ld days ahead", booking_config.horizon_days);
     return 0;
@@ -97,22 +99,24 @@ static int plan_hold(rpc_call *call, const Booking__V1__CreateHoldRequest *req, 
     const char *field;
     char msg[200];
     const Booking__V1__Resource *r = p->resource;
+    resource_clock clock;
     if (r->status != BOOKING__V1__RESOURCE_STATUS__RESOURCE_STATUS_ACTIVE)
         return rpc_fail(call, RPC_FAILED_PRECONDITION, "RESOURCE_INACTIVE", "resource \"%s\" is not bookable",
                         r->resource_id);
-    if (slot_span_of(r->slot_minutes, ts_seconds(req->start_time), ts_seconds(req->end_time),
+    if (resource_clock_or_status(call, r, &clock) != 0)
+        return -1;
+    if (slot_span_of(&clock, ts_seconds(req->start_time), ts_seconds(req->end_time),
                      (int)booking_config.max_slots, &p->span, &field, msg, sizeof msg) != 0)
         return rpc_invalid_argument(call, field, "%s", msg);
     if (check_window(call, p) != 0 || check_quantity(call, req, p) != 0)
         return -1;
     int n = p->span.count;
-    p->starts = rpc_alloc(call, sizeof *p->starts * (size_t)n);
+    p->starts = rpc_alloc(call, sizeof *p->starts * (size_t)(n + 1));
     p->before = rpc_alloc(call, sizeof *p->before * (size_t)n);
     p->total = rpc_alloc(call, sizeof *p->total * (size_t)n);
     p->price = rpc_alloc(call, sizeof *p->price * (size_t)n);
     p->end = rpc_alloc(call, sizeof *p->end * (size_t)n);
-    for (int i = 0; i < n; i++)
-        p->starts[i] = slot_span_start(&p->span, i);
+    slot_span_bounds(&p->span, p->starts);
     hold_id_new(r->resource_id, rpc_idempotency_token(call), p->hold_id, sizeof p->hold_id);
     long ttl = r->hold_ttl_seconds > 0 ? r->hold_ttl_seconds : booking_config.hold_ttl_seconds;
     p->ttl_ms = ttl * 1000;
@@ -124,9 +128,19 @@ static int plan_hold(rpc_call *call, const Booking__V1__CreateHoldRequest *req, 
  * be one. slot_end: where the slot starting at start_time ends (0: there is none). */
 static int check_single_slot(rpc_call *call, const hold_plan *p, int64_t slot_end)
 {
-    if (p->resource->slot_minutes != SLOT_MINUTES_SINGLE || slot_end == p->starts[0] + p->span.slot_seconds)
+    if (p->resource->slot_minutes != SLOT_MINUTES_SINGLE || slot_end == p->span.end)
         return 0;
     return rpc_invalid_argument(call, "start_time", "no slot of this resource is [start_time, end_time)");
+}
+
+/* Where each of the n slots starting at starts ends (a slot without a row ends there). */
+static int64_t *slot_ends(rpc_call *call, const hold_plan *p, const int64_t *starts, int n)
+{
+    int64_t *ends = rpc_alloc(call, sizeof *ends * (size_t)(n ? n : 1));
+    int single = p->resource->slot_minutes == SLOT_MINUTES_SINGLE;
+    for (int i = 0; i < n; i++)
+        ends[i] = single ? p->span.end : slot_next(&p->span.clock, starts[i]);
+    return ends;
 }
 
 /* Loads what PostgreSQL says of the slots into Redis — counters as total - confirmed,
@@ -144,7 +158,7 @@ static int load_slots(rpc_call *call, hold_plan *p, const int64_t *slots, int n)
                                  &version) <= 0)
         goto failed;
     int single = locked->slot_minutes == SLOT_MINUTES_SINGLE;
-    if (inventory_load_slots(pg, p->resource->resource_id, slots, n, p->span.slot_seconds,
+    if (inventory_load_slots(pg, p->resource->resource_id, slots, n, slot_ends(call, p, slots, n),
                              single ? 0 : locked->capacity, rows) != 0)
         goto failed;
     if (hold_cache_init_slots(booking_redis(call), p->resource->resource_id, version, rows, n, single) != 0) {
@@ -181,10 +195,12 @@ static int quote_hold(rpc_call *call, hold_plan *p)
     price_slot *slots = rpc_alloc(call, sizeof *slots * (size_t)n);
     quote_line *lines = rpc_alloc(call, sizeof *lines * (size_t)n);
     quote q;
-    for (int i = 0; i < n; i++)
-        slots[i] = (price_slot){p->starts[i], p->starts[i] + p->span.slot_seconds,
-                                p->price[i] >= 0 ? p->price[i] : p->resource->base_price->amount_minor, p->total[i],
-                                p->before[i]};
+    for (int i = 0; i < n; i++) {
+        slots[i] = price_slot_at(&p->span.clock, p->starts[i], p->starts[i + 1]);
+        slots[i].base_price_minor = p->price[i] >= 0 ? p->price[i] : p->resource->base_price->amount_minor;
+        slots[i].total_capacity = p->total[i];
+        slots[i].available = p->before[i];
+    }
     if (price_quote(p->resource->pricing, slots, n, p->quantity, p->now_ms / 1000, lines, &q) != 0)
         return rpc_invalid_argument(call, "quantity", "the price of this hold is too large");
     p->quote = price_message(call, p->resource->base_price->currency, lines, n, &q, p->quantity);
@@ -270,7 +286,7 @@ static taken take_units(rpc_call *call, hold_plan *p)
         size_t len = 0;
         uint8_t *packed = priced ? pack_quote(call, p, &len) : NULL;
         hold_take_args a = {p->resource->resource_id, p->hold_id, p->user_id, p->quantity, p->expires_ms, p->ttl_ms,
-                            p->now_ms, p->version, p->span.first_start, slot_span_start(&p->span, p->span.count),
+                            p->now_ms, p->version, p->span.first_start, p->span.end,
                             p->starts, p->span.count, packed, len, rpc_user_id(call)};
         /* the user's allowance first, in the same round trip (the first time only) */
         hold_cache_take_after(booking_redis(call), attempt == 0 ? &allowance.call : NULL, &a, &t);
@@ -359,7 +375,7 @@ static void answer_new_hold(rpc_call *call, const hold_plan *p, ProtobufCMessage
     r->status = 'A';
     r->quantity = p->quantity;
     r->start = p->span.first_start;
-    r->end = slot_span_start(&p->span, p->span.count);
+    r->end = p->span.end;
     r->expires_ms = p->expires_ms;
     r->created_ms = p->now_ms;
     Booking__V1__Hold *m = hold_message(call, &h);

@@ -18,7 +18,7 @@
 typedef struct inventory_change {
     const char *resource_id;
     slot_span span;
-    int64_t *starts;
+    int64_t *starts;  /* span.count + 1 boundaries: slot i ends at starts[i + 1] */
     int total;
     int64_t price;  /* -1: base price */
 } inventory_change;
@@ -28,9 +28,12 @@ static int plan_change(rpc_call *call, const Booking__V1__SetInventoryRequest *r
 {
     const char *field;
     char msg[200];
+    resource_clock clock;
     if (!ts_valid(req->start_time) || !ts_valid(req->end_time))
         return rpc_invalid_argument(call, ts_valid(req->start_time) ? "end_time" : "start_time", "is required");
-    if (slot_span_of(r->slot_minutes, ts_seconds(req->start_time), ts_seconds(req->end_time),
+    if (resource_clock_or_status(call, r, &clock) != 0)
+        return -1;
+    if (slot_span_of(&clock, ts_seconds(req->start_time), ts_seconds(req->end_time),
                      (int)booking_config.max_inventory_slots, &c->span, &field, msg, sizeof msg) != 0)
         return rpc_invalid_argument(call, field, "%s", msg);
     if (req->total_capacity < 0 || req->total_capacity > MAX_CAPACITY)
@@ -46,16 +49,15 @@ static int plan_change(rpc_call *call, const Booking__V1__SetInventoryRequest *r
     }
     c->resource_id = r->resource_id;
     c->total = req->total_capacity;
-    c->starts = rpc_alloc(call, sizeof *c->starts * (size_t)c->span.count);
-    for (int i = 0; i < c->span.count; i++)
-        c->starts[i] = slot_span_start(&c->span, i);
+    c->starts = rpc_alloc(call, sizeof *c->starts * (size_t)(c->span.count + 1));
+    slot_span_bounds(&c->span, c->starts);
     return 0;
 }
 
 /* Checks against confirmed units and (single-slot resources) overlapping events. */
 static int check_change(rpc_call *call, pg_conn *pg, const Booking__V1__Resource *r, const inventory_change *c)
 {
-    int64_t end = slot_span_start(&c->span, c->span.count);
+    int64_t end = c->span.end;
     int above = store_slots_confirmed_above(pg, c->resource_id, c->span.first_start, end, c->total);
     if (above < 0)
         return store_fail_pg(call, pg);
@@ -79,8 +81,8 @@ static int apply_change(rpc_call *call, pg_conn *pg, const Booking__V1__Resource
     int n = c->span.count;
     slot_row *old = rpc_alloc(call, sizeof *old * (size_t)n);
     int implicit = r->slot_minutes == SLOT_MINUTES_SINGLE ? 0 : r->capacity;
-    if (inventory_load_slots(pg, c->resource_id, c->starts, n, c->span.slot_seconds, implicit, old) != 0 ||
-        store_slots_set(pg, c->resource_id, c->starts, n, c->span.slot_seconds, c->total, c->price) < 0 ||
+    if (inventory_load_slots(pg, c->resource_id, c->starts, n, c->starts + 1, implicit, old) != 0 ||
+        store_slots_set(pg, c->resource_id, c->starts, n, c->starts + 1, c->total, c->price) < 0 ||
         store_resource_bump_version(pg, c->resource_id) != 0)
         return store_fail_pg(call, pg);
     for (int i = 0; i < n; i++)

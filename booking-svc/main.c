@@ -3,6 +3,7 @@
 #include <stdlib.h>
 
 #include "booking.h"
+#include "booking_metrics.h"
 #include "booking_schema.h"
 #include "catalog_cache.h"
 #include "maintenance.h"
@@ -64,6 +65,7 @@ static int start(const service_settings *common, void **out)
     booking_payments = rpc_client_new(saga_config.payment_addr, &booking__v1__payment_service__descriptor);
     booking_catalog = catalog_cache_new();
     recorder_metrics_init();
+    booking_metrics_init();
     maintenance_metrics_init();
     app->rec = recorder_start(&definition, common);
     app->maint = maintenance_start(&definition, common, booking_payments);

@@ -78,6 +78,7 @@ static int settle_lost_holds(service_worker *w)
 static void pass(maintenance *m)
 {
     saga_env env = saga_env_for(m->w->pg, m->w->redis, m->payments, ACTOR);
+    env.stop = &m->bg.stop;
     saga_repair_stats st;
     int rc = saga_repair_pass(&env, &st);
     int lost = settle_lost_holds(m->w);

@@ -10,6 +10,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "booking_metrics.h"
 #include "hold_cache.h"
 #include "hold_log.h"
 #include "log.h"
@@ -142,8 +143,10 @@ static int read_round(recorder_state *st, batch *b, int claim)
         else
             redis_pipeline_append(r, 9, read);
     }
+    /* On a cluster with a node down, the other nodes' entries were delivered to us all
+     * the same: record them now rather than leave them pending until claimed. */
     int rc = redis_pipeline_read(r, HOLD_PARTITIONS, b->replies), missing_group = 0;
-    for (int p = 0; rc == 0 && p < HOLD_PARTITIONS; p++) {
+    for (int p = 0; p < HOLD_PARTITIONS; p++) {
         const redisReply *reply = b->replies[p];
         if (claim && reply && reply->type == REDIS_REPLY_ARRAY && reply->elements >= 2)
             take_entries(b, p, reply->element[1]);
@@ -155,7 +158,7 @@ static int read_round(recorder_state *st, batch *b, int claim)
     int read = 0;
     for (int p = 0; p < HOLD_PARTITIONS; p++)
         read += b->ack_n[p];
-    return rc == 0 ? read : -1;
+    return rc == 0 || read > 0 ? read : -1;
 }
 
 static void acknowledge(redis_conn *r, const batch *b)
@@ -185,8 +188,10 @@ static void acknowledge(redis_conn *r, const batch *b)
 static void observe(const batch *b)
 {
     int64_t now = wall_ms();
-    for (int i = 0; i < b->n; i++)
+    for (int i = 0; i < b->n; i++) {
         metric_observe(m_lag, (double)(now - b->events[i].at_ms) / 1000.0);
+        booking_count_hold_event(b->events[i].event_type);
+    }
     metric_inc(m_events, (uint64_t)b->n);
 }
 
@@ -248,8 +253,11 @@ static void trim(redis_conn *r)
         redis_pipeline_append(r, 3, xinfo);
     }
     redisReply *replies[2 * HOLD_PARTITIONS];
-    if (redis_pipeline_read(r, 2 * HOLD_PARTITIONS, replies) != 0)
+    if (redis_pipeline_read(r, 2 * HOLD_PARTITIONS, replies) != 0) {
+        for (int i = 0; i < 2 * HOLD_PARTITIONS; i++)
+            freeReplyObject(replies[i]);
         return;
+    }
     for (int p = 0; p < HOLD_PARTITIONS; p++) {
         pending[p] = replies[2 * p];
         groups[p] = replies[2 * p + 1];

@@ -10,10 +10,13 @@
 #include "resource_validate.h"
 #include "slots.h"
 
-/* Fields an update may change; the others define the resource's identity and slots. */
+/* Fields an update may change; the others define the resource's identity and slots
+ * (time_zone is listed so that an update may name it, but check_immutable refuses
+ * another value: the slots, holds and bookings of the resource are its local times). */
 static const char *const updatable[] = {"name", "location", "latitude", "longitude", "capacity", "time_zone",
                                         "status", "rating", "amenities", "base_price", "hold_ttl_seconds",
-                                        "cancellation_rules", "metadata", "pricing", "max_quantity_per_hold"};
+                                        "cancellation_rules", "metadata", "pricing", "max_quantity_per_hold",
+                                        "check_in_local_time", "check_out_local_time"};
 #define UPDATABLE_COUNT (sizeof updatable / sizeof updatable[0])
 
 int rpc_create_resource(rpc_call *call, const ProtobufCMessage *request, ProtobufCMessage **response)
@@ -126,7 +129,7 @@ static int shift_implicit_slots(rpc_call *call, const Booking__V1__Resource *r, 
     for (int i = 0; i < n; i++)
         starts[i] = strtoll(reply->element[i]->str, NULL, 10);
     freeReplyObject(reply);
-    if (inventory_load_slots(booking_pg(call), r->resource_id, starts, n, 0, r->capacity, rows) != 0)
+    if (inventory_load_slots(booking_pg(call), r->resource_id, starts, n, NULL, r->capacity, rows) != 0)
         return store_fail_pg(call, booking_pg(call));
     int m = 0;
     for (int i = 0; i < n; i++)
@@ -145,6 +148,9 @@ static int check_immutable(rpc_call *call, const Booking__V1__Resource *old, con
         return rpc_invalid_argument(call, "resource.resource_type", "cannot change");
     if (given->slot_minutes && given->slot_minutes != old->slot_minutes)
         return rpc_invalid_argument(call, "resource.slot_minutes", "cannot change once the resource exists");
+    if (given->time_zone && *given->time_zone && strcmp(given->time_zone, old->time_zone) != 0)
+        return rpc_invalid_argument(call, "resource.time_zone", "cannot change once the resource exists (it is %s)",
+                                    old->time_zone);
     if (given->base_price && given->base_price->currency && *given->base_price->currency &&
         strcmp(given->base_price->currency, old->base_price->currency) != 0)
         return rpc_invalid_argument(call, "resource.base_price", "currency cannot change");
@@ -168,8 +174,10 @@ int rpc_update_resource(rpc_call *call, const ProtobufCMessage *request, Protobu
                                     req->resource->resource_id);
     }
     int old_capacity = r->capacity;
-    if (check_immutable(call, r, req->resource) != 0 || apply_mask(call, r, req->resource, req->update_mask) != 0 ||
-        validate_resource(call, r) != 0) {
+    char *zone = r->time_zone; /* it cannot change: an update that leaves it out keeps it */
+    int rc = check_immutable(call, r, req->resource) != 0 || apply_mask(call, r, req->resource, req->update_mask) != 0;
+    r->time_zone = zone;
+    if (rc != 0 || validate_resource(call, r) != 0) {
         pg_rollback(pg);
         return -1;
     }

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "ids.h"
+#include "local_time.h"
 #include "slots.h"
 
 #define MAX_LIST 50
@@ -111,6 +112,36 @@ static int validate_shape(rpc_call *call, Booking__V1__Resource *r)
     return 0;
 }
 
+/* The time zone (required, IANA) and the check-in and check-out times ("HH:MM"). */
+static int validate_clock(rpc_call *call, const Booking__V1__Resource *r)
+{
+    resource_clock clock;
+    const char *field = NULL;
+    if (validate_text(call, "resource.time_zone", r->time_zone, LOCAL_ZONE_NAME_MAX, 1) != 0 ||
+        validate_text(call, "resource.check_in_local_time", r->check_in_local_time, 5, 0) != 0 ||
+        validate_text(call, "resource.check_out_local_time", r->check_out_local_time, 5, 0) != 0)
+        return -1;
+    if (resource_clock_of(r, &clock, &field) == 0)
+        return 0;
+    if (strcmp(field, "time_zone") == 0)
+        return rpc_invalid_argument(call, "resource.time_zone",
+                                    "\"%s\" is not an IANA time zone name such as \"Europe/Lisbon\" or \"UTC\"",
+                                    r->time_zone);
+    return rpc_invalid_argument(call,
+                                strcmp(field, "check_in_local_time") == 0 ? "resource.check_in_local_time"
+                                                                          : "resource.check_out_local_time",
+                                "must be HH:MM (00:00-23:59)");
+}
+
+int resource_clock_or_status(rpc_call *call, const Booking__V1__Resource *r, resource_clock *out)
+{
+    const char *field = NULL;
+    if (resource_clock_of(r, out, &field) == 0)
+        return 0;
+    return rpc_fail(call, RPC_FAILED_PRECONDITION, "RESOURCE_TIME_ZONE", "resource %s: its %s \"%s\" is not usable",
+                    r->resource_id, field, strcmp(field, "time_zone") == 0 ? r->time_zone : "check-in/out time");
+}
+
 int validate_resource(rpc_call *call, Booking__V1__Resource *r)
 {
     if (!r)
@@ -119,10 +150,8 @@ int validate_resource(rpc_call *call, Booking__V1__Resource *r)
         return rpc_invalid_argument(call, "resource.resource_id", "must be 1-64 characters of A-Z a-z 0-9 . _ : -");
     if (validate_shape(call, r) != 0 || validate_text(call, "resource.name", r->name, NAME_MAX_LEN, 1) != 0 ||
         validate_text(call, "resource.location", r->location, LOCATION_MAX_LEN, 1) != 0 ||
-        validate_text(call, "resource.time_zone", r->time_zone, 64, 0) != 0)
+        validate_clock(call, r) != 0)
         return -1;
-    if (!r->time_zone || !*r->time_zone)
-        r->time_zone = (char *)"UTC";
     if (in_range(call, "resource.latitude", r->latitude, -90, 90) ||
         in_range(call, "resource.longitude", r->longitude, -180, 180) ||
         in_range(call, "resource.capacity", r->capacity, 0, MAX_CAPACITY) ||

@@ -33,7 +33,7 @@ const config_entry saga_config_table[SAGA_CONFIG_COUNT] = {
 saga_env saga_env_for(pg_conn *pg, redis_conn *redis, rpc_client *payments, const char *actor)
 {
     saga_env env = {pg, redis, payments, saga_config.payment_timeout_ms, saga_config.confirm_timeout_seconds * 1000,
-                    actor};
+                    actor, NULL};
     return env;
 }
 
@@ -145,6 +145,10 @@ int saga_resolve_hold(saga_env *env, const char *hold_id)
     return rc;
 }
 
+/* 1 once the service is stopping: a repair pass ends between two steps (each of which
+ * may wait a payment call's deadline on a payment-svc that is gone). */
+static int stopping(const saga_env *env) { return env->stop && stopper_stopping(env->stop); }
+
 /* Confirmations past their deadline: the deadline index of every partition holds them
  * at their confirm deadline (the expiry sweep leaves them to us). */
 static int repair_holds(saga_env *env, saga_repair_stats *stats)
@@ -161,7 +165,8 @@ static int repair_holds(saga_env *env, saga_repair_stats *stats)
     redisReply *due[HOLD_PARTITIONS];
     int rc = redis_pipeline_read(env->redis, HOLD_PARTITIONS, due);
     for (int p = 0; p < HOLD_PARTITIONS; p++) {
-        for (size_t i = 0; rc == 0 && due[p] && due[p]->type == REDIS_REPLY_ARRAY && i < due[p]->elements; i++)
+        for (size_t i = 0; !stopping(env) && due[p] && due[p]->type == REDIS_REPLY_ARRAY && i < due[p]->elements;
+             i++)
             if (due[p]->element[i]->type == REDIS_REPLY_STRING && due[p]->element[i]->len <= ID_MAX) {
                 int resolved = saga_resolve_hold(env, due[p]->element[i]->str);
                 stats->holds_resolved += resolved > 0;
@@ -178,7 +183,7 @@ static int repair_attempts(saga_env *env, saga_repair_stats *stats)
     if (saga_attempts_abandon_stale(env->pg, (int)(env->confirm_timeout_ms / 1000), REPAIR_BATCH) < 0)
         return -1;
     int n = saga_attempts_to_void(env->pg, attempts, REPAIR_BATCH);
-    for (int i = 0; i < n; i++)
+    for (int i = 0; i < n && !stopping(env); i++)
         stats->authorizations_voided += saga_void_attempt(env, &attempts[i]) > 0;
     return n < 0 ? -1 : 0;
 }
@@ -189,7 +194,7 @@ static int repair_payments(saga_env *env, saga_repair_stats *stats)
     arena_init(&mem);
     booking_row *owing = arena_alloc(&mem, sizeof *owing * REPAIR_BATCH);
     int n = saga_bookings_owing(env->pg, 2, &mem.allocator, owing, REPAIR_BATCH);
-    for (int i = 0; i < n; i++)
+    for (int i = 0; i < n && !stopping(env); i++)
         stats->payments_settled += saga_settle_payment(env, &owing[i]) == 0;
     arena_free(&mem);
     return n < 0 ? -1 : 0;

@@ -7,6 +7,7 @@
 
 #include <stdint.h>
 
+#include "background.h"
 #include "config.h"
 #include "hold_cache.h"
 #include "pg.h"
@@ -32,6 +33,7 @@ typedef struct saga_env {
     int64_t payment_timeout_ms;
     int64_t confirm_timeout_ms;  /* how long a hold may stay CONFIRMING */
     const char *actor;           /* audit actor of repair steps */
+    stopper *stop;               /* the repair's: a pass ends between steps once it is stopped */
 } saga_env;
 
 typedef struct saga_repair_stats {

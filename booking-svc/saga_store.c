@@ -28,16 +28,12 @@ int saga_attempt_open(pg_conn *pg, attempt_row *a, int epoch)
     snprintf(a->key, sizeof a->key, "authorize:%s:%d", a->hold_id, epoch);
     const char *params[6] = {a->key, a->hold_id, a->payment_method_id, a->currency, I64(amount, a->amount_minor),
                              I64(ep, epoch)};
-    PGresult *r = pg_exec(pg,
+    int rows = pg_affected(pg,
         "INSERT INTO payment_attempts (idempotency_key, hold_id, payment_method_id, currency, amount_minor, state, "
         "epoch) SELECT $1, $2, $3, $4, $5, 'pending', $6 "
         "WHERE NOT EXISTS (SELECT 1 FROM bookings WHERE hold_id = $2) ON CONFLICT DO NOTHING",
         6, params);
-    if (!r)
-        return -1;
-    int opened = atoi(PQcmdTuples(r)) == 1;
-    PQclear(r);
-    return opened;
+    return rows < 0 ? -1 : rows == 1;
 }
 
 int saga_attempt_set(pg_conn *pg, const char *key, const char *state, const char *payment_id, const char *decline)
@@ -91,17 +87,12 @@ int saga_attempts_abandon_stale(pg_conn *pg, int older_than_s, int cap)
 {
     char age[24], limit[24];
     const char *params[2] = {I64(age, older_than_s), I64(limit, cap)};
-    PGresult *r = pg_exec(pg,
+    return pg_affected(pg,
         "UPDATE payment_attempts SET state = 'abandoned', updated_at = now() WHERE idempotency_key IN "
         "(SELECT idempotency_key FROM payment_attempts WHERE state IN ('pending', 'authorized') "
         "AND updated_at < now() - make_interval(secs => $1) ORDER BY updated_at LIMIT $2) "
         "AND state IN ('pending', 'authorized')",
         2, params);
-    if (!r)
-        return -1;
-    int n = atoi(PQcmdTuples(r));
-    PQclear(r);
-    return n;
 }
 
 int saga_attempts_to_void(pg_conn *pg, attempt_row *out, int cap)
@@ -118,20 +109,20 @@ int saga_attempts_to_void(pg_conn *pg, attempt_row *out, int cap)
 /* ---- confirm and cancel -------------------------------------------------------------- */
 
 /* Locks the resource (share: counter loads take it exclusively) and the slot rows in
- * slot order, first creating rows for slots that have none when slot_seconds > 0: such
- * a row takes the capacity of the resource row just locked, and keeps following it. */
-static int lock_slots(pg_conn *pg, const char *resource_id, const char *array, int64_t slot_seconds)
+ * slot order, first creating rows for slots that have none when ends (an array literal
+ * of the slots' ends) is given: such a row takes the capacity of the resource row just
+ * locked, and keeps following it. */
+static int lock_slots(pg_conn *pg, const char *resource_id, const char *array, const char *ends)
 {
-    char secs[24];
     const char *lock_params[1] = {resource_id};
-    const char *params[3] = {resource_id, array, I64(secs, slot_seconds)};
+    const char *params[3] = {resource_id, array, ends};
     if (pg_run(pg, "SELECT 1 FROM resources WHERE resource_id = $1 FOR SHARE", 1, lock_params) != 0)
         return -1;
-    if (slot_seconds > 0 &&
+    if (ends &&
         pg_run(pg,
                "INSERT INTO slots (resource_id, slot_start, slot_end, total_capacity, inherits) "
-               "SELECT $1, to_timestamp(s), to_timestamp(s + $3::bigint), r.capacity, true "
-               "FROM resources r, unnest($2::bigint[]) AS s WHERE r.resource_id = $1 "
+               "SELECT $1, to_timestamp(s), to_timestamp(e), r.capacity, true "
+               "FROM resources r, unnest($2::bigint[], $3::bigint[]) AS u (s, e) WHERE r.resource_id = $1 "
                "ON CONFLICT DO NOTHING",
                3, params) != 0)
         return -1;
@@ -147,16 +138,11 @@ static int move_confirmed(pg_conn *pg, const char *resource_id, const char *arra
 {
     char d[24];
     const char *params[3] = {resource_id, array, I64(d, delta)};
-    PGresult *r = pg_exec(pg,
+    return pg_affected(pg,
         "UPDATE slots SET confirmed = confirmed + $3, updated_at = now() WHERE resource_id = $1 "
         "AND slot_start = ANY (SELECT to_timestamp(unnest($2::bigint[]))) "
         "AND confirmed + $3 <= total_capacity AND confirmed + $3 >= 0",
         3, params);
-    if (!r)
-        return -1;
-    int rows = atoi(PQcmdTuples(r));
-    PQclear(r);
-    return rows;
 }
 
 static int insert_booking(pg_conn *pg, const booking_row *b, const char *actor)
@@ -193,22 +179,18 @@ static int insert_booking(pg_conn *pg, const booking_row *b, const char *actor)
 static int claim_attempt(pg_conn *pg, const char *attempt_key, const char *payment_id)
 {
     const char *params[2] = {attempt_key, payment_id};
-    PGresult *r = pg_exec(pg,
+    int rows = pg_affected(pg,
         "UPDATE payment_attempts SET state = 'booked', payment_id = $2, updated_at = now() "
         "WHERE idempotency_key = $1 AND state IN ('pending', 'authorized')",
         2, params);
-    if (!r)
-        return -1;
-    int claimed = atoi(PQcmdTuples(r)) == 1;
-    PQclear(r);
-    return claimed ? 0 : 1;
+    return rows < 0 ? -1 : rows == 1 ? 0 : 1;
 }
 
 commit_result saga_commit_booking(pg_conn *pg, const booking_row *b, const int64_t *slot_starts, int n,
-                                  int64_t slot_seconds, const char *attempt_key,
+                                  const int64_t *slot_ends, const char *attempt_key,
                                   const char *actor)
 {
-    char *array = int64_array_literal(slot_starts, n);
+    char *array = int64_array_literal(slot_starts, n), *ends = int64_array_literal(slot_ends, n);
     commit_result result = COMMIT_FAILED;
     if (pg_begin(pg) != 0)
         goto done;
@@ -217,7 +199,7 @@ commit_result saga_commit_booking(pg_conn *pg, const booking_row *b, const int64
         result = fenced > 0 ? COMMIT_LOST_RACE : COMMIT_FAILED;
         goto done;
     }
-    if (lock_slots(pg, b->resource_id, array, slot_seconds) != 0)
+    if (lock_slots(pg, b->resource_id, array, ends) != 0)
         goto done;
     int moved = move_confirmed(pg, b->resource_id, array, b->quantity);
     if (moved < 0)
@@ -236,6 +218,7 @@ commit_result saga_commit_booking(pg_conn *pg, const booking_row *b, const int64
     result = COMMIT_DONE;
 done:
     free(array);
+    free(ends);
     if (result != COMMIT_DONE)
         pg_rollback(pg);
     return result;
@@ -253,7 +236,7 @@ int saga_cancel_booking(pg_conn *pg, const booking_row *b, const int64_t *slot_s
     char refund[24], to_s[24];
     const char *params[6] = {b->booking_id, from_array, I64(to_s, to), I64(refund, refund_minor), reason, actor};
     int rc = -1;
-    if (pg_begin(pg) != 0 || lock_slots(pg, b->resource_id, array, 0) != 0)
+    if (pg_begin(pg) != 0 || lock_slots(pg, b->resource_id, array, NULL) != 0)
         goto done;
     PGresult *r = pg_exec(pg,
         "WITH c AS (UPDATE bookings SET status = $3, refund_due_minor = $4, cancel_reason = $5, updated_at = now() "
@@ -348,17 +331,12 @@ int saga_complete_bookings(pg_conn *pg, int limit, const char *actor)
 {
     char lim[24], to[24];
     const char *params[3] = {I64(lim, limit), I64(to, BOOKING_STATUS(COMPLETED)), actor};
-    PGresult *r = pg_exec(pg,
+    return pg_affected(pg,
         "WITH done AS (UPDATE bookings SET status = $2, updated_at = now() WHERE booking_id IN "
         "(SELECT booking_id FROM bookings WHERE status = 1 AND end_time <= now() LIMIT $1 FOR UPDATE SKIP LOCKED) "
         "AND status = 1 RETURNING booking_id) "
         "INSERT INTO events (subject_id, event_type, actor_id) SELECT booking_id, 'booking.completed', $3 FROM done",
         3, params);
-    if (!r)
-        return -1;
-    int n = atoi(PQcmdTuples(r));
-    PQclear(r);
-    return n;
 }
 
 int saga_bookings_owing(pg_conn *pg, int older_than_s, ProtobufCAllocator *alloc, booking_row *out, int cap)

@@ -63,7 +63,7 @@ typedef enum commit_result { COMMIT_DONE, COMMIT_NO_CAPACITY, COMMIT_LOST_RACE, 
  * inserts the booking with its price snapshot and event. Commits on COMMIT_DONE; rolls
  * back otherwise. */
 commit_result saga_commit_booking(pg_conn *pg, const booking_row *b, const int64_t *slot_starts, int n,
-                                  int64_t slot_seconds, const char *attempt_key,
+                                  const int64_t *slot_ends, const char *attempt_key,
                                   const char *actor);
 
 /* The cancel transaction up to (not including) COMMIT: locks the resource (share) and

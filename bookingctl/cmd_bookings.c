@@ -51,8 +51,7 @@ static void print_booking(const ProtobufCMessage *m)
     ctl_table *t = table_new(2, NULL);
     state_rows(t, b);
     add_row(t, "resource", b->resource_id);
-    add_row(t, "from", fmt_time(b->start_time, buf, sizeof buf));
-    add_row(t, "to", fmt_time(b->end_time, buf, sizeof buf));
+    ctl_range_rows(t, b->resource_id, b->start_time, b->end_time);
     table_add(t, "quantity");
     table_addf(t, "%d", b->quantity);
     add_row(t, "length", fmt_slots(b->price, buf, sizeof buf));
@@ -63,7 +62,15 @@ static void print_booking(const ProtobufCMessage *m)
     table_print(t, stdout);
     table_free(t);
     if (b->price)
-        ctl_print_price(b->price);
+        ctl_print_price(b->price, b->resource_id);
+}
+
+/* Prints a booking in its resource's local time (fetching its clock for the table). */
+static int output_booking(ctl_context *ctx, ProtobufCMessage *resp)
+{
+    if (!ctx->json)
+        ctl_clock(ctx, ((Booking__V1__Booking *)resp)->resource_id);
+    return ctl_output(ctx, resp, print_booking);
 }
 
 /* What a cancellation did: the new status and the refund. */
@@ -94,7 +101,7 @@ int ctl_hold_confirm(ctl_context *ctx, int argc, char **argv)
     ProtobufCMessage *resp;
     if (confirm(ctx, hold_id, card, &resp) != 0)
         return 1;
-    return ctl_output(ctx, resp, print_booking);
+    return output_booking(ctx, resp);
 }
 
 /* After a failed confirmation: the hold is still there, and what to do with it. */
@@ -108,21 +115,24 @@ static void held_hint(ctl_context *ctx, const Booking__V1__Hold *h)
 
 int ctl_book(ctl_context *ctx, int argc, char **argv)
 {
-    const char *resource_id, *card = DEFAULT_CARD;
+    const char *resource_id, *card = DEFAULT_CARD, *from_text = NULL, *to_text = NULL;
     int64_t from = 0, to = 0;
     int32_t quantity = 1;
-    ctl_opt opts[] = {{"--from", CTL_OPT_TIME, &from, 1, 0},
-                      {"--to", CTL_OPT_TIME, &to, 1, 0},
+    ctl_opt opts[] = {{"--from", CTL_OPT_STR, &from_text, 1, 0},
+                      {"--to", CTL_OPT_STR, &to_text, 1, 0},
                       {"--quantity", CTL_OPT_INT, &quantity, 0, 0},
                       {"--card", CTL_OPT_STR, &card, 0, 0}};
     if (ctl_parse_opts(ctx, argc, argv, opts, N_OPTS(opts), &resource_id, 1) != 0)
         return 2;
+    int ranged = ctl_range_args(ctx, resource_id, from_text, to_text, &from, &to);
+    if (ranged != 0)
+        return ranged;
     ProtobufCMessage *hold, *booking;
     if (ctl_create_hold(ctx, resource_id, from, to, quantity, &hold) != 0)
         return 1;
     int rc = 1;
     if (confirm(ctx, ((Booking__V1__Hold *)hold)->hold_id, card, &booking) == 0)
-        rc = ctl_output(ctx, booking, print_booking);
+        rc = output_booking(ctx, booking);
     else
         held_hint(ctx, (Booking__V1__Hold *)hold);
     protobuf_c_message_free_unpacked(hold, NULL);
@@ -133,7 +143,7 @@ static void print_bookings(const ProtobufCMessage *m)
 {
     static const char *const headers[] = {"BOOKING", "STATUS", "PAYMENT", "RESOURCE", "FROM", "TO", "QTY", "TOTAL"};
     const Booking__V1__ListBookingsResponse *r = (const Booking__V1__ListBookingsResponse *)m;
-    char buf[FMT_MONEY_CAP];
+    char buf[FMT_LOCAL_CAP];
     ctl_table *t = table_new(8, headers);
     table_right(t, 6);
     table_right(t, 7);
@@ -143,8 +153,8 @@ static void print_bookings(const ProtobufCMessage *m)
         table_add(t, booking_status(b->status, buf, sizeof buf));
         table_add(t, payment_status(b->payment_status, buf, sizeof buf));
         table_add(t, b->resource_id);
-        table_add(t, fmt_time(b->start_time, buf, sizeof buf));
-        table_add(t, fmt_time(b->end_time, buf, sizeof buf));
+        table_add(t, ctl_stay_edge(b->resource_id, b->start_time, 0, buf, sizeof buf));
+        table_add(t, ctl_stay_edge(b->resource_id, b->end_time, 1, buf, sizeof buf));
         table_addf(t, "%d", b->quantity);
         table_add(t, fmt_money(b->price ? b->price->total : NULL, buf, sizeof buf));
     }
@@ -216,20 +226,18 @@ int ctl_bookings_list(ctl_context *ctx, int argc, char **argv)
         protobuf_c_message_free_unpacked(resp, NULL);
         return 1;
     }
+    const Booking__V1__ListBookingsResponse *list = (const Booking__V1__ListBookingsResponse *)resp;
+    for (size_t i = 0; !ctx->json && i < list->n_bookings; i++) /* their local times */
+        ctl_clock(ctx, list->bookings[i]->resource_id);
     return ctl_output(ctx, resp, print_bookings);
 }
 
 int ctl_bookings_get(ctl_context *ctx, int argc, char **argv)
 {
-    const char *id;
-    if (ctl_parse_opts(ctx, argc, argv, NULL, 0, &id, 1) != 0)
-        return 2;
-    Booking__V1__GetBookingRequest req = BOOKING__V1__GET_BOOKING_REQUEST__INIT;
-    req.booking_id = (char *)id;
     ProtobufCMessage *resp;
-    if (ctl_call(ctx, CTL_BOOKING, "GetBooking", &req.base, 0, &resp) != 0)
-        return 1;
-    return ctl_output(ctx, resp, print_booking);
+    int rc = ctl_call_with_id(ctx, argc, argv, CTL_BOOKING, "GetBooking", &booking__v1__get_booking_request__descriptor,
+                              "booking_id", 0, &resp);
+    return rc ? rc : output_booking(ctx, resp);
 }
 
 int ctl_bookings_cancel(ctl_context *ctx, int argc, char **argv)

@@ -21,17 +21,24 @@ static void total_row(ctl_table *t, const char *label, const Booking__V1__Money 
     table_add(t, "");
 }
 
-void ctl_print_price(const Booking__V1__Price *p)
+/* A slot boundary in the resource's local time (no zone: the table says it), else UTC. */
+static char *slot_time(const resource_clock *c, const Google__Protobuf__Timestamp *t, char *buf, size_t cap)
+{
+    return c && t ? fmt_local(c->zone, t->seconds, 0, buf, cap) : fmt_time(t, buf, cap);
+}
+
+void ctl_print_price(const Booking__V1__Price *p, const char *resource_id)
 {
     static const char *const headers[] = {"SLOT START", "SLOT END", "UNIT PRICE", "QTY", "AMOUNT", "NOTE"};
-    char buf[FMT_MONEY_CAP];
+    char buf[FMT_LOCAL_CAP];
+    const resource_clock *clock = ctl_clock_known(resource_id);
     ctl_table *t = table_new(6, headers);
     for (size_t c = 2; c < 5; c++)
         table_right(t, c);
     for (size_t i = 0; i < p->n_lines; i++) {
         const Booking__V1__PriceLine *l = p->lines[i];
-        table_add(t, fmt_time(l->slot_start, buf, sizeof buf));
-        table_add(t, fmt_time(l->slot_end, buf, sizeof buf));
+        table_add(t, slot_time(clock, l->slot_start, buf, sizeof buf));
+        table_add(t, slot_time(clock, l->slot_end, buf, sizeof buf));
         table_add(t, fmt_money(l->unit_price, buf, sizeof buf));
         table_addf(t, "%d", l->quantity);
         table_add(t, fmt_money(l->amount, buf, sizeof buf));
@@ -42,6 +49,8 @@ void ctl_print_price(const Booking__V1__Price *p)
     total_row(t, "taxes", p->taxes);
     total_row(t, "total", p->total);
     printf("\n");
+    if (clock)
+        printf("slots in local time (%s)\n", local_zone_name(clock->zone));
     table_print(t, stdout);
     table_free(t);
 }
@@ -59,10 +68,7 @@ static void print_hold(const ProtobufCMessage *m)
     table_add(t, fmt_time(h->expires_at, buf, sizeof buf));
     table_add(t, "resource");
     table_add(t, h->resource_id);
-    table_add(t, "from");
-    table_add(t, fmt_time(h->start_time, buf, sizeof buf));
-    table_add(t, "to");
-    table_add(t, fmt_time(h->end_time, buf, sizeof buf));
+    ctl_range_rows(t, h->resource_id, h->start_time, h->end_time);
     table_add(t, "quantity");
     table_addf(t, "%d", h->quantity);
     table_add(t, "user");
@@ -72,7 +78,28 @@ static void print_hold(const ProtobufCMessage *m)
     table_print(t, stdout);
     table_free(t);
     if (h->quote)
-        ctl_print_price(h->quote);
+        ctl_print_price(h->quote, h->resource_id);
+}
+
+/* Prints a hold in its resource's local time (fetching its clock for the table). */
+static int output_hold(ctl_context *ctx, ProtobufCMessage *resp)
+{
+    if (!ctx->json)
+        ctl_clock(ctx, ((Booking__V1__Hold *)resp)->resource_id);
+    return ctl_output(ctx, resp, print_hold);
+}
+
+int ctl_range_args(ctl_context *ctx, const char *resource_id, const char *from_text, const char *to_text,
+                   int64_t *from, int64_t *to)
+{
+    const resource_clock *c = ctl_clock(ctx, resource_id);
+    if (!c)
+        return 1;
+    int nightly = c->slot_minutes == SLOT_MINUTES_NIGHTLY;
+    if (ctl_local_arg(ctx, c, "--from", from_text, nightly ? c->check_in : 0, from) != 0 ||
+        ctl_local_arg(ctx, c, "--to", to_text, nightly ? c->check_out : 0, to) != 0)
+        return 2;
+    return 0;
 }
 
 int ctl_create_hold(ctl_context *ctx, const char *resource_id, int64_t from, int64_t to, int32_t quantity,
@@ -92,42 +119,35 @@ int ctl_create_hold(ctl_context *ctx, const char *resource_id, int64_t from, int
 
 int ctl_hold_create(ctl_context *ctx, int argc, char **argv)
 {
-    const char *resource_id;
+    const char *resource_id, *from_text = NULL, *to_text = NULL;
     int64_t from = 0, to = 0;
     int32_t quantity = 1;
-    ctl_opt opts[] = {{"--from", CTL_OPT_TIME, &from, 1, 0},
-                      {"--to", CTL_OPT_TIME, &to, 1, 0},
+    ctl_opt opts[] = {{"--from", CTL_OPT_STR, &from_text, 1, 0},
+                      {"--to", CTL_OPT_STR, &to_text, 1, 0},
                       {"--quantity", CTL_OPT_INT, &quantity, 0, 0}};
     if (ctl_parse_opts(ctx, argc, argv, opts, sizeof opts / sizeof opts[0], &resource_id, 1) != 0)
         return 2;
+    int rc = ctl_range_args(ctx, resource_id, from_text, to_text, &from, &to);
+    if (rc != 0)
+        return rc;
     ProtobufCMessage *resp;
     if (ctl_create_hold(ctx, resource_id, from, to, quantity, &resp) != 0)
         return 1;
-    return ctl_output(ctx, resp, print_hold);
+    return output_hold(ctx, resp);
 }
 
 int ctl_hold_get(ctl_context *ctx, int argc, char **argv)
 {
-    Booking__V1__GetHoldRequest req = BOOKING__V1__GET_HOLD_REQUEST__INIT;
-    const char *hold_id;
-    if (ctl_parse_opts(ctx, argc, argv, NULL, 0, &hold_id, 1) != 0)
-        return 2;
-    req.hold_id = (char *)hold_id;
     ProtobufCMessage *resp;
-    if (ctl_call(ctx, CTL_BOOKING, "GetHold", &req.base, 0, &resp) != 0)
-        return 1;
-    return ctl_output(ctx, resp, print_hold);
+    int rc = ctl_call_with_id(ctx, argc, argv, CTL_BOOKING, "GetHold", &booking__v1__get_hold_request__descriptor,
+                              "hold_id", 0, &resp);
+    return rc ? rc : output_hold(ctx, resp);
 }
 
 int ctl_hold_release(ctl_context *ctx, int argc, char **argv)
 {
-    Booking__V1__ReleaseHoldRequest req = BOOKING__V1__RELEASE_HOLD_REQUEST__INIT;
-    const char *hold_id;
-    if (ctl_parse_opts(ctx, argc, argv, NULL, 0, &hold_id, 1) != 0)
-        return 2;
-    req.hold_id = (char *)hold_id;
     ProtobufCMessage *resp;
-    if (ctl_call(ctx, CTL_BOOKING, "ReleaseHold", &req.base, 1, &resp) != 0)
-        return 1;
-    return ctl_output(ctx, resp, print_hold);
+    int rc = ctl_call_with_id(ctx, argc, argv, CTL_BOOKING, "ReleaseHold",
+                              &booking__v1__release_hold_request__descriptor, "hold_id", 1, &resp);
+    return rc ? rc : output_hold(ctx, resp);
 }

@@ -9,7 +9,7 @@
 
 /* The options of `inventory set`; currency NULL = no price override. */
 typedef struct inventory_args {
-    const char *resource_id, *currency;
+    const char *resource_id, *currency, *from_text, *to_text;
     int64_t from, to, price;
     int32_t capacity;
 } inventory_args;
@@ -47,7 +47,7 @@ int ctl_inventory_set(ctl_context *ctx, int argc, char **argv)
     inventory_args a;
     memset(&a, 0, sizeof a);
     ctl_opt opts[] = {
-        {"--from", CTL_OPT_TIME, &a.from, 1, 0},         {"--to", CTL_OPT_TIME, &a.to, 1, 0},
+        {"--from", CTL_OPT_STR, &a.from_text, 1, 0},     {"--to", CTL_OPT_STR, &a.to_text, 1, 0},
         {"--capacity", CTL_OPT_INT, &a.capacity, 1, 0},  {"--price", CTL_OPT_AMOUNT, &a.price, 0, 0},
         {"--currency", CTL_OPT_STR, &a.currency, 0, 0},
     };
@@ -58,5 +58,11 @@ int ctl_inventory_set(ctl_context *ctx, int argc, char **argv)
         return ctl_usage_error(ctx, "--price and --currency go together");
     if (a.currency && !fmt_currency_valid(a.currency))
         return ctl_usage_error(ctx, "--currency: \"%s\" is not an ISO 4217 code such as EUR", a.currency);
+    const resource_clock *clock = ctl_clock(ctx, a.resource_id); /* dates: its local midnights */
+    if (!clock)
+        return 1;
+    if (ctl_local_arg(ctx, clock, "--from", a.from_text, 0, &a.from) != 0 ||
+        ctl_local_arg(ctx, clock, "--to", a.to_text, 0, &a.to) != 0)
+        return 2;
     return set_inventory(ctx, &a);
 }

@@ -13,7 +13,7 @@
 
 /* The options of `resources create` and the storage the request points into. */
 typedef struct resource_args {
-    const char *type, *name, *city, *id, *tz, *currency;
+    const char *type, *name, *city, *id, *tz, *currency, *check_in, *check_out;
     double lat, lon, rating;
     int32_t capacity, slot_minutes, hold_ttl, weekend_bp, tax_bp, fee_bp;
     int64_t price;
@@ -98,6 +98,10 @@ static void identity_rows(ctl_table *t, const Booking__V1__Resource *r)
     table_add(t, "coordinates");
     table_addf(t, "%.6f, %.6f", r->latitude, r->longitude);
     add_row(t, "time zone", *r->time_zone ? r->time_zone : "-");
+    if (r->slot_minutes == SLOT_MINUTES_NIGHTLY) {
+        add_row(t, "check-in (local)", *r->check_in_local_time ? r->check_in_local_time : "15:00");
+        add_row(t, "check-out (local)", *r->check_out_local_time ? r->check_out_local_time : "11:00");
+    }
 }
 
 /* Capacity, slots, price, rating and limits; 0 limits are the service's defaults. */
@@ -180,6 +184,8 @@ static int build_resource(ctl_context *ctx, resource_args *a, const ctl_opt *opt
     r->name = (char *)a->name;
     r->location = (char *)a->city;
     r->time_zone = (char *)(a->tz ? a->tz : "");
+    r->check_in_local_time = (char *)(a->check_in ? a->check_in : "");
+    r->check_out_local_time = (char *)(a->check_out ? a->check_out : "");
     r->latitude = a->lat;
     r->longitude = a->lon;
     r->rating = a->rating;
@@ -226,7 +232,8 @@ int ctl_resources_create(ctl_context *ctx, int argc, char **argv)
         {"--hold-ttl", CTL_OPT_INT, &a.hold_ttl, 0, 0},  {"--cancel", CTL_OPT_LIST, &a.cancel, 0, 0},
         {"--weekend-bp", CTL_OPT_INT, &a.weekend_bp, 0, 0}, {"--tax-bp", CTL_OPT_INT, &a.tax_bp, 0, 0},
         {"--fee-bp", CTL_OPT_INT, &a.fee_bp, 0, 0},      {"--id", CTL_OPT_STR, &a.id, 0, 0},
-        {"--tz", CTL_OPT_STR, &a.tz, 0, 0},
+        {"--tz", CTL_OPT_STR, &a.tz, 1, 0},             {"--check-in", CTL_OPT_STR, &a.check_in, 0, 0},
+        {"--check-out", CTL_OPT_STR, &a.check_out, 0, 0},
     };
     if (ctl_parse_opts(ctx, argc, argv, opts, N_OPTS(opts), NULL, 0) != 0 ||
         build_resource(ctx, &a, opts, N_OPTS(opts)) != 0)
@@ -242,13 +249,8 @@ int ctl_resources_create(ctl_context *ctx, int argc, char **argv)
 
 int ctl_resources_get(ctl_context *ctx, int argc, char **argv)
 {
-    const char *id;
-    if (ctl_parse_opts(ctx, argc, argv, NULL, 0, &id, 1) != 0)
-        return 2;
-    Booking__V1__GetResourceRequest req = BOOKING__V1__GET_RESOURCE_REQUEST__INIT;
-    req.resource_id = (char *)id;
     ProtobufCMessage *resp;
-    if (ctl_call(ctx, CTL_SEARCH, "GetResource", &req.base, 0, &resp) != 0)
-        return 1;
-    return ctl_output(ctx, resp, print_resource);
+    int rc = ctl_call_with_id(ctx, argc, argv, CTL_SEARCH, "GetResource", &booking__v1__get_resource_request__descriptor,
+                              "resource_id", 0, &resp);
+    return rc ? rc : ctl_output(ctx, resp, print_resource);
 }

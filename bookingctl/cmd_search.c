@@ -29,10 +29,11 @@ static int searched_near;
 
 static void print_results(const ProtobufCMessage *m)
 {
-    static const char *const headers[] = {"NAME", "CITY", "AVAILABLE", "TOTAL", "RATING", "DISTANCE", "RESOURCE ID"};
+    static const char *const headers[] = {"NAME", "CITY", "AVAILABLE", "TOTAL", "RATING", "DISTANCE",
+                                          "FROM (LOCAL)", "RESOURCE ID"};
     const Booking__V1__SearchAvailabilityResponse *r = (const Booking__V1__SearchAvailabilityResponse *)m;
-    char buf[FMT_MONEY_CAP];
-    ctl_table *t = table_new(7, headers);
+    char buf[FMT_LOCAL_CAP];
+    ctl_table *t = table_new(8, headers);
     for (size_t c = 2; c < 6; c++)
         table_right(t, c);
     for (size_t i = 0; i < r->n_results; i++) {
@@ -47,6 +48,7 @@ static void print_results(const ProtobufCMessage *m)
         else
             table_add(t, "-");
         table_add(t, fmt_distance(searched_near ? a->distance_km : -1, buf, sizeof buf));
+        table_addf(t, "%s %s", fmt_local_text(a->local_start, buf, sizeof buf), res ? res->time_zone : "");
         table_add(t, res ? res->resource_id : "");
     }
     if (r->n_results)

@@ -311,6 +311,22 @@ int ctl_call(ctl_context *ctx, ctl_service service, const char *method, const Pr
     return -1;
 }
 
+int ctl_call_with_id(ctl_context *ctx, int argc, char **argv, ctl_service service, const char *method,
+                     const ProtobufCMessageDescriptor *request_type, const char *id_field, int mutating,
+                     ProtobufCMessage **response)
+{
+    const char *id;
+    if (ctl_parse_opts(ctx, argc, argv, NULL, 0, &id, 1) != 0)
+        return 2;
+    const ProtobufCFieldDescriptor *f = protobuf_c_message_descriptor_get_field_by_name(request_type, id_field);
+    ProtobufCMessage *req = calloc(1, request_type->sizeof_message);
+    request_type->message_init(req);
+    *(const char **)((char *)req + f->offset) = id;
+    int rc = ctl_call(ctx, service, method, req, mutating, response) == 0 ? 0 : 1;
+    free(req); /* the id is argv's */
+    return rc;
+}
+
 int ctl_output(ctl_context *ctx, ProtobufCMessage *response, ctl_printer print_table)
 {
     if (ctx->json) {

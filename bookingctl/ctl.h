@@ -10,6 +10,7 @@
 #include "booking/v1/common.pb-c.h"
 #include "error_json.h"
 #include "rpc_client.h"
+#include "slots.h"
 
 #define CTL_CONNECT_TIMEOUT_MS 1500
 
@@ -132,6 +133,13 @@ typedef enum ctl_service { CTL_SEARCH, CTL_BOOKING, CTL_EXPIRY } ctl_service;
 int ctl_call(ctl_context *ctx, ctl_service service, const char *method, const ProtobufCMessage *request,
              int mutating, ProtobufCMessage **response);
 
+/* For commands whose one argument is an id: parses it (no options), calls
+ * service.method with a request of `request_type` whose string field `id_field` is the
+ * id, and sets *response. 0, 1 when the call failed (reported), 2 on a usage error. */
+int ctl_call_with_id(ctl_context *ctx, int argc, char **argv, ctl_service service, const char *method,
+                     const ProtobufCMessageDescriptor *request_type, const char *id_field, int mutating,
+                     ProtobufCMessage **response);
+
 typedef void (*ctl_printer)(const ProtobufCMessage *response);
 /* Prints response as one JSON document (--json) or with print_table, then frees it.
  * Returns the exit status: 0, or 1 when stdout could not be written. */
@@ -141,8 +149,38 @@ int ctl_output(ctl_context *ctx, ProtobufCMessage *response, ctl_printer print_t
  * reports the failure and returns -1. */
 int ctl_create_hold(ctl_context *ctx, const char *resource_id, int64_t from, int64_t to, int32_t quantity,
                     ProtobufCMessage **hold);
-/* Prints a price as a table: one row per slot, then subtotal, fees, taxes and total. */
-void ctl_print_price(const Booking__V1__Price *p);
+/* The --from/--to values of a range at a resource (ctl_local_arg: a date is a local
+ * date at the check-in/check-out time of a night, else at 00:00). 0, 1 when the
+ * resource could not be read (reported), 2 after a usage error. */
+int ctl_range_args(ctl_context *ctx, const char *resource_id, const char *from_text, const char *to_text,
+                   int64_t *from, int64_t *to);
+/* Prints a price as a table: one row per slot (in the local time of the resource when
+ * its clock is known), then subtotal, fees, taxes and total. */
+void ctl_print_price(const Booking__V1__Price *p, const char *resource_id);
+
+/* ---- local time (local.c) ---- */
+
+/* The clock (zone, slots, check-in/out) of a resource, from GetResource once per run;
+ * NULL when the call failed (reported) or too many resources were asked for. */
+const resource_clock *ctl_clock(ctl_context *ctx, const char *resource_id);
+/* The clock fetched before for resource_id, or NULL: for printers, which make no calls. */
+const resource_clock *ctl_clock_known(const char *resource_id);
+/* Parses the value of a --from/--to option: a bare date (2026-06-01) is that local date
+ * of the clock's zone at `minutes` after midnight; anything else an instant (RFC 3339).
+ * 0, or 2 after a usage error. */
+int ctl_local_arg(ctl_context *ctx, const resource_clock *clock, const char *option, const char *value, int minutes,
+                  int64_t *out);
+/* t in the local time of resource_id with its zone when its clock is known
+ * ("2027-03-13 15:00 -08:00 America/Los_Angeles"), else in UTC; returns buf. */
+char *ctl_local_time(const char *resource_id, const Google__Protobuf__Timestamp *t, char *buf, size_t cap);
+/* A range's start (end = 0) or end in local time: for a nightly resource its check-in
+ * or check-out, else as ctl_local_time; returns buf. */
+char *ctl_stay_edge(const char *resource_id, const Google__Protobuf__Timestamp *t, int end, char *buf, size_t cap);
+/* The rows of a hold's or booking's range in local time: check-in and check-out of a
+ * nightly resource (and its nights), from and to of others. */
+struct ctl_table;
+void ctl_range_rows(struct ctl_table *t, const char *resource_id, const Google__Protobuf__Timestamp *start,
+                    const Google__Protobuf__Timestamp *end);
 
 /* ---- commands ---- */
 

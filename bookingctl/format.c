@@ -23,16 +23,7 @@ static int digits(const char *s, int n, int *out)
     return 0;
 }
 
-/* Days from 1970-01-01 to y-m-d in the proleptic Gregorian calendar (H. Hinnant). */
-static int64_t days_from_civil(int64_t y, int m, int d)
-{
-    y -= m <= 2;
-    int64_t era = (y >= 0 ? y : y - 399) / 400;
-    int64_t yoe = y - era * 400;
-    int64_t doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-    int64_t doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    return era * 146097 + doe - 719468;
-}
+/* days_from_civil: local_time.h */
 
 static int days_in_month(int y, int m)
 {
@@ -110,6 +101,32 @@ char *fmt_time(const Google__Protobuf__Timestamp *t, char *buf, size_t cap)
         return buf;
     }
     return format_rfc3339(t->seconds, buf, cap);
+}
+
+char *fmt_local(const local_zone *z, int64_t t, int with_zone, char *buf, size_t cap)
+{
+    local_tm tm;
+    local_time_of(z, t, &tm);
+    int32_t a = tm.offset < 0 ? -tm.offset : tm.offset;
+    char secs[8] = "";
+    if (tm.second)
+        snprintf(secs, sizeof secs, ":%02d", tm.second);
+    snprintf(buf, cap, "%04lld-%02d-%02d %02d:%02d%s %c%02d:%02d%s%s", (long long)tm.year, tm.month, tm.day, tm.hour,
+             tm.minute, secs, tm.offset < 0 ? '-' : '+', (int)(a / 3600), (int)(a / 60 % 60), with_zone ? " " : "",
+             with_zone ? local_zone_name(z) : "");
+    return buf;
+}
+
+char *fmt_local_text(const char *s, char *buf, size_t cap)
+{
+    size_t n = s ? strlen(s) : 0;
+    if (n == 0)
+        snprintf(buf, cap, "-");
+    else if (n == 25 && s[10] == 'T' && s[13] == ':' && s[16] == ':') /* YYYY-MM-DDTHH:MM:SS+HH:MM */
+        snprintf(buf, cap, "%.10s %.5s%.*s %.6s", s, s + 11, strncmp(s + 16, ":00", 3) ? 3 : 0, s + 16, s + 19);
+    else
+        snprintf(buf, cap, "%s", s);
+    return buf;
 }
 
 int fmt_parse_amount(const char *s, int64_t *minor)
@@ -251,7 +268,11 @@ char *fmt_slots(const Booking__V1__Price *p, char *buf, size_t cap)
     int64_t len = -1;
     for (size_t i = 0; i < p->n_lines; i++) {
         const Booking__V1__PriceLine *l = p->lines[i];
-        int64_t d = l->slot_start && l->slot_end ? l->slot_end->seconds - l->slot_start->seconds : 0;
+        int64_t d = 0; /* unknown: a time missing, or a length past int64 (a broken answer) */
+        if (l->slot_start && l->slot_end && __builtin_sub_overflow(l->slot_end->seconds, l->slot_start->seconds, &d))
+            d = 0;
+        if (d >= 23 * 3600 && d <= 25 * 3600 && d % 1800 == 0 && (i == 0 || len == 86400))
+            d = 86400; /* a local night, 23 to 25 hours long */
         len = i == 0 || d == len ? d : 0; /* 0: lengths differ or are unknown */
     }
     const char *s = p->n_lines == 1 ? "" : "s";

@@ -9,10 +9,12 @@
 
 #include "booking/v1/common.pb-c.h"
 #include "google/protobuf/timestamp.pb-c.h"
+#include "local_time.h"
 #include "strbuf.h"
 
 #define FMT_TIME_CAP 32  /* "2026-06-01T15:00:00Z" and "-" */
 #define FMT_MONEY_CAP 48 /* "-92233720368547758.08 EUR" */
+#define FMT_LOCAL_CAP 112 /* "2027-03-13 15:00 -08:00 America/Los_Angeles" */
 
 /* Parses "2026-06-01T15:00:00Z", "2026-06-01T15:00Z", an offset instead of Z
  * ("2026-06-01T17:00:00+02:00") or a bare date "2026-06-01" (00:00Z) into Unix
@@ -20,6 +22,13 @@
 int fmt_parse_time(const char *s, int64_t *seconds);
 /* "2026-06-01T15:00:00Z", or "-" when t is NULL; returns buf. */
 char *fmt_time(const Google__Protobuf__Timestamp *t, char *buf, size_t cap);
+/* Instant t in zone z: "2027-03-13 15:00 -08:00" (":SS" when the seconds are not 0),
+ * followed by " America/Los_Angeles" when with_zone; returns buf. */
+char *fmt_local(const local_zone *z, int64_t t, int with_zone, char *buf, size_t cap);
+/* A local RFC 3339 time as the services send it ("2027-03-13T15:00:00-08:00") the way
+ * fmt_local writes it ("2027-03-13 15:00 -08:00"); other text as it is; "-" for ""
+ * or NULL; returns buf. */
+char *fmt_local_text(const char *rfc3339, char *buf, size_t cap);
 
 /* Parses a non-negative amount with at most two decimals ("120", "120.5", "120.00")
  * into minor units (12000). Returns 0, or -1 (sign, letters, "1.", ".5", "1.234",
@@ -48,7 +57,8 @@ int fmt_parse_enum(const ProtobufCEnumDescriptor *d, const char *s, int *value);
  * when the enum has no such value. */
 const char *fmt_enum_label(const ProtobufCEnumDescriptor *d, int value, char *buf, size_t cap);
 
-/* How long a priced range is, from its lines: "2 nights" (every line 24 h),
+/* How long a priced range is, from its lines: "2 nights" (every line 23 to 25 h: a
+ * local night, DST days included),
  * "3 slots of 30 min" (lines of one length), "1 slot" (otherwise), "-" when p is
  * NULL or has no lines; returns buf. */
 char *fmt_slots(const Booking__V1__Price *p, char *buf, size_t cap);

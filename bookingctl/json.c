@@ -50,12 +50,22 @@ static size_t value_size(ProtobufCType type)
     }
 }
 
-static void json_double(strbuf *b, double v, int precision)
+/* A finite double in the fewest of 15, 16 or 17 significant digits that read back as
+ * the same double (15 keeps 4.5 and 0.1 short; 15 alone wrote 1.79769313486232e+308 for
+ * the largest double, past it); a float in 9 digits, which always read back. */
+static void json_double(strbuf *b, double v, int is_float)
 {
-    if (isfinite(v))
-        strbuf_printf(b, "%.*g", precision, v);
-    else
+    char text[32];
+    if (!isfinite(v)) {
         strbuf_puts(b, "null");
+        return;
+    }
+    for (int digits = is_float ? 9 : 15; digits <= 17; digits++) {
+        snprintf(text, sizeof text, "%.*g", digits, v);
+        if (is_float || strtod(text, NULL) == v)
+            break;
+    }
+    strbuf_puts(b, text);
 }
 
 static void json_enum(strbuf *b, const ProtobufCEnumDescriptor *d, int value)
@@ -101,10 +111,10 @@ static void json_value(strbuf *b, const ProtobufCFieldDescriptor *f, const void 
         strbuf_printf(b, "%llu", (unsigned long long)*(const uint64_t *)p);
         break;
     case PROTOBUF_C_TYPE_FLOAT:
-        json_double(b, *(const float *)p, 9);
+        json_double(b, *(const float *)p, 1);
         break;
     case PROTOBUF_C_TYPE_DOUBLE:
-        json_double(b, *(const double *)p, 15);
+        json_double(b, *(const double *)p, 0);
         break;
     case PROTOBUF_C_TYPE_BOOL:
         strbuf_puts(b, *(const protobuf_c_boolean *)p ? "true" : "false");

@@ -14,9 +14,10 @@ static const ctl_command commands[] = {
      "resources create --type TYPE --name N --city C --capacity N --slot-minutes M\n"
      "        --price 120.00 --currency EUR [--lat X --lon Y] [--rating 4.5] [--amenity A]...\n"
      "        [--hold-ttl SECONDS] [--cancel HOURS:PERCENT]... [--weekend-bp BP] [--tax-bp BP]\n"
-     "        [--fee-bp BP] [--id ID] [--tz Europe/Paris]",
+     "        [--fee-bp BP] [--id ID] --tz Europe/Paris [--check-in 15:00 --check-out 11:00]",
      "define a resource (admin); TYPE: hotel_room, restaurant_table, appointment,\n"
-     "flight_seat, event_ticket, rental_car; --slot-minutes 1440 = nightly, 0 = one slot"},
+     "flight_seat, event_ticket, rental_car; --slot-minutes 1440 = nightly (local nights),\n"
+     "0 = one slot; --tz: its IANA time zone (required: slots and prices are local)"},
     {"resources", "get", ctl_resources_get, "resources get ID", "show a resource"},
     {"inventory", "set", ctl_inventory_set,
      "inventory set RESOURCE_ID --from T --to T --capacity N [--price 99.00 --currency EUR]",
@@ -82,7 +83,9 @@ static void usage(FILE *out)
                  "  $BOOKING_TOKEN) sends authorization: Bearer T instead of x-user-id/x-user-role;\n"
                  "  with $BOOKING_DEV_KEY (./dev up in jwt mode) a token for --user/--admin is minted\n"
                  "TLS: TLS_CA_FILE (and TLS_CERT_FILE, TLS_KEY_FILE for mutual TLS), TLS_SERVER_NAME\n"
-                 "times: RFC 3339 such as 2026-06-01T15:00:00Z, or a date 2026-06-01 (00:00 UTC)\n"
+                 "times: RFC 3339 such as 2026-06-01T15:00:00Z, or a date 2026-06-01: the resource's local\n"
+                 "  date (book, hold: its check-in/check-out time for nights; calendar, inventory: local\n"
+                 "  midnight); search: every resource's own dates and wall-clock times\n"
                  "addresses: SEARCH_ADDR, BOOKING_ADDR, PAYMENT_ADDR, EXPIRY_ADDR (default 127.0.0.1:5005x);\n"
                  "  a service that cannot be connected to within --connect-timeout MS (or\n"
                  "  $BOOKINGCTL_CONNECT_TIMEOUT_MS; default 1500) fails the command at once\n"

@@ -42,7 +42,7 @@ static void app_free(expiry_app *app)
 /* The start-time check, on a connection of its own (health is right from the start). */
 static void check_notify_config(expiry_app *app)
 {
-    redis_conn *r = redis_connect(app->settings.redis_url, (int)app->settings.store_timeout_ms);
+    redis_conn *r = service_redis_connect(&app->settings);
     if (notify_config_check(app, r) < 0)
         log_warn("cannot check notify-keyspace-events yet (redis: %s); will retry", r->errstr);
     redis_close(r);

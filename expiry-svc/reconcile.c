@@ -71,7 +71,7 @@ static int slot_bases(pg_conn *pg, const char *rid, const int64_t *slots, int n,
         return found;
     int implicit = res->slot_minutes == SLOT_MINUTES_SINGLE ? 0 : res->capacity;
     slot_row *rows = malloc(sizeof *rows * (size_t)n);
-    int rc = inventory_load_slots(pg, rid, slots, n, (int64_t)res->slot_minutes * 60, implicit, rows);
+    int rc = inventory_load_slots(pg, rid, slots, n, NULL, implicit, rows); /* ends unused */
     for (int i = 0; rc == 0 && i < n; i++)
         base[i] = rows[i].total - rows[i].confirmed;
     free(rows);
@@ -191,10 +191,10 @@ static const char *resource_of(const char *key)
     return strncmp(key, "avail:{p", 8) == 0 && p && p[2] ? p + 2 : NULL;
 }
 
-/* One SCAN step; updates cursor. 0 or -1. */
-static int scan_step(reconciler *rc, pass *ps, pg_conn *pg, redis_conn *r, char *cursor, size_t cap)
+/* One SCAN step on one node; updates cursor. 0 or -1. */
+static int scan_step(reconciler *rc, pass *ps, pg_conn *pg, redis_conn *r, int node, char *cursor, size_t cap)
 {
-    redisReply *reply = redis_command(r, "SCAN %s MATCH avail:* COUNT 500", cursor);
+    redisReply *reply = redis_node_command(r, node, "SCAN %s MATCH avail:* COUNT 500", cursor);
     if (!reply || reply->type != REDIS_REPLY_ARRAY || reply->elements != 2) {
         freeReplyObject(reply);
         return -1;
@@ -215,12 +215,16 @@ int reconcile_counters(expiry_app *app, pg_conn *pg, redis_conn *r, int *unfixed
 {
     reconciler *rc = app->recon;
     pass ps = {KEYMAP_INIT, 0, 0};
-    char cursor[32] = "0";
-    int status = 0;
+    /* Every primary's keys (one on a single server). Should the cluster change shape
+     * mid-pass, the pass may miss or repeat counters; the next pass sees them. */
+    int nodes = redis_node_count(r), status = nodes < 0 ? -1 : 0;
     pthread_mutex_lock(&rc->lock);
-    do
-        status = scan_step(rc, &ps, pg, r, cursor, sizeof cursor);
-    while (status == 0 && strcmp(cursor, "0") != 0 && !app_stopping(app));
+    for (int node = 0; status == 0 && node < nodes && !app_stopping(app); node++) {
+        char cursor[32] = "0";
+        do
+            status = scan_step(rc, &ps, pg, r, node, cursor, sizeof cursor);
+        while (status == 0 && strcmp(cursor, "0") != 0 && !app_stopping(app));
+    }
     if (status == 0)
         keymap_swap(&rc->seen, &ps.next);
     pthread_mutex_unlock(&rc->lock);

@@ -1,6 +1,7 @@
 // validate-models.mjs — validates Kubernetes manifests offline: the schema check of the
 // npm package kubernetes-models, plus what it lacks (unknown fields) and this
-// platform's own rules (hardened pods, gRPC probes, references that resolve).
+// platform's own rules (hardened pods, gRPC probes, references that resolve, Redis with
+// a password and durable, a Redis Cluster shaped for failover).
 //
 // usage: node validate-models.mjs --set NAME [--external-secrets] FILE... [--set ...]
 //   Each set is checked on its own (references resolve within a set). With
@@ -214,6 +215,7 @@ function referenceRules(objs, all, set, failFor, externalSecrets) {
             fail(`port ${p.port} names no container port of the selected pods`);
     }
     if (o.kind === "StatefulSet" && !find("Service", ns, o.spec.serviceName)) fail(`serviceName ${o.spec.serviceName} not found`);
+    if (o.kind === "StatefulSet") redisRules(o, all, find, fail);
     if (o.kind === "ServiceMonitor") serviceMonitorRules(o, all, fail);
     const pod = podSpecOf(o);
     if (!pod) continue;
@@ -244,6 +246,56 @@ function referenceRules(objs, all, set, failFor, externalSecrets) {
       if (v.secret && !v.secret.optional) need("Secret", v.secret.secretName);
     }
   }
+}
+
+// The redis.conf a StatefulSet mounts from a ConfigMap of the set, or undefined.
+function redisConfOf(o, find) {
+  const ns = o.metadata?.namespace;
+  for (const v of podSpecOf(o)?.volumes || []) {
+    const conf = v.configMap && find("ConfigMap", ns, v.configMap.name)?.data?.["redis.conf"];
+    if (conf) return conf;
+  }
+  return undefined;
+}
+
+// Every Redis (a StatefulSet mounting a redis.conf): the append-only file, expired-key
+// events for expiry-svc, no eviction, a password from a Secret, data on a volume claim.
+// A Redis Cluster (cluster-enabled yes) also: primaries with a replica each (an even
+// count, at least 6), pods on different nodes (required anti-affinity on the hostname),
+// a PodDisruptionBudget, the cluster bus port, and a Job of the set that creates it.
+function redisRules(o, all, find, fail) {
+  const conf = redisConfOf(o, find);
+  if (!conf) return;
+  const setting = (name) => (conf.match(new RegExp(`^\\s*${name}\\s+(\\S+)`, "m")) || [])[1];
+  if (setting("appendonly") !== "yes") fail("redis.conf: appendonly is not yes");
+  const events = setting("notify-keyspace-events") || "";
+  if (!/E/.test(events) || !/[xA]/.test(events)) fail("redis.conf: notify-keyspace-events lacks E and x (expiry-svc)");
+  if (setting("maxmemory-policy") !== "noeviction") fail("redis.conf: maxmemory-policy is not noeviction");
+  const c = (podSpecOf(o).containers || [])[0] || {};
+  const args = c.args || [];
+  const pw = args[args.indexOf("--requirepass") + 1];
+  const env = (c.env || []).find((e) => pw === `$(${e.name})`);
+  if (!args.includes("--requirepass") || !env?.valueFrom?.secretKeyRef) fail("no --requirepass from a Secret");
+  const dir = setting("dir");
+  const claims = (o.spec.volumeClaimTemplates || []).map((t) => t.metadata?.name);
+  if (!(c.volumeMounts || []).some((m) => m.mountPath === dir && claims.includes(m.name)))
+    fail(`redis.conf dir ${dir} is not on a volume claim`);
+  if (setting("cluster-enabled") !== "yes") return;
+  const n = o.spec.replicas ?? 1;
+  if (n < 6 || n % 2) fail(`a cluster of ${n} pods: 3 primaries with a replica each need an even count >= 6`);
+  if (args.includes("--masterauth") === false) fail("no --masterauth: replicas cannot authenticate to their primary");
+  const own = podLabelsOf(o);
+  const anti = o.spec.template.spec.affinity?.podAntiAffinity?.requiredDuringSchedulingIgnoredDuringExecution || [];
+  if (!anti.some((t) => t.topologyKey === "kubernetes.io/hostname" && selects(t.labelSelector, own)))
+    fail("no required pod anti-affinity on kubernetes.io/hostname: a primary and its replica may share a node");
+  const ns = o.metadata?.namespace || "";
+  if (!all.some((p) => p.kind === "PodDisruptionBudget" && (p.metadata?.namespace || "") === ns && selects(p.spec?.selector, own)))
+    fail("no PodDisruptionBudget selects the cluster's pods");
+  if (!(c.ports || []).some((p) => p.containerPort === 16379)) fail("no cluster bus port (16379)");
+  const creates = all.some((j) => j.kind === "Job" && (podSpecOf(j)?.containers || []).some((jc) =>
+    /--cluster create/.test([...(jc.command || []), ...(jc.args || [])].join(" ")) &&
+    /--cluster-replicas 1/.test([...(jc.command || []), ...(jc.args || [])].join(" "))));
+  if (!creates) fail("no Job runs redis-cli --cluster create --cluster-replicas 1");
 }
 
 // A ServiceMonitor selects Services of its namespace (or spec.namespaceSelector's) that

@@ -47,17 +47,6 @@ static int load_one(pg_conn *pg, const char *sql, const char *param, payment_row
     return found;
 }
 
-/* Runs a statement and returns the number of rows it affected, or -1. */
-static int affected(pg_conn *pg, const char *sql, int n, const char *const *params)
-{
-    PGresult *r = pg_exec(pg, sql, n, params);
-    if (!r)
-        return -1;
-    int rows = atoi(PQcmdTuples(r));
-    PQclear(r);
-    return rows;
-}
-
 int store_payment_open(pg_conn *pg, const payment_row *p, const char *idempotency_key, const payment_change *c)
 {
     payment_step open = payment_next(PAY_NONE, PAYMENT_OPEN);
@@ -68,7 +57,7 @@ int store_payment_open(pg_conn *pg, const payment_row *p, const char *idempotenc
     const char *all[11];
     memcpy(all, params, sizeof params);
     all[10] = c->metadata_json ? c->metadata_json : "{}";
-    return affected(pg,
+    return pg_affected(pg,
         "WITH p AS (INSERT INTO payments (payment_id, status, currency, amount_minor, payment_method_id, reference, "
         "provider, idempotency_key) VALUES ($1, $2, $3, $4, $5, $6, $7, NULLIF($8, '')) "
         "ON CONFLICT (idempotency_key) DO NOTHING RETURNING payment_id, status) "
@@ -99,7 +88,7 @@ int store_payment_move(pg_conn *pg, const char *payment_id, payment_status from,
     const char *params[9] = {payment_id, I64(f, from), I64(t, step->to), I64(cap, captured_minor),
                              I64(ref, refunded_minor), decline_code, step->event_type, c->actor_id,
                              c->metadata_json ? c->metadata_json : "{}"};
-    return affected(pg,
+    return pg_affected(pg,
         "WITH u AS (UPDATE payments SET status = $3, captured_minor = $4, refunded_minor = $5, decline_code = $6, "
         "updated_at = now() WHERE payment_id = $1 AND status = $2 RETURNING payment_id) "
         "INSERT INTO payment_events (payment_id, event_type, from_status, to_status, actor_id, metadata) "

@@ -101,7 +101,8 @@ int rpc_get_resource(rpc_call *call, const ProtobufCMessage *request, ProtobufCM
     return resource_from_store(call, app, req->resource_id, (Booking__V1__Resource **)response);
 }
 
-static Booking__V1__SlotAvailability *slot_message(rpc_call *call, const char *currency, const slot_state *s)
+static Booking__V1__SlotAvailability *slot_message(rpc_call *call, const char *currency, const slot_state *s,
+                                                   const local_zone *zone)
 {
     Booking__V1__SlotAvailability *m =
         RPC_NEW(call, Booking__V1__SlotAvailability, booking__v1__slot_availability__init);
@@ -114,11 +115,13 @@ static Booking__V1__SlotAvailability *slot_message(rpc_call *call, const char *c
     m->price = RPC_NEW(call, Booking__V1__Money, booking__v1__money__init);
     m->price->currency = (char *)currency;
     m->price->amount_minor = s->price;
+    slot_local_times(call, m, zone);
     return m;
 }
 
-/* The slot starts of [from, to) the calendar shows; 0 when the model's window does
- * not cover them, -1 (status set) when too many. */
+/* The slot starts of [from, to) the calendar shows (nightly and timed: count + 1
+ * boundaries); 0 when the model's window does not cover them, -1 (status set) when
+ * too many. */
 static int calendar_starts(rpc_call *call, const res_meta *m, const slot_rows *rows, int64_t from, int64_t to,
                            int64_t **starts, int *count)
 {
@@ -131,17 +134,11 @@ static int calendar_starts(rpc_call *call, const res_meta *m, const slot_rows *r
         memcpy(*starts, rows->start + first, sizeof **starts * (size_t)*count);
         return 1;
     }
-    int64_t len = (int64_t)m->res->slot_minutes * 60;
-    int64_t first = from - ((from % len) + len) % len, last = to + (len - ((to % len) + len) % len) % len;
-    if ((last - first) / len > CALENDAR_MAX_SLOTS)
-        return rpc_invalid_argument(call, "end_time", "the calendar covers more than %d slots", CALENDAR_MAX_SLOTS);
-    if (first < rows->lo || last > rows->hi)
-        return 0;
-    *count = (int)((last - first) / len);
-    *starts = rpc_alloc(call, sizeof **starts * (size_t)(*count + 1));
-    for (int i = 0; i < *count; i++)
-        (*starts)[i] = first + i * len;
-    return 1;
+    if (!m->has_clock)
+        return 0; /* the stores say why */
+    if (calendar_bounds(call, &m->clock, from, to, starts, count) != 0)
+        return -1;
+    return (*starts)[0] >= rows->lo && (*starts)[*count] <= rows->hi;
 }
 
 /* 1 when the model answered, 0 when it cannot, -1 on a bad request. */
@@ -158,14 +155,15 @@ static int calendar_from_model(rpc_call *call, search_app *app, model_entry *e, 
         slot_source src = {rows, atomic_load(&e->counters), m->res->capacity, m->res->slot_minutes == 0,
                            m->res->base_price->amount_minor};
         const char *currency = rpc_strdup(call, m->res->base_price->currency);
-        int64_t seconds = (int64_t)m->res->slot_minutes * 60;
+        int single = m->res->slot_minutes == SLOT_MINUTES_SINGLE; /* its rows say where slots end */
         resp->slots = rpc_alloc(call, sizeof *resp->slots * (size_t)(count + 1));
         for (int i = 0; i < count && rc == 1; i++) {
             slot_state s;
-            rc = slot_resolve(&src, starts[i], seconds, &s) == 0;
-            resp->slots[i] = rc ? slot_message(call, currency, &s) : NULL;
+            rc = slot_resolve(&src, starts[i], single ? starts[i] : starts[i + 1], &s) == 0;
+            resp->slots[i] = rc ? slot_message(call, currency, &s, m->clock.zone) : NULL;
         }
         resp->n_slots = (size_t)count;
+        resp->time_zone = rpc_strdup(call, local_zone_name(m->clock.zone));
     }
     ebr_exit();
     return rc;

@@ -19,31 +19,26 @@ int store_get_resource(rpc_call *call, const char *resource_id, Booking__V1__Res
     return 0;
 }
 
-/* The slot starts the calendar shows: the range widened to whole slots, or, for a
- * single-slot resource, the slots that exist in it. */
-static int calendar_slots(rpc_call *call, const Booking__V1__Resource *r, int64_t from, int64_t to,
-                          slot_row *rows, int *count)
+/* The slots the calendar shows: the range widened to whole slots of the resource's
+ * local clock, or, for a single-slot resource, the slots that exist in it. */
+static int calendar_slots(rpc_call *call, const Booking__V1__Resource *r, const resource_clock *clock, int64_t from,
+                          int64_t to, slot_row *rows, int *count)
 {
     if (r->slot_minutes == SLOT_MINUTES_SINGLE) {
         if (inventory_load_range(search_pg(call), r->resource_id, from, to, rows, CALENDAR_MAX_SLOTS, count) != 0)
             return rpc_fail(call, RPC_UNAVAILABLE, "STORE_UNAVAILABLE", "database unavailable; safe to retry");
         return 0;
     }
-    int64_t len = (int64_t)r->slot_minutes * 60;
-    int64_t first = from - ((from % len) + len) % len, last = to + (len - ((to % len) + len) % len) % len;
-    if ((last - first) / len > CALENDAR_MAX_SLOTS)
-        return rpc_invalid_argument(call, "end_time", "the calendar covers more than %d slots", CALENDAR_MAX_SLOTS);
-    *count = (int)((last - first) / len);
-    int64_t *starts = rpc_alloc(call, sizeof *starts * (size_t)(*count + 1));
-    for (int i = 0; i < *count; i++)
-        starts[i] = first + i * len;
-    if (inventory_load_slots(search_pg(call), r->resource_id, starts, *count, len, r->capacity, rows) != 0)
+    int64_t *bounds;
+    if (calendar_bounds(call, clock, from, to, &bounds, count) != 0)
+        return -1;
+    if (inventory_load_slots(search_pg(call), r->resource_id, bounds, *count, bounds + 1, r->capacity, rows) != 0)
         return rpc_fail(call, RPC_UNAVAILABLE, "STORE_UNAVAILABLE", "database unavailable; safe to retry");
     return 0;
 }
 
 static Booking__V1__SlotAvailability *slot_message(rpc_call *call, const Booking__V1__Resource *r,
-                                                   const slot_row *row, int counter)
+                                                   const resource_clock *clock, const slot_row *row, int counter)
 {
     Booking__V1__SlotAvailability *s =
         RPC_NEW(call, Booking__V1__SlotAvailability, booking__v1__slot_availability__init);
@@ -59,6 +54,7 @@ static Booking__V1__SlotAvailability *slot_message(rpc_call *call, const Booking
     s->price = RPC_NEW(call, Booking__V1__Money, booking__v1__money__init);
     s->price->currency = r->base_price->currency;
     s->price->amount_minor = row->price_minor >= 0 ? row->price_minor : r->base_price->amount_minor;
+    slot_local_times(call, s, clock->zone);
     return s;
 }
 
@@ -67,7 +63,12 @@ int store_get_calendar(rpc_call *call, const Booking__V1__Resource *r, int64_t f
 {
     slot_row *rows = rpc_alloc(call, sizeof *rows * (CALENDAR_MAX_SLOTS + 1));
     int count = 0;
-    if (calendar_slots(call, r, from, to, rows, &count) != 0)
+    resource_clock clock;
+    const char *field;
+    if (resource_clock_of(r, &clock, &field) != 0)
+        return rpc_fail(call, RPC_FAILED_PRECONDITION, "RESOURCE_TIME_ZONE", "resource %s: its %s is not usable",
+                        r->resource_id, field);
+    if (calendar_slots(call, r, &clock, from, to, rows, &count) != 0)
         return -1;
     int64_t *starts = rpc_alloc(call, sizeof *starts * (size_t)(count + 1));
     int *counters = rpc_alloc(call, sizeof *counters * (size_t)(count + 1));
@@ -81,8 +82,9 @@ int store_get_calendar(rpc_call *call, const Booking__V1__Resource *r, int64_t f
     resp->n_slots = (size_t)count;
     resp->slots = rpc_alloc(call, sizeof *resp->slots * (size_t)(count + 1));
     for (int i = 0; i < count; i++)
-        resp->slots[i] = slot_message(call, r, &rows[i], counters[i]);
+        resp->slots[i] = slot_message(call, r, &clock, &rows[i], counters[i]);
     resp->as_of = stamp_ms(call, read_at);
+    resp->time_zone = rpc_strdup(call, local_zone_name(clock.zone));
     *out = resp;
     return 0;
 }

@@ -88,19 +88,23 @@ static res_meta *meta_from(PGresult *r, int row)
 }
 
 /* What one resource's slot-result rows [first, first + count) need: how many are slots
- * of the window (a nightly resource's rows must start on a night of it), how many carry
- * an override price, and whether a count passes what a narrow cell holds. */
+ * of the window (a nightly resource's rows must start a local night of it), how many
+ * carry an override price, and whether a count passes what a narrow cell holds. */
 typedef struct rows_shape {
     int rows, prices, wide;
 } rows_shape;
 
-static int night_of_window(int64_t start, load_window w) { return (start - w.lo) % SECONDS_PER_DAY == 0; }
+/* 1 when start is the first instant of a local night of zone (NULL: any slot). */
+static int night_start(const local_zone *zone, int64_t start)
+{
+    return !zone || local_day_start(zone, local_day(zone, start)) == start;
+}
 
-static rows_shape shape_of(PGresult *r, int first, int count, int nightly, load_window w)
+static rows_shape shape_of(PGresult *r, int first, int count, const local_zone *nights)
 {
     rows_shape sh = {0, 0, 0};
     for (int i = first; i < first + count; i++) {
-        if (nightly && !night_of_window(num(r, i, 1), w))
+        if (!night_start(nights, num(r, i, 1)))
             continue;
         sh.rows++;
         sh.prices += num(r, i, 5) >= 0;
@@ -110,22 +114,25 @@ static rows_shape shape_of(PGresult *r, int first, int count, int nightly, load_
 }
 
 /* Rows of one resource from slot-result rows [first, first + count), ordered by start.
- * A nightly resource gets a cell per night of the window, or — when it has rows for
- * few nights (no inventory set, a few bookings) — only those rows with their times,
+ * A nightly resource gets a cell per local night of the window, or — when it has rows
+ * for few nights (no inventory set, a few bookings) — only those rows with their times,
  * whichever takes less memory (docs/scale-out.md, "Memory per resource"). */
 static slot_rows *rows_build(const res_meta *m, PGresult *r, int first, int count, load_window w)
 {
-    int nightly = m->res->slot_minutes == SLOT_MINUTES_NIGHTLY;
-    rows_shape sh = shape_of(r, first, count, nightly, w);
+    const local_zone *nights =
+        m->res->slot_minutes == SLOT_MINUTES_NIGHTLY && m->has_clock ? m->clock.zone : NULL;
+    rows_shape sh = shape_of(r, first, count, nights);
     size_t cell = sh.wide ? sizeof(slot_cell) : sizeof(slot_cell16);
-    int nights = (int)((w.hi - w.lo) / SECONDS_PER_DAY);
-    int dense = nightly && (size_t)sh.rows * (2 * sizeof(int64_t) + cell) >= (size_t)nights * cell;
-    slot_rows *rows = slot_rows_new(dense, w.lo, w.hi, SECONDS_PER_DAY, dense ? nights : sh.rows, sh.prices, sh.wide);
+    int64_t window_nights = (w.hi - w.lo) / SECONDS_PER_DAY; /* about: only to choose the layout */
+    int dense = nights && (size_t)sh.rows * (2 * sizeof(int64_t) + cell) >= (size_t)window_nights * cell;
+    slot_rows *rows = slot_rows_new(dense, w.lo, w.hi, dense ? nights : NULL, sh.rows, sh.prices, sh.wide);
     for (int k = 0, i = first; i < first + count; i++) {
         int64_t start = num(r, i, 1);
-        if (nightly && !night_of_window(start, w))
+        if (!night_start(nights, start))
+            continue; /* not a night */
+        int cell_index = dense ? slot_rows_index(rows, start) : k++;
+        if (cell_index < 0)
             continue; /* not a night of this window */
-        int cell_index = dense ? (int)((start - w.lo) / SECONDS_PER_DAY) : k++;
         if (!dense) {
             rows->start[cell_index] = start;
             rows->end[cell_index] = num(r, i, 2);
@@ -292,23 +299,24 @@ static slot_counters *counters_from(const redisReply *reply, load_window w)
     return c;
 }
 
-/* One pipelined batch of HGETALLs; replies go to out. 0 or -1. */
+/* One pipelined batch of HGETALLs (one round trip per node); replies go to out. 0 or -1. */
 static int counters_batch(redis_conn *r, char *const *ids, int n, load_window w, slot_counters **out)
 {
+    redisReply **replies = malloc(sizeof *replies * (size_t)n);
     for (int i = 0; i < n; i++) {
         hold_keys k;
         hold_keys_for(&k, ids[i], NULL);
-        if (redisAppendCommand(r->ctx, "HGETALL %s", k.avail) != REDIS_OK)
-            return -1;
+        const char *argv[] = {"HGETALL", k.avail};
+        redis_pipeline_append(r, 2, argv);
     }
+    int rc = redis_pipeline_read(r, n, replies);
     for (int i = 0; i < n; i++) {
-        void *reply = NULL;
-        if (redisGetReply(r->ctx, &reply) != REDIS_OK || !reply)
-            return -1;
-        out[i] = counters_from(reply, w);
-        freeReplyObject(reply);
+        if (rc == 0)
+            out[i] = counters_from(replies[i], w);
+        freeReplyObject(replies[i]);
     }
-    return 0;
+    free(replies);
+    return rc;
 }
 
 int load_counters(redis_conn *r, char *const *ids, int n, load_window w, slot_counters **out)
@@ -320,8 +328,10 @@ int load_counters(redis_conn *r, char *const *ids, int n, load_window w, slot_co
     if (rc != 0) {
         for (int i = 0; i < n; i++)
             slot_counters_free(tmp[i]);
-        snprintf(r->errstr, sizeof r->errstr, "HGETALL: %s", r->ctx ? r->ctx->errstr : "no connection");
-        r->err = 1;
+        if (!r->err) {
+            snprintf(r->errstr, sizeof r->errstr, "HGETALL: error reply");
+            r->err = 1;
+        }
     } else {
         memcpy(out, tmp, sizeof *tmp * (size_t)n);
     }

@@ -64,7 +64,7 @@ static int start(const service_settings *s, void **out)
     /* full loads from DATABASE_READ_URL when set: a replica takes the bulk reads */
     refresher_config rc = {service_pg_open(&definition, s, SERVICE_PG_MAIN),
                            s->database_read_url[0] ? service_pg_open(&definition, s, SERVICE_PG_READ) : NULL,
-                           s->redis_url, (int)s->store_timeout_ms,
+                           s->redis_url, s->redis_username, s->redis_password, (int)s->store_timeout_ms,
                            (int)search_config.full_refresh_seconds * 1000, (int)search_config.pg_reload_ms,
                            (int)search_config.load_chunk, sh};
     if (sh.count > 1)

@@ -44,6 +44,7 @@ typedef struct search_row {
     model_entry *entry;
     const res_meta *meta;
     const Booking__V1__PricingRules *pricing;
+    const resource_clock *clock;         /* the meta's; NULL: its zone is unknown (never a result) */
     int64_t base_price;
     int32_t capacity, slot_minutes, max_quantity;
 } search_row;

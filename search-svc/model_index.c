@@ -80,7 +80,8 @@ static search_row row_of(const model_view *v, model_entry *e)
                   .amenities = m->amenities, .n_amenities = (uint32_t)r->n_amenities,
                   .resource_type = (uint8_t)r->resource_type,
                   .active = r->status == BOOKING__V1__RESOURCE_STATUS__RESOURCE_STATUS_ACTIVE},
-        .entry = e, .meta = m, .pricing = r->pricing, .base_price = r->base_price->amount_minor,
+        .entry = e, .meta = m, .pricing = r->pricing, .clock = m->has_clock ? &m->clock : NULL,
+        .base_price = r->base_price->amount_minor,
         .capacity = r->capacity, .slot_minutes = r->slot_minutes, .max_quantity = r->max_quantity_per_hold};
     memcpy(row.facts.currency, r->base_price->currency, strnlen(r->base_price->currency, 3));
     return row;

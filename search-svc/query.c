@@ -68,7 +68,10 @@ static int parse_range(const Booking__V1__SearchAvailabilityRequest *req, const 
     q->end = ts_seconds(req->end_time);
     if (q->end <= q->start)
         return fail(field, "end_time", msg, n, "must be after start_time");
-    if (q->start < lim->now - lim->now % SECONDS_PER_DAY)
+    /* a local date: in the past everywhere once it is before today where the day ends
+     * last (UTC-12); a resource where it is already over is left out of the results */
+    int64_t west = lim->now - LATEST_ZONE_BEHIND;
+    if (q->start < west - floor_mod64(west, SECONDS_PER_DAY))
         return fail(field, "start_time", msg, n, "is in the past");
     if (q->end > lim->horizon_end)
         return fail(field, "end_time", msg, n, "is beyond the search horizon");

@@ -16,13 +16,14 @@
 #define QUERY_QUANTITY_MAX 100000
 #define QUERY_PAGE_SIZE_DEFAULT 20
 #define QUERY_PAGE_SIZE_MAX 100
+#define LATEST_ZONE_BEHIND (12 * 3600) /* the zone furthest behind UTC (Etc/GMT+12) */
 
 typedef struct search_query {
     int resource_type;                /* 0 = every type */
     char city[QUERY_CITY_MAX + 1];    /* lower-case; "" = no city filter */
     int geo;                          /* 1: within radius_km of (lat, lon) */
     double lat, lon, radius_km;
-    int64_t start, end;               /* Unix seconds, as asked */
+    int64_t start, end;               /* wall-clock seconds, as asked: local at each resource */
     int quantity;
     int has_max_price;
     char currency[4];                 /* of max_price */

@@ -181,16 +181,22 @@ static int stream_lost(refresher *r, int p, const redisReply *reply)
 
 void check_streams(refresher *r)
 {
-    redisContext *ctx = redis_ensure(r->redis) == 0 ? r->redis->ctx : NULL;
+    redisReply *replies[HOLD_PARTITIONS];
     int lost = 0;
-    for (int p = r->cfg.shard.lo; ctx && p < r->cfg.shard.hi; p++)
-        redisAppendCommand(ctx, "XRANGE changes:{p%02d} - + COUNT 1", p);
-    for (int p = r->cfg.shard.lo; ctx && p < r->cfg.shard.hi; p++) {
-        void *reply = NULL;
-        if (redisGetReply(ctx, &reply) != REDIS_OK || !reply)
-            return;
-        lost += stream_lost(r, p, reply);
-        freeReplyObject(reply);
+    if (redis_pipeline_begin(r->redis) != 0)
+        return;
+    for (int p = r->cfg.shard.lo; p < r->cfg.shard.hi; p++) {
+        char key[32];
+        snprintf(key, sizeof key, "changes:{p%02d}", p);
+        const char *argv[] = {"XRANGE", key, "-", "+", "COUNT", "1"};
+        redis_pipeline_append(r->redis, 6, argv);
+    }
+    int n = r->cfg.shard.hi - r->cfg.shard.lo;
+    redis_pipeline_read(r->redis, n, replies); /* a node down: its partitions say nothing */
+    for (int i = 0; i < n; i++) {
+        int p = r->cfg.shard.lo + i;
+        lost += replies[i] && stream_lost(r, p, replies[i]);
+        freeReplyObject(replies[i]);
     }
     if (lost) {
         stats_add(r, &r->stats.redis_resyncs, 1);

@@ -22,9 +22,11 @@
 load_window refresh_window(const refresher *r, int64_t now_ms)
 {
     int64_t now = now_ms / 1000;
-    int64_t lo = now - now % SECONDS_PER_DAY;
-    /* one day more than the search horizon, so the last day stays covered past midnight */
-    return (load_window){lo, lo + ((int64_t)r->m->horizon_days + 1) * SECONDS_PER_DAY};
+    int64_t today = now - now % SECONDS_PER_DAY;
+    /* local dates run up to 14 hours ahead of UTC's and 12 behind: a day more on each
+     * side than today's UTC date to the search horizon, and one more so that the last
+     * day stays covered past midnight */
+    return (load_window){today - SECONDS_PER_DAY, today + ((int64_t)r->m->horizon_days + 2) * SECONDS_PER_DAY};
 }
 
 refresher *refresher_new(model *m, const refresher_config *cfg)
@@ -34,8 +36,8 @@ refresher *refresher_new(model *m, const refresher_config *cfg)
     r->cfg = *cfg;
     r->pg = cfg->pg;
     r->read_pg = cfg->read_pg ? cfg->read_pg : cfg->pg;
-    r->redis = redis_connect(cfg->redis_url, cfg->store_timeout_ms);
-    r->tail = tail_new(cfg->redis_url, cfg->store_timeout_ms, STREAM_BLOCK_MS, cfg->shard.lo, cfg->shard.hi);
+    r->redis = redis_connect_as(cfg->redis_url, cfg->redis_username, cfg->redis_password, cfg->store_timeout_ms);
+    r->tail = tail_new(r->redis, cfg->store_timeout_ms, STREAM_BLOCK_MS, cfg->shard.lo, cfg->shard.hi);
     pthread_mutex_init(&r->lock, NULL);
     if (pipe(r->wake) != 0)
         abort();

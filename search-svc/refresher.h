@@ -14,7 +14,7 @@
 typedef struct refresher_config {
     pg_conn *pg;           /* PostgreSQL for changed resources (the primary); the refresher owns it */
     pg_conn *read_pg;      /* a streaming replica for full loads (owned), or NULL: pg */
-    const char *redis_url;
+    const char *redis_url, *redis_username, *redis_password;
     int store_timeout_ms;
     int full_refresh_ms;   /* period of the full refresh (0 = never) */
     int pg_reload_ms;      /* at most one PostgreSQL reload per resource per this interval */

@@ -37,6 +37,8 @@ res_meta *res_meta_new(const uint8_t *body, size_t len, int64_t created_at, int6
     for (size_t i = 0; i < r->n_amenities; i++)
         m->amenities[i] = lower_dup(r->amenities[i]);
     m->bytes = sizeof *m + 3 * len + strlen(m->city) + 64 * (r->n_amenities + 1);
+    const char *field;
+    m->has_clock = resource_clock_of(r, &m->clock, &field) == 0;
     return m;
 }
 

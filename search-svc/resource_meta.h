@@ -9,6 +9,7 @@
 
 #include "booking/v1/common.pb-c.h"
 #include "rpc.h"
+#include "slots.h"
 
 typedef struct res_meta {
     Booking__V1__Resource *res;  /* unpacked with the default allocator */
@@ -17,6 +18,8 @@ typedef struct res_meta {
     int64_t created_at, updated_at;
     char *city;                  /* lower-case location */
     char **amenities;            /* lower-case */
+    resource_clock clock;        /* its zone, slots, check-in and check-out */
+    int has_clock;               /* 0: its zone is unknown here (the resource is not searched) */
     size_t bytes;                /* memory held, roughly */
 } res_meta;
 

@@ -53,6 +53,14 @@ int store_get_resource(rpc_call *call, const char *resource_id, Booking__V1__Res
 int store_get_calendar(rpc_call *call, const Booking__V1__Resource *r, int64_t from, int64_t to,
                        Booking__V1__GetCalendarResponse **out);
 
+/* calendar_slots.c: the count + 1 boundaries of the slots that cover [from, to) on a
+ * nightly or timed resource's local clock (call memory); 0, or -1 with INVALID_ARGUMENT
+ * end_time when there are more than CALENDAR_MAX_SLOTS. */
+int calendar_bounds(rpc_call *call, const resource_clock *clock, int64_t from, int64_t to, int64_t **bounds,
+                    int *count);
+/* Fills a calendar slot's local date, start and end (from its slot_start and slot_end). */
+void slot_local_times(rpc_call *call, Booking__V1__SlotAvailability *m, const local_zone *zone);
+
 /* A Timestamp in call memory from Unix milliseconds. */
 Google__Protobuf__Timestamp *stamp_ms(rpc_call *call, int64_t ms);
 /* The model's watermark (Unix ms): every change made before it is in the model. */

@@ -1,7 +1,8 @@
 /* search_rpc.c — SearchAvailability: candidates from the index (the (type, city)
  * buckets, or the geo-grid cells a circle touches), the time-independent filters,
- * then per resource the slots of the range (the same rules as a hold), availability
- * for every slot, the price a hold would quote, and keyset paging in rank order. */
+ * then per resource the slots of the range read on its local wall clock (the same
+ * rules as a hold), availability for every slot, the price a hold would quote, and
+ * keyset paging in rank order. */
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,6 +20,7 @@ typedef struct candidate {
     rank_key key;  /* first: rank_sort sorts candidates by it */
     const search_row *row;
     slot_span span;
+    const price_slot *times; /* of the span's slots (call memory) */
     int available;
     int priced;    /* key.price_minor is set (else priced when it makes the page) */
 } candidate;
@@ -29,6 +31,15 @@ typedef struct slice {
     size_t count;
 } slice;
 
+/* The query's range at resources of one clock: most candidates share a few. */
+#define SPAN_CACHE 8
+typedef struct span_entry {
+    resource_clock clock;
+    int used, ok;
+    slot_span span;
+    price_slot *times;       /* span.count, call memory (outlives the entry) */
+} span_entry;
+
 typedef struct search_run {
     rpc_call *call;
     const search_query *q;
@@ -37,9 +48,8 @@ typedef struct search_run {
     amenity_need need;       /* the query's amenities in the view's dictionary */
     price_slot *prices;      /* room for `room` slots */
     int room;
-    int span_minutes;        /* the last span computed, reused while slot_minutes repeats */
-    int span_ok;
-    slot_span span;
+    span_entry spans[SPAN_CACHE];
+    int next_span;
     candidate *found;
     size_t count;
     int borrowing;           /* the read section lasts until the answer is packed */
@@ -72,13 +82,6 @@ static candidate *candidates(size_t n)
     return b->items;
 }
 
-static double now_seconds(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
 /* The slices to look at; *total is how many entries they hold. */
 static slice *gather(rpc_call *call, const model_view *v, const search_query *q, size_t *n, size_t *total)
 {
@@ -107,22 +110,37 @@ static slice *gather(rpc_call *call, const model_view *v, const search_query *q,
     return s;
 }
 
-/* The slots of the query's range for a resource with these slots (cached per slot
- * length: most candidates share one), if a hold could be made of them at all. */
-static int span_for(search_run *s, int slot_minutes, slot_span *span)
+static int same_clock(const resource_clock *a, const resource_clock *b)
 {
-    if (s->span_minutes != slot_minutes) {
-        const char *field;
-        char msg[160];
-        s->span_minutes = slot_minutes;
-        s->span_ok = slot_span_of(slot_minutes, s->q->start, s->q->end, (int)search_config.max_slots, &s->span,
-                                  &field, msg, sizeof msg) == 0; /* else e.g. off this resource's boundaries */
-        int64_t today = s->now - s->now % SECONDS_PER_DAY;
-        if (s->span_ok && s->span.first_start < (slot_minutes == SLOT_MINUTES_NIGHTLY ? today : s->now))
-            s->span_ok = 0; /* in the past */
+    return a->zone == b->zone && a->slot_minutes == b->slot_minutes && a->check_in == b->check_in &&
+           a->check_out == b->check_out;
+}
+
+/* The slots of the query's range at a resource with this clock — the range's wall-clock
+ * times read in its zone — if a hold could be made of them at all (cached per clock). */
+static const span_entry *span_for(search_run *s, const resource_clock *clock)
+{
+    for (int i = 0; i < SPAN_CACHE; i++)
+        if (s->spans[i].used && same_clock(&s->spans[i].clock, clock))
+            return s->spans[i].ok ? &s->spans[i] : NULL;
+    span_entry *e = &s->spans[s->next_span++ % SPAN_CACHE];
+    const char *field;
+    char msg[160];
+    e->used = 1;
+    e->clock = *clock;
+    e->ok = slot_span_of(clock, local_instant(clock->zone, s->q->start), local_instant(clock->zone, s->q->end),
+                         (int)search_config.max_slots, &e->span, &field, msg, sizeof msg) == 0;
+    /* else e.g. off this resource's boundaries; and not in the past (nightly: tonight, local) */
+    int64_t earliest = clock->slot_minutes == SLOT_MINUTES_NIGHTLY ? slot_floor(clock, s->now) : s->now;
+    if (e->ok && e->span.first_start < earliest)
+        e->ok = 0;
+    if (e->ok) {
+        int64_t *bounds = rpc_alloc(s->call, sizeof *bounds * (size_t)(e->span.count + 1));
+        slot_span_bounds(&e->span, bounds);
+        e->times = rpc_alloc(s->call, sizeof *e->times * (size_t)e->span.count);
+        price_slots_at(clock, bounds, e->span.count, e->times);
     }
-    *span = s->span;
-    return s->span_ok;
+    return e->ok ? e : NULL;
 }
 
 /* Room for n price slots (grown in the call's memory). */
@@ -145,7 +163,7 @@ static int quote_total(search_run *s, candidate *c, int loaded)
                            atomic_load_explicit(&row->entry->counters, memory_order_acquire), row->capacity,
                            row->slot_minutes == SLOT_MINUTES_SINGLE, row->base_price};
         make_room(s, c->span.count);
-        if (!src.rows || slot_range(&src, &c->span, s->prices) < 0)
+        if (!src.rows || slot_range(&src, c->times, c->span.count, s->prices) < 0)
             return -1;
     }
     if (price_total(row->pricing, s->prices, c->span.count, s->q->quantity, s->now, &total) != 0)
@@ -159,14 +177,17 @@ static void consider(search_run *s, const search_row *row)
 {
     candidate c = {.row = row};
     long max = row->max_quantity > 0 ? row->max_quantity : search_config.max_quantity;
-    if (!filter_resource(s->q, &s->need, &row->facts, &c.key.distance_km) || s->q->quantity > max ||
-        !span_for(s, row->slot_minutes, &c.span))
+    const span_entry *span;
+    if (!filter_resource(s->q, &s->need, &row->facts, &c.key.distance_km) || s->q->quantity > max || !row->clock ||
+        !(span = span_for(s, row->clock)))
         return;
+    c.span = span->span;
+    c.times = span->times;
     const slot_rows *rows = atomic_load_explicit(&row->entry->rows, memory_order_acquire);
     slot_source src = {rows, atomic_load_explicit(&row->entry->counters, memory_order_acquire), row->capacity,
                        row->slot_minutes == SLOT_MINUTES_SINGLE, row->base_price};
     make_room(s, c.span.count);
-    c.available = rows ? slot_range(&src, &c.span, s->prices) : -1;
+    c.available = rows ? slot_range(&src, c.times, c.span.count, s->prices) : -1;
     if (c.available < s->q->quantity)
         return;
     /* the price decides the order or a filter: quote now; otherwise only for the page */
@@ -193,6 +214,13 @@ static Booking__V1__AvailabilityResult *result_message(const search_run *s, cons
     r->total_price->currency = rpc_strdup(call, c->key.currency);
     r->total_price->amount_minor = c->key.price_minor;
     r->distance_km = q->geo ? c->key.distance_km : 0;
+    const resource_clock *clock = &c->span.clock;
+    int64_t from = slot_check_in(clock, c->span.first_start), to = slot_check_out(clock, c->span.end);
+    char text[40];
+    r->start_time = stamp_ms(call, from * 1000);
+    r->end_time = stamp_ms(call, to * 1000);
+    r->local_start = rpc_strdup(call, local_rfc3339(clock->zone, from, text, sizeof text));
+    r->local_end = rpc_strdup(call, local_rfc3339(clock->zone, to, text, sizeof text));
     return r;
 }
 
@@ -244,7 +272,7 @@ int search_parse_or_fail(rpc_call *call, const page_key *key, const Booking__V1_
 
 /* Candidates live in scattered memory: start loading the entry, rows header and slot
  * cells of the ones a few steps ahead while this one is evaluated. */
-static void prefetch_ahead(const slice *sl, size_t k, int64_t first_start)
+static void prefetch_ahead(const slice *sl, size_t k, int64_t first_day)
 {
     if (k + 12 < sl->count)
         __builtin_prefetch(sl->rows[k + 12].entry);
@@ -257,7 +285,7 @@ static void prefetch_ahead(const slice *sl, size_t k, int64_t first_start)
         const model_entry *e = sl->rows[k + 3].entry;
         const slot_rows *r = atomic_load_explicit(&e->rows, memory_order_relaxed);
         const slot_counters *c = atomic_load_explicit(&e->counters, memory_order_relaxed);
-        int64_t cell = r && r->dense && first_start >= r->lo ? (first_start - r->lo) / r->step : -1;
+        int64_t cell = r && r->dense ? first_day - r->day0 : -1; /* the range's first local date */
         if (cell >= 0 && cell < r->n)
             __builtin_prefetch(slot_rows_cell_addr(r, (int)cell));
         if (c)
@@ -283,10 +311,10 @@ static size_t search_model(search_run *s, search_app *app, uint64_t fingerprint,
     slice *slices = gather(s->call, v, s->q, &nslices, &total);
     s->found = candidates(total + 1);
     s->need = amenity_need_of(s->q, (char *const *)v->dict, v->dict_len);
-    int64_t first_night = s->q->start - s->q->start % SECONDS_PER_DAY;
+    int64_t first_day = floor_div64(s->q->start, SECONDS_PER_DAY); /* a local date at every resource */
     for (size_t i = 0; i < nslices; i++)
         for (size_t k = 0; k < slices[i].count; k++) {
-            prefetch_ahead(&slices[i], k, first_night);
+            prefetch_ahead(&slices[i], k, first_day);
             consider(s, &slices[i].rows[k]);
         }
     write_page(s, app, fingerprint, resp);
@@ -299,7 +327,7 @@ int rpc_search_availability(rpc_call *call, const ProtobufCMessage *request, Pro
 {
     const Booking__V1__SearchAvailabilityRequest *req = (const Booking__V1__SearchAvailabilityRequest *)request;
     search_app *app = search_app_of(call);
-    double started = now_seconds();
+    double started = monotonic_seconds();
     search_query q;
     rank_key cursor;
     int has_cursor;
@@ -307,13 +335,12 @@ int rpc_search_availability(rpc_call *call, const ProtobufCMessage *request, Pro
         return -1;
     if (!atomic_load(&app->model->ready))
         return rpc_fail(call, RPC_UNAVAILABLE, "MODEL_LOADING", "the search index is loading; retry shortly");
-    search_run s = {.call = call, .q = &q, .now = wall_seconds(), .cursor = has_cursor ? &cursor : NULL,
-                    .span_minutes = -1};
+    search_run s = {.call = call, .q = &q, .now = wall_seconds(), .cursor = has_cursor ? &cursor : NULL};
     Booking__V1__SearchAvailabilityResponse *resp =
         RPC_NEW(call, Booking__V1__SearchAvailabilityResponse, booking__v1__search_availability_response__init);
     resp->as_of = stamp_ms(call, model_as_of_ms(app->model)); /* read first: the data is at least this fresh */
     size_t examined = search_model(&s, app, query_fingerprint(&q), resp);
-    search_metrics_query(examined, resp->n_results, now_seconds() - started);
+    search_metrics_query(examined, resp->n_results, monotonic_seconds() - started);
     *response = &resp->base;
     return 0;
 }

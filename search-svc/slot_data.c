@@ -10,8 +10,18 @@ static size_t align8(size_t n) { return (n + 7) & ~(size_t)7; }
 
 /* Layout: header, override prices (few; on the header's cache lines), sparse starts
  * and ends, cells. */
-slot_rows *slot_rows_new(int dense, int64_t lo, int64_t hi, int64_t step, int n, int price_cap, int wide)
+slot_rows *slot_rows_new(int dense, int64_t lo, int64_t hi, const local_zone *zone, int n, int price_cap, int wide)
 {
+    int64_t day0 = 0;
+    if (dense) { /* the nights that start in [lo, hi) */
+        day0 = local_day(zone, lo);
+        if (local_day_start(zone, day0) < lo)
+            day0++;
+        int64_t end = local_day(zone, hi);
+        n = end > day0 ? (int)(end - day0) : 0;
+        lo = local_day_start(zone, day0);
+        hi = local_day_start(zone, day0 + n);
+    }
     size_t un = (size_t)(n > 0 ? n : 0), pc = (size_t)(price_cap > 0 ? price_cap : 0);
     wide = wide || pc > INT16_MAX;
     size_t head = align8(sizeof(slot_rows)), prices = pc * sizeof(int64_t);
@@ -19,7 +29,8 @@ slot_rows *slot_rows_new(int dense, int64_t lo, int64_t hi, int64_t step, int n,
     size_t cells = align8(un * (wide ? sizeof(slot_cell) : sizeof(slot_cell16)));
     slot_rows *r = mm_alloc(head + prices + times + cells);
     char *p = (char *)r + head;
-    r->lo = lo, r->hi = hi, r->dense = dense, r->wide = wide, r->step = step, r->n = n, r->price_cap = (int)pc;
+    r->lo = lo, r->hi = hi, r->dense = dense, r->wide = wide, r->zone = zone, r->day0 = day0, r->n = n;
+    r->price_cap = (int)pc;
     r->bytes = head + prices + times + cells;
     r->prices = (int64_t *)p;
     p += prices;
@@ -112,7 +123,7 @@ void slot_counters_sort(slot_counters *c)
 int slot_rows_equal(const slot_rows *a, const slot_rows *b)
 {
     if (!a || !b || a->bytes != b->bytes || a->lo != b->lo || a->hi != b->hi || a->dense != b->dense ||
-        a->wide != b->wide || a->n != b->n || a->nprices != b->nprices)
+        a->wide != b->wide || a->n != b->n || a->nprices != b->nprices || a->zone != b->zone || a->day0 != b->day0)
         return 0;
     size_t head = align8(sizeof(slot_rows));
     return memcmp((const char *)a + head, (const char *)b + head, a->bytes - head) == 0;
@@ -150,27 +161,27 @@ static int counter_of(const slot_counters *c, int64_t start)
     return i < c->n && c->start[i] == start ? c->value[i] : -1;
 }
 
-/* The row index of the slot, -1 when it has no row, -2 when outside the window or
- * misaligned (dense). */
-static int row_index(const slot_rows *r, int64_t start)
+int slot_rows_index(const slot_rows *r, int64_t start)
 {
     if (start < r->lo || start >= r->hi)
         return -2;
-    if (r->dense)
-        return (start - r->lo) % r->step == 0 ? (int)((start - r->lo) / r->step) : -2;
+    if (r->dense) {
+        int64_t day = local_day(r->zone, start);
+        return local_day_start(r->zone, day) == start ? (int)(day - r->day0) : -2;
+    }
     int i = lower_bound(r->start, r->n, start);
     return i < r->n && r->start[i] == start ? i : -1;
 }
 
-int slot_resolve(const slot_source *src, int64_t start, int64_t seconds, slot_state *out)
+int slot_resolve(const slot_source *src, int64_t start, int64_t end, slot_state *out)
 {
     const slot_rows *r = src->rows;
-    int i = row_index(r, start);
+    int i = slot_rows_index(r, start);
     if (i == -2 || (i == -1 && src->single))
         return -1;
     slot_cell c = i >= 0 ? slot_rows_cell(r, i) : (slot_cell){-1, 0, -1};
     out->start = start;
-    out->end = i >= 0 && !r->dense ? r->end[i] : start + seconds;
+    out->end = i >= 0 && !r->dense ? r->end[i] : end;
     out->total = c.total >= 0 ? c.total : src->capacity;
     out->confirmed = c.confirmed;
     out->price = c.price >= 0 ? r->prices[c.price] : src->base_price;
@@ -180,17 +191,19 @@ int slot_resolve(const slot_source *src, int64_t start, int64_t seconds, slot_st
     return 0;
 }
 
-int slot_range(const slot_source *src, const slot_span *span, price_slot *out)
+int slot_range(const slot_source *src, const price_slot *times, int count, price_slot *out)
 {
     int min = -1;
-    for (int i = 0; i < span->count; i++) {
+    for (int i = 0; i < count; i++) {
         slot_state s;
-        int64_t start = slot_span_start(span, i);
-        if (slot_resolve(src, start, span->slot_seconds, &s) != 0)
+        if (slot_resolve(src, times[i].start, times[i].end, &s) != 0)
             return -1;
-        if (src->single && s.end != start + span->slot_seconds)
+        if (src->single && s.end != times[i].end)
             return -1; /* a single slot is exactly [start, end) */
-        out[i] = (price_slot){s.start, s.end, s.price, s.total, s.available};
+        out[i] = times[i];
+        out[i].base_price_minor = s.price;
+        out[i].total_capacity = s.total;
+        out[i].available = s.available;
         if (min < 0 || s.available < min)
             min = s.available;
     }

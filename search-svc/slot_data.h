@@ -1,8 +1,9 @@
 /* slot_data.h — the read model's per-resource slot data and how a slot's state is
  * resolved from it. Two immutable parts, replaced independently: rows (PostgreSQL:
  * total capacity, confirmed, price override) over a window, dense for nightly
- * resources and sparse (only rows that exist) for timed and single-slot ones; and
- * counters (Redis: units available where a counter is loaded). Pure. */
+ * resources (one cell per local night) and sparse (only rows that exist) for timed and
+ * single-slot ones; and counters (Redis: units available where a counter is loaded).
+ * Pure. */
 #ifndef SEARCH_SVC_SLOT_DATA_H
 #define SEARCH_SVC_SLOT_DATA_H
 
@@ -32,10 +33,11 @@ typedef struct slot_cell16 {
 
 typedef struct slot_rows {
     int64_t lo, hi;       /* the window the rows describe: slot starts in [lo, hi) */
-    int dense;            /* 1: cell i is the slot starting at lo + i * step */
+    int dense;            /* 1: cell i is the night of local day day0 + i in zone */
     int wide;             /* cells are slot_cell (else slot_cell16) */
     int n;                /* cells (dense) or rows (sparse) */
-    int64_t step;         /* dense: slot seconds */
+    const local_zone *zone; /* dense: the resource's zone */
+    int64_t day0;         /* dense: the local day of cell 0 (lo is its first instant) */
     int64_t *start;       /* sparse: sorted; NULL when dense */
     int64_t *end;         /* sparse: slot ends */
     void *cells;          /* slot_cell or slot_cell16, per `wide` */
@@ -52,9 +54,15 @@ typedef struct slot_counters {
 } slot_counters;
 
 /* Allocates rows in one block (every cell without a row and at the base price), with
- * room for price_cap distinct override prices; wide when a total or confirmed count
- * may pass SLOT_NARROW_MAX (slot_rows_narrow_fits says). Free with slot_rows_free. */
-slot_rows *slot_rows_new(int dense, int64_t lo, int64_t hi, int64_t step, int n, int price_cap, int wide);
+ * room for price_cap distinct override prices; free with slot_rows_free. Wide when a
+ * total or confirmed count may pass SLOT_NARROW_MAX (slot_rows_narrow_fits says).
+ * Sparse: n rows, zone unused (NULL). Dense: the local nights of zone whose first
+ * instants lie in [lo, hi) (n is ignored; lo and hi are narrowed to the first instants
+ * of the first night and of the night after the last). */
+slot_rows *slot_rows_new(int dense, int64_t lo, int64_t hi, const local_zone *zone, int n, int price_cap, int wide);
+/* The cell or row index of the slot starting at start: -1 when it has no row (sparse),
+ * -2 when it is outside the window or (dense) not the first instant of a local night. */
+int slot_rows_index(const slot_rows *r, int64_t start);
 void slot_rows_free(void *rows);
 /* 1 when a row with these counts fits a narrow cell. */
 int slot_rows_narrow_fits(int64_t total, int64_t confirmed);
@@ -91,13 +99,14 @@ typedef struct slot_state {
     int available;        /* counter, else total - confirmed; never negative */
 } slot_state;
 
-/* Resolves the slot [start, start + seconds). 0, or -1 when the model cannot say:
- * outside the window, or (single-slot) no such slot. */
-int slot_resolve(const slot_source *src, int64_t start, int64_t seconds, slot_state *out);
+/* Resolves the slot [start, end) (a row of a sparse resource says its own end). 0, or
+ * -1 when the model cannot say: outside the window, or (single-slot) no such slot. */
+int slot_resolve(const slot_source *src, int64_t start, int64_t end, slot_state *out);
 
-/* The slots of span as price_quote wants them. Returns the minimum available over the
- * span, or -1 when a slot cannot be resolved. */
-int slot_range(const slot_source *src, const slot_span *span, price_slot *out);
+/* The count slots whose times are `times` (price_slots_at of a span) as price_quote
+ * wants them: times with each slot's price, capacity and availability. Returns the
+ * minimum available over them, or -1 when a slot cannot be resolved. */
+int slot_range(const slot_source *src, const price_slot *times, int count, price_slot *out);
 
 /* Sparse rows with start in [from, to): *first is the index of the first, returns how many. */
 int slot_rows_between(const slot_rows *rows, int64_t from, int64_t to, int *first);

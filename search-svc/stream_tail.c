@@ -1,13 +1,14 @@
 /* stream_tail.c — one blocking XREAD per change stream, multiplexed with poll(): the
  * command is written with the context's buffer, replies are read only when poll()
- * says the socket is readable, so no call blocks the thread. */
+ * says the socket is readable, so no call blocks the thread. Each stream's connection
+ * goes to the node serving its hash slot (the route's slot table, read again when a
+ * connection fails or is answered MOVED). */
 #include "stream_tail.h"
 
 #include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/time.h>
 
 #include "log.h"
 #include "timeutil.h"
@@ -27,21 +28,19 @@ typedef struct tail_conn {
 } tail_conn;
 
 struct stream_tail {
-    char host[256], password[128];
-    int port, db, url_ok;
+    redis_conn *route;      /* where each stream lives, and the credentials */
     int timeout_ms, block_ms;
     int lo, hi;             /* the partitions followed */
     int64_t warned_ms;      /* last warning logged (one per WARN_EVERY_MS) */
     tail_conn conns[HOLD_PARTITIONS];
 };
 
-stream_tail *tail_new(const char *redis_url, int timeout_ms, int block_ms, int lo, int hi)
+stream_tail *tail_new(redis_conn *route, int timeout_ms, int block_ms, int lo, int hi)
 {
     stream_tail *t = calloc(1, sizeof *t);
+    t->route = route;
     t->lo = lo;
     t->hi = hi;
-    t->url_ok = redis_parse_url(redis_url, t->host, sizeof t->host, &t->port, &t->db, t->password,
-                                sizeof t->password) == 0;
     t->timeout_ms = timeout_ms;
     t->block_ms = block_ms;
     for (int p = 0; p < HOLD_PARTITIONS; p++) {
@@ -51,8 +50,10 @@ stream_tail *tail_new(const char *redis_url, int timeout_ms, int block_ms, int l
     return t;
 }
 
-static void drop(tail_conn *c, int64_t now)
+/* Closes a failed link; the stream may have moved to another node (a failover). */
+static void drop(stream_tail *t, tail_conn *c, int64_t now)
 {
+    redis_topology_stale(t->route);
     if (c->ctx)
         redisFree(c->ctx);
     c->ctx = NULL;
@@ -103,36 +104,20 @@ static void tail_warn(stream_tail *t, const tail_conn *c, const char *what)
     log_warn("change stream %s: %s (retrying every %d ms)", c->key, what, RETRY_MS);
 }
 
-/* AUTH and SELECT on a fresh blocking context. */
-static int prepare(stream_tail *t, redisContext *ctx)
-{
-    redisReply *r = NULL;
-    if (t->password[0] && (!(r = redisCommand(ctx, "AUTH %s", t->password)) || r->type == REDIS_REPLY_ERROR)) {
-        freeReplyObject(r);
-        return -1;
-    }
-    freeReplyObject(r);
-    r = NULL;
-    if (t->db && (!(r = redisCommand(ctx, "SELECT %d", t->db)) || r->type == REDIS_REPLY_ERROR)) {
-        freeReplyObject(r);
-        return -1;
-    }
-    freeReplyObject(r);
-    return 0;
-}
-
 static int open_conn(stream_tail *t, tail_conn *c, int *reconnected)
 {
-    struct timeval tv = {t->timeout_ms / 1000, (t->timeout_ms % 1000) * 1000};
-    c->ctx = t->url_ok ? redisConnectWithTimeout(t->host, t->port, tv) : NULL;
-    if (!c->ctx || c->ctx->err || redisSetTimeout(c->ctx, tv) != REDIS_OK || prepare(t, c->ctx) != 0) {
-        tail_warn(t, c, c->ctx && c->ctx->err ? c->ctx->errstr : "cannot connect");
-        drop(c, wall_ms());
+    redis_endpoint at;
+    char err[256] = "cannot connect";
+    int found = redis_key_endpoint(t->route, c->key, &at) == 0;
+    c->ctx = found ? redis_open_endpoint(t->route, at.host, at.port, err, sizeof err) : NULL;
+    if (!c->ctx) {
+        tail_warn(t, c, found ? err : t->route->errstr);
+        drop(t, c, wall_ms());
         return -1;
     }
     if (c->failed) {
         *reconnected = 1;
-        log_debug("change stream %s: reconnected", c->key);
+        log_debug("change stream %s: reconnected to %s:%d", c->key, at.host, at.port);
     }
     c->failed = 0;
     return 0;
@@ -161,7 +146,7 @@ static int arm(stream_tail *t, int *reconnected)
     for (int p = t->lo; p < t->hi; p++) {
         tail_conn *c = &t->conns[p];
         if (c->waiting && now - c->sent_ms > t->block_ms + 2 * t->timeout_ms)
-            drop(c, now); /* the answer is overdue: the link is dead */
+            drop(t, c, now); /* the answer is overdue: the link is dead */
         if (!c->ctx && (now < c->retry_ms || failures)) {
             down++;
             continue;
@@ -171,7 +156,7 @@ static int arm(stream_tail *t, int *reconnected)
             continue;
         }
         if (!c->waiting && send_xread(t, c) != 0) {
-            drop(c, now);
+            drop(t, c, now);
             failures++;
         }
     }
@@ -245,7 +230,7 @@ int tail_poll(stream_tail *t, int wake_fd, int timeout_ms, tail_entry_fn fn, voi
             continue;
         int n = receive(t, &t->conns[map[i]], map[i], fn, ctx);
         if (n < 0) {
-            drop(&t->conns[map[i]], wall_ms());
+            drop(t, &t->conns[map[i]], wall_ms());
             rc = -1;
         } else {
             total += n;

@@ -18,8 +18,9 @@ typedef struct stream_tail stream_tail;
 typedef void (*tail_entry_fn)(int partition, const char *id, const char *resource_id, void *ctx);
 
 /* Follows the streams of partitions [lo, hi) (a shard's; 0..64 for all). Connections
- * are opened lazily (redis_url as in REDIS_URL); block_ms bounds each XREAD. */
-stream_tail *tail_new(const char *redis_url, int timeout_ms, int block_ms, int lo, int hi);
+ * are opened lazily, each to the node of its stream per `route` (whose credentials they
+ * use; route must outlive the tail); block_ms bounds each XREAD. */
+stream_tail *tail_new(redis_conn *route, int timeout_ms, int block_ms, int lo, int hi);
 void tail_free(stream_tail *t);
 
 /* Where each stream is read from next ("0-0" for the start of a stream). */

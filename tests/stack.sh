@@ -7,11 +7,15 @@
 #   stack.sh pg-start DIR PORT [durable|fast]    initdb on first use, start, bootstrap
 #   stack.sh pg-stop DIR [fast|immediate]
 #   stack.sh redis-start DIR PORT [standalone|cluster]
-#   stack.sh redis-stop DIR
+#   stack.sh redis-cluster-start DIR REPLICAS PORT...  a real Redis Cluster (redis-cluster.md)
+#   stack.sh redis-stop DIR                      the node, or every node of the cluster
 #   stack.sh pg-replica-start DIR PG_PORT PORT   a streaming replica of it (data in DIR/replica)
 #   stack.sh pgbouncer-start DIR PG_PORT PORT    PgBouncer (pool_mode=transaction) in front
 #   stack.sh pgbouncer-stop DIR
 #   stack.sh migrate BUILD_DIR PORT              booking and payment schemas
+#
+# Redis password: STACK_REDIS_PASSWORD (requirepass, and masterauth for replicas).
+# Cluster failure detection: STACK_REDIS_NODE_TIMEOUT ms (default 2000).
 set -euo pipefail
 
 PG_BIN=${PG_BIN:-/usr/lib/postgresql/15/bin}
@@ -106,25 +110,41 @@ pg_replica_start() {
   pg_start "$dir" "$port" fast
 }
 
+# The options every node has: loopback, AOF every second, expired-key events.
+redis_args() { # DIR PORT
+  local dir=$1 port=$2
+  local args=(--port "$port" --bind 127.0.0.1 --daemonize yes --pidfile "$dir/redis.pid"
+              --dir "$dir" --logfile "$dir/redis.log" --save "" --appendonly yes --appendfsync everysec
+              --notify-keyspace-events Ex --protected-mode no)
+  [ -n "${STACK_REDIS_PASSWORD:-}" ] &&
+    args+=(--requirepass "$STACK_REDIS_PASSWORD" --masterauth "$STACK_REDIS_PASSWORD")
+  printf '%s\n' "${args[@]}"
+}
+
+rcli() { # PORT ARGS...: redis-cli with the password, if any, from the environment
+  local port=$1; shift
+  if [ -n "${STACK_REDIS_PASSWORD:-}" ]; then REDISCLI_AUTH=$STACK_REDIS_PASSWORD redis-cli -p "$port" "$@"
+  else redis-cli -p "$port" "$@"; fi
+}
+
 redis_start() {
   local dir=$1 port=$2 mode=${3:-standalone}
   mkdir -p "$dir/redis"
-  local args=(--port "$port" --bind 127.0.0.1 --daemonize yes --pidfile "$dir/redis/redis.pid"
-              --dir "$dir/redis" --logfile "$dir/redis/redis.log" --save "" --appendonly yes --appendfsync everysec
-              --notify-keyspace-events Ex --protected-mode no)
+  local args
+  mapfile -t args < <(redis_args "$dir/redis" "$port")
   [ "$mode" = cluster ] && args+=(--cluster-enabled yes --cluster-config-file "$dir/redis/nodes.conf")
   redis-server "${args[@]}"
   local up=0
   for _ in $(seq 200); do
-    redis-cli -p "$port" ping >/dev/null 2>&1 && { up=1; break; }
+    rcli "$port" ping >/dev/null 2>&1 && { up=1; break; }
     sleep 0.05
   done
   [ $up = 1 ] || { echo "redis did not answer on port $port" >&2; tail -5 "$dir/redis/redis.log" >&2; exit 1; }
   if [ "$mode" = cluster ]; then
     # One node owning every hash slot: a script touching two slots fails with CROSSSLOT.
-    redis-cli -p "$port" cluster addslotsrange 0 16383 >/dev/null
+    rcli "$port" cluster addslotsrange 0 16383 >/dev/null
     for _ in $(seq 100); do
-      redis-cli -p "$port" cluster info | grep -q 'cluster_state:ok' && return 0
+      rcli "$port" cluster info | grep -q 'cluster_state:ok' && return 0
       sleep 0.05
     done
     echo "redis cluster did not become ready" >&2
@@ -132,14 +152,55 @@ redis_start() {
   fi
 }
 
+# A real cluster: one redis-server per PORT (in DIR/redis-PORT), created with
+# redis-cli --cluster create (the first N/(1+REPLICAS) ports become the primaries).
+# Partitions on a node whose primary failed stay served by the others
+# (cluster-require-full-coverage no) and any replica may take over
+# (cluster-replica-validity-factor 0). Returns when every node says cluster_state:ok and
+# every replica is in sync.
+redis_cluster_start() {
+  local dir=$1 replicas=$2; shift 2
+  local ports=("$@") addrs=() port
+  for port in "${ports[@]}"; do
+    mkdir -p "$dir/redis-$port"
+    local args
+    mapfile -t args < <(redis_args "$dir/redis-$port" "$port")
+    redis-server "${args[@]}" --cluster-enabled yes --cluster-config-file "$dir/redis-$port/nodes.conf" \
+      --cluster-node-timeout "${STACK_REDIS_NODE_TIMEOUT:-2000}" --cluster-require-full-coverage no \
+      --cluster-replica-validity-factor 0
+    addrs+=("127.0.0.1:$port")
+  done
+  for port in "${ports[@]}"; do
+    local up=0
+    for _ in $(seq 200); do rcli "$port" ping >/dev/null 2>&1 && { up=1; break; }; sleep 0.05; done
+    [ $up = 1 ] || { echo "redis did not answer on port $port" >&2; tail -5 "$dir/redis-$port/redis.log" >&2; exit 1; }
+  done
+  rcli "${ports[0]}" --cluster create "${addrs[@]}" --cluster-replicas "$replicas" --cluster-yes \
+    >"$dir/redis-cluster-create.log" 2>&1 || { cat "$dir/redis-cluster-create.log" >&2; exit 1; }
+  for _ in $(seq 400); do
+    local ready=1
+    for port in "${ports[@]}"; do
+      rcli "$port" cluster info 2>/dev/null | grep -q 'cluster_state:ok' || { ready=0; break; }
+      local info
+      info=$(rcli "$port" info replication 2>/dev/null)
+      if grep -q 'role:slave' <<<"$info" && ! grep -q 'master_link_status:up' <<<"$info"; then ready=0; break; fi
+    done
+    [ $ready = 1 ] && return 0
+    sleep 0.05
+  done
+  echo "redis cluster did not become ready" >&2
+  exit 1
+}
+
 redis_stop() {
-  local dir=$1
-  [ -f "$dir/redis/redis.pid" ] || return 0
-  local pid
-  pid=$(cat "$dir/redis/redis.pid")
-  kill "$pid" 2>/dev/null || true
-  for _ in $(seq 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.05; done
-  rm -f "$dir/redis/redis.pid"
+  local dir=$1 pidfile pid
+  for pidfile in "$dir"/redis/redis.pid "$dir"/redis-*/redis.pid; do
+    [ -f "$pidfile" ] || continue
+    pid=$(cat "$pidfile")
+    kill "$pid" 2>/dev/null || true
+    for _ in $(seq 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.05; done
+    rm -f "$pidfile"
+  done
 }
 
 # Debian's PgBouncer 1.18 in transaction mode on loopback, in DIR/pgbouncer (as
@@ -209,8 +270,9 @@ case "$cmd" in
   pg-replica-start) pg_replica_start "$@" ;;
   redis-start) redis_start "$@" ;;
   redis-stop) redis_stop "$@" ;;
+  redis-cluster-start) redis_cluster_start "$@" ;;
   pgbouncer-start) pgbouncer_start "$@" ;;
   pgbouncer-stop) pgbouncer_stop "$@" ;;
   migrate) migrate "$@" ;;
-  *) sed -n '2,16p' "$0" >&2; exit 2 ;;
+  *) sed -n '2,21p' "$0" >&2; exit 2 ;;
 esac

@@ -20,7 +20,9 @@ extern const unsigned char lua_slots_adjust_lua[];
 static redis_script script_take = REDIS_SCRIPT_RETRYABLE("hold_create", lua_hold_create_lua);
 static redis_script script_quote = REDIS_SCRIPT_RETRYABLE("hold_quote", lua_hold_quote_lua);
 static redis_script script_release = REDIS_SCRIPT_RETRYABLE("hold_release", lua_hold_release_lua);
-static redis_script script_confirm = REDIS_SCRIPT_RETRYABLE("hold_confirm", lua_hold_confirm_lua);
+/* The confirmation's moves are durable: a begin lost in a failover after the payment
+ * was authorized would leave a booked hold ACTIVE in Redis (docs/redis-cluster.md). */
+static redis_script script_confirm = REDIS_SCRIPT_DURABLE("hold_confirm", lua_hold_confirm_lua);
 static redis_script script_init = REDIS_SCRIPT_RETRYABLE("slots_init", lua_slots_init_lua);
 static redis_script script_adjust = REDIS_SCRIPT("slots_adjust", lua_slots_adjust_lua);
 
@@ -404,29 +406,27 @@ hold_release hold_cache_release_before(redis_conn *r, const char *resource_id, c
 
 int hold_cache_release_many(redis_conn *r, hold_release_item *items, int n, const hold_end *how, int64_t now_ms)
 {
-    char sha[41];
     for (int i = 0; i < n; i++)
         items[i].rel = (hold_release){RELEASE_FAILED, 0, 0, 0, ""};
-    if (n == 0)
+    if (n <= 0)
         return 0;
-    if (redis_script_sha(r, &script_release, 0, sha) != 0 || redis_pipeline_begin(r) != 0)
-        return -1;
+    hold_keys *keys = malloc(sizeof *keys * (size_t)n);
+    char (*cells)[72] = malloc(sizeof *cells * (size_t)n);
+    const char *(*argv)[RELEASE_ARGC] = malloc(sizeof *argv * (size_t)n);
+    redis_call *calls = malloc(sizeof *calls * (size_t)n);
     for (int i = 0; i < n; i++) {
-        hold_keys k;
-        char cells[72];
-        const char *argv[3 + RELEASE_ARGC] = {"EVALSHA", sha, "7"};
-        release_args(&k, items[i].resource_id, items[i].hold_id, how, now_ms, cells, argv + 3);
-        redis_pipeline_append(r, 3 + RELEASE_ARGC, argv);
+        release_args(&keys[i], items[i].resource_id, items[i].hold_id, how, now_ms, cells[i], argv[i]);
+        calls[i] = (redis_call){&script_release, 7, RELEASE_ARGC, argv[i], NULL, NULL};
     }
-    redisReply **replies = calloc((size_t)n, sizeof *replies);
-    int rc = redis_pipeline_read(r, n, replies);
-    for (int i = 0; i < n && replies[i]; i++) {
-        int noscript = replies[i]->type == REDIS_REPLY_ERROR && strncmp(replies[i]->str, "NOSCRIPT", 8) == 0;
-        items[i].rel = noscript ? hold_cache_release(r, items[i].resource_id, items[i].hold_id, how, now_ms)
-                                : release_decode(replies[i], items[i].hold_id);
-        freeReplyObject(replies[i]);
+    int rc = redis_eval_many(r, calls, n); /* grouped per node on a cluster */
+    for (int i = 0; i < n; i++) {
+        items[i].rel = release_decode(calls[i].reply, items[i].hold_id);
+        freeReplyObject(calls[i].reply);
     }
-    free(replies);
+    free(calls);
+    free(argv);
+    free(cells);
+    free(keys);
     return rc;
 }
 

@@ -159,8 +159,9 @@ typedef struct hold_release_item {
     hold_release rel;  /* the outcome; RELEASE_FAILED when unanswered */
 } hold_release_item;
 
-/* hold_cache_release for many holds in one round trip (pipelined EVALSHA of the same
- * script; a NOSCRIPT answer is retried alone). 0, or -1 when the connection failed. */
+/* hold_cache_release for many holds in one round trip (redis_eval_many: on a cluster
+ * one per node, all nodes at once). 0, or -1 when a connection failed (unanswered
+ * items stay RELEASE_FAILED). */
 int hold_cache_release_many(redis_conn *r, hold_release_item *items, int n, const hold_end *how, int64_t now_ms);
 
 /* ---- the confirmation saga's moves ---------------------------------------------------- */

@@ -78,11 +78,11 @@ static void row_from(PGresult *r, int i, slot_row *out)
     out->inherits = PQgetvalue(r, i, 5)[0] == 't';
 }
 
-int inventory_load_slots(pg_conn *pg, const char *resource_id, const int64_t *starts, int n, int64_t slot_seconds,
+int inventory_load_slots(pg_conn *pg, const char *resource_id, const int64_t *starts, int n, const int64_t *ends,
                          int default_capacity, slot_row *out)
 {
     for (int i = 0; i < n; i++)
-        out[i] = (slot_row){starts[i], starts[i] + slot_seconds, default_capacity, 0, -1, 0, 0};
+        out[i] = (slot_row){starts[i], ends ? ends[i] : starts[i], default_capacity, 0, -1, 0, 0};
     char *array = int64_array_literal(starts, n);
     const char *params[2] = {resource_id, array};
     PGresult *r = pg_exec(pg,

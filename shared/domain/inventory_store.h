@@ -30,9 +30,10 @@ typedef struct slot_row {
     int inherits;          /* the row's capacity follows the resource's (made by a booking) */
 } slot_row;
 
-/* Loads the slots starting at starts[0..n) (each slot_seconds long) into out, filling
- * rows that do not exist with default_capacity. 0, or -1 on a store error. */
-int inventory_load_slots(pg_conn *pg, const char *resource_id, const int64_t *starts, int n, int64_t slot_seconds,
+/* Loads the slots starting at starts[0..n) and ending at ends[0..n) into out, filling
+ * rows that do not exist with default_capacity (and their end from ends; ends NULL:
+ * their start, for callers that need no ends). 0, or -1 on a store error. */
+int inventory_load_slots(pg_conn *pg, const char *resource_id, const int64_t *starts, int n, const int64_t *ends,
                          int default_capacity, slot_row *out);
 
 /* Loads the rows that exist with slot_start in [from, to), ordered by start; *count is

@@ -22,10 +22,16 @@ int64_t apply_bp(int64_t amount, int64_t bp)
     return p / BP_ONE;
 }
 
-static int64_t floor_div(int64_t a, int64_t b)
+price_slot price_slot_at(const resource_clock *clock, int64_t start, int64_t end)
 {
-    int64_t q = a / b;
-    return (a % b != 0 && a < 0) ? q - 1 : q;
+    return (price_slot){.start = start, .end = end, .local_start = local_wall(clock->zone, start),
+                        .begins = slot_check_in(clock, start)};
+}
+
+void price_slots_at(const resource_clock *clock, const int64_t *bounds, int count, price_slot *out)
+{
+    for (int i = 0; i < count; i++)
+        out[i] = price_slot_at(clock, bounds[i], bounds[i + 1]);
 }
 
 /* Writes v / 10^decimals (v >= 0) without trailing zeros: 12500, 4 -> "1.25"; 1500, 2 -> "15". */
@@ -72,7 +78,8 @@ static int apply_rule(int64_t *unit, int64_t bp, const char *label, char *desc, 
 }
 
 /* The first seasonal rule whose [start_time, end_time) holds t, or NULL. A missing
- * bound is open. */
+ * bound is open. t and the bounds are wall-clock times: the rule's dates are the
+ * resource's local dates. */
 static const Booking__V1__SeasonalRule *seasonal_rule(const Booking__V1__PricingRules *r, int64_t t)
 {
     for (size_t i = 0; i < r->n_seasonal; i++) {
@@ -100,13 +107,13 @@ static const Booking__V1__OccupancyRule *occupancy_rule(const Booking__V1__Prici
 }
 
 /* The discount of the lead-time rule with the largest min_days_before_start <= the whole
- * days from now to first_start; 0 when none applies. */
-static int64_t lead_time_discount_bp(const Booking__V1__PricingRules *r, int64_t first_start, int64_t now)
+ * days from now to check_in; 0 when none applies. */
+static int64_t lead_time_discount_bp(const Booking__V1__PricingRules *r, int64_t check_in, int64_t now)
 {
     int64_t ahead;
-    if (__builtin_sub_overflow(first_start, now, &ahead))
-        ahead = first_start > now ? INT64_MAX : INT64_MIN;
-    int64_t days = floor_div(ahead, SECONDS_PER_DAY);
+    if (__builtin_sub_overflow(check_in, now, &ahead))
+        ahead = check_in > now ? INT64_MAX : INT64_MIN;
+    int64_t days = floor_div64(ahead, SECONDS_PER_DAY);
     const Booking__V1__LeadTimeRule *best = NULL;
     for (size_t i = 0; i < r->n_lead_time; i++) {
         const Booking__V1__LeadTimeRule *l = r->lead_time[i];
@@ -122,11 +129,11 @@ static int64_t lead_time_discount_bp(const Booking__V1__PricingRules *r, int64_t
 static int apply_multipliers(const Booking__V1__PricingRules *r, const price_slot *s, int64_t *unit, char *desc,
                              size_t cap)
 {
-    int wd = utc_weekday(s->start);
+    int wd = weekday_of_day(floor_div64(s->local_start, SECONDS_PER_DAY));
     if (r->weekend_multiplier_bp > 0 && (wd == 5 || wd == 6) &&
         apply_rule(unit, r->weekend_multiplier_bp, "weekend", desc, cap) != 0)
         return -1;
-    const Booking__V1__SeasonalRule *season = seasonal_rule(r, s->start);
+    const Booking__V1__SeasonalRule *season = seasonal_rule(r, s->local_start);
     if (season && apply_rule(unit, season->multiplier_bp, "seasonal", desc, cap) != 0)
         return -1;
     const Booking__V1__OccupancyRule *demand = occupancy_rule(r, s);
@@ -182,7 +189,7 @@ static int quote_slots(const Booking__V1__PricingRules *rules, const price_slot 
     if (!q || count < 0 || quantity < 0 || (count > 0 && !slots))
         return -1;
     memset(q, 0, sizeof *q);
-    int64_t discount_bp = rules && count > 0 ? lead_time_discount_bp(rules, slots[0].start, now) : 0;
+    int64_t discount_bp = rules && count > 0 ? lead_time_discount_bp(rules, slots[0].begins, now) : 0;
     if (discount_bp < 0 || discount_bp > BP_ONE)
         return -1;
     int64_t subtotal = 0;

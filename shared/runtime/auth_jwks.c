@@ -10,6 +10,7 @@
 #include <time.h>
 
 #include "log.h"
+#include "timeutil.h"
 
 #define JWKS_MAX_BYTES (1 << 20)
 #define UNKNOWN_KID_RECHECK_MS 100
@@ -23,13 +24,6 @@ struct auth_jwks {
     int64_t checked_ms;    /* last look at the file */
     int warned_missing;
 };
-
-static int64_t mono_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 static int same_file(const struct stat *a, const struct stat *b)
 {
@@ -58,7 +52,7 @@ static char *read_file(const char *path, size_t *len)
 static void reload_if_changed(auth_jwks *j)
 {
     struct stat st;
-    j->checked_ms = mono_ms();
+    j->checked_ms = monotonic_ms();
     if (stat(j->path, &st) != 0) {
         if (!j->warned_missing++)
             log_error("JWKS_FILE %s cannot be read: no bearer token verifies until it can", j->path);
@@ -105,7 +99,7 @@ void auth_jwks_free(auth_jwks *j)
 auth_keyset *auth_jwks_acquire(auth_jwks *j, const char *want_kid)
 {
     pthread_mutex_lock(&j->lock);
-    int64_t since = mono_ms() - j->checked_ms;
+    int64_t since = monotonic_ms() - j->checked_ms;
     int unknown = want_kid && *want_kid && !auth_keyset_has_kid(j->keys, want_kid);
     if (since >= j->check_ms || (unknown && since >= UNKNOWN_KID_RECHECK_MS))
         reload_if_changed(j);

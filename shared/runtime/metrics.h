@@ -13,7 +13,8 @@ typedef struct metric metric;
 /* Registration returns a handle that lives for the whole process (never NULL; aborts
  * when the registry is full). `labels` is a Prometheus label list without braces,
  * e.g. "result=\"created\"", or "" for none. Metrics sharing a name must be registered
- * one after another so their HELP/TYPE lines are written once. */
+ * one after another so their HELP/TYPE lines are written once. The registry keeps name,
+ * labels and help by reference: literals or static storage. */
 metric *metrics_counter(const char *name, const char *labels, const char *help);
 metric *metrics_gauge(const char *name, const char *labels, const char *help);
 /* Gauge whose value is computed when scraped. */

@@ -271,6 +271,16 @@ int pg_run(pg_conn *pg, const char *sql, int nparams, const char *const *params)
     return 0;
 }
 
+int pg_affected(pg_conn *pg, const char *sql, int nparams, const char *const *params)
+{
+    PGresult *r = pg_exec(pg, sql, nparams, params);
+    if (!r)
+        return -1;
+    int rows = atoi(PQcmdTuples(r));
+    PQclear(r);
+    return rows;
+}
+
 const char *pg_sqlstate(const pg_conn *pg) { return pg->sqlstate; }
 int pg_connection_lost(const pg_conn *pg) { return pg->lost; }
 

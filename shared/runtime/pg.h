@@ -85,6 +85,8 @@ typedef struct pg_stmt {
 PGresult *pg_exec_pipeline(pg_conn *pg, int n, const pg_stmt *stmts);
 /* pg_exec for statements whose result is not needed: 0 on success, -1 on error. */
 int pg_run(pg_conn *pg, const char *sql, int nparams, const char *const *params);
+/* pg_exec for INSERT/UPDATE/DELETE: the number of rows it affected, or -1 on error. */
+int pg_affected(pg_conn *pg, const char *sql, int nparams, const char *const *params);
 /* SQLSTATE of the last server error ("23505"), "" when none. */
 const char *pg_sqlstate(const pg_conn *pg);
 /* 1 when the last failure was the connection (retry later: UNAVAILABLE). */

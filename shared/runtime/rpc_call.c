@@ -7,13 +7,7 @@
 #include <time.h>
 
 #include "log.h"
-
-int64_t rpc_now_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
+#include "timeutil.h"
 
 static int64_t deadline_to_ms(gpr_timespec deadline)
 {
@@ -22,7 +16,7 @@ static int64_t deadline_to_ms(gpr_timespec deadline)
         return INT64_MAX;
     gpr_timespec now = gpr_now(deadline.clock_type);
     int64_t left = gpr_time_to_millis(gpr_time_sub(deadline, now));
-    return rpc_now_ms() + left;
+    return monotonic_ms() + left;
 }
 
 /* A request id is kept only if short and printable; otherwise one is generated. */
@@ -39,7 +33,7 @@ static const char *request_id_or_new(rpc_call *call, const char *given)
             return given;
     }
     if (!seed)
-        seed = (unsigned)rpc_now_ms() ^ (unsigned)(uintptr_t)&counter;
+        seed = (unsigned)monotonic_ms() ^ (unsigned)(uintptr_t)&counter;
     /* "%08x%012llx" of (seed, counter), written out by hand: it runs on every call */
     static const char hex[] = "0123456789abcdef";
     char *id = rpc_alloc(call, 21);
@@ -154,7 +148,7 @@ const char *rpc_metadata(const rpc_call *call, const char *key)
 
 int64_t rpc_deadline_left_ms(const rpc_call *call)
 {
-    return call->deadline_ms == INT64_MAX ? INT64_MAX : call->deadline_ms - rpc_now_ms();
+    return call->deadline_ms == INT64_MAX ? INT64_MAX : call->deadline_ms - monotonic_ms();
 }
 
 void *rpc_alloc(rpc_call *call, size_t size) { return arena_alloc(&call->mem, size); }
@@ -227,13 +221,13 @@ int rpc_park(rpc_call *call, int64_t ms)
         return rpc_fail(call, RPC_ABORTED, "SHUTTING_DOWN", "the server is stopping; retry");
     call->park_ms = ms > 0 ? ms : 1;
     if (!call->first_parked_ms)
-        call->first_parked_ms = rpc_now_ms();
+        call->first_parked_ms = monotonic_ms();
     return RPC_PARKED;
 }
 
 int64_t rpc_parked_for_ms(const rpc_call *call)
 {
-    return call->first_parked_ms ? rpc_now_ms() - call->first_parked_ms : 0;
+    return call->first_parked_ms ? monotonic_ms() - call->first_parked_ms : 0;
 }
 
 void rpc_call_rearm(rpc_call *call)

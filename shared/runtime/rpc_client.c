@@ -17,6 +17,7 @@
 #include "auth.h"
 #include "tls_creds.h"
 #include "trace.h"
+#include "timeutil.h"
 
 #define MAX_METADATA 12
 #define RETRY_ATTEMPTS_NO_DEADLINE 5
@@ -360,13 +361,6 @@ static int call_once(rpc_client *c, int index, const ProtobufCMessage *request, 
     grpc_completion_queue_pluck(cq, NULL, gpr_inf_future(GPR_CLOCK_REALTIME), NULL);
     grpc_completion_queue_destroy(cq);
     return rc;
-}
-
-static int64_t monotonic_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
 int rpc_client_call(rpc_client *c, const char *method, const ProtobufCMessage *request, const rpc_md *md,

@@ -77,7 +77,6 @@ void rpc_call_reset(rpc_call *call);
 void rpc_call_rearm(rpc_call *call);
 /* 1 while the server is shutting down (rpc_server.c). */
 int rpc_call_server_stopping(const rpc_call *call);
-int64_t rpc_now_ms(void);
 
 rpc_worker *rpc_call_worker(const rpc_call *call);
 rpc_server *rpc_worker_server(const rpc_worker *worker);

@@ -21,6 +21,7 @@
 #include "tls_creds.h"
 #include "trace.h"
 #include "work_pool.h"
+#include "timeutil.h"
 
 #define STATUS_DETAILS_KEY "grpc-status-details-bin"
 #define GENERIC_SLOTS 4
@@ -202,7 +203,7 @@ static ProtobufCMessage *unpack_message(call_slot *s, grpc_byte_buffer *bb)
 static void record_outcome(call_slot *s)
 {
     rpc_code code = s->ctx.code;
-    double seconds = (double)(rpc_now_ms() - s->started_ms) / 1000.0;
+    double seconds = (double)(monotonic_ms() - s->started_ms) / 1000.0;
     if (s->entry) {
         metric_inc_code(s->entry->handled, code);
         metric_observe(s->entry->latency, seconds);
@@ -384,7 +385,7 @@ static void slot_run(work_item *item, void *state, void *ctx)
 static bool slot_begin(call_slot *s)
 {
     rpc_server *srv = s->worker->server;
-    s->started_ms = rpc_now_ms();
+    s->started_ms = monotonic_ms();
     rpc_call_read_metadata(&s->ctx, &s->md, s->entry ? s->deadline : s->details.deadline);
     if (srv->tls)
         s->ctx.peer_service = tls_peer_service(s->call, &s->ctx.mem, &s->secure);
@@ -835,14 +836,14 @@ fail:
  * drained (watches never end by themselves) or the drain time is up. */
 static void await_shutdown(rpc_server *srv)
 {
-    int64_t give_up = rpc_now_ms() + srv->opts.drain_ms;
+    int64_t give_up = monotonic_ms() + srv->opts.drain_ms;
     bool cancelled = false;
     for (;;) {
         gpr_timespec wake = gpr_time_add(gpr_now(GPR_CLOCK_MONOTONIC), gpr_time_from_millis(20, GPR_TIMESPAN));
         grpc_event ev = grpc_completion_queue_next(srv->shutdown_cq, wake, NULL);
         if (ev.type == GRPC_OP_COMPLETE)
             return;
-        if (!cancelled && (atomic_load(&srv->active) == 0 || rpc_now_ms() >= give_up)) {
+        if (!cancelled && (atomic_load(&srv->active) == 0 || monotonic_ms() >= give_up)) {
             if (atomic_load(&srv->active) > 0)
                 log_warn("drain time up: cancelling %d calls in flight", atomic_load(&srv->active));
             grpc_server_cancel_all_calls(srv->core);
@@ -864,8 +865,8 @@ static void drain_queue(grpc_completion_queue *cq)
  * 0, or -1 when some handler still runs. */
 static int await_handlers(rpc_server *srv)
 {
-    int64_t give_up = rpc_now_ms() + srv->opts.drain_ms;
-    while (atomic_load(&srv->active) > 0 && rpc_now_ms() < give_up)
+    int64_t give_up = monotonic_ms() + srv->opts.drain_ms;
+    while (atomic_load(&srv->active) > 0 && monotonic_ms() < give_up)
         nanosleep(&(struct timespec){0, 10 * 1000000L}, NULL);
     return atomic_load(&srv->active) > 0 ? -1 : 0;
 }

@@ -16,6 +16,11 @@ typedef struct service_settings {
     char grpc_listen[CONFIG_STRING_MAX];
     char metrics_listen[CONFIG_STRING_MAX];
     char redis_url[CONFIG_STRING_MAX];
+    char redis_username[CONFIG_STRING_MAX];  /* ACL user; "" = the default user */
+    char redis_password[CONFIG_STRING_MAX];  /* "" = the URL's password, if any */
+    long redis_wait_replicas;                /* WAIT after durable script calls (redis_set_wait) */
+    long redis_wait_timeout_ms;
+    int redis_wait_all;                      /* ... after every script call */
     char database_url[CONFIG_STRING_MAX];
     char database_pool_mode[CONFIG_STRING_MAX]; /* "session" or "transaction" (PgBouncer) */
     char database_direct_url[CONFIG_STRING_MAX]; /* past the pooler, for session state; "" = DATABASE_URL */
@@ -84,5 +89,7 @@ service_worker *service_worker_open(const service_definition *def, const service
 service_worker *service_worker_open_on(const service_definition *def, const service_settings *settings,
                                        void *app, int index, service_pg_route route);
 void service_worker_close(service_worker *w);
+/* A Redis client with the settings' URL, credentials and timeout (redis_close it). */
+redis_conn *service_redis_connect(const service_settings *settings);
 
 #endif

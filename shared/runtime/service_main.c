@@ -13,6 +13,7 @@
 #include "idempotency.h"
 #include "log.h"
 #include "metrics.h"
+#include "store_status.h"
 #include "metrics_http.h"
 #include "process_metrics.h"
 #include "rpc_client.h"
@@ -32,7 +33,17 @@ static size_t common_settings(const service_definition *def, service_settings *s
         {"GRPC_LISTEN", CONFIG_STRING, s->grpc_listen, def->grpc_listen_default, 0, 0, "gRPC address"},
         {"METRICS_LISTEN", CONFIG_STRING, s->metrics_listen, def->metrics_listen_default, 0, 0,
          "Prometheus /metrics address"},
-        {"REDIS_URL", CONFIG_STRING, s->redis_url, "redis://127.0.0.1:16379/0", 0, 0, "Redis (hold cache)"},
+        {"REDIS_URL", CONFIG_STRING, s->redis_url, "redis://127.0.0.1:16379/0", 0, 0,
+         "Redis (hold cache): one server, or any node of a Redis Cluster"},
+        {"REDIS_USERNAME", CONFIG_STRING, s->redis_username, "", 0, 0, "Redis ACL user (empty: the default user)"},
+        {"REDIS_PASSWORD", CONFIG_STRING, s->redis_password, "", 0, 0,
+         "Redis password (empty: the one in REDIS_URL, if any); from a Secret in k8s/"},
+        {"REDIS_WAIT_REPLICAS", CONFIG_INT, &s->redis_wait_replicas, "0", 0, 16,
+         "replicas the confirmation's Redis moves wait for (WAIT), 0 = none: docs/redis-cluster.md"},
+        {"REDIS_WAIT_TIMEOUT_MS", CONFIG_INT, &s->redis_wait_timeout_ms, "50", 1, 10000,
+         "how long a write waits for them"},
+        {"REDIS_WAIT_ALL_WRITES", CONFIG_BOOL, &s->redis_wait_all, "false", 0, 0,
+         "every script write waits, holds included (measured: docs/redis-cluster.md)"},
         {"DATABASE_URL", CONFIG_STRING, s->database_url, def->database_url_default ? def->database_url_default : "",
          0, 0, "PostgreSQL (system of record), directly or through PgBouncer"},
         {"DATABASE_POOL_MODE", CONFIG_STRING, s->database_pool_mode, "session", 0, 0,
@@ -124,7 +135,7 @@ service_worker *service_worker_open_on(const service_definition *def, const serv
     w->index = index;
     w->pg = pg;
     if (def->uses_redis)
-        w->redis = redis_connect(settings->redis_url, (int)settings->store_timeout_ms);
+        w->redis = service_redis_connect(settings);
     return w;
 }
 
@@ -132,6 +143,13 @@ service_worker *service_worker_open(const service_definition *def, const service
                                     int index)
 {
     return service_worker_open_on(def, settings, app, index, SERVICE_PG_MAIN);
+}
+
+redis_conn *service_redis_connect(const service_settings *s)
+{
+    redis_conn *r = redis_connect_as(s->redis_url, s->redis_username, s->redis_password, (int)s->store_timeout_ms);
+    redis_set_wait(r, (int)s->redis_wait_replicas, (int)s->redis_wait_timeout_ms, s->redis_wait_all);
+    return r;
 }
 
 void service_worker_close(service_worker *w)
@@ -166,6 +184,7 @@ static void store_metrics(const service_definition *def)
         store_up_pg = metrics_gauge("store_up", "store=\"postgres\"", help);
     if (def->uses_redis)
         store_up_redis = metrics_gauge("store_up", "store=\"redis\"", help);
+    store_errors_metrics_init(def->database_url_default != NULL, def->uses_redis);
 }
 
 static int worker_health(void *state, void *arg)

@@ -16,6 +16,20 @@ int64_t wall_ms(void)
 
 int64_t wall_seconds(void) { return wall_ms() / 1000; }
 
+int64_t monotonic_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+double monotonic_seconds(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
 int64_t ts_seconds(const Google__Protobuf__Timestamp *t) { return t ? t->seconds : 0; }
 
 int ts_valid(const Google__Protobuf__Timestamp *t)
@@ -29,11 +43,16 @@ void ts_set(Google__Protobuf__Timestamp *t, int64_t seconds)
     t->seconds = seconds;
 }
 
+/* Four-digit years, as RFC 3339 wants (strftime's %Y writes year 1 as "1"); a time
+ * outside years 0000-9999 has no RFC 3339 form and is written "@<seconds>". */
 char *format_rfc3339(int64_t seconds, char *buf, size_t cap)
 {
     time_t t = (time_t)seconds;
     struct tm tm;
-    if (!gmtime_r(&t, &tm) || strftime(buf, cap, "%Y-%m-%dT%H:%M:%SZ", &tm) == 0)
+    if (!gmtime_r(&t, &tm) || tm.tm_year < -1900 || tm.tm_year > 9999 - 1900)
         snprintf(buf, cap, "@%lld", (long long)seconds);
+    else
+        snprintf(buf, cap, "%04d-%02d-%02dT%02d:%02d:%02dZ", tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday,
+                 tm.tm_hour, tm.tm_min, tm.tm_sec);
     return buf;
 }

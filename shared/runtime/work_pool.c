@@ -7,6 +7,8 @@
 #include <stdlib.h>
 #include <time.h>
 
+#include "timeutil.h"
+
 typedef struct pool_thread {
     work_pool *pool;
     int index;
@@ -24,13 +26,6 @@ struct work_pool {
     pool_thread *threads;
 };
 
-static long long now_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 static void append(work_pool *p, work_item *item)
 {
     item->next = NULL;
@@ -45,7 +40,7 @@ static void append(work_pool *p, work_item *item)
  * earliest due time of those left, or 0 when none is (under the lock). */
 static long long release_due(work_pool *p)
 {
-    long long now = now_ms(), earliest = 0;
+    long long now = monotonic_ms(), earliest = 0;
     work_item **link = &p->delayed;
     while (*link) {
         work_item *item = *link;
@@ -129,7 +124,7 @@ void work_pool_push(work_pool *p, work_item *item)
 void work_pool_push_after(work_pool *p, work_item *item, long long delay_ms)
 {
     pthread_mutex_lock(&p->lock);
-    item->due_ms = now_ms() + delay_ms;
+    item->due_ms = monotonic_ms() + delay_ms;
     item->next = p->delayed;
     p->delayed = item;
     pthread_cond_signal(&p->ready); /* a sleeping thread re-arms its wait for this one */

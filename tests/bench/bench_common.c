@@ -53,6 +53,7 @@ void bench_create_resources(rpc_client *booking, char (*out)[80], int n, int cap
         res.location = (char *)city;
         res.capacity = capacity;
         res.slot_minutes = 1440;
+        res.time_zone = (char *)"UTC";
         res.base_price = &price;
         Booking__V1__CreateResourceRequest req = BOOKING__V1__CREATE_RESOURCE_REQUEST__INIT;
         req.resource = &res;

@@ -19,6 +19,7 @@
 #include "harness.h"
 #include "hold_cache.h"
 #include "rpc_client.h"
+#include "timeutil.h"
 
 #define LONG_HOLDS 10000
 #define LONG_RESOURCES 100
@@ -53,13 +54,6 @@ typedef struct result {
     int missing;
 } result;
 
-static int64_t wall_now(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_REALTIME, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 static void nap_ms(long ms)
 {
     struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
@@ -85,6 +79,7 @@ static void create_resource(bench *b, const char *name, int capacity, int slot_m
     res.location = (char *)"Benchville";
     res.capacity = capacity;
     res.slot_minutes = slot_minutes;
+    res.time_zone = (char *)"UTC";
     res.hold_ttl_seconds = ttl;
     res.base_price = &price;
     Booking__V1__CreateResourceRequest req = BOOKING__V1__CREATE_RESOURCE_REQUEST__INIT;
@@ -182,7 +177,7 @@ static int64_t phase_base;
 static void short_spec(bench *b, int i, hold_spec *out)
 {
     int64_t target = phase_base + (int64_t)SPREAD_MS * i / b->n;
-    int64_t k = (target - wall_now() + 999) / 1000;
+    int64_t k = (target - wall_ms() + 999) / 1000;
     int cls = k < 1 ? 1 : k > TTL_CLASSES ? TTL_CLASSES : (int)k;
     int c = b->class_next[cls]++;
     short_hold *s = &b->holds[i];
@@ -231,7 +226,7 @@ static void short_done(bench *b, int i, const Booking__V1__Hold *h)
     b->holds[i].exp_ms = exp;
     heap_push(b, i);
     pthread_mutex_unlock(&b->lock);
-    int64_t px = exp - wall_now();
+    int64_t px = exp - wall_ms();
     redisReply *r = redisCommand(harness_redis(b->h), "SET benchplain:%d:%d 1 PX %lld", b->phase, i,
                                  (long long)(px > 0 ? px : 1));
     freeReplyObject(r);
@@ -254,7 +249,7 @@ static redisContext *redis_for(bench *b)
 /* Moves holds that are due into due[]; returns the new count. */
 static int take_due(bench *b, int *due, int count, int cap)
 {
-    int64_t now = wall_now();
+    int64_t now = wall_ms();
     pthread_mutex_lock(&b->lock);
     while (b->heap_n > 0 && count < cap && b->holds[b->heap[0]].exp_ms <= now)
         due[count++] = heap_pop(b);
@@ -279,7 +274,7 @@ static int poll_due(bench *b, redisContext *c, int *due, int count)
         int back = r->type == REDIS_REPLY_STRING && atoi(r->str) >= 1;
         freeReplyObject(r);
         if (back)
-            b->holds[due[j]].back_ms = wall_now();
+            b->holds[due[j]].back_ms = wall_ms();
         else
             due[out++] = due[j];
     }
@@ -310,7 +305,7 @@ static void on_event(bench *b, const char *key)
         return;
     pthread_mutex_lock(&b->lock);
     if (phase == b->phase && i >= 0 && i < b->n && !b->holds[i].event_ms)
-        b->holds[i].event_ms = wall_now();
+        b->holds[i].event_ms = wall_ms();
     pthread_mutex_unlock(&b->lock);
 }
 
@@ -404,11 +399,11 @@ static void run_phase(bench *b, int phase, int n, result *ours, result *redis, i
     b->n = n;
     b->phase = phase;
     pthread_mutex_unlock(&b->lock);
-    phase_base = wall_now() + (int64_t)(1300.0 * n / b->create_rate) + 1500;
+    phase_base = wall_ms() + (int64_t)(1300.0 * n / b->create_rate) + 1500;
     int failed = create_holds(b, n, short_spec, short_done);
     int64_t first, last = last_expiry(b, &first), give_up = last + b->event_cap_ms;
     *spread = last - first;
-    while (wall_now() < give_up && !(all_seen(b, 0) && all_seen(b, 1)))
+    while (wall_ms() < give_up && !(all_seen(b, 0) && all_seen(b, 1)))
         nap_ms(50);
     pthread_mutex_lock(&b->lock);
     *ours = summarize(b->holds, n, 0);
@@ -453,10 +448,10 @@ static void setup_stack(bench *b)
     b->h = harness_start(services, env);
     b->booking = rpc_client_new(harness_addr(b->h, "booking-svc"), &booking__v1__booking_service__descriptor);
     create_resources(b);
-    int64_t t0 = wall_now();
+    int64_t t0 = wall_ms();
     int failed = create_holds(b, LONG_HOLDS, long_spec, long_done);
     b->failed += failed;
-    b->create_rate = LONG_HOLDS * 1000.0 / (double)(wall_now() - t0 + 1);
+    b->create_rate = LONG_HOLDS * 1000.0 / (double)(wall_ms() - t0 + 1);
     printf("%d long-TTL holds live (%d failed); CreateHold at %.0f holds/s, %d in flight\n", LONG_HOLDS, failed,
            b->create_rate, IN_FLIGHT);
 }

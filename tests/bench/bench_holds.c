@@ -4,8 +4,11 @@
  * scripts themselves on the same Redis, the recorder's lag over the run, and the
  * ratios against the issue's targets; then CreateHold+ReleaseHold on random resources
  * again with booking-svc's statements named, unnamed and through PgBouncer
- * (bench_pg_modes: the recorder writes every hold's history). Exits non-zero when calls
- * fail. Not a test. */
+ * (bench_pg_modes: the recorder writes every hold's history); then the same random runs
+ * on a Redis Cluster of 3 primaries + 3 replicas, without and with WAIT 1 after every
+ * script write, beside the one-node figures (docs/redis-cluster.md). `bench_holds
+ * SECONDS IN_FLIGHT cluster` runs only that comparison. Exits non-zero when calls fail.
+ * Not a test. */
 #include <inttypes.h>
 #include <math.h>
 #include <signal.h>
@@ -18,6 +21,7 @@
 #include "booking/v1/booking.pb-c.h"
 #include "harness.h"
 #include "hold_cache.h"
+#include "hold_log.h"
 #include "rpc_client.h"
 
 #define MAX_IN_FLIGHT 256
@@ -228,6 +232,96 @@ static script_rates scripts(harness *h, int requests)
     return s;
 }
 
+/* Entries of the hold log the recorder has not yet acknowledged: per partition, the
+ * group's pending entries plus those not yet delivered (XINFO GROUPS "lag"), summed. */
+static long recorder_backlog(harness *h)
+{
+    long total = 0;
+    for (int p = 0; p < HOLD_PARTITIONS; p++) {
+        char key[64];
+        hold_log_key(key, sizeof key, p);
+        redisReply *r = redis_command(harness_redis_client(h), "XINFO GROUPS %s", key); /* on its node */
+        for (size_t g = 0; r && r->type == REDIS_REPLY_ARRAY && g < r->elements; g++) {
+            const redisReply *f = r->element[g];
+            for (size_t i = 0; f->type == REDIS_REPLY_ARRAY && i + 1 < f->elements; i += 2)
+                if (f->element[i]->type == REDIS_REPLY_STRING && f->element[i + 1]->type == REDIS_REPLY_INTEGER &&
+                    (strcmp(f->element[i]->str, "pending") == 0 || strcmp(f->element[i]->str, "lag") == 0))
+                    total += (long)f->element[i + 1]->integer;
+        }
+        freeReplyObject(r);
+    }
+    return total;
+}
+
+/* Waits (up to a minute) for the recorder to catch up, so that no run pays for the
+ * previous run's events; prints how long it took. */
+static void drain_recorder(harness *h)
+{
+    double start = bench_now();
+    long backlog = recorder_backlog(h), first = backlog;
+    while (backlog > 0 && bench_now() - start < 60) {
+        struct timespec pause = {0, 50 * 1000000L};
+        nanosleep(&pause, NULL);
+        backlog = recorder_backlog(h);
+    }
+    if (first > 0)
+        printf("  (recorder caught up with %ld events in %.1f s%s)\n", first, bench_now() - start,
+               backlog > 0 ? ", not yet" : "");
+}
+
+/* CreateHold and CreateHold+ReleaseHold on RESOURCES fresh random resources of the
+ * stack, after a warm-up; rates into rate[0..1]. Returns the calls that failed. */
+static long random_runs(harness *h, double seconds, const char *where, double rate[2])
+{
+    const char *addr = harness_addr(h, "booking-svc");
+    static char ids[RESOURCES][80];
+    static double latency[2][SAMPLES], warm_latency[SAMPLES];
+    rpc_client *c = rpc_client_new(addr, &booking__v1__booking_service__descriptor);
+    bench_create_resources(c, ids, RESOURCES, 100000, "Clusterville");
+    rpc_client_free(c);
+    run warm = {"warm-up", WARM_UP, ids, RESOURCES, warm_latency, 0, 0, 0, 0};
+    drive(addr, &warm, 1e6);
+    char names[2][64];
+    snprintf(names[0], sizeof names[0], "CreateHold, random (%s)", where);
+    snprintf(names[1], sizeof names[1], "pairs, random (%s)", where);
+    run runs[2] = {{names[0], CREATE_ONLY, ids, RESOURCES, latency[0], 0, 0, 0, 0},
+                   {names[1], CREATE_RELEASE, ids, RESOURCES, latency[1], 0, 0, 0, 0}};
+    long errors = warm.errors;
+    for (int i = 0; i < 2; i++) {
+        drain_recorder(h);
+        rate[i] = drive(addr, &runs[i], seconds);
+        errors += runs[i].errors;
+    }
+    return errors;
+}
+
+static const char *const bench_env[] = {"MAX_HELD_UNITS=1000000", "GRPC_WORKERS=16", "LOG_LEVEL=warn", NULL};
+static const char *const booking_only[] = {"booking-svc", NULL};
+
+/* The random runs on a Redis Cluster (3 primaries + 3 replicas), then again with
+ * booking-svc waiting for one replica after every script write; printed beside the
+ * one-node rates. Returns the calls that failed (-1 when a stack did not stop cleanly). */
+static long cluster_comparison(double seconds, const double one_node[2])
+{
+    harness_cluster shape = {3, 1, 2000, "bench-secret"};
+    harness *h = harness_start_cluster(booking_only, bench_env, &shape);
+    double cluster[2], waited[2] = {0, 0};
+    long errors = random_runs(h, seconds, "cluster", cluster);
+    static const char *const wait_env[] = {"REDIS_WAIT_REPLICAS=1", "REDIS_WAIT_ALL_WRITES=true", NULL};
+    if (harness_start_service(h, "booking-svc", wait_env) != 0)
+        errors++;
+    else
+        errors += random_runs(h, seconds, "cluster+WAIT", waited);
+    printf("one node vs a Redis Cluster of 3 primaries + 3 replicas (same machine, same booking-svc):\n");
+    printf("  %-34s %10s %12s %14s\n", "", "1 node", "3 primaries", "+ WAIT 1");
+    static const char *const what[2] = {"CreateHold, random (holds/s)", "CreateHold+ReleaseHold (pairs/s)"};
+    for (int i = 0; i < 2; i++)
+        printf("  %-34s %10.0f %12.0f %14.0f\n", what[i], one_node[i], cluster[i], waited[i]);
+    if (harness_stop(h) != 0)
+        return -1;
+    return errors;
+}
+
 static void target(const char *what, double value, double goal)
 {
     printf("  %-48s %6.1f %%   target %s %.0f %%: %s\n", what, value, what[0] == 'h' ? "within" : ">=", goal,
@@ -259,14 +353,27 @@ static long pg_modes(harness *h, char (*ids)[80], double seconds)
     return errors;
 }
 
+/* Only the comparison: one node, then the cluster. */
+static int cluster_only(double seconds)
+{
+    harness *h = harness_start(booking_only, bench_env);
+    double one_node[2];
+    long errors = random_runs(h, seconds, "1 node", one_node);
+    int stopped = harness_stop(h);
+    long more = cluster_comparison(seconds, one_node);
+    if (errors || more)
+        fprintf(stderr, "bench_holds: %ld call(s) failed\n", errors + (more > 0 ? more : 0));
+    return stopped == 0 && errors == 0 && more == 0 ? 0 : 1;
+}
+
 int main(int argc, char **argv)
 {
     double seconds = argc > 1 ? atof(argv[1]) : 10;
     if (argc > 2)
         in_flight = atoi(argv[2]) > 0 && atoi(argv[2]) <= MAX_IN_FLIGHT ? atoi(argv[2]) : 64;
-    static const char *const services[] = {"booking-svc", NULL};
-    static const char *const env[] = {"MAX_HELD_UNITS=1000000", "GRPC_WORKERS=16", "LOG_LEVEL=warn", NULL};
-    harness *h = harness_start(services, env);
+    if (argc > 3 && strcmp(argv[3], "cluster") == 0)
+        return cluster_only(seconds);
+    harness *h = harness_start(booking_only, bench_env);
     const char *addr = harness_addr(h, "booking-svc");
     rpc_client *c = rpc_client_new(addr, &booking__v1__booking_service__descriptor);
     static char random_ids[RESOURCES][80], hot_id[1][80];
@@ -292,6 +399,7 @@ int main(int argc, char **argv)
     double rate[5];
     long errors = 0;
     for (int i = 0; i < 5; i++) {
+        drain_recorder(h);
         rate[i] = drive(addr, &runs[i], seconds);
         errors += runs[i].errors;
     }
@@ -319,6 +427,12 @@ int main(int argc, char **argv)
         printf("  recorder lag p99 %.3f s: target <= 1 s: %s\n", lag_p99, lag_p99 <= 1 ? "met" : "MISSED");
     }
     int stopped = harness_stop(h) == 0 && stopped_early == 0 ? 0 : -1;
+    double one_node[2] = {rate[1], rate[3]};
+    long cluster_errors = cluster_comparison(seconds, one_node);
+    if (cluster_errors < 0)
+        stopped = -1;
+    else
+        errors += cluster_errors;
     if (errors > 0 || s.create <= 0)
         fprintf(stderr, "bench_holds: %ld call(s) failed%s\n", errors, s.create <= 0 ? ", redis-benchmark failed" : "");
     return stopped == 0 && errors == 0 && s.create > 0 ? 0 : 1;

@@ -14,18 +14,12 @@
 #include "log.h"
 #include "rpc_client.h"
 #include "rpc_server.h"
+#include "timeutil.h"
 
 #define WORKERS 2
 #define AHEAD 64
 #define IN_FLIGHT 64
 #define METHOD "/booking.v1.ExpiryService/GetStats"
-
-static double now_s(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
 
 /* ---- the yardstick: a bare echo server on the core API -------------------------- */
 
@@ -169,9 +163,9 @@ static result drive(int port, double seconds)
     size_t cap = 4000000, n = 0;
     double *lat = malloc(cap * sizeof *lat), *started = calloc(IN_FLIGHT, sizeof *started);
     result res = {0};
-    double t0 = now_s(), warm = t0 + 1.0, end = warm + seconds;
+    double t0 = monotonic_seconds(), warm = t0 + 1.0, end = warm + seconds;
     for (long i = 0; i < IN_FLIGHT; i++) {
-        started[i] = now_s();
+        started[i] = monotonic_seconds();
         rpc_client_start(c, "GetStats", &req.base, md, 2, 10000, q, (void *)i);
     }
     long outstanding = IN_FLIGHT;
@@ -180,7 +174,7 @@ static result drive(int port, double seconds)
         void *slot;
         if (rpc_pending_finish(p, NULL, NULL, &slot) != 0)
             res.errors++;
-        double t = now_s();
+        double t = monotonic_seconds();
         long i = (long)slot;
         if (t >= warm && t < end && n < cap)
             lat[n++] = t - started[i];

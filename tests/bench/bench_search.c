@@ -21,6 +21,7 @@
 #include "bench_dataset.h"
 #include "harness.h"
 #include "rpc_client.h"
+#include "timeutil.h"
 
 #define CITIES BENCH_CITIES
 #define IN_FLIGHT 64
@@ -36,13 +37,6 @@ static int resources = 10000, days = 365;
 static double seconds = 10;
 static _Atomic int stop_churn;
 static _Atomic long churn_ops;
-
-static double now_s(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
 
 
 static int cmp_double(const void *a, const void *b)
@@ -138,7 +132,7 @@ static void start_search(rpc_client *c, rpc_queue *queue, unsigned *seed, int em
     Google__Protobuf__Timestamp start, end;
     search_request(&q, &r, &start, &end);
     double *t0 = malloc(sizeof *t0);
-    *t0 = now_s();
+    *t0 = monotonic_seconds();
     if (!rpc_client_start(c, "SearchAvailability", &r.base, NULL, 0, 10000, queue, t0))
         exit(1);
 }
@@ -153,7 +147,7 @@ static double drive_search(const char *addr, int in_flight, int empty, double du
     unsigned seed = 12345u + (unsigned)in_flight;
     for (int i = 0; i < in_flight; i++)
         start_search(c, queue, &seed, empty);
-    double began = now_s(), end = began + duration;
+    double began = monotonic_seconds(), end = began + duration;
     int outstanding = in_flight;
     while (outstanding > 0) {
         rpc_pending *p = rpc_queue_next(queue, -1);
@@ -162,7 +156,7 @@ static double drive_search(const char *addr, int in_flight, int empty, double du
         rpc_result res;
         /* a real client is elsewhere: decode one answer in 16 (for the result count) */
         int rc = rpc_pending_finish(p, s->n % 16 == 0 ? &resp : NULL, &res, &ud);
-        double t = now_s();
+        double t = monotonic_seconds();
         add_sample(s, t - *(double *)ud);
         free(ud);
         s->errors += rc != 0;
@@ -178,7 +172,7 @@ static double drive_search(const char *addr, int in_flight, int empty, double du
             outstanding++;
         }
     }
-    double took = now_s() - began;
+    double took = monotonic_seconds() - began;
     rpc_queue_free(queue);
     rpc_client_free(c);
     return took;
@@ -260,10 +254,10 @@ static void run_sql(PGconn *db, sql_worker *w)
     snprintf(p[7], 32, "%.6f", RADIUS_KM / (111.0 * cos(q.lat * M_PI / 180)));
     snprintf(p[8], 32, "%.1f", RADIUS_KM);
     const char *params[9] = {p[0], p[1], p[2], p[3], p[4], p[5], p[6], p[7], p[8]};
-    double t0 = now_s();
+    double t0 = monotonic_seconds();
     PGresult *r = q.geo ? PQexecPrepared(db, "geo", 9, params, NULL, NULL, 0)
                         : PQexecPrepared(db, "city", 4, params, NULL, NULL, 0);
-    add_sample(&w->lat, now_s() - t0);
+    add_sample(&w->lat, monotonic_seconds() - t0);
     if (PQresultStatus(r) == PGRES_TUPLES_OK)
         w->rows += PQntuples(r);
     else
@@ -279,7 +273,7 @@ static void *sql_loop(void *arg)
     static const Oid text[9] = {25, 25, 25, 25, 25, 25, 25, 25, 25}; /* all text, cast in the SQL */
     PQclear(PQprepare(db, "city", SQL_CITY, 4, text));
     PQclear(PQprepare(db, "geo", SQL_GEO, 9, text));
-    while (now_s() < w->until)
+    while (monotonic_seconds() < w->until)
         run_sql(db, w);
     PQfinish(db);
     return NULL;
@@ -288,7 +282,7 @@ static void *sql_loop(void *arg)
 static void drive_sql(const char *url, double duration, sql_worker *w)
 {
     pthread_t th[SQL_CLIENTS];
-    double until = now_s() + duration;
+    double until = monotonic_seconds() + duration;
     for (int i = 0; i < SQL_CLIENTS; i++) {
         w[i] = (sql_worker){.url = url, .until = until, .seed = 12345u + (unsigned)i};
         pthread_create(&th[i], NULL, sql_loop, &w[i]);
@@ -385,16 +379,16 @@ int main(int argc, char **argv)
         days = atoi(argv[3]);
     static const char *const services[] = {"booking-svc", NULL};
     harness *h = harness_start(services, NULL);
-    double t0 = now_s();
+    double t0 = monotonic_seconds();
     bench_load_catalogue(harness_db(h), 0, resources, days);
-    printf("loaded %d resources and their nights with SQL in %.1f s\n", resources, now_s() - t0);
-    t0 = now_s();
+    printf("loaded %d resources and their nights with SQL in %.1f s\n", resources, monotonic_seconds() - t0);
+    t0 = monotonic_seconds();
     char workers[48];
     snprintf(workers, sizeof workers, "GRPC_WORKERS=%s", getenv("BENCH_SEARCH_WORKERS") ? getenv("BENCH_SEARCH_WORKERS") : "4");
     const char *const search_env[] = {workers, NULL};
     if (harness_start_service(h, "search-svc", search_env) != 0)
         return 1;
-    double cold = now_s() - t0;
+    double cold = monotonic_seconds() - t0;
     pthread_t churner;
     pthread_create(&churner, NULL, churn, (void *)harness_addr(h, "booking-svc"));
     const char *addr = harness_addr(h, "search-svc");

@@ -13,15 +13,9 @@
 
 #include "bench_dataset.h"
 #include "harness.h"
+#include "timeutil.h"
 
 #define NIGHTS 365
-
-static double now_s(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
 
 /* One series of an instance's /metrics, -1 when absent. */
 static double scrape(const harness *h, const char *instance, const char *name)
@@ -40,10 +34,10 @@ static double measure(harness *h, int resources, const char *shard)
     char setting[40];
     snprintf(setting, sizeof setting, "SEARCH_SHARD=%s", strcmp(shard, "1/1") == 0 ? "0/1" : shard);
     const char *const env[] = {setting, "SEARCH_FULL_REFRESH_SECONDS=0", "LOG_LEVEL=warn", NULL};
-    double t0 = now_s();
+    double t0 = monotonic_seconds();
     if (harness_start_service(h, "search-svc", env) != 0)
         return -1;
-    double cold = now_s() - t0;
+    double cold = monotonic_seconds() - t0;
     double held = scrape(h, "search-svc", "search_model_resources");
     double rss = scrape(h, "search-svc", "process_resident_memory_bytes");
     double model = scrape(h, "search-svc", "search_model_bytes");
@@ -57,7 +51,7 @@ static double measure(harness *h, int resources, const char *shard)
 int main(int argc, char **argv)
 {
     const char *sizes = argc > 1 ? argv[1] : "10000,50000,200000";
-    double budget = argc > 2 ? atof(argv[2]) : 1500, began = now_s(), per_resource = 0;
+    double budget = argc > 2 ? atof(argv[2]) : 1500, began = monotonic_seconds(), per_resource = 0;
     static const char *const shards[] = {"1/1", "0/2", "0/4"};
     harness *h = harness_start(NULL, NULL);
     printf("search-svc cold start and memory by catalogue size (hotels x %d nights of rows, window of %d days);\n"
@@ -70,18 +64,18 @@ int main(int argc, char **argv)
     snprintf(list, sizeof list, "%s", sizes);
     for (char *tok = strtok_r(list, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
         int n = atoi(tok);
-        double left = budget - (now_s() - began);
+        double left = budget - (monotonic_seconds() - began);
         if (n <= loaded || (per_resource > 0 && per_resource * n > left)) {
             printf("%8d  skipped (projected %.0f s, %.0f s of the budget left)\n", n, per_resource * n, left);
             continue;
         }
-        double t0 = now_s();
+        double t0 = monotonic_seconds();
         bench_load_catalogue(harness_db(h), loaded, n, NIGHTS);
-        printf("%8d  (catalogue grown from %d with SQL in %.1f s)\n", n, loaded, now_s() - t0);
+        printf("%8d  (catalogue grown from %d with SQL in %.1f s)\n", n, loaded, monotonic_seconds() - t0);
         loaded = n;
         for (size_t i = 0; i < sizeof shards / sizeof shards[0]; i++)
             failures += measure(h, n, shards[i]) < 0;
-        per_resource = (now_s() - t0) / n * 1.1; /* the next size costs at least this per resource */
+        per_resource = (monotonic_seconds() - t0) / n * 1.1; /* the next size costs at least this per resource */
     }
     int stopped = harness_stop(h);
     if (failures)

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# run.sh BUILD_DIR [runtime|holds|confirm|expiry|search|search-scale|all] — runs benchmarks (not
-# tests: figures depend on the machine) and prints their figures. Each benchmark starts
-# its own stack on free loopback ports and stops it.
+# run.sh BUILD_DIR [runtime|holds|cluster|confirm|expiry|search|search-scale|all] — runs
+# benchmarks (not tests: figures depend on the machine) and prints their figures. Each
+# benchmark starts its own stack on free loopback ports and stops it. `holds` ends with
+# holds on one Redis node vs a Redis Cluster of 3 primaries; `cluster` runs that part alone.
 set -euo pipefail
 build=$1
 what=${2:-all}
@@ -16,8 +17,12 @@ run() { # NAME TITLE COMMAND...
 }
 run runtime "runtime: shared gRPC runtime vs a bare gRPC-core echo loop" \
   "$build/tests/bench/bench_runtime" "$seconds" 2
-run holds "holds: CreateHold+ReleaseHold through gRPC vs redis-benchmark on the hold script" \
+run holds "holds: CreateHold+ReleaseHold through gRPC vs redis-benchmark on the hold script; 1 node vs 3 primaries" \
   "$build/tests/bench/bench_holds" "$seconds" 64
+if [ "$what" = cluster ]; then
+  run cluster "holds: one Redis node vs a Redis Cluster of 3 primaries + 3 replicas (and WAIT 1)" \
+    "$build/tests/bench/bench_holds" "$seconds" 64 cluster
+fi
 run confirm "confirm: hold + confirm end to end vs pgbench on the confirm transaction" \
   "$build/tests/bench/bench_confirm" "$seconds"
 run expiry "expiry: release lag of expired holds vs Redis's own expired events" \

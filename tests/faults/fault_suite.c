@@ -6,7 +6,7 @@
  * data and stalled, duplicated and early expiry notifications. After each fault: every
  * hold that was ACTIVE through it can still be confirmed or is refused for good. After
  * the run: every answer a client saw was in the contract (never INTERNAL or UNKNOWN)
- * and the seven invariants hold (tests/integration/invariants.c).
+ * and the invariants hold (tests/integration/invariants.c).
  *
  * FAULT_SEED replays a run (it prints its seed); FAULT_ROUNDS sets how many faults. */
 #include <pthread.h>

@@ -20,11 +20,14 @@
 #include <unistd.h>
 
 #include "grpc/health/v1/health.pb-c.h"
+#include "redis.h"
 #include "rpc_client.h"
 #include "strbuf.h"
+#include "timeutil.h"
 
 #define MAX_INSTANCES 8
 #define HEALTH_WAIT_MS 120000
+#define CLUSTER_NODES_MAX 12
 
 extern char **environ;
 
@@ -53,6 +56,10 @@ struct harness {
     const char *const *env;
     PGconn *db;
     redisContext *redis;
+    redis_conn *client;                    /* cluster-aware (shared/runtime/redis.h) */
+    harness_cluster cluster;               /* primaries 0: one node owning every slot */
+    int node_ports[CLUSTER_NODES_MAX], nodes;
+    char redis_password[64];
 };
 
 static void die(const char *fmt, ...)
@@ -105,24 +112,34 @@ static void sleep_ms(long ms)
     nanosleep(&ts, NULL);
 }
 
-static long now_ms(void)
+/* Runs tests/stack.sh with the arguments in args (NULL-terminated, at most 16) and
+ * the Redis password and node timeout of h, if any; returns its exit status. */
+static int stack_v(const harness *h, const char *const *args)
 {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return ts.tv_sec * 1000L + ts.tv_nsec / 1000000L;
-}
-
-/* Runs tests/stack.sh with arguments; returns its exit status. */
-static int stack(const char *a1, const char *a2, const char *a3, const char *a4)
-{
+    const char *argv[20] = {"bash", HARNESS_SOURCE_DIR "/tests/stack.sh"};
+    for (int i = 0; args[i] && i < 16; i++)
+        argv[i + 2] = args[i];
     pid_t pid = fork();
     if (pid == 0) {
-        execl("/bin/bash", "bash", HARNESS_SOURCE_DIR "/tests/stack.sh", a1, a2, a3, a4, (char *)NULL);
+        if (h && h->redis_password[0])
+            setenv("STACK_REDIS_PASSWORD", h->redis_password, 1);
+        if (h && h->cluster.node_timeout_ms > 0) {
+            char ms[16];
+            snprintf(ms, sizeof ms, "%d", h->cluster.node_timeout_ms);
+            setenv("STACK_REDIS_NODE_TIMEOUT", ms, 1);
+        }
+        execv("/bin/bash", (char *const *)argv);
         _exit(127);
     }
     int status = 0;
     waitpid(pid, &status, 0);
     return WIFEXITED(status) ? WEXITSTATUS(status) : 1;
+}
+
+static int stack(const char *a1, const char *a2, const char *a3, const char *a4)
+{
+    const char *args[] = {a1, a2, a3, a4, NULL};
+    return stack_v(NULL, args);
 }
 
 static void stores_down(const char *dir)
@@ -216,6 +233,8 @@ static size_t build_env(harness *h, instance *in, const char *const *extra, char
     PUT("GRPC_LISTEN=%s", in->addr);
     PUT("METRICS_LISTEN=127.0.0.1:%d", in->metrics_port);
     PUT("REDIS_URL=%s", h->redis_url);
+    if (h->redis_password[0])
+        PUT("REDIS_PASSWORD=%s", h->redis_password);
     if (h->via_bouncer) { /* as k8s/ prod runs: the pooler, and a session past it */
         PUT("DATABASE_URL=%s", harness_pgbouncer_url(h, role));
         PUT("DATABASE_POOL_MODE=transaction");
@@ -296,8 +315,8 @@ static int serving(const instance *in)
 
 static int wait_serving(harness *h, instance *in)
 {
-    long give_up = now_ms() + HEALTH_WAIT_MS;
-    while (now_ms() < give_up) {
+    long give_up = monotonic_ms() + HEALTH_WAIT_MS;
+    while (monotonic_ms() < give_up) {
         int status;
         if (waitpid(in->pid, &status, WNOHANG) == in->pid) {
             in->pid = 0;
@@ -386,9 +405,9 @@ int harness_stop_service(harness *h, const char *name, int sig)
         return -1;
     kill(in->pid, sig);
     int status = 0;
-    long give_up = now_ms() + 30000;
+    long give_up = monotonic_ms() + 30000;
     while (waitpid(in->pid, &status, WNOHANG) == 0) {
-        if (now_ms() > give_up) {
+        if (monotonic_ms() > give_up) {
             fprintf(stderr, "harness: %s ignored signal %d for 30 s; killing\n", in->name, sig);
             kill(in->pid, SIGKILL);
             waitpid(in->pid, &status, 0);
@@ -400,6 +419,20 @@ int harness_stop_service(harness *h, const char *name, int sig)
     return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
 }
 
+/* A real Redis Cluster: primaries * (1 + replicas) redis-server processes. */
+static void cluster_up(harness *h)
+{
+    char ports[CLUSTER_NODES_MAX][16], replicas[8];
+    const char *args[4 + CLUSTER_NODES_MAX] = {"redis-cluster-start", h->dir, replicas};
+    snprintf(replicas, sizeof replicas, "%d", h->cluster.replicas);
+    for (int i = 0; i < h->nodes; i++) {
+        snprintf(ports[i], sizeof ports[i], "%d", h->node_ports[i]);
+        args[3 + i] = ports[i];
+    }
+    if (stack_v(h, args) != 0)
+        die("the redis cluster did not start (see %s/redis-*/redis.log)", h->dir);
+}
+
 static void stores_up(harness *h)
 {
     char port[16];
@@ -407,11 +440,27 @@ static void stores_up(harness *h)
     if (stack("pg-start", h->dir, port, "fast") != 0)
         die("postgres did not start (see %s/postgres.log)", h->dir);
     snprintf(port, sizeof port, "%d", h->redis_port);
-    if (stack("redis-start", h->dir, port, "cluster") != 0)
+    if (h->nodes)
+        cluster_up(h);
+    else if (stack("redis-start", h->dir, port, "cluster") != 0)
         die("redis did not start");
     snprintf(port, sizeof port, "%d", h->pg_port);
     if (stack("migrate", HARNESS_BUILD_DIR, port, NULL) != 0)
         die("migrations failed");
+}
+
+/* h->redis: a plain hiredis connection to the first node, authenticated. 0 or -1. */
+static int redis_connect_raw(harness *h)
+{
+    h->redis = redisConnect("127.0.0.1", h->redis_port);
+    if (!h->redis || h->redis->err)
+        return -1;
+    if (!h->redis_password[0])
+        return 0;
+    redisReply *reply = redisCommand(h->redis, "AUTH %s", h->redis_password);
+    int ok = reply && reply->type != REDIS_REPLY_ERROR;
+    freeReplyObject(reply);
+    return ok ? 0 : -1;
 }
 
 static void connect_clients(harness *h)
@@ -421,12 +470,12 @@ static void connect_clients(harness *h)
     h->db = PQconnectdb(conninfo);
     if (PQstatus(h->db) != CONNECTION_OK)
         die("cannot connect to postgres: %s", PQerrorMessage(h->db));
-    h->redis = redisConnect("127.0.0.1", h->redis_port);
-    if (!h->redis || h->redis->err)
+    if (redis_connect_raw(h) != 0)
         die("cannot connect to redis");
+    h->client = redis_connect_as(h->redis_url, NULL, h->redis_password, 2000);
 }
 
-harness *harness_start(const char *const *services, const char *const *env)
+static harness *start_with(const char *const *services, const char *const *env, const harness_cluster *cluster)
 {
     harness *h = calloc(1, sizeof *h);
     snprintf(h->dir, sizeof h->dir, "/tmp/booking-harness-XXXXXX");
@@ -435,7 +484,16 @@ harness *harness_start(const char *const *services, const char *const *env)
     chmod(h->dir, 0755);
     h->env = env;
     h->pg_port = free_port();
-    h->redis_port = free_redis_port();
+    if (cluster) {
+        h->cluster = *cluster;
+        h->nodes = cluster->primaries * (1 + cluster->replicas);
+        if (h->nodes > CLUSTER_NODES_MAX || cluster->primaries < 1 || cluster->replicas < 0)
+            die("a cluster of %d nodes is not supported", h->nodes);
+        for (int i = 0; i < h->nodes; i++)
+            h->node_ports[i] = free_redis_port();
+        snprintf(h->redis_password, sizeof h->redis_password, "%s", cluster->password ? cluster->password : "");
+    }
+    h->redis_port = h->nodes ? h->node_ports[0] : free_redis_port();
     snprintf(h->redis_url, sizeof h->redis_url, "redis://127.0.0.1:%d/0", h->redis_port);
     h->reaper = start_reaper(h->dir);
     stores_up(h);
@@ -449,6 +507,16 @@ harness *harness_start(const char *const *services, const char *const *env)
         if (harness_start_service(h, services[i], NULL) != 0)
             die("service %s did not start", services[i]);
     return h;
+}
+
+harness *harness_start(const char *const *services, const char *const *env)
+{
+    return start_with(services, env, NULL);
+}
+
+harness *harness_start_cluster(const char *const *services, const char *const *env, const harness_cluster *cluster)
+{
+    return start_with(services, env, cluster);
 }
 
 int harness_stop(harness *h)
@@ -467,6 +535,7 @@ int harness_stop(harness *h)
     }
     PQfinish(h->db);
     redisFree(h->redis);
+    redis_close(h->client);
     if (getenv("HARNESS_KEEP")) {
         fprintf(stderr, "harness: kept %s\n", h->dir);
         stores_down(h->dir);
@@ -678,4 +747,85 @@ long harness_sql_long(harness *h, const char *sql, int nparams, const char *cons
     long v = PQgetisnull(r, 0, 0) ? 0 : strtol(PQgetvalue(r, 0, 0), NULL, 10);
     PQclear(r);
     return v;
+}
+
+/* ---- Redis Cluster ------------------------------------------------------------------ */
+
+redis_conn *harness_redis_client(harness *h) { return h->client; }
+int harness_redis_node_count(const harness *h) { return h->nodes; }
+int harness_redis_node_port(const harness *h, int i) { return i >= 0 && i < h->nodes ? h->node_ports[i] : -1; }
+
+static int node_pid(const harness *h, int i)
+{
+    char path[600];
+    snprintf(path, sizeof path, "%s/redis-%d/redis.pid", h->dir, h->node_ports[i]);
+    int pid = pid_in(path);
+    return pid > 0 && kill(pid, 0) == 0 ? pid : 0;
+}
+
+int harness_signal_redis_node(harness *h, int i, int sig)
+{
+    if (i < 0 || i >= h->nodes)
+        return -1;
+    int pid = node_pid(h, i);
+    if (pid <= 0 || kill(pid, sig) != 0)
+        return -1;
+    for (int n = 0; sig == SIGKILL && n < 500 && kill(pid, 0) == 0; n++) /* gone before we go on */
+        sleep_ms(10);
+    return 0;
+}
+
+int harness_redis_node_of(harness *h, const char *key)
+{
+    redis_endpoint at;
+    redis_topology_stale(h->client); /* the cluster's shape now, not as last seen */
+    if (redis_key_endpoint(h->client, key, &at) != 0)
+        return -1;
+    for (int i = 0; i < h->nodes; i++)
+        if (h->node_ports[i] == at.port)
+            return i;
+    return -1;
+}
+
+/* 1 when live node i sees the cluster ok with every slot on a live primary. */
+static int cluster_whole(harness *h, int i)
+{
+    char err[256];
+    redisContext *c = redis_open_endpoint(h->client, "127.0.0.1", h->node_ports[i], err, sizeof err);
+    redisReply *info = c ? redisCommand(c, "CLUSTER INFO") : NULL;
+    redisReply *slots = c ? redisCommand(c, "CLUSTER SLOTS") : NULL;
+    redis_topology *t = malloc(sizeof *t);
+    int ok = info && info->type == REDIS_REPLY_STRING && strstr(info->str, "cluster_state:ok") &&
+             redis_topology_parse(slots, "127.0.0.1", t) == 0;
+    for (int s = 0; ok && s < REDIS_CLUSTER_SLOTS; s++)
+        ok = t->slot[s] != REDIS_SLOT_NONE;
+    for (int p = 0; ok && p < t->primaries; p++) {
+        int live = 0;
+        for (int n = 0; n < h->nodes; n++)
+            live |= h->node_ports[n] == t->primary[p].port && node_pid(h, n) > 0;
+        ok = live;
+    }
+    free(t);
+    freeReplyObject(info);
+    freeReplyObject(slots);
+    if (c)
+        redisFree(c);
+    return ok;
+}
+
+long harness_wait_cluster(harness *h, long timeout_ms)
+{
+    long start = monotonic_ms();
+    while (monotonic_ms() - start < timeout_ms) {
+        int whole = 1, asked = 0;
+        for (int i = 0; whole && i < h->nodes; i++)
+            if (node_pid(h, i) > 0) {
+                asked++;
+                whole = cluster_whole(h, i);
+            }
+        if (whole && asked)
+            return monotonic_ms() - start;
+        sleep_ms(50);
+    }
+    return -1;
 }

@@ -1,11 +1,14 @@
 /* harness.h — integration-test harness: a real PostgreSQL 15 and Redis 7 (cluster mode,
- * one node owning every slot) in a temporary folder on free loopback ports, migrations,
- * and the service binaries, all torn down at the end — also when the test dies. */
+ * one node owning every slot; or a real multi-node Redis Cluster with replicas) in a
+ * temporary folder on free loopback ports, migrations, and the service binaries, all
+ * torn down at the end — also when the test dies. */
 #ifndef TESTS_HARNESS_H
 #define TESTS_HARNESS_H
 
 #include <hiredis/hiredis.h>
 #include <libpq-fe.h>
+
+#include "redis.h"
 
 typedef struct harness harness;
 
@@ -14,6 +17,18 @@ typedef struct harness harness;
  * environment plus `env` ("NAME=value", NULL-terminated, may be NULL), and waits until
  * each answers health SERVING. Aborts the test program with a message on failure. */
 harness *harness_start(const char *const *services, const char *const *env);
+/* A real Redis Cluster for harness_start_cluster: primaries * (1 + replicas)
+ * redis-server processes on free loopback ports (tests/stack.sh redis-cluster-start:
+ * redis-cli --cluster create --cluster-replicas). */
+typedef struct harness_cluster {
+    int primaries, replicas;   /* replicas per primary */
+    int node_timeout_ms;       /* cluster-node-timeout (0: 2000): how soon a dead primary is replaced */
+    const char *password;      /* requirepass/masterauth; services get REDIS_PASSWORD (NULL: none) */
+} harness_cluster;
+
+/* harness_start with Redis as a real cluster; REDIS_URL names its first node. */
+harness *harness_start_cluster(const char *const *services, const char *const *env, const harness_cluster *cluster);
+
 /* Stops services (SIGTERM; a non-zero exit, e.g. a sanitizer report, is returned as
  * -1 after printing the service's log), then the stores; removes the folder. */
 int harness_stop(harness *h);
@@ -41,8 +56,11 @@ int harness_stop_service(harness *h, const char *instance, int sig);
 
 /* Superuser connection to the booking database (invariant checks). Owned by h. */
 PGconn *harness_db(harness *h);
-/* A connection to the test Redis. Owned by h. */
+/* A connection to the test Redis (on a cluster: to its first node). Owned by h. */
 redisContext *harness_redis(harness *h);
+/* A cluster-aware client (shared/runtime/redis.h: routes by key, per-node commands) of
+ * the test Redis, one node or a cluster. Owned by h. */
+redis_conn *harness_redis_client(harness *h);
 const char *harness_redis_url(const harness *h);
 /* postgresql://<role>@127.0.0.1:PORT/booking */
 const char *harness_database_url(const harness *h, const char *role);
@@ -59,6 +77,15 @@ int harness_restart_redis(harness *h);
 /* Kills Redis (SIGKILL) and starts it again on its data (its append-only file, written
  * every second: the last second may be lost, as in a real crash). */
 int harness_crash_redis(harness *h);
+/* Cluster only: how many redis-server processes (0 for the one-node default), the
+ * port of node i, a signal to node i (SIGKILL waits until it is gone), which node
+ * serves a key now (-1 unknown), and how long until every slot is served by a live
+ * primary with the cluster ok on every live node (-1 when timeout_ms passed first). */
+int harness_redis_node_count(const harness *h);
+int harness_redis_node_port(const harness *h, int i);
+int harness_signal_redis_node(harness *h, int i, int sig);
+int harness_redis_node_of(harness *h, const char *key);
+long harness_wait_cluster(harness *h, long timeout_ms);
 /* Stops PostgreSQL (fast shutdown); harness_start_postgres starts it again, data kept. */
 int harness_stop_postgres(harness *h);
 int harness_start_postgres(harness *h);

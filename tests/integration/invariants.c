@@ -1,5 +1,7 @@
-/* invariants.c — the seven invariants (docs/architecture.md) as queries on both
- * schemas and on Redis: each returns how many violations it sees and describes one. */
+/* invariants.c — the invariants (docs/architecture.md) as queries on both
+ * schemas and on Redis: each returns how many violations it sees and describes one.
+ * Redis is read through the cluster-aware client: keys on the node of their slot,
+ * SCAN and KEYS on every primary (one node, or a Redis Cluster). */
 #include "invariants.h"
 
 #include <setjmp.h>
@@ -13,6 +15,7 @@
 #include <cmocka.h>
 
 #include "hold_cache.h"
+#include "timeutil.h"
 
 /* Runs a count query; on a violation count > 0, the first row of `example` (if any)
  * goes into why. */
@@ -55,16 +58,16 @@ static long invariant_capacity(harness *h, char *why, size_t cap)
 }
 
 /* The units of live holds (A, C) per slot of a resource, from Redis: held[i] for slots[i]. */
-static void held_units(redisContext *r, const char *rid, const long long *slots, int n, long *held)
+static void held_units(redis_conn *r, const char *rid, const long long *slots, int n, long *held)
 {
     hold_keys k;
     hold_keys_for(&k, rid, NULL);
     memset(held, 0, sizeof *held * (size_t)n);
-    redisReply *live = redisCommand(r, "SMEMBERS %s", k.live);
+    redisReply *live = redis_command(r, "SMEMBERS %s", k.live);
     for (size_t i = 0; live && live->type == REDIS_REPLY_ARRAY && i < live->elements; i++) {
         hold_keys hk;
         hold_keys_for(&hk, rid, live->element[i]->str);
-        redisReply *hr = redisCommand(r, "HMGET %s st q slots", hk.hold);
+        redisReply *hr = redis_command(r, "HMGET %s st q slots", hk.hold);
         if (hr && hr->type == REDIS_REPLY_ARRAY && hr->element[0]->type == REDIS_REPLY_STRING &&
             (hr->element[0]->str[0] == 'A' || hr->element[0]->str[0] == 'C') &&
             hr->element[2]->type == REDIS_REPLY_STRING) {
@@ -98,13 +101,13 @@ static long slot_base(harness *h, const char *rid, long long slot)
 static long counters_of(harness *h, const char *key, char *why, size_t cap)
 {
     const char *rid = strstr(key, "}:") + 2;
-    redisReply *all = redisCommand(harness_redis(h), "HGETALL %s", key);
+    redisReply *all = redis_command(harness_redis_client(h), "HGETALL %s", key);
     int n = all && all->type == REDIS_REPLY_ARRAY ? (int)all->elements / 2 : 0;
     long long *slots = calloc((size_t)n + 1, sizeof *slots);
     long *held = calloc((size_t)n + 1, sizeof *held), bad = 0;
     for (int i = 0; i < n; i++)
         slots[i] = atoll(all->element[2 * i]->str);
-    held_units(harness_redis(h), rid, slots, n, held);
+    held_units(harness_redis_client(h), rid, slots, n, held);
     for (int i = 0; i < n; i++) {
         long actual = atol(all->element[2 * i + 1]->str), expected = slot_base(h, rid, slots[i]) - held[i];
         if (actual != expected && bad++ == 0)
@@ -117,16 +120,17 @@ static long counters_of(harness *h, const char *key, char *why, size_t cap)
     return bad;
 }
 
-long invariant_counters(harness *h, char *why, size_t cap)
+/* One primary's counter hashes; -1 when its SCAN failed. */
+static long node_counters(harness *h, int node, char *why, size_t cap)
 {
     long bad = 0;
     char cursor[32] = "0";
     do {
-        redisReply *scan = redisCommand(harness_redis(h), "SCAN %s MATCH avail:* COUNT 1000", cursor);
+        redisReply *scan = redis_node_command(harness_redis_client(h), node, "SCAN %s MATCH avail:* COUNT 1000", cursor);
         if (!scan || scan->type != REDIS_REPLY_ARRAY || scan->elements != 2) {
-            snprintf(why, cap, "Redis SCAN failed");
+            snprintf(why, cap, "Redis SCAN failed on node %d", node);
             freeReplyObject(scan);
-            return 1;
+            return -1;
         }
         snprintf(cursor, sizeof cursor, "%s", scan->element[0]->str);
         for (size_t i = 0; i < scan->element[1]->elements; i++) {
@@ -138,6 +142,24 @@ long invariant_counters(harness *h, char *why, size_t cap)
     return bad;
 }
 
+long invariant_counters(harness *h, char *why, size_t cap)
+{
+    long bad = 0;
+    int nodes = redis_node_count(harness_redis_client(h));
+    if (nodes < 1) {
+        snprintf(why, cap, "Redis unreachable");
+        return 1;
+    }
+    for (int node = 0; node < nodes; node++) {
+        char scratch[8];
+        long n = node_counters(h, node, bad ? scratch : why, bad ? sizeof scratch : cap);
+        if (n < 0)
+            return 1;
+        bad += n;
+    }
+    return bad;
+}
+
 /* 3. An abandoned hold's units come back: no live ACTIVE hold is long past its expiry
  * (checked while expiry-svc runs). */
 static long invariant_expiry(harness *h, char *why, size_t cap)
@@ -146,16 +168,19 @@ static long invariant_expiry(harness *h, char *why, size_t cap)
         return 0;
     long bad = 0;
     long long now = (long long)time(NULL) * 1000;
-    redisReply *scan = redisCommand(harness_redis(h), "KEYS hold:*");
-    for (size_t i = 0; scan && scan->type == REDIS_REPLY_ARRAY && i < scan->elements; i++) {
-        redisReply *hr = redisCommand(harness_redis(h), "HMGET %s st exp", scan->element[i]->str);
-        if (hr && hr->type == REDIS_REPLY_ARRAY && hr->element[0]->type == REDIS_REPLY_STRING &&
-            hr->element[0]->str[0] == 'A' && atoll(hr->element[1]->str) < now - 5000 && bad++ == 0)
-            snprintf(why, cap, "%s is ACTIVE %lld ms past its expiry", scan->element[i]->str,
-                     now - atoll(hr->element[1]->str));
-        freeReplyObject(hr);
+    redis_conn *r = harness_redis_client(h);
+    for (int node = 0, nodes = redis_node_count(r); node < nodes; node++) {
+        redisReply *scan = redis_node_command(r, node, "KEYS hold:*");
+        for (size_t i = 0; scan && scan->type == REDIS_REPLY_ARRAY && i < scan->elements; i++) {
+            redisReply *hr = redis_command(r, "HMGET %s st exp", scan->element[i]->str);
+            if (hr && hr->type == REDIS_REPLY_ARRAY && hr->element[0]->type == REDIS_REPLY_STRING &&
+                hr->element[0]->str[0] == 'A' && atoll(hr->element[1]->str) < now - 5000 && bad++ == 0)
+                snprintf(why, cap, "%s is ACTIVE %lld ms past its expiry", scan->element[i]->str,
+                         now - atoll(hr->element[1]->str));
+            freeReplyObject(hr);
+        }
+        freeReplyObject(scan);
     }
-    freeReplyObject(scan);
     return bad;
 }
 
@@ -215,28 +240,70 @@ static long invariant_price(harness *h, char *why, size_t cap)
     return 0;
 }
 
+/* 8. payment-svc's ledger: refunds within captures within authorizations and equal to
+ * the refund rows; a capture takes the whole amount, once; the events chain from
+ * creation to each payment's status with one event per change. */
+static long invariant_payment_ledger(harness *h, char *why, size_t cap)
+{
+    CHECK("capture above authorization or refund above capture",
+          "SELECT payment_id FROM payment.payments WHERE refunded_minor > captured_minor "
+          "OR captured_minor > amount_minor");
+    CHECK("refund rows do not add up", "SELECT payment_id FROM payment.payments p WHERE refunded_minor <> (SELECT "
+                                       "coalesce(sum(amount_minor), 0) FROM payment.refunds r WHERE r.payment_id = "
+                                       "p.payment_id)");
+    CHECK("partial capture", "SELECT payment_id FROM payment.payments WHERE status IN (2, 3, 4) "
+                             "AND captured_minor <> amount_minor");
+    CHECK("captured twice", "SELECT payment_id FROM payment.payment_events WHERE event_type = 'payment.captured' "
+                            "GROUP BY payment_id HAVING count(*) > 1");
+    CHECK("status is not the last event's", "SELECT payment_id FROM payment.payments p WHERE status IS DISTINCT "
+                                            "FROM (SELECT to_status FROM payment.payment_events e WHERE "
+                                            "e.payment_id = p.payment_id ORDER BY event_id DESC LIMIT 1)");
+    CHECK("event does not follow the previous one",
+          "SELECT event_id FROM payment.payment_events e WHERE from_status IS DISTINCT FROM (SELECT to_status FROM "
+          "payment.payment_events e2 WHERE e2.payment_id = e.payment_id AND e2.event_id < e.event_id "
+          "ORDER BY e2.event_id DESC LIMIT 1)");
+    CHECK("refund events are not the refunds", "SELECT 1 WHERE (SELECT count(*) FROM payment.payment_events WHERE "
+                                               "event_type = 'payment.refunded') <> (SELECT count(*) FROM "
+                                               "payment.refunds)");
+    CHECK("event type does not match its status",
+          "SELECT event_id FROM payment.payment_events WHERE (event_type, to_status) NOT IN "
+          "(('payment.unknown', 7), ('payment.authorized', 1), ('payment.declined', 6), ('payment.captured', 2), "
+          "('payment.voided', 5), ('payment.refunded', 3), ('payment.refunded', 4))");
+    CHECK("two successful capture attempts", "SELECT payment_id FROM payment.capture_attempts WHERE succeeded "
+                                             "GROUP BY payment_id HAVING count(*) > 1");
+    return 0;
+}
+
 static const struct {
     const char *name;
     invariant_fn fn;
 } all[] = {
     {"1 capacity", invariant_capacity}, {"2 counters", invariant_counters}, {"3 expiry", invariant_expiry},
     {"4-5 payments", invariant_payments}, {"6 events", invariant_events}, {"7 price", invariant_price},
+    {"8 payment ledger", invariant_payment_ledger},
 };
 
-void invariants_check(harness *h, long settle_ms)
+/* Checks all[from..to) until they hold together or settle_ms pass. */
+static void check_range(harness *h, size_t from, size_t to, long settle_ms)
 {
-    struct timespec start, now;
-    clock_gettime(CLOCK_MONOTONIC, &start);
+    int64_t start = monotonic_ms();
     for (;;) {
         char why[600] = "";
-        size_t failed = 0;
-        while (failed < sizeof all / sizeof all[0] && all[failed].fn(h, why, sizeof why) == 0)
+        size_t failed = from;
+        while (failed < to && all[failed].fn(h, why, sizeof why) == 0)
             failed++;
-        if (failed == sizeof all / sizeof all[0])
+        if (failed == to)
             return;
-        clock_gettime(CLOCK_MONOTONIC, &now);
-        if ((now.tv_sec - start.tv_sec) * 1000 + (now.tv_nsec - start.tv_nsec) / 1000000 >= settle_ms)
+        if (monotonic_ms() - start >= settle_ms)
             fail_msg("invariant %s does not hold: %s", all[failed].name, why);
         nanosleep(&(struct timespec){0, 100 * 1000000L}, NULL);
     }
+}
+
+void invariants_check(harness *h, long settle_ms) { check_range(h, 0, sizeof all / sizeof all[0], settle_ms); }
+
+void invariants_check_payment_ledger(harness *h)
+{
+    size_t last = sizeof all / sizeof all[0] - 1;
+    check_range(h, last, last + 1, 0);
 }

@@ -1,10 +1,13 @@
 /* support.c — integration-test helpers (see support.h). */
 #include "support.h"
+#include "timeutil.h"
 
+#include <pthread.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
@@ -50,6 +53,8 @@ int64_t day(int days)
 
 void create_resource_from(rpc_client *booking, Booking__V1__Resource *r, char *out, size_t cap)
 {
+    if (!r->time_zone || !*r->time_zone)
+        r->time_zone = (char *)"UTC"; /* required; the tests' default */
     Booking__V1__CreateResourceRequest req = BOOKING__V1__CREATE_RESOURCE_REQUEST__INIT;
     req.resource = r;
     ProtobufCMessage *resp = NULL;
@@ -123,12 +128,10 @@ int available_at(rpc_client *search, const char *resource_id, int64_t slot, int6
 
 long wait_sql(harness *h, const char *sql, int nparams, const char *const *params, long want, long timeout_ms)
 {
-    struct timespec start, now;
-    clock_gettime(CLOCK_MONOTONIC, &start);
+    int64_t start = monotonic_ms();
     for (;;) {
         long got = harness_sql_long(h, sql, nparams, params);
-        clock_gettime(CLOCK_MONOTONIC, &now);
-        long waited = (now.tv_sec - start.tv_sec) * 1000 + (now.tv_nsec - start.tv_nsec) / 1000000;
+        long waited = (long)(monotonic_ms() - start);
         if (got == want || waited >= timeout_ms)
             return got;
         nanosleep(&(struct timespec){0, 50 * 1000000L}, NULL);
@@ -145,4 +148,71 @@ int hold_status_of(rpc_client *booking, const char *hold_id)
     int status = ((Booking__V1__Hold *)resp)->status;
     protobuf_c_message_free_unpacked(resp, NULL);
     return status;
+}
+
+rpc_code confirm_hold(rpc_client *booking, const char *user, const char *hold_id, const char *payment_method)
+{
+    Booking__V1__ConfirmBookingRequest req = BOOKING__V1__CONFIRM_BOOKING_REQUEST__INIT;
+    req.hold_id = (char *)hold_id;
+    req.payment_method_id = (char *)payment_method;
+    return call_as(booking, "ConfirmBooking", &req.base, CUSTOMER(user), NULL, NULL);
+}
+
+rpc_code release_hold(rpc_client *booking, const char *user, const char *hold_id)
+{
+    Booking__V1__ReleaseHoldRequest req = BOOKING__V1__RELEASE_HOLD_REQUEST__INIT;
+    req.hold_id = (char *)hold_id;
+    return call_as(booking, "ReleaseHold", &req.base, CUSTOMER(user), NULL, NULL);
+}
+
+typedef struct racer {
+    const char *addr, *resource_id;
+    int64_t start, end;
+    int index;
+    pthread_barrier_t *go;
+    rpc_code code;
+} racer;
+
+static void *race(void *arg)
+{
+    racer *r = arg;
+    rpc_client *c = rpc_client_new(r->addr, &booking__v1__booking_service__descriptor);
+    char user[32];
+    snprintf(user, sizeof user, "racer-%d", r->index);
+    pthread_barrier_wait(r->go);
+    Booking__V1__CreateHoldRequest req = BOOKING__V1__CREATE_HOLD_REQUEST__INIT;
+    req.resource_id = (char *)r->resource_id;
+    Google__Protobuf__Timestamp s = GOOGLE__PROTOBUF__TIMESTAMP__INIT, e = GOOGLE__PROTOBUF__TIMESTAMP__INIT;
+    s.seconds = r->start;
+    e.seconds = r->end;
+    req.start_time = &s;
+    req.end_time = &e;
+    req.quantity = 1;
+    r->code = call_as(c, "CreateHold", &req.base, CUSTOMER(user), NULL, NULL);
+    rpc_client_free(c);
+    return NULL;
+}
+
+void race_for_holds(const char *booking_addr, const char *resource_id, int64_t start, int64_t end, int clients,
+                    int *ok, int *exhausted)
+{
+    racer *racers = calloc((size_t)clients, sizeof *racers);
+    pthread_t *threads = calloc((size_t)clients, sizeof *threads);
+    pthread_barrier_t go;
+    pthread_barrier_init(&go, NULL, (unsigned)clients);
+    for (int i = 0; i < clients; i++) {
+        racers[i] = (racer){booking_addr, resource_id, start, end, i, &go, RPC_OK};
+        pthread_create(&threads[i], NULL, race, &racers[i]);
+    }
+    *ok = *exhausted = 0;
+    for (int i = 0; i < clients; i++) {
+        pthread_join(threads[i], NULL);
+        *ok += racers[i].code == RPC_OK;
+        *exhausted += racers[i].code == RPC_RESOURCE_EXHAUSTED;
+        if (racers[i].code != RPC_OK && racers[i].code != RPC_RESOURCE_EXHAUSTED)
+            print_message("racer %d: %s\n", i, rpc_code_name(racers[i].code));
+    }
+    pthread_barrier_destroy(&go);
+    free(threads);
+    free(racers);
 }

@@ -28,6 +28,7 @@ Google__Protobuf__Timestamp *at(int64_t seconds);
 int64_t day(int days);
 
 /* CreateResource (as admin) of r; fails the test otherwise; its id into out. */
+/* time_zone defaults to "UTC" when r has none. */
 void create_resource_from(rpc_client *booking, Booking__V1__Resource *r, char *out, size_t cap);
 
 /* Creates a resource (as admin) and returns its id (static storage rotated across 8
@@ -41,6 +42,16 @@ Booking__V1__CreateHoldRequest hold_request(const char *resource_id, int64_t sta
 /* CreateHold as `user`; returns the code; on OK copies the hold id into hold_id. */
 rpc_code hold(rpc_client *booking, const char *user, const char *resource_id, int64_t start, int64_t end,
               int quantity, char *hold_id, size_t cap);
+
+/* ConfirmBooking of a hold as `user` with a sandbox payment method; ReleaseHold. The code. */
+rpc_code confirm_hold(rpc_client *booking, const char *user, const char *hold_id, const char *payment_method);
+rpc_code release_hold(rpc_client *booking, const char *user, const char *hold_id);
+
+/* `clients` clients (a channel and a user each) call CreateHold for one unit of
+ * [start, end) at the same moment; counts the OK and RESOURCE_EXHAUSTED answers
+ * (any other is printed). */
+void race_for_holds(const char *booking_addr, const char *resource_id, int64_t start, int64_t end, int clients,
+                    int *ok, int *exhausted);
 
 /* Polls harness_sql_long until it answers `want` or timeout_ms pass; returns the last
  * answer. For what the stack settles in the background (recorder, repair). */

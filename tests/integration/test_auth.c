@@ -308,6 +308,7 @@ static void test_roles_and_ownership(void **state)
     res.location = (char *)"Lisbon";
     res.capacity = 3;
     res.slot_minutes = 1440;
+    res.time_zone = (char *)"Europe/Lisbon";
     res.base_price = &price;
     Booking__V1__CreateResourceRequest create = BOOKING__V1__CREATE_RESOURCE_REQUEST__INIT;
     create.resource = &res;

@@ -52,9 +52,9 @@ static int get_hold_status(const char *hold_id)
 
 static int calendar_within(const char *rid, int64_t slot, int want, long timeout_ms)
 {
-    int64_t give_up = now_ms() + timeout_ms;
+    int64_t give_up = wall_ms() + timeout_ms;
     int got;
-    while ((got = available_at(search, rid, slot, slot + 86400)) != want && now_ms() < give_up)
+    while ((got = available_at(search, rid, slot, slot + 86400)) != want && wall_ms() < give_up)
         sleep_ms(50);
     return got;
 }
@@ -68,7 +68,7 @@ static void test_short_hold_comes_back_once(void **state)
                      RPC_OK);
     assert_int_equal(counter(stack, first_rid, d), 3);
     assert_true(wait_counter(stack, first_rid, d, 5, 10000) >= 0);
-    int64_t back = now_ms();
+    int64_t back = wall_ms();
     print_message("units back %lld ms after expires_at (the lag target is measured by bench_expiry)\n",
                   (long long)(back - expires));
     assert_true(back >= expires);
@@ -92,9 +92,9 @@ static void test_duplicated_notification_changes_nothing(void **state)
     hold_keys_for(&k, first_rid, first_hold);
     for (int i = 0; i < 2; i++)
         assert_true(redis_int(stack, "PUBLISH __keyevent@0__:expired %s", k.ttl) >= 1);
-    int64_t give_up = now_ms() + 5000;
+    int64_t give_up = wall_ms() + 5000;
     Booking__V1__ExpiryStats *after = expiry_stats(expiry);
-    while (after->notifications_received < before->notifications_received + 2 && now_ms() < give_up) {
+    while (after->notifications_received < before->notifications_received + 2 && wall_ms() < give_up) {
         protobuf_c_message_free_unpacked(&after->base, NULL);
         sleep_ms(20);
         after = expiry_stats(expiry);
@@ -145,11 +145,11 @@ static void test_confirming_only_in_redis_is_resolved(void **state)
     make_resource(booking, "Saga House", 3, 1440, 2, rid, sizeof rid);
     assert_int_equal(hold_ms(booking, "ben", rid, d, d + 86400, 1, hid, sizeof hid, &expires), RPC_OK);
     redis_conn *r = redis_connect(harness_redis_url(stack), 2000);
-    snprintf(until, sizeof until, "%lld", (long long)(now_ms() + 1000));
+    snprintf(until, sizeof until, "%lld", (long long)(wall_ms() + 1000));
     hold_move begin = {CONFIRM_BEGIN, "", "test", until, "crashed-confirm", 0};
-    assert_int_equal(hold_cache_confirm(r, rid, hid, &begin, now_ms()).status, CONFIRM_OK);
+    assert_int_equal(hold_cache_confirm(r, rid, hid, &begin, wall_ms()).status, CONFIRM_OK);
     assert_int_equal(counter(stack, rid, d), 2);
-    sleep_ms((long)(expires - now_ms()));
+    sleep_ms((long)(expires - wall_ms()));
     assert_true(wait_counter(stack, rid, d, 3, 5000) >= 0);
     assert_int_equal(wait_status(stack, hid, HOLD_EXPIRED, 5000), HOLD_EXPIRED);
     assert_int_equal(hold_events(stack, hid, "hold.expired"), 1);

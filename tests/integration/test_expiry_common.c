@@ -15,13 +15,6 @@
 #include "grpc/health/v1/health.pb-c.h"
 #include "hold_cache.h"
 
-int64_t now_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_REALTIME, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 void sleep_ms(long ms)
 {
     struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
@@ -31,10 +24,17 @@ void sleep_ms(long ms)
 void make_resource(rpc_client *booking, const char *name, int capacity, int slot_minutes, int ttl_seconds, char *out,
                    size_t cap)
 {
+    make_resource_id(booking, NULL, name, capacity, slot_minutes, ttl_seconds, out, cap);
+}
+
+void make_resource_id(rpc_client *booking, const char *id, const char *name, int capacity, int slot_minutes,
+                      int ttl_seconds, char *out, size_t cap)
+{
     Booking__V1__Money price = BOOKING__V1__MONEY__INIT;
     price.currency = (char *)"EUR";
     price.amount_minor = 1000;
     Booking__V1__Resource r = BOOKING__V1__RESOURCE__INIT;
+    r.resource_id = (char *)id;
     r.resource_type = BOOKING__V1__RESOURCE_TYPE__RESOURCE_TYPE_HOTEL_ROOM;
     r.name = (char *)name;
     r.location = (char *)"Lisbon";
@@ -72,7 +72,7 @@ long counter(harness *h, const char *rid, int64_t slot)
 {
     hold_keys k;
     hold_keys_for(&k, rid, NULL);
-    redisReply *r = redisCommand(harness_redis(h), "HGET %s %lld", k.avail, (long long)slot);
+    redisReply *r = redis_command(harness_redis_client(h), "HGET %s %lld", k.avail, (long long)slot);
     long v = r && r->type == REDIS_REPLY_STRING ? strtol(r->str, NULL, 10) : -1;
     freeReplyObject(r);
     return v;
@@ -107,22 +107,22 @@ long hold_events(harness *h, const char *hold_id, const char *type)
 
 long wait_status(harness *h, const char *hold_id, long status, long timeout_ms)
 {
-    int64_t give_up = now_ms() + timeout_ms;
+    int64_t give_up = wall_ms() + timeout_ms;
     long st;
-    while ((st = hold_status(h, hold_id)) != status && now_ms() < give_up)
+    while ((st = hold_status(h, hold_id)) != status && wall_ms() < give_up)
         sleep_ms(20);
     return st;
 }
 
 long wait_counter(harness *h, const char *rid, int64_t slot, long value, long timeout_ms)
 {
-    int64_t started = now_ms();
+    int64_t started = wall_ms();
     while (counter(h, rid, slot) != value) {
-        if (now_ms() - started > timeout_ms)
+        if (wall_ms() - started > timeout_ms)
             return -1;
         sleep_ms(5);
     }
-    return (long)(now_ms() - started);
+    return (long)(wall_ms() - started);
 }
 
 Booking__V1__ExpiryStats *expiry_stats(const char *addr)

@@ -8,16 +8,19 @@
 
 #include "booking/v1/expiry.pb-c.h"
 #include "support.h"
+#include "timeutil.h"
 
 #define HOLD_ACTIVE 1
 #define HOLD_EXPIRED 5
 
-int64_t now_ms(void);
 void sleep_ms(long ms);
 
 /* Creates a resource (admin) with its own hold TTL; returns its id in out. */
 void make_resource(rpc_client *booking, const char *name, int capacity, int slot_minutes, int ttl_seconds, char *out,
                    size_t cap);
+/* The same with the id chosen by the caller (NULL: the server's). */
+void make_resource_id(rpc_client *booking, const char *id, const char *name, int capacity, int slot_minutes,
+                      int ttl_seconds, char *out, size_t cap);
 /* CreateHold; on OK copies the id and sets *expires_ms (expires_at in ms). */
 rpc_code hold_ms(rpc_client *booking, const char *user, const char *rid, int64_t start, int64_t end, int quantity,
                  char *hold_id, size_t cap, int64_t *expires_ms);

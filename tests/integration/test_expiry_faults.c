@@ -56,11 +56,11 @@ static long expired_of_resource(const char *rid, const char *what)
 static long wait_expired_rows(const char *rid, long want, long timeout_ms)
 {
     const char *params[1] = {rid};
-    int64_t give_up = now_ms() + timeout_ms;
+    int64_t give_up = wall_ms() + timeout_ms;
     long n;
     while ((n = harness_sql_long(stack, "SELECT count(*) FROM booking.holds WHERE resource_id = $1 AND status = 5", 1,
                                  params)) != want &&
-           now_ms() < give_up)
+           wall_ms() < give_up)
         sleep_ms(50);
     return n;
 }
@@ -76,7 +76,7 @@ static int64_t holds_through_a_crash(const char *rid, int64_t d)
         assert_int_equal(hold_ms(booking, user, rid, d, d + 86400, 1, hid, sizeof hid, &expires), RPC_OK);
         first = first ? first : expires;
         last = expires;
-        if (!killed && now_ms() >= first + 100) {
+        if (!killed && wall_ms() >= first + 100) {
             assert_int_equal(harness_stop_service(stack, "expiry-svc", SIGKILL), 128 + SIGKILL);
             killed = 1;
         }
@@ -94,14 +94,14 @@ static void test_back_within_a_sweep_interval_after_sigkill(void **state)
     int64_t d = day(6);
     make_resource(booking, "Crash Motel", 100, 1440, 2, rid, sizeof rid);
     int64_t last = holds_through_a_crash(rid, d);
-    sleep_ms((long)(last - now_ms()) + 1000);
+    sleep_ms((long)(last - wall_ms()) + 1000);
     long before = counter(stack, rid, d);
     print_message("released before the crash: %ld of %d\n", before - (100 - CRASH_HOLDS), CRASH_HOLDS);
     assert_true(before < 100); /* the rest waits for expiry-svc */
     static const char *const env[] = {"LOST_HOLD_AFTER_SECONDS=1", NULL};
-    int64_t t0 = now_ms();
+    int64_t t0 = wall_ms();
     assert_int_equal(harness_start_service(stack, "expiry-svc", env), 0);
-    int64_t serving_at = now_ms();
+    int64_t serving_at = wall_ms();
     long waited = wait_counter(stack, rid, d, 100, 5000);
     print_message("restart to SERVING %lld ms; all units back %ld ms after that\n", (long long)(serving_at - t0),
                   waited);
@@ -139,8 +139,8 @@ static long subscribers(void)
 static void released_by_notification(const char *rid, int64_t d, const char *user)
 {
     char hid[80];
-    int64_t expires, give_up = now_ms() + 10000;
-    while (subscribers() < 1 && now_ms() < give_up)
+    int64_t expires, give_up = wall_ms() + 10000;
+    while (subscribers() < 1 && wall_ms() < give_up)
         sleep_ms(50); /* expiry-svc (re)subscribing */
     assert_true(subscribers() >= 1);
     rpc_code code = RPC_UNAVAILABLE;
@@ -150,7 +150,7 @@ static void released_by_notification(const char *rid, int64_t d, const char *use
     assert_int_equal(code, RPC_OK);
     assert_int_equal(counter(stack, rid, d), 2);
     assert_true(wait_counter(stack, rid, d, 3, 8000) >= 0);
-    print_message("notification path: units back %lld ms after expires_at\n", (long long)(now_ms() - expires));
+    print_message("notification path: units back %lld ms after expires_at\n", (long long)(wall_ms() - expires));
     assert_int_equal(wait_status(stack, hid, HOLD_EXPIRED, 5000), HOLD_EXPIRED);
     assert_string_equal(event_path(hid), "notification");
 }
@@ -212,9 +212,9 @@ static pid_t spawn_expiry(char *addr, size_t cap, const char *log)
 
 static int wait_health(const char *addr, int want, long timeout_ms)
 {
-    int64_t give_up = now_ms() + timeout_ms;
+    int64_t give_up = wall_ms() + timeout_ms;
     int st;
-    while ((st = serving(addr)) != want && now_ms() < give_up)
+    while ((st = serving(addr)) != want && wall_ms() < give_up)
         sleep_ms(50);
     return st;
 }

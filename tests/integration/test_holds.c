@@ -91,6 +91,7 @@ static void test_invalid_resource_names_the_field(void **state)
     res.location = (char *)"Porto";
     res.capacity = 3;
     res.slot_minutes = 7; /* not a divisor of 1440 */
+    res.time_zone = (char *)"Europe/Lisbon";
     res.base_price = &price;
     Booking__V1__CreateResourceRequest req = BOOKING__V1__CREATE_RESOURCE_REQUEST__INIT;
     req.resource = &res;
@@ -129,6 +130,7 @@ static void test_create_resource_rerun_finds_its_resource(void **state)
     res.resource_type = HOTEL;
     res.name = (char *)"Rerun inn";
     res.location = (char *)"Porto";
+    res.time_zone = (char *)"Europe/Lisbon";
     res.capacity = 3;
     res.slot_minutes = 1440;
     res.base_price = &price;
@@ -230,57 +232,14 @@ static void test_invalid_hold_requests(void **state)
     assert_int_equal(call_as(booking, "CreateHold", &req.base, CUSTOMER("dan"), NULL, &r), RPC_OK);
 }
 
-typedef struct racer {
-    const char *addr, *resource_id;
-    int64_t start, end;
-    int index;
-    pthread_barrier_t *go;
-    rpc_code code;
-} racer;
-
-static void *race(void *arg)
-{
-    racer *r = arg;
-    rpc_client *c = rpc_client_new(r->addr, &booking__v1__booking_service__descriptor);
-    char user[32];
-    snprintf(user, sizeof user, "racer-%d", r->index);
-    pthread_barrier_wait(r->go);
-    Booking__V1__CreateHoldRequest req = BOOKING__V1__CREATE_HOLD_REQUEST__INIT;
-    req.resource_id = (char *)r->resource_id;
-    Google__Protobuf__Timestamp s = GOOGLE__PROTOBUF__TIMESTAMP__INIT, e = GOOGLE__PROTOBUF__TIMESTAMP__INIT;
-    s.seconds = r->start;
-    e.seconds = r->end;
-    req.start_time = &s;
-    req.end_time = &e;
-    req.quantity = 1;
-    r->code = call_as(c, "CreateHold", &req.base, CUSTOMER(user), NULL, NULL);
-    rpc_client_free(c);
-    return NULL;
-}
-
 static void test_hundred_clients_race_for_five_units(void **state)
 {
     (void)state;
     enum { CLIENTS = 100 };
     const char *rid = create_resource(booking, "Last five seats", TABLE, 5, 60, 2500);
     int64_t start = day(5) + 20 * 3600;
-    static racer racers[CLIENTS];
-    pthread_t threads[CLIENTS];
-    pthread_barrier_t go;
-    pthread_barrier_init(&go, NULL, CLIENTS);
-    for (int i = 0; i < CLIENTS; i++) {
-        racers[i] = (racer){harness_addr(stack, "booking-svc"), rid, start, start + 3600, i, &go, RPC_OK};
-        pthread_create(&threads[i], NULL, race, &racers[i]);
-    }
     int ok = 0, exhausted = 0;
-    for (int i = 0; i < CLIENTS; i++) {
-        pthread_join(threads[i], NULL);
-        ok += racers[i].code == RPC_OK;
-        exhausted += racers[i].code == RPC_RESOURCE_EXHAUSTED;
-        if (racers[i].code != RPC_OK && racers[i].code != RPC_RESOURCE_EXHAUSTED)
-            print_message("racer %d: %s\n", i, rpc_code_name(racers[i].code));
-    }
-    pthread_barrier_destroy(&go);
+    race_for_holds(harness_addr(stack, "booking-svc"), rid, start, start + 3600, CLIENTS, &ok, &exhausted);
     assert_int_equal(ok, 5);
     assert_int_equal(exhausted, 95);
     const char *params[1] = {rid};
@@ -332,6 +291,7 @@ static void test_old_idempotency_records_are_purged(void **state)
     r.resource_type = HOTEL;
     r.capacity = 9;
     r.slot_minutes = 1440;
+    r.time_zone = (char *)"UTC";
     r.base_price = &price;
     Booking__V1__CreateResourceRequest req = BOOKING__V1__CREATE_RESOURCE_REQUEST__INIT;
     req.resource = &r;

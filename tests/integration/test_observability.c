@@ -4,13 +4,15 @@
  * sent to ConfirmBooking reaches payment-svc with the same trace id and booking-svc's
  * span as its parent; a call without one gets a new trace; log lines of a call carry
  * trace_id and span_id, and the line of a finished call its method, code and latency;
- * every metric the alerts (k8s/observability) and the dashboard use is exported. */
+ * every metric the alerts (k8s/observability) and the dashboard use is exported; the
+ * booking flow's counters move with holds, confirmations and declines. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <cmocka.h>
 
@@ -75,6 +77,34 @@ static void expect_series(const char *name, const char *body, const char *prefix
         fail_msg("%s: no sample starting with %s in /metrics", name, prefix);
 }
 
+static int compare_strings(const void *a, const void *b)
+{
+    return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+/* Every sample line names a series of its own (promtool does not look): a label set
+ * lost at registration would show as two lines of one series. */
+static void expect_distinct_series(const char *name, const char *body)
+{
+    char *copy = strdup(body), *save = NULL;
+    const char **series = NULL;
+    size_t n = 0;
+    for (char *line = strtok_r(copy, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+        char *space = strrchr(line, ' ');
+        if (line[0] == '#' || !space)
+            continue;
+        *space = '\0';
+        series = realloc(series, sizeof *series * (n + 1));
+        series[n++] = line;
+    }
+    qsort(series, n, sizeof *series, compare_strings);
+    for (size_t i = 1; i < n; i++)
+        if (strcmp(series[i - 1], series[i]) == 0)
+            fail_msg("%s: series %s appears twice in /metrics", name, series[i]);
+    free(series);
+    free(copy);
+}
+
 static void test_every_service_passes_promtool(void **state)
 {
     (void)state;
@@ -87,6 +117,7 @@ static void test_every_service_passes_promtool(void **state)
             print_error("%s /metrics:\n%s\n", names[i], body);
             fail_msg("%s: promtool check metrics: %s", names[i], report);
         }
+        expect_distinct_series(names[i], body);
         static const char *const families[] = {
             "grpc_server_started_total{", "grpc_server_handled_total{", "grpc_server_handling_seconds_bucket{",
             "grpc_server_msg_received_total{", "grpc_server_msg_sent_total{", "process_cpu_seconds_total ",
@@ -322,11 +353,73 @@ static void test_new_trace_without_or_with_bad_traceparent(void **state)
     }
 }
 
+/* The booking flow's counters move with the flow: hold events as the recorder writes
+ * them, confirmations by outcome, declines by the provider's code. */
+static double booking_metric(const char *series)
+{
+    char *body = harness_metrics_body(stack, "booking-svc");
+    assert_non_null(body);
+    double v = harness_metric_value(body, series);
+    free(body);
+    return v < 0 ? 0 : v;
+}
+
+static rpc_code confirm_as(const char *user, const char *hold_id, const char *method)
+{
+    Booking__V1__ConfirmBookingRequest req = BOOKING__V1__CONFIRM_BOOKING_REQUEST__INIT;
+    req.hold_id = (char *)hold_id;
+    req.payment_method_id = (char *)method;
+    return call_as(booking, "ConfirmBooking", &req.base, CUSTOMER(user), NULL, NULL);
+}
+
+static void test_booking_flow_counters(void **state)
+{
+    (void)state;
+    static const char *const series[] = {
+        "booking_hold_events_total{event=\"created\"} ", "booking_hold_events_total{event=\"released\"} ",
+        "booking_hold_events_total{event=\"confirmed\"} ", "booking_confirmations_total{outcome=\"booked\"} ",
+        "booking_confirmations_total{outcome=\"declined\"} ",
+        "booking_payment_declines_total{reason=\"card_declined\"} "};
+    enum { CREATED, RELEASED, CONFIRMED, BOOKED, DECLINED, CARD_DECLINED, N };
+    static const double moved[N] = {2, 1, 1, 1, 1, 1};
+    double before[N];
+    for (int i = 0; i < N; i++)
+        before[i] = booking_metric(series[i]);
+
+    const char *rid = create_resource(booking, "Count Inn", BOOKING__V1__RESOURCE_TYPE__RESOURCE_TYPE_HOTEL_ROOM, 3,
+                                      1440, 10000);
+    char kept[80], dropped[80];
+    assert_int_equal(hold(booking, "cora", rid, day(30), day(31), 1, kept, sizeof kept), RPC_OK);
+    assert_int_equal(hold(booking, "cora", rid, day(32), day(33), 1, dropped, sizeof dropped), RPC_OK);
+    assert_int_equal(confirm_as("cora", kept, "pm_card_declined"), RPC_FAILED_PRECONDITION);
+    assert_int_equal(confirm_as("cora", kept, "pm_card_ok"), RPC_OK);
+    Booking__V1__ReleaseHoldRequest rel = BOOKING__V1__RELEASE_HOLD_REQUEST__INIT;
+    rel.hold_id = dropped;
+    assert_int_equal(call_as(booking, "ReleaseHold", &rel.base, CUSTOMER("cora"), NULL, NULL), RPC_OK);
+
+    /* the hold events count when recorded: the recorder follows within a second or so */
+    for (int waited = 0;; waited += 100) {
+        int settled = 1;
+        for (int i = 0; i < N; i++)
+            settled &= booking_metric(series[i]) - before[i] >= moved[i];
+        if (settled)
+            break;
+        if (waited > 10000) {
+            for (int i = 0; i < N; i++)
+                print_error("%s moved by %g, want %g\n", series[i], booking_metric(series[i]) - before[i], moved[i]);
+            fail_msg("booking counters did not move with the flow");
+        }
+        usleep(100 * 1000);
+    }
+    assert_true(booking_metric("store_errors_total{store=\"postgres\",kind=\"error\"} ") == 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_every_service_passes_promtool),
         cmocka_unit_test(test_handled_uses_go_grpc_prometheus_labels),
+        cmocka_unit_test(test_booking_flow_counters),
         cmocka_unit_test(test_alerts_and_dashboard_use_exported_metrics),
         cmocka_unit_test(test_traceparent_reaches_payment_svc),
         cmocka_unit_test(test_new_trace_without_or_with_bad_traceparent),

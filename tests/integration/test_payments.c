@@ -15,6 +15,7 @@
 #include <cmocka.h>
 
 #include "booking/v1/payment.pb-c.h"
+#include "invariants.h"
 #include "support.h"
 
 #define AUTHORIZED BOOKING__V1__PAYMENT_STATUS__PAYMENT_STATUS_AUTHORIZED
@@ -170,42 +171,6 @@ static const char *events_of(const char *payment_id)
     return out;
 }
 
-/* The invariants of payment-svc's schema, whatever happened before. */
-static void check_invariants(void)
-{
-    static const char *const zero[] = {
-        /* refunds never exceed captures, captures never exceed authorizations */
-        "SELECT count(*) FROM payment.payments WHERE refunded_minor > captured_minor OR captured_minor > amount_minor",
-        /* the refund rows add up to the counter */
-        "SELECT count(*) FROM payment.payments p WHERE refunded_minor <> "
-        "(SELECT coalesce(sum(amount_minor), 0) FROM payment.refunds r WHERE r.payment_id = p.payment_id)",
-        /* a captured payment captured its whole amount, once */
-        "SELECT count(*) FROM payment.payments WHERE status IN (2, 3, 4) AND captured_minor <> amount_minor",
-        "SELECT count(*) FROM (SELECT payment_id FROM payment.payment_events WHERE event_type = 'payment.captured' "
-        "GROUP BY payment_id HAVING count(*) > 1) x",
-        /* one event per state change: the events chain from creation to the status */
-        "SELECT count(*) FROM payment.payments p WHERE status IS DISTINCT FROM (SELECT to_status FROM "
-        "payment.payment_events e WHERE e.payment_id = p.payment_id ORDER BY event_id DESC LIMIT 1)",
-        "SELECT count(*) FROM payment.payment_events e WHERE from_status IS DISTINCT FROM (SELECT to_status FROM "
-        "payment.payment_events e2 WHERE e2.payment_id = e.payment_id AND e2.event_id < e.event_id "
-        "ORDER BY e2.event_id DESC LIMIT 1)",
-        "SELECT (SELECT count(*) FROM payment.payment_events WHERE event_type = 'payment.refunded') - "
-        "(SELECT count(*) FROM payment.refunds)",
-        "SELECT count(*) FROM payment.payment_events WHERE (event_type, to_status) NOT IN "
-        "(('payment.unknown', 7), ('payment.authorized', 1), ('payment.declined', 6), ('payment.captured', 2), "
-        "('payment.voided', 5), ('payment.refunded', 3), ('payment.refunded', 4))",
-        /* at most one successful capture attempt per payment */
-        "SELECT count(*) FROM (SELECT payment_id FROM payment.capture_attempts WHERE succeeded "
-        "GROUP BY payment_id HAVING count(*) > 1) x",
-    };
-    for (size_t i = 0; i < sizeof zero / sizeof zero[0]; i++) {
-        long n = sql_long(zero[i], NULL);
-        if (n != 0)
-            print_message("invariant broken (%ld rows): %s\n", n, zero[i]);
-        assert_int_equal(n, 0);
-    }
-}
-
 static void sleep_ms(long ms)
 {
     struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
@@ -243,7 +208,7 @@ static void test_authorize_and_capture(void **state)
     assert_int_equal(p->status, CAPTURED);
     payment_free(p);
     assert_string_equal(events_of(id), "payment.unknown,payment.authorized,payment.captured");
-    check_invariants();
+    invariants_check_payment_ledger(stack);
 }
 
 /* Refunds a captured payment by n minor units; expects the status and total after. */
@@ -276,7 +241,7 @@ static void test_partial_and_repeated_refunds(void **state)
     assert_string_equal(events_of(id), "payment.unknown,payment.authorized,payment.captured,"
                                        "payment.refunded,payment.refunded,payment.refunded");
     assert_int_equal(sql_long("SELECT count(*) FROM payment.refunds WHERE payment_id = $1", id), 3);
-    check_invariants();
+    invariants_check_payment_ledger(stack);
 }
 
 static void test_authorize_void(void **state)
@@ -296,7 +261,7 @@ static void test_authorize_void(void **state)
     expect_failure(by_id("CapturePayment", id, NULL, NULL, &r), &r, RPC_FAILED_PRECONDITION, "PAYMENT_VOIDED");
     expect_failure(refund(id, 100, NULL, NULL, &r), &r, RPC_FAILED_PRECONDITION, "PAYMENT_VOIDED");
     assert_string_equal(events_of(id), "payment.unknown,payment.authorized,payment.voided");
-    check_invariants();
+    invariants_check_payment_ledger(stack);
 }
 
 static void check_decline(const char *pm, const char *code)
@@ -325,7 +290,7 @@ static void test_decline_reasons(void **state)
     (void)state;
     check_decline("pm_card_declined", "card_declined");
     check_decline("pm_card_insufficient_funds", "insufficient_funds");
-    check_invariants();
+    invariants_check_payment_ledger(stack);
 }
 
 static void test_refund_needs_a_capture(void **state)
@@ -343,7 +308,7 @@ static void test_refund_needs_a_capture(void **state)
     assert_int_equal(refund(id, 3000, NULL, &p, NULL), RPC_OK); /* all at once */
     assert_int_equal(p->status, REFUNDED);
     payment_free(p);
-    check_invariants();
+    invariants_check_payment_ledger(stack);
 }
 
 /* AuthorizePayment with pm_card_timeout and a 1 s deadline: DEADLINE_EXCEEDED. */
@@ -385,7 +350,7 @@ static void test_timeout_card_outcome_learned_later(void **state)
     assert_int_equal(p->status, VOIDED);
     payment_free(p);
     assert_string_equal(events_of(id), "payment.unknown,payment.authorized,payment.voided");
-    check_invariants();
+    invariants_check_payment_ledger(stack);
 }
 
 /* A retry while the late authorization still runs waits for it: one payment. */
@@ -398,7 +363,7 @@ static void test_timeout_card_retry_during_the_call(void **state)
     assert_int_equal(p->status, AUTHORIZED);
     payment_free(p);
     assert_int_equal(sql_long("SELECT count(*) FROM payment.payments WHERE reference = $1", "hold_late_2"), 1);
-    check_invariants();
+    invariants_check_payment_ledger(stack);
 }
 
 static void test_capture_fails_twice_then_succeeds(void **state)
@@ -428,7 +393,7 @@ static void test_capture_fails_twice_then_succeeds(void **state)
     assert_int_equal(sql_long("SELECT count(*) FROM payment.capture_attempts WHERE payment_id = $1 AND succeeded", id),
                      1);
     assert_string_equal(events_of(id), "payment.unknown,payment.authorized,payment.captured");
-    check_invariants();
+    invariants_check_payment_ledger(stack);
 }
 
 static void test_idempotent_authorize(void **state)
@@ -452,7 +417,7 @@ static void test_idempotent_authorize(void **state)
     assert_string_equal(b->decline_code, "card_declined");
     payment_free(a);
     payment_free(b);
-    check_invariants();
+    invariants_check_payment_ledger(stack);
 }
 
 typedef struct racer {
@@ -547,7 +512,7 @@ static void test_idempotent_authorize_racing(void **state)
         assert_string_equal(racers[i].result_id, racers[0].result_id);
     }
     assert_int_equal(sql_long("SELECT count(*) FROM payment.payments WHERE reference = $1", "hold_race"), 1);
-    check_invariants();
+    invariants_check_payment_ledger(stack);
 }
 
 static void test_refund_idempotency(void **state)
@@ -568,7 +533,7 @@ static void test_refund_idempotency(void **state)
     assert_int_equal(a->refunded->amount_minor, 2000);
     payment_free(a);
     assert_int_equal(sql_long("SELECT count(*) FROM payment.refunds WHERE payment_id = $1", id), 2);
-    check_invariants();
+    invariants_check_payment_ledger(stack);
 }
 
 /* The refund ran and committed, but its idempotency record was lost (a crash before
@@ -589,7 +554,7 @@ static void test_refund_rerun_after_a_lost_record(void **state)
     assert_int_equal(p->status, REFUNDED);
     payment_free(p);
     assert_int_equal(sql_long("SELECT count(*) FROM payment.refunds WHERE payment_id = $1", id), 1);
-    check_invariants();
+    invariants_check_payment_ledger(stack);
 }
 
 /* Eight refunds of 20 % race: exactly five succeed and the refunds equal the capture. */
@@ -611,7 +576,7 @@ static void test_concurrent_refunds(void **state)
     assert_int_equal(sql_long("SELECT refunded_minor FROM payment.payments WHERE payment_id = $1", id), 10000);
     assert_int_equal(sql_long("SELECT status FROM payment.payments WHERE payment_id = $1", id), REFUNDED);
     assert_int_equal(sql_long("SELECT count(*) FROM payment.refunds WHERE payment_id = $1", id), 5);
-    check_invariants();
+    invariants_check_payment_ledger(stack);
 }
 
 /* Eight captures race: all answer CAPTURED, the provider captured once. */
@@ -626,7 +591,7 @@ static void test_concurrent_captures(void **state)
         assert_int_equal(racers[i].code, RPC_OK);
     assert_int_equal(sql_long("SELECT count(*) FROM payment.capture_attempts WHERE payment_id = $1", id), 1);
     assert_string_equal(events_of(id), "payment.unknown,payment.authorized,payment.captured");
-    check_invariants();
+    invariants_check_payment_ledger(stack);
 }
 
 /* Inserts a payment whose authorization outcome is still unknown (a crash after the
@@ -664,7 +629,7 @@ static void test_outcome_unknown(void **state)
     expect_failure(authorize_on(pay, "pm_card_ok", 4501, "EUR", "hold_crash", "crash-key", NULL, &r), &r,
                    RPC_ALREADY_EXISTS, "IDEMPOTENCY_KEY_REUSED");
     assert_string_equal(events_of("pay_unknown_2"), "payment.unknown,payment.authorized");
-    check_invariants();
+    invariants_check_payment_ledger(stack);
 }
 
 static void test_invalid_input_names_the_field(void **state)
@@ -704,7 +669,7 @@ static void test_invalid_input_names_the_field(void **state)
     expect_failure(authorize("pm_card_ok", 100, "bad", long_text, NULL, &r), &r, RPC_INVALID_ARGUMENT,
                    "idempotency_key");
     assert_int_equal(sql_long("SELECT count(*) FROM payment.payments WHERE reference = $1", "bad"), 0);
-    check_invariants();
+    invariants_check_payment_ledger(stack);
 }
 
 /* The value of one series in payment-svc's /metrics, or -1 when absent. */

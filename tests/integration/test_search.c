@@ -15,6 +15,7 @@
 #include <cmocka.h>
 
 #include "support.h"
+#include "timeutil.h"
 
 #define HOTEL BOOKING__V1__RESOURCE_TYPE__RESOURCE_TYPE_HOTEL_ROOM
 #define CAR BOOKING__V1__RESOURCE_TYPE__RESOURCE_TYPE_RENTAL_CAR
@@ -43,13 +44,6 @@ static int teardown(void **state)
     return harness_stop(stack);
 }
 
-static long mono_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return ts.tv_sec * 1000L + ts.tv_nsec / 1000000L;
-}
-
 static void sleep_ms(long ms)
 {
     struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
@@ -68,6 +62,7 @@ typedef struct spec {
     size_t n_amenities;
     Booking__V1__PricingRules *pricing;
     int hold_ttl_seconds;
+    const char *time_zone;  /* NULL: UTC */
 } spec;
 
 static spec hotel_in(const char *city, int capacity, int64_t price)
@@ -93,6 +88,7 @@ static const char *create(const spec *s)
     r.rating = s->rating;
     r.capacity = s->capacity;
     r.slot_minutes = s->slot_minutes;
+    r.time_zone = (char *)(s->time_zone ? s->time_zone : "UTC");
     r.base_price = &price;
     r.amenities = (char **)s->amenities;
     r.n_amenities = s->n_amenities;
@@ -204,23 +200,16 @@ static int available_in(const Booking__V1__SearchAvailabilityRequest *req, const
 }
 
 /* Polls until the search shows `want` (-1 = absent) for rid; returns the ms it took
- * from `since` (a mono_ms() time), or fails after 5 s. */
+ * from `since` (a monotonic_ms() time), or fails after 5 s. */
 static long wait_for(const Booking__V1__SearchAvailabilityRequest *req, const char *rid, int want, long since)
 {
-    while (mono_ms() - since < 5000) {
+    while (monotonic_ms() - since < 5000) {
         if (available_in(req, rid) == want)
-            return mono_ms() - since;
+            return monotonic_ms() - since;
         sleep_ms(2);
     }
     fail_msg("search never showed %d for %s", want, rid);
     return -1;
-}
-
-static int64_t wall_now_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_REALTIME, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
 /* Searches until the answer's as_of reaches `since` (wall ms): then every change made
@@ -228,7 +217,7 @@ static int64_t wall_now_ms(void)
 static Booking__V1__SearchAvailabilityResponse *search_fresh(const Booking__V1__SearchAvailabilityRequest *req,
                                                              int64_t since)
 {
-    long t0 = mono_ms();
+    long t0 = monotonic_ms();
     for (;;) {
         Booking__V1__SearchAvailabilityResponse *resp;
         rpc_result r;
@@ -238,7 +227,7 @@ static Booking__V1__SearchAvailabilityResponse *search_fresh(const Booking__V1__
         if (as_of >= since)
             return resp;
         protobuf_c_message_free_unpacked(&resp->base, NULL);
-        if (mono_ms() - t0 > 5000)
+        if (monotonic_ms() - t0 > 5000)
             fail_msg("as_of stayed %lld ms behind", (long long)(since - as_of));
         sleep_ms(2);
     }
@@ -339,7 +328,7 @@ static void test_results_match_calendar_and_hold_quote(void **state)
     in_city(&q, "MATCHVILLE", 40, 3);
     Booking__V1__SearchAvailabilityRequest req = q.req;
     req.quantity = 2;
-    Booking__V1__SearchAvailabilityResponse *resp = search_fresh(&req, wall_now_ms());
+    Booking__V1__SearchAvailabilityResponse *resp = search_fresh(&req, wall_ms());
     assert_int_equal(resp->n_results, 3);
     assert_non_null(resp->as_of);
     for (size_t i = 0; i < resp->n_results; i++) {
@@ -368,11 +357,11 @@ static void test_a_fully_booked_night_excludes(void **state)
     in_city(&q3, "Fullville", 50, 3);
     in_city(&q1, "Fullville", 50, 1);
     Booking__V1__SearchAvailabilityRequest three = q3.req, first = q1.req;
-    wait_for(&three, full, 2, mono_ms());
+    wait_for(&three, full, 2, monotonic_ms());
     assert_int_equal(hold(booking, "u-full", full, day(51), day(52), 2, NULL, 0), RPC_OK);
     set_inventory(blocked, day(52), day(53), 0, -1);
-    wait_for(&three, full, -1, mono_ms());
-    wait_for(&three, blocked, -1, mono_ms());
+    wait_for(&three, full, -1, monotonic_ms());
+    wait_for(&three, blocked, -1, monotonic_ms());
     assert_int_equal(available_in(&first, full), 2);
     assert_int_equal(available_in(&first, blocked), 2);
     three.quantity = 3; /* more than any night has */
@@ -423,35 +412,35 @@ static void test_every_kind_of_change_shows_within_a_second(void **state)
     spec s = hotel_in("Freshville", 4, 7000);
     s.hold_ttl_seconds = 1;
     char rid[80], hid[80], bid[80];
-    long t = mono_ms(), took[6];
+    long t = monotonic_ms(), took[6];
     snprintf(rid, sizeof rid, "%s", create(&s));
     query q;
     in_city(&q, "Freshville", 60, 3);
     Booking__V1__SearchAvailabilityRequest req = q.req;
     took[0] = wait_for(&req, rid, 4, t); /* a new resource */
-    t = mono_ms();
+    t = monotonic_ms();
     assert_int_equal(hold(booking, "u-fresh", rid, day(60), day(63), 1, hid, sizeof hid), RPC_OK);
     took[1] = wait_for(&req, rid, 3, t);
-    t = mono_ms();
+    t = monotonic_ms();
     assert_int_equal(release("u-fresh", hid), RPC_OK);
     took[2] = wait_for(&req, rid, 4, t);
-    t = mono_ms();
+    t = monotonic_ms();
     set_inventory(rid, day(60), day(63), 6, -1);
     took[3] = wait_for(&req, rid, 6, t);
     /* expiry: the hold lives 1 s; expiry-svc gives its units back */
     assert_int_equal(hold(booking, "u-fresh", rid, day(60), day(63), 2, hid, sizeof hid), RPC_OK);
-    t = mono_ms();
+    t = monotonic_ms();
     wait_for(&req, rid, 4, t);
     took[4] = wait_for(&req, rid, 6, t + 1000); /* from expires_at */
     /* confirmation moves the units to PostgreSQL; cancellation gives them back */
     assert_int_equal(hold(booking, "u-fresh", rid, day(60), day(63), 1, hid, sizeof hid), RPC_OK);
     confirm("u-fresh", hid, bid);
-    wait_for(&req, rid, 5, mono_ms());
-    long c0 = mono_ms();
-    while (confirmed_at(rid, day(61)) != 1 && mono_ms() - c0 < 5000)
+    wait_for(&req, rid, 5, monotonic_ms());
+    long c0 = monotonic_ms();
+    while (confirmed_at(rid, day(61)) != 1 && monotonic_ms() - c0 < 5000)
         sleep_ms(2);
     assert_int_equal(confirmed_at(rid, day(61)), 1);
-    t = mono_ms();
+    t = monotonic_ms();
     cancel("u-fresh", bid);
     took[5] = wait_for(&req, rid, 6, t);
     print_message("staleness ms: create %ld, hold %ld, release %ld, SetInventory %ld, expiry %ld (from expires_at), "
@@ -470,10 +459,10 @@ static void test_rating_update_shows_within_a_second(void **state)
     query q;
     in_city(&q, "Rateville", 70, 2);
     Booking__V1__SearchAvailabilityRequest req = q.req;
-    wait_for(&req, rid, 2, mono_ms());
+    wait_for(&req, rid, 2, monotonic_ms());
     req.min_rating = 4.5;
     assert_int_equal(available_in(&req, rid), -1);
-    long t = mono_ms();
+    long t = monotonic_ms();
     set_rating(rid, 4.8);
     long took = wait_for(&req, rid, 2, t);
     print_message("staleness ms: UpdateResource %ld\n", took);
@@ -527,7 +516,7 @@ static void test_paging_serves_every_result_once(void **state)
     query q;
     in_city(&q, "Pageville", 80, 3);
     Booking__V1__SearchAvailabilityRequest req = q.req;
-    wait_for(&req, last, 3, mono_ms());
+    wait_for(&req, last, 3, monotonic_ms());
     page_through(req, 23);
     req.sort = BOOKING__V1__SORT_ORDER__SORT_ORDER_RATING;
     page_through(req, 23);
@@ -580,9 +569,9 @@ static void test_filters_type_amenities_price(void **state)
     query q;
     in_city(&q, "filterville", 90, 3);
     Booking__V1__SearchAvailabilityRequest req = q.req;
-    wait_for(&req, ra, 2, mono_ms());
-    wait_for(&req, rb, 2, mono_ms());
-    wait_for(&req, rcar, 2, mono_ms());
+    wait_for(&req, ra, 2, monotonic_ms());
+    wait_for(&req, rb, 2, monotonic_ms());
+    wait_for(&req, rcar, 2, monotonic_ms());
     char *want[] = {(char *)"pool", (char *)"WIFI"};
     req.amenities = want, req.n_amenities = 2;
     assert_int_equal(available_in(&req, ra), 2);
@@ -620,7 +609,7 @@ static void test_geo_search_across_the_antimeridian(void **state)
     req.longitude = -179.99;
     req.radius_km = 30;
     req.sort = BOOKING__V1__SORT_ORDER__SORT_ORDER_DISTANCE;
-    Booking__V1__SearchAvailabilityResponse *resp = search_fresh(&req, wall_now_ms());
+    Booking__V1__SearchAvailabilityResponse *resp = search_fresh(&req, wall_ms());
     const Booking__V1__AvailabilityResult *e = find(resp, re), *w = find(resp, rw);
     assert_non_null(e);
     assert_non_null(w);
@@ -645,7 +634,7 @@ static void test_single_slot_and_timed_resources(void **state)
     in_city(&q, "Slotville", 20, 1);
     q.start.seconds = show;
     q.end.seconds = show + 7200;
-    Booking__V1__SearchAvailabilityResponse *fresh = search_fresh(&q.req, wall_now_ms());
+    Booking__V1__SearchAvailabilityResponse *fresh = search_fresh(&q.req, wall_ms());
     assert_non_null(find(fresh, rev));
     assert_int_equal(find(fresh, rev)->available_quantity, 50);
     protobuf_c_message_free_unpacked(&fresh->base, NULL);
@@ -713,8 +702,8 @@ static void test_redis_loss_resyncs_the_model(void **state)
     in_city(&q, "Lostville", 110, 2);
     Booking__V1__SearchAvailabilityRequest req = q.req;
     assert_int_equal(hold(booking, "u-lost", rid, day(110), day(112), 2, NULL, 0), RPC_OK);
-    wait_for(&req, rid, 1, mono_ms());
-    long t = mono_ms();
+    wait_for(&req, rid, 1, monotonic_ms());
+    long t = monotonic_ms();
     assert_int_equal(harness_restart_redis(stack), 0); /* live holds are gone with it */
     long took = wait_for(&req, rid, 3, t);
     print_message("resync after a Redis restart: %ld ms\n", took);

@@ -2,6 +2,7 @@
  * out (bad input included), numbers, coordinates and enum names, slot counts,
  * distances and event metadata, table widths and layout, JSON escaping and the JSON
  * form of messages. */
+#include <float.h>
 #include <math.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -74,6 +75,14 @@ static void test_time_format_round_trip(void **state)
     t.seconds = parsed("2028-02-29T23:59:59-01:00");
     assert_string_equal(fmt_time(&t, buf, sizeof buf), "2028-03-01T00:59:59Z");
     assert_string_equal(fmt_time(NULL, buf, sizeof buf), "-");
+    /* found by fuzz_bookingctl: years before 1000 were written without leading zeros
+     * ("1-01-01T00:00:00Z"), which is not RFC 3339 and which fmt_parse_time refused */
+    t.seconds = parsed("0001-01-01");
+    assert_string_equal(fmt_time(&t, buf, sizeof buf), "0001-01-01T00:00:00Z");
+    t.seconds = parsed("0999-12-31T23:59:59Z");
+    assert_string_equal(fmt_time(&t, buf, sizeof buf), "0999-12-31T23:59:59Z");
+    t.seconds = parsed("9999-12-31T23:59:59Z") + 1;
+    assert_string_equal(fmt_time(&t, buf, sizeof buf), "@253402300800");
 }
 
 /* ---- money and numbers ---- */
@@ -264,6 +273,36 @@ static void test_slots(void **state)
     assert_string_equal(fmt_slots(mixed, buf, sizeof buf), "3 slots");
     assert_string_equal(fmt_slots(price_of(0, 86400), buf, sizeof buf), "-");
     assert_string_equal(fmt_slots(NULL, buf, sizeof buf), "-");
+    /* local nights on DST days are 23, 23.5, 24.5 or 25 hours: still nights */
+    Booking__V1__Price *dst = price_of(3, 86400);
+    dst->lines[1]->slot_end->seconds -= 3600;
+    dst->lines[2]->slot_start->seconds -= 3600;
+    assert_string_equal(fmt_slots(dst, buf, sizeof buf), "3 nights");
+    assert_string_equal(fmt_slots(price_of(1, 25 * 3600), buf, sizeof buf), "1 night");
+    assert_string_equal(fmt_slots(price_of(1, 23 * 3600 + 1800), buf, sizeof buf), "1 night");
+    /* a line from INT64_MAX back to -2 seconds: its length overflowed int64 (UBSan in
+     * fuzz_bookingctl; regressions/bookingctl/price_line_length_overflow) */
+    Booking__V1__Price *broken = price_of(1, 1);
+    broken->lines[0]->slot_start->seconds = -2;
+    broken->lines[0]->slot_end->seconds = INT64_MAX;
+    assert_string_equal(fmt_slots(broken, buf, sizeof buf), "1 slot");
+}
+
+static void test_local_times(void **state)
+{
+    char buf[FMT_LOCAL_CAP];
+    const local_zone *la = local_zone_get("America/Los_Angeles"), *ktm = local_zone_get("Asia/Kathmandu");
+    assert_non_null(la);
+    assert_non_null(ktm);
+    /* 2027-03-13T23:00Z = 15:00 PST; 2027-03-15T18:00Z = 11:00 PDT */
+    assert_string_equal(fmt_local(la, 1804978800, 1, buf, sizeof buf), "2027-03-13 15:00 -08:00 America/Los_Angeles");
+    assert_string_equal(fmt_local(la, 1805133600, 0, buf, sizeof buf), "2027-03-15 11:00 -07:00");
+    assert_string_equal(fmt_local(ktm, 1805133607, 0, buf, sizeof buf), "2027-03-15 23:45:07 +05:45");
+    assert_string_equal(fmt_local_text("2027-03-13T15:00:00-08:00", buf, sizeof buf), "2027-03-13 15:00 -08:00");
+    assert_string_equal(fmt_local_text("2027-03-13T15:00:30+05:45", buf, sizeof buf), "2027-03-13 15:00:30 +05:45");
+    assert_string_equal(fmt_local_text("", buf, sizeof buf), "-");
+    assert_string_equal(fmt_local_text(NULL, buf, sizeof buf), "-");
+    assert_string_equal(fmt_local_text("soon", buf, sizeof buf), "soon");
 }
 
 static void test_distance(void **state)
@@ -489,6 +528,27 @@ static void test_json_resource_lists_maps_and_odd_values(void **state)
     free(got);
 }
 
+/* Doubles read back as themselves: the largest was written with 15 digits as
+ * 1.79769313486232e+308, past the largest double, which JSON parsers refuse (found by
+ * fuzz_bookingctl; regressions/bookingctl/double_max_not_json); short ones stay short. */
+static void test_json_doubles_read_back(void **state)
+{
+    Booking__V1__AvailabilityResult a = BOOKING__V1__AVAILABILITY_RESULT__INIT;
+    const double values[] = {DBL_MAX, 0.1, 4.5, 1.0 / 3, -DBL_MIN, 5e-324, 123456789.123456789};
+    const char *const texts[] = {"1.7976931348623157e+308", "0.1", "4.5", "0.3333333333333333",
+                                 "-2.2250738585072014e-308", "4.94065645841247e-324", "123456789.12345679"};
+    for (size_t i = 0; i < sizeof values / sizeof values[0]; i++) {
+        a.distance_km = values[i];
+        char *got = json_of(&a.base), want[80];
+        snprintf(want, sizeof want, "\"distance_km\":%s", texts[i]);
+        const char *at = strstr(got, want);
+        assert_non_null(at);
+        assert_non_null(strchr(",}", at[strlen(want)])); /* the whole number, not a prefix */
+        assert_true(strtod(strstr(got, "distance_km") + 13, NULL) == values[i]);
+        free(got);
+    }
+}
+
 /* ---- errors as JSON (--json) ---- */
 
 static void test_error_json_of_a_failed_call(void **state)
@@ -553,9 +613,11 @@ int main(void)
         cmocka_unit_test(test_json_money_and_defaults),
         cmocka_unit_test(test_json_hold),
         cmocka_unit_test(test_json_resource_lists_maps_and_odd_values),
+        cmocka_unit_test(test_json_doubles_read_back),
         cmocka_unit_test(test_error_json_of_a_failed_call),
         cmocka_unit_test(test_error_json_outside_a_call),
         cmocka_unit_test(test_error_trace_id),
+        cmocka_unit_test(test_local_times),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

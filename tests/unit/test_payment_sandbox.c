@@ -12,6 +12,7 @@
 
 #include "provider.h"
 #include "sandbox.h"
+#include "timeutil.h"
 
 static provider_request request(const char *pm, int attempt, int64_t deadline_left_ms)
 {
@@ -136,22 +137,15 @@ static void test_latency_setting(void **state)
     assert_int_equal(delay, 0);
 }
 
-static int64_t mono_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 /* Through the interface: the late card really waits, the others answer at once. */
 static void test_provider_calls_wait_as_decided(void **state)
 {
     (void)state;
     provider_outcome out;
     provider_request r = request("pm_card_timeout", 1, -SANDBOX_LATE_MS + 80);
-    int64_t started = mono_ms();
+    int64_t started = monotonic_ms();
     assert_int_equal(provider_run(&sandbox_provider, PROVIDER_AUTHORIZE, &r, &out), PROVIDER_APPROVED);
-    int64_t took = mono_ms() - started;
+    int64_t took = monotonic_ms() - started;
     assert_true(took >= 75 && took < 2000);
     r = request("pm_card_declined", 1, 10);
     assert_int_equal(provider_run(&sandbox_provider, PROVIDER_AUTHORIZE, &r, &out), PROVIDER_DECLINED);

@@ -1,5 +1,6 @@
 /* test_pricing.c — quotes (weekend, seasonal, occupancy, lead time, fees, taxes, rounding
- * half up, overflow) and the refund percent of cancellation policies. */
+ * half up, overflow) and the refund percent of cancellation policies; weekend, seasons
+ * and lead time on the resource's local clock (tables over the zones of test_slots). */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -29,12 +30,18 @@ static int64_t utc(int y, int mo, int d, int h)
     return (int64_t)timegm(&tm);
 }
 
-/* A night at 00:00 UTC of t's date with an empty slot of capacity 10. */
-static price_slot night(int64_t t, int64_t base)
+/* The slot [start, end) of a UTC resource whose use begins at its start, empty, of
+ * capacity 10. */
+static price_slot slot_at(int64_t start, int64_t end, int64_t base)
 {
-    price_slot s = {t, t + DAY, base, 10, 10};
+    resource_clock utc_clock = resource_clock_make(local_zone_utc(), 60);
+    price_slot s = price_slot_at(&utc_clock, start, end);
+    s.base_price_minor = base, s.total_capacity = 10, s.available = 10;
     return s;
 }
+
+/* A day from 00:00 UTC of t's date, as slot_at. */
+static price_slot night(int64_t t, int64_t base) { return slot_at(t, t + DAY, base); }
 
 typedef struct priced {
     int rc;
@@ -122,9 +129,9 @@ static void test_weekend_only_on_friday_and_saturday(void **state)
     assert_string_equal(description_of(&r, night(utc(2026, 6, 5, 0), 10000), NOW, &line), "weekend x1.25");
     assert_string_equal(description_of(&r, night(utc(2026, 6, 4, 0), 10000), NOW, &line), "");
 
-    /* timed slots: the UTC weekday of the slot's start */
-    price_slot thu_late = {utc(2026, 6, 4, 23) + 1800, utc(2026, 6, 5, 0), 1000, 10, 10};
-    price_slot sat_late = {utc(2026, 6, 6, 23) + 1800, utc(2026, 6, 7, 0), 1000, 10, 10};
+    /* timed slots: the weekday of the slot's (here UTC) start */
+    price_slot thu_late = slot_at(utc(2026, 6, 4, 23) + 1800, utc(2026, 6, 5, 0), 1000);
+    price_slot sat_late = slot_at(utc(2026, 6, 6, 23) + 1800, utc(2026, 6, 7, 0), 1000);
     assert_int_equal(unit_of(&r, thu_late, NOW), 1000);
     assert_int_equal(unit_of(&r, sat_late, NOW), 1250);
 
@@ -151,8 +158,8 @@ static void test_seasonal_window_start_inclusive_end_exclusive(void **state)
     assert_int_equal(unit_of(&r, night(utc(2026, 6, 10, 0), 10000), NOW), 15000); /* start: inside */
     assert_int_equal(unit_of(&r, night(utc(2026, 6, 11, 0), 10000), NOW), 15000);
     assert_int_equal(unit_of(&r, night(utc(2026, 6, 12, 0), 10000), NOW), 10000); /* end: outside */
-    price_slot last_second = {utc(2026, 6, 12, 0) - 1, utc(2026, 6, 12, 0), 10000, 10, 10};
-    price_slot before = {utc(2026, 6, 10, 0) - 1, utc(2026, 6, 10, 0), 10000, 10, 10};
+    price_slot last_second = slot_at(utc(2026, 6, 12, 0) - 1, utc(2026, 6, 12, 0), 10000);
+    price_slot before = slot_at(utc(2026, 6, 10, 0) - 1, utc(2026, 6, 10, 0), 10000);
     assert_int_equal(unit_of(&r, last_second, NOW), 15000);
     assert_int_equal(unit_of(&r, before, NOW), 10000);
     assert_string_equal(description_of(&r, night(utc(2026, 6, 10, 0), 10000), NOW, &line), "seasonal x1.5");
@@ -471,6 +478,136 @@ static void test_refund_after_start_is_not_cancellable(void **state)
     assert_int_equal(refund_percent(NULL, 0, -1.0), -1);
 }
 
+/* ---- the local clock ---- */
+
+/* The slot of a resource in zone `zone` (slot_minutes) starting at the local civil time
+ * y-mo-d h:mi, priced at 10000. */
+static price_slot local_slot(const char *zone, int slot_minutes, int y, int mo, int d, int h, int mi)
+{
+    const local_zone *z = local_zone_get(zone);
+    assert_non_null(z);
+    resource_clock c = resource_clock_make(z, slot_minutes);
+    int64_t start = local_instant(z, utc(y, mo, d, h) + mi * 60);
+    assert_true(slot_aligned(&c, start));
+    price_slot s = price_slot_at(&c, start, slot_next(&c, start));
+    s.base_price_minor = 10000, s.total_capacity = 10, s.available = 10;
+    return s;
+}
+
+typedef struct weekend_case {
+    const char *zone;
+    int slot_minutes;
+    int y, mo, d, h, mi; /* local start */
+    int64_t unit;        /* with weekend x1.25 */
+} weekend_case;
+
+static void test_weekend_by_local_weekday(void **state)
+{
+    static const weekend_case cases[] = {
+        /* a Friday night in Auckland begins on Thursday in UTC */
+        {"Pacific/Auckland", 1440, 2027, 3, 12, 0, 0, 12500},
+        {"Pacific/Auckland", 1440, 2027, 3, 11, 0, 0, 10000},
+        {"Pacific/Auckland", 1440, 2027, 3, 14, 0, 0, 10000},
+        {"Pacific/Kiritimati", 1440, 2027, 3, 12, 0, 0, 12500},
+        {"Pacific/Kiritimati", 1440, 2027, 3, 14, 0, 0, 10000},
+        /* a Sunday night in Los Angeles begins on Sunday 08:00Z; Thursday's ends on Friday UTC */
+        {"America/Los_Angeles", 1440, 2027, 3, 13, 0, 0, 12500},
+        {"America/Los_Angeles", 1440, 2027, 3, 14, 0, 0, 10000},
+        {"America/Los_Angeles", 1440, 2027, 3, 11, 0, 0, 10000},
+        {"Pacific/Honolulu", 1440, 2027, 3, 12, 0, 0, 12500},
+        {"Pacific/Honolulu", 1440, 2027, 3, 14, 0, 0, 10000},
+        {"America/New_York", 1440, 2027, 11, 6, 0, 0, 12500},
+        {"America/New_York", 1440, 2027, 11, 7, 0, 0, 10000}, /* the 25-hour Sunday */
+        {"Europe/Lisbon", 1440, 2027, 10, 30, 0, 0, 12500},
+        {"Europe/Lisbon", 1440, 2027, 10, 31, 0, 0, 10000},
+        {"Australia/Lord_Howe", 1440, 2027, 4, 3, 0, 0, 12500},
+        {"Australia/Lord_Howe", 1440, 2027, 4, 4, 0, 0, 10000},
+        /* timed: 00:30 on Sunday in Kolkata is still Saturday in UTC; 01:00 on Saturday is Friday */
+        {"Asia/Kolkata", 30, 2027, 3, 14, 0, 30, 10000},
+        {"Asia/Kolkata", 30, 2027, 3, 13, 1, 0, 12500},
+        {"Asia/Kolkata", 60, 2027, 3, 11, 23, 0, 10000},
+        {"Asia/Kathmandu", 15, 2027, 3, 12, 0, 15, 12500},
+        {"Asia/Kathmandu", 15, 2027, 3, 11, 23, 45, 10000},
+        {"UTC", 1440, 2027, 3, 12, 0, 0, 12500},
+        {"UTC", 1440, 2027, 3, 14, 0, 0, 10000},
+    };
+    Booking__V1__PricingRules r = BOOKING__V1__PRICING_RULES__INIT;
+    r.weekend_multiplier_bp = 12500;
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        const weekend_case *c = &cases[i];
+        price_slot s = local_slot(c->zone, c->slot_minutes, c->y, c->mo, c->d, c->h, c->mi);
+        int64_t unit = unit_of(&r, s, s.start - 400 * DAY);
+        if (unit != c->unit)
+            fail_msg("case %zu (%s %d-%02d-%02d %02d:%02d): %lld, expected %lld", i, c->zone, c->y, c->mo, c->d,
+                     c->h, c->mi, (long long)unit, (long long)c->unit);
+    }
+}
+
+static void test_dst_nights_are_priced_as_one_night_each(void **state)
+{
+    /* 13 March (24 h), 14 March (23 h) in Los Angeles; 6 (24 h), 7 November (25 h) in New York */
+    price_slot la[2] = {local_slot("America/Los_Angeles", 1440, 2027, 3, 13, 0, 0),
+                        local_slot("America/Los_Angeles", 1440, 2027, 3, 14, 0, 0)};
+    price_slot ny[2] = {local_slot("America/New_York", 1440, 2027, 11, 6, 0, 0),
+                        local_slot("America/New_York", 1440, 2027, 11, 7, 0, 0)};
+    assert_int_equal(la[1].end - la[1].start, 23 * 3600);
+    assert_int_equal(ny[1].end - ny[1].start, 25 * 3600);
+    priced p = quote_of(NULL, la, 2, 1, la[0].start - DAY);
+    assert_int_equal(p.q.total_minor, 20000);
+    p = quote_of(NULL, ny, 2, 1, ny[0].start - DAY);
+    assert_int_equal(p.q.total_minor, 20000);
+    assert_int_equal(p.lines[1].slot_end - p.lines[1].slot_start, 25 * 3600);
+}
+
+static void test_lead_time_to_local_check_in(void **state)
+{
+    Booking__V1__LeadTimeRule week = BOOKING__V1__LEAD_TIME_RULE__INIT;
+    week.min_days_before_start = 7, week.discount_bp = 1000;
+    Booking__V1__LeadTimeRule *lead[] = {&week};
+    Booking__V1__PricingRules r = BOOKING__V1__PRICING_RULES__INIT;
+    r.n_lead_time = 1, r.lead_time = lead;
+    /* the night of 20 March in Los Angeles: it starts at 07:00Z, check-in is 15:00 PDT = 22:00Z */
+    price_slot s = local_slot("America/Los_Angeles", 1440, 2027, 3, 20, 0, 0);
+    assert_int_equal(s.start, utc(2027, 3, 20, 7));
+    assert_int_equal(s.begins, utc(2027, 3, 20, 22));
+    assert_int_equal(unit_of(&r, s, s.begins - 7 * DAY), 9000);
+    assert_int_equal(unit_of(&r, s, s.begins - 7 * DAY + 1), 10000);
+    assert_int_equal(unit_of(&r, s, s.start - 7 * DAY + 3600), 9000); /* past local midnight, before check-in */
+    /* Kathmandu 14:00 check-in of 1 April = 08:15Z */
+    const local_zone *ktm = local_zone_get("Asia/Kathmandu");
+    resource_clock c = resource_clock_make(ktm, 1440);
+    c.check_in = 14 * 60;
+    price_slot k = price_slot_at(&c, local_day_start(ktm, days_from_civil(2027, 4, 1)),
+                                 local_day_start(ktm, days_from_civil(2027, 4, 2)));
+    k.base_price_minor = 10000, k.total_capacity = 10, k.available = 10;
+    assert_int_equal(k.begins, utc(2027, 4, 1, 8) + 900);
+    assert_int_equal(unit_of(&r, k, k.begins - 7 * DAY), 9000);
+    assert_int_equal(unit_of(&r, k, k.begins - 7 * DAY + 1), 10000);
+}
+
+static void test_seasons_are_local_dates(void **state)
+{
+    /* "20 to 27 December", written as UTC midnights, is read at every resource as its own dates */
+    Google__Protobuf__Timestamp from = ts(utc(2027, 12, 20, 0)), to = ts(utc(2027, 12, 27, 0));
+    Booking__V1__SeasonalRule xmas = BOOKING__V1__SEASONAL_RULE__INIT;
+    xmas.start_time = &from, xmas.end_time = &to, xmas.multiplier_bp = 20000;
+    Booking__V1__SeasonalRule *seasonal[] = {&xmas};
+    Booking__V1__PricingRules r = BOOKING__V1__PRICING_RULES__INIT;
+    r.n_seasonal = 1, r.seasonal = seasonal;
+    static const char *const zones[] = {"Pacific/Auckland", "Pacific/Kiritimati", "America/Los_Angeles",
+                                        "Pacific/Honolulu", "Asia/Kolkata",       "UTC"};
+    for (size_t i = 0; i < sizeof zones / sizeof zones[0]; i++) {
+        price_slot s19 = local_slot(zones[i], 1440, 2027, 12, 19, 0, 0);
+        price_slot s20 = local_slot(zones[i], 1440, 2027, 12, 20, 0, 0);
+        price_slot s26 = local_slot(zones[i], 1440, 2027, 12, 26, 0, 0);
+        price_slot s27 = local_slot(zones[i], 1440, 2027, 12, 27, 0, 0);
+        assert_int_equal(unit_of(&r, s19, s19.start - DAY), 10000);
+        assert_int_equal(unit_of(&r, s20, s20.start - DAY), 20000);
+        assert_int_equal(unit_of(&r, s26, s26.start - DAY), 20000);
+        assert_int_equal(unit_of(&r, s27, s27.start - DAY), 10000);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -490,6 +627,10 @@ int main(void)
         cmocka_unit_test(test_refund_between_rules_and_unsorted_input),
         cmocka_unit_test(test_refund_none_applies_or_no_rules),
         cmocka_unit_test(test_refund_after_start_is_not_cancellable),
+        cmocka_unit_test(test_weekend_by_local_weekday),
+        cmocka_unit_test(test_dst_nights_are_priced_as_one_night_each),
+        cmocka_unit_test(test_lead_time_to_local_check_in),
+        cmocka_unit_test(test_seasons_are_local_dates),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

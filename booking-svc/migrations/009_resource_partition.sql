@@ -1,4 +1,4 @@
--- 006: each resource's partition stored with it: the {pNN} of its Redis keys and change
+-- 009: each resource's partition stored with it: the {pNN} of its Redis keys and change
 -- stream (shared/domain/hold_cache.c: FNV-1a of the id's UTF-8 bytes, mod 64), so that a
 -- search-svc shard reads only the resources of its partitions, in index order
 -- (docs/scale-out.md, "Sharded search").

@@ -1,0 +1,11 @@
+-- 006: a resource's slots are read in its own time zone (docs/architecture.md, "Local
+-- time"). Every resource that exists before this migration had its slots, holds and
+-- bookings computed in UTC, whatever its informational time_zone said; it keeps UTC, so
+-- that none of them moves.
+--
+-- `body` is the booking.v1.Resource message (protobuf). Appending field 9 (time_zone,
+-- length-delimited: tag 0x4a, length 3, "UTC") sets it: a protobuf parser keeps the last
+-- value of a field that appears twice, so nothing has to be unpacked here, and the next
+-- UpdateResource writes the message back with one value. The version moves on, so that
+-- every cached copy of a resource is read again.
+UPDATE resources SET body = body || '\x4a03555443'::bytea, version = version + 1, updated_at = now();
