@@ -105,7 +105,7 @@ pg_replica_start() {
   mkdir -p "$dir/pgsock"
   chmod 755 "$dir"
   [ "$(id -u)" = 0 ] && chown "$STACK_PG_USER" "$dir" "$dir/pgsock"
-  as_pg_user "$PG_BIN/pg_basebackup" -h 127.0.0.1 -p "$primary" -U postgres -D "$dir/pgdata" -R -X stream \
+  as_pg_user "$PG_BIN/pg_basebackup" -h 127.0.0.1 -p "$primary" -U postgres -D "$dir/pgdata" -R -X stream -c fast \
     --no-sync >"$dir/basebackup.log" 2>&1 || { cat "$dir/basebackup.log" >&2; exit 1; }
   pg_start "$dir" "$port" fast
 }

@@ -40,12 +40,6 @@ static int teardown(void **state)
     return harness_stop(stack);
 }
 
-static void sleep_ms(long ms)
-{
-    struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
-    nanosleep(&ts, NULL);
-}
-
 /* booking_maintenance_leader of a running instance (0 when it does not answer). */
 static int leader(const char *instance)
 {

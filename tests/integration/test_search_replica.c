@@ -15,6 +15,7 @@
 #include <cmocka.h>
 
 #include "support.h"
+#include "timeutil.h"
 
 #define HOTEL BOOKING__V1__RESOURCE_TYPE__RESOURCE_TYPE_HOTEL_ROOM
 #define PAUSE_MS 3000
@@ -23,19 +24,6 @@ static harness *stack;
 static rpc_client *booking;
 static PGconn *replica;
 static char read_url[160];
-
-static double now_s(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
-static void sleep_ms(long ms)
-{
-    struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
-    nanosleep(&ts, NULL);
-}
 
 static void replica_sql(const char *sql)
 {
@@ -151,9 +139,9 @@ static void test_a_cold_start_waits_for_the_replica(void **state)
     pthread_t t;
     pthread_create(&t, NULL, resume_later, NULL);
     const char *const env[] = {read_url, NULL};
-    double t0 = now_s();
+    double t0 = monotonic_seconds();
     assert_int_equal(harness_start_service(stack, "search-svc", env), 0);
-    double took = now_s() - t0;
+    double took = monotonic_seconds() - t0;
     pthread_join(t, NULL);
     assert_true(took >= PAUSE_MS / 1000.0);
     assert_true(search_knows(id)); /* at once: no waiting for a later refresh */

@@ -25,12 +25,6 @@ static harness *stack;
 static rpc_client *booking, *whole, *router;
 static char ids[RESOURCES][80];
 
-static void sleep_ms(long ms)
-{
-    struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
-    nanosleep(&ts, NULL);
-}
-
 /* search_model_resources of an instance (-1 when it does not answer). */
 static long model_resources(const char *instance)
 {
