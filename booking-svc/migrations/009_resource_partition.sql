@@ -2,6 +2,11 @@
 -- stream (shared/domain/hold_cache.c: FNV-1a of the id's UTF-8 bytes, mod 64), so that a
 -- search-svc shard reads only the resources of its partitions, in index order
 -- (docs/scale-out.md, "Sharded search").
+--
+-- Adding a STORED generated column rewrites the table: every existing resource gets its
+-- partition here (checked against the C function for ASCII, accented and CJK ids, and
+-- the empty string), new ones as they are inserted. The rewrite holds an exclusive lock
+-- on resources while it runs (seconds at a few million rows).
 CREATE FUNCTION resource_partition(id text) RETURNS smallint
 LANGUAGE plpgsql IMMUTABLE STRICT PARALLEL SAFE AS $$
 DECLARE
