@@ -32,6 +32,12 @@ pg_conn *booking_pg(rpc_call *call);
 redis_conn *booking_redis(rpc_call *call);
 
 
+/* The id of what a call creates, prefix + "_" + 20 characters: those of the call's
+ * idempotency token under a key (the same for every run of the same key and request, so
+ * a run taking over after a crash finds what the first one made), else random. Returns
+ * 1 when the id came from the key. */
+int call_new_id(rpc_call *call, const char *prefix, char *out, size_t cap);
+
 /* A customer may act only on their own records; admins on any. -1 with status set. */
 int require_owner(rpc_call *call, const char *owner_user_id);
 
@@ -64,5 +70,10 @@ int rpc_get_booking(rpc_call *call, const ProtobufCMessage *request, ProtobufCMe
 int rpc_cancel_booking(rpc_call *call, const ProtobufCMessage *request, ProtobufCMessage **response);
 int rpc_list_bookings(rpc_call *call, const ProtobufCMessage *request, ProtobufCMessage **response);
 int rpc_list_events(rpc_call *call, const ProtobufCMessage *request, ProtobufCMessage **response);
+int rpc_create_webhook_endpoint(rpc_call *call, const ProtobufCMessage *request, ProtobufCMessage **response);
+int rpc_list_webhook_endpoints(rpc_call *call, const ProtobufCMessage *request, ProtobufCMessage **response);
+int rpc_delete_webhook_endpoint(rpc_call *call, const ProtobufCMessage *request, ProtobufCMessage **response);
+int rpc_list_webhook_deliveries(rpc_call *call, const ProtobufCMessage *request, ProtobufCMessage **response);
+int rpc_redeliver_webhook(rpc_call *call, const ProtobufCMessage *request, ProtobufCMessage **response);
 
 #endif

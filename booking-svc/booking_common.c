@@ -1,9 +1,11 @@
 /* booking_common.c — helpers every booking-svc handler uses: stores, ownership,
  * resource loading, small message constructors. */
+#include <stdio.h>
 #include <string.h>
 
 #include "booking.h"
 #include "booking_store.h"
+#include "ids.h"
 #include "log.h"
 
 booking_settings booking_config;
@@ -12,6 +14,16 @@ catalog_cache *booking_catalog;
 
 pg_conn *booking_pg(rpc_call *call) { return ((service_worker *)rpc_worker_state(call))->pg; }
 redis_conn *booking_redis(rpc_call *call) { return ((service_worker *)rpc_worker_state(call))->redis; }
+
+int call_new_id(rpc_call *call, const char *prefix, char *out, size_t cap)
+{
+    const char *token = rpc_idempotency_token(call);
+    if (token)
+        snprintf(out, cap, "%s_%s", prefix, token);
+    else
+        new_id(prefix, out, cap);
+    return token != NULL;
+}
 
 int require_owner(rpc_call *call, const char *owner_user_id)
 {

@@ -2,6 +2,8 @@
  * settings, its method table and the service definition. */
 #include <stdlib.h>
 
+#include "auth.h"
+
 #include "booking.h"
 #include "booking_metrics.h"
 #include "booking_schema.h"
@@ -9,6 +11,7 @@
 #include "maintenance.h"
 #include "recorder.h"
 #include "saga.h"
+#include "webhook_sender.h"
 #include "booking/v1/payment.pb-c.h"
 
 extern const migration booking_migrations[];
@@ -34,6 +37,24 @@ static const config_entry settings[] = {
      "a hold whose history is live this long past its expiry, unknown to Redis, is recorded as ended"},
     {"RECORDER_CLAIM_IDLE_MS", CONFIG_INT, &recorder_claim_idle_ms, "15000", 100, 3600000,
      "hold log entries another replica read and left unrecorded this long are taken over"},
+    {"WEBHOOK_SENDER", CONFIG_BOOL, &webhook_config.enabled, "true", 0, 0,
+     "this replica sends webhook deliveries (the outbox is written whatever this says)"},
+    {"WEBHOOK_POLL_MS", CONFIG_INT, &webhook_config.poll_ms, "1000", 10, 60000,
+     "the webhook sender looks for due deliveries at least this often (it also wakes on new events)"},
+    {"WEBHOOK_TIMEOUT_MS", CONFIG_INT, &webhook_config.timeout_ms, "10000", 100, 60000,
+     "one webhook POST, connection included"},
+    {"WEBHOOK_CONCURRENCY", CONFIG_INT, &webhook_config.concurrency, "32", 1, 256,
+     "webhook POSTs in flight per replica"},
+    {"WEBHOOK_LEASE_SECONDS", CONFIG_INT, &webhook_config.lease_seconds, "60", 1, 3600,
+     "a claimed delivery with no recorded outcome (its sender died) is sent again after this"},
+    {"WEBHOOK_RETRY_BASE_MS", CONFIG_INT, &webhook_config.retry_base_ms, "30000", 10, 3600000,
+     "wait after a delivery's first failed attempt; doubles with each failure (with jitter)"},
+    {"WEBHOOK_RETRY_MAX_MS", CONFIG_INT, &webhook_config.retry_max_ms, "21600000", 10, 86400000,
+     "the longest wait between two attempts of a delivery"},
+    {"WEBHOOK_RETRY_WINDOW_SECONDS", CONFIG_INT, &webhook_config.retry_window_s, "259200", 1, 2592000,
+     "how long a delivery is retried before it is given up (3 days)"},
+    {"WEBHOOK_RETENTION_DAYS", CONFIG_INT, &webhook_config.retention_days, "30", 1, 3650,
+     "delivered and failed webhook events (and their attempts) are purged after this"},
 };
 
 static const rpc_method booking_methods[] = {
@@ -48,15 +69,21 @@ static const rpc_method booking_methods[] = {
     {"ListBookings", rpc_list_bookings, RPC_ROLE_CUSTOMER, RPC_UNARY, 0},
     {"CancelBooking", rpc_cancel_booking, RPC_ROLE_CUSTOMER, RPC_UNARY, RPC_IDEMPOTENT},
     {"ListEvents", rpc_list_events, RPC_ROLE_CUSTOMER, RPC_UNARY, 0},
+    {"CreateWebhookEndpoint", rpc_create_webhook_endpoint, RPC_ROLE_ADMIN, RPC_UNARY, RPC_IDEMPOTENT},
+    {"ListWebhookEndpoints", rpc_list_webhook_endpoints, RPC_ROLE_ADMIN, RPC_UNARY, 0},
+    {"DeleteWebhookEndpoint", rpc_delete_webhook_endpoint, RPC_ROLE_ADMIN, RPC_UNARY, RPC_IDEMPOTENT},
+    {"ListWebhookDeliveries", rpc_list_webhook_deliveries, RPC_ROLE_ADMIN, RPC_UNARY, 0},
+    {"RedeliverWebhook", rpc_redeliver_webhook, RPC_ROLE_ADMIN, RPC_UNARY, RPC_IDEMPOTENT},
 };
 
 static service_definition definition;
 
-/* Background work of every replica: the recorder, and the maintenance thread (which
- * runs its passes only while it holds the maintenance lock). */
+/* Background work of every replica: the recorder, the maintenance thread (which runs
+ * its passes only while it holds the maintenance lock) and the webhook sender. */
 typedef struct booking_app {
     recorder *rec;
     maintenance *maint;
+    webhook_sender *hooks;
 } booking_app;
 
 static int start(const service_settings *common, void **out)
@@ -67,16 +94,20 @@ static int start(const service_settings *common, void **out)
     recorder_metrics_init();
     booking_metrics_init();
     maintenance_metrics_init();
+    webhook_metrics_init();
     app->rec = recorder_start(&definition, common);
     app->maint = maintenance_start(&definition, common, booking_payments);
+    if (webhook_config.enabled)
+        app->hooks = webhook_sender_start(&definition, common, !auth_jwt_mode());
     *out = app;
-    return app->rec && app->maint ? 0 : -1;
+    return app->rec && app->maint && (app->hooks || !webhook_config.enabled) ? 0 : -1;
 }
 
 static void stop(void *arg)
 {
     booking_app *app = arg;
     if (app) {
+        webhook_sender_stop(app->hooks);
         maintenance_stop(app->maint);
         recorder_stop(app->rec);
         free(app);

@@ -27,14 +27,10 @@ int rpc_create_resource(rpc_call *call, const ProtobufCMessage *request, Protobu
         return -1;
     /* a server-assigned id comes from the idempotency key when there is one, so a run
      * that died between its commit and recording its answer is found again, not doubled */
-    const char *token = rpc_idempotency_token(call);
-    int from_key = (!r->resource_id || !*r->resource_id) && token;
+    int from_key = 0;
     if (!r->resource_id || !*r->resource_id) {
         char id[ID_MAX + 1];
-        if (token)
-            snprintf(id, sizeof id, "res_%s", token);
-        else
-            new_id("res", id, sizeof id);
+        from_key = call_new_id(call, "res", id, sizeof id);
         r->resource_id = rpc_strdup(call, id);
     }
     r->created_at = r->updated_at = NULL;

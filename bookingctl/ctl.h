@@ -201,6 +201,11 @@ int ctl_events(ctl_context *ctx, int argc, char **argv);
 int ctl_search(ctl_context *ctx, int argc, char **argv);
 int ctl_expiry_stats(ctl_context *ctx, int argc, char **argv);
 int ctl_expiry_sweep(ctl_context *ctx, int argc, char **argv);
+int ctl_webhooks_create(ctl_context *ctx, int argc, char **argv);
+int ctl_webhooks_list(ctl_context *ctx, int argc, char **argv);
+int ctl_webhooks_delete(ctl_context *ctx, int argc, char **argv);
+int ctl_webhooks_deliveries(ctl_context *ctx, int argc, char **argv);
+int ctl_webhooks_redeliver(ctl_context *ctx, int argc, char **argv);
 int ctl_keygen(ctl_context *ctx, int argc, char **argv);
 int ctl_token(ctl_context *ctx, int argc, char **argv);
 

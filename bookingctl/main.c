@@ -47,6 +47,20 @@ static const ctl_command commands[] = {
      "resources available for the whole range, with the total a hold would quote"},
     {"expiry", "stats", ctl_expiry_stats, "expiry stats", "holds released by the expiry service and how late"},
     {"expiry", "sweep", ctl_expiry_sweep, "expiry sweep", "release every expired hold now"},
+    {"webhooks", "create", ctl_webhooks_create,
+     "webhooks create --url URL --event TYPE... [--secret S]",
+     "an endpoint receiving signed POSTs of events (admin); TYPE: booking.confirmed,\n"
+     "booking.cancelled, booking.completed, hold.expired, waitlist.offered, payment.refunded;\n"
+     "the secret (made when not given) is shown once"},
+    {"webhooks", "list", ctl_webhooks_list, "webhooks list", "webhook endpoints and their status (admin)"},
+    {"webhooks", "delete", ctl_webhooks_delete, "webhooks delete ENDPOINT_ID",
+     "delete an endpoint and its deliveries (admin)"},
+    {"webhooks", "deliveries", ctl_webhooks_deliveries,
+     "webhooks deliveries [--endpoint ID] [--status pending|delivered|failed] [--page-size N]\n"
+     "        [--page-token T]",
+     "deliveries newest first, with attempts and their last outcome (admin)"},
+    {"webhooks", "redeliver", ctl_webhooks_redeliver, "webhooks redeliver DELIVERY_ID",
+     "send a delivery's event again now, and show its attempts (admin)"},
     {"keygen", NULL, ctl_keygen, "keygen [--kid K] [--alg RS256|ES256] [--private FILE] [--jwks FILE]",
      "a development signing key (private JWK, default .stack/auth/dev-key.jwk) and the JWKS\n"
      "the services verify with (default .stack/auth/jwks.json)"},

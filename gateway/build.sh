@@ -22,7 +22,7 @@ gopath=$out/gopath
 pkg=$gopath/src/$pkg_path
 
 protos=(booking/v1/common.proto booking/v1/booking.proto booking/v1/search.proto
-        booking/v1/payment.proto booking/v1/expiry.proto)
+        booking/v1/payment.proto booking/v1/expiry.proto booking/v1/webhook.proto)
 # Go packages of every proto the contract imports (Debian's genproto and protobuf)
 maps="Mgoogle/api/annotations.proto=google.golang.org/genproto/googleapis/api/annotations"
 maps+=",Mgoogle/api/http.proto=google.golang.org/genproto/googleapis/api/annotations"

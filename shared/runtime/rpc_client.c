@@ -2,6 +2,7 @@
  * per unary call, the serving call's request id and W3C trace passed on, status details
  * decoded into rpc_result. */
 #include "rpc_client.h"
+#include "rpc_buffer.h"
 
 #include <grpc/byte_buffer_reader.h>
 #include <grpc/grpc.h>
@@ -149,16 +150,6 @@ int rpc_client_wait_ready(rpc_client *c, int64_t timeout_ms)
     return st == GRPC_CHANNEL_READY ? 0 : -1;
 }
 
-static grpc_byte_buffer *pack(const ProtobufCMessage *msg)
-{
-    size_t len = protobuf_c_message_get_packed_size(msg);
-    grpc_slice slice = grpc_slice_malloc(len);
-    protobuf_c_message_pack(msg, GRPC_SLICE_START_PTR(slice));
-    grpc_byte_buffer *bb = grpc_raw_byte_buffer_create(&slice, 1);
-    grpc_slice_unref(slice);
-    return bb;
-}
-
 static int md_has(const rpc_md *md, size_t count, const char *key)
 {
     for (size_t i = 0; i < count; i++)
@@ -247,7 +238,7 @@ static rpc_pending *start_on(rpc_client *c, int index, const ProtobufCMessage *r
     grpc_metadata_array_init(&p->initial);
     grpc_metadata_array_init(&p->trailing);
     pending_metadata(p, md, md_count);
-    p->send = pack(request);
+    p->send = rpc_pack_message(request);
     p->call = grpc_channel_create_registered_call(c->channel, NULL, GRPC_PROPAGATE_DEFAULTS, cq,
                                                   c->registered[index], deadline_after(timeout_ms), NULL);
     pending_start_ops(p, cq);

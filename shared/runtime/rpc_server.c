@@ -2,6 +2,7 @@
  * own completion queues, the per-call state machine (unary, bidi stream, watch) and
  * graceful shutdown. The only file besides rpc_client.c that speaks the core API. */
 #include "rpc_server.h"
+#include "rpc_buffer.h"
 
 #include <grpc/byte_buffer_reader.h>
 #include <grpc/grpc.h>
@@ -175,16 +176,6 @@ static void log_context(const call_slot *s)
     trace_set_current(s ? &s->ctx.trace : NULL);
 }
 
-static grpc_byte_buffer *pack_message(const ProtobufCMessage *msg)
-{
-    size_t len = protobuf_c_message_get_packed_size(msg);
-    grpc_slice slice = grpc_slice_malloc(len);
-    protobuf_c_message_pack(msg, GRPC_SLICE_START_PTR(slice));
-    grpc_byte_buffer *bb = grpc_raw_byte_buffer_create(&slice, 1);
-    grpc_slice_unref(slice);
-    return bb;
-}
-
 static ProtobufCMessage *unpack_message(call_slot *s, grpc_byte_buffer *bb)
 {
     grpc_byte_buffer_reader reader;
@@ -297,7 +288,7 @@ static int slot_handle(call_slot *s, grpc_byte_buffer *message)
     } else {
         if (s->reply)
             grpc_byte_buffer_destroy(s->reply);
-        s->reply = pack_message(response);
+        s->reply = rpc_pack_message(response);
     }
     rpc_call_run_deferred(call); /* the answer is bytes now: what it borrowed may go */
     return rc;

@@ -18,6 +18,7 @@ grep -q '^commands:' "$tmp/out" || fail "help printed no command list"
 "$ctl" help hold >"$tmp/out" && grep -q 'hold release HOLD_ID' "$tmp/out" || fail "help hold"
 "$ctl" hold --help >"$tmp/out" && grep -q 'hold confirm HOLD_ID' "$tmp/out" || fail "hold --help"
 "$ctl" search --help >"$tmp/out" && grep -q '^usage: bookingctl search' "$tmp/out" || fail "search --help"
+"$ctl" help webhooks >"$tmp/out" && [ "$(grep -c '^  webhooks ' "$tmp/out")" = 5 ] || fail "help webhooks"
 "$ctl" --version >"$tmp/out" && grep -Eq '^bookingctl [0-9]+\.[0-9]+\.[0-9]+ \(revision ' "$tmp/out" || fail "--version"
 "$ctl" --json version >"$tmp/out" && grep -q '"version":' "$tmp/out" || fail "--json version"
 

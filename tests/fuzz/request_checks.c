@@ -73,6 +73,7 @@ static const struct {
     {"booking.v1.BookingService", "SetInventory", check_set_inventory},
     {"booking.v1.BookingService", "CreateHold", check_create_hold},
     {"booking.v1.BookingService", "CancelBooking", check_cancel_booking},
+    {"booking.v1.BookingService", "CreateWebhookEndpoint", check_create_webhook_endpoint},
     {"booking.v1.SearchService", "SearchAvailability", check_search},
     {"booking.v1.SearchService", "GetCalendar", check_get_calendar},
     {"grpc.reflection.v1.ServerReflection", "ServerReflectionInfo", check_reflection},

@@ -21,6 +21,7 @@ void check_update_resource(ProtobufCMessage *request);
 void check_set_inventory(ProtobufCMessage *request);
 void check_create_hold(ProtobufCMessage *request);
 void check_cancel_booking(ProtobufCMessage *request);
+void check_create_webhook_endpoint(ProtobufCMessage *request);
 
 /* booking.v1.SearchService */
 void check_search(ProtobufCMessage *request);

@@ -262,6 +262,18 @@ static ProtobufCMessage *cancel_booking(fuzz_heap *h)
     return &req->base;
 }
 
+static ProtobufCMessage *create_webhook_endpoint(fuzz_heap *h)
+{
+    static char *types[] = {"booking.confirmed", "hold.expired"};
+    Booking__V1__CreateWebhookEndpointRequest *req = NEW(h, Booking__V1__CreateWebhookEndpointRequest,
+                                                         booking__v1__create_webhook_endpoint_request__descriptor);
+    req->url = "https://hooks.example.com/booking?source=seed";
+    req->secret = "whsec_0123456789abcdef";
+    req->event_types = types;
+    req->n_event_types = 2;
+    return &req->base;
+}
+
 /* A search with every filter; with `paged`, the page token search-svc would hand out
  * for it (signed with FUZZ_TOKEN_SECRET, bound to its fingerprint). */
 static ProtobufCMessage *search(fuzz_heap *h, int geo, int paged)
@@ -370,6 +382,7 @@ size_t seed_requests(fuzz_heap *h, seed_request *out, size_t cap)
         {b, "CreateHold", "two_nights", create_hold(h, JAN_2027 + 15 * 3600, JAN_2027 + 2 * DAY + 11 * 3600)},
         {b, "CreateHold", "one_hour", create_hold(h, JAN_2027 + 19 * 3600, JAN_2027 + 20 * 3600)},
         {b, "CancelBooking", "reason", cancel_booking(h)},
+        {b, "CreateWebhookEndpoint", "https", create_webhook_endpoint(h)},
         {s, "SearchAvailability", "city", search(h, 0, 0)},
         {s, "SearchAvailability", "geo", search(h, 1, 0)},
         {s, "SearchAvailability", "city_page_2", search(h, 0, 1)},

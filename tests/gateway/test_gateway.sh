@@ -147,6 +147,34 @@ expect 200 '.events | length > 0' true "events of a hold"
 call GET "/api/bookings/bk_missing" "$ANA"
 expect 404 '.code' 5 "unknown booking"
 
+# ---- webhooks (admin); production rules: https only, never loopback ----
+hook='{"url":"https://hooks.example.com/booking","event_types":["waitlist.offered"]}'
+call POST /api/webhooks/endpoints "$ANA" "$hook"
+expect 403 '.details[0].reason' ADMIN_REQUIRED "customer creating a webhook endpoint"
+call POST /api/webhooks/endpoints "$ADMIN" '{"url":"http://127.0.0.1:9/hooks","event_types":["booking.confirmed"]}'
+expect 400 '.details[0].metadata.field' url "loopback endpoint outside development mode"
+call POST /api/webhooks/endpoints "$ADMIN" '{"url":"https://hooks.example.com/x","event_types":["booking.refunded"]}'
+expect 400 '.details[0].metadata.field' 'event_types[0]' "unknown event type"
+call POST /api/webhooks/endpoints "$ADMIN" "$hook" -H 'Idempotency-Key: gw-hook-1'
+expect 200 '.status' WEBHOOK_ENDPOINT_STATUS_ENABLED "create a webhook endpoint"
+eid=$(field .endpoint_id)
+secret=$(field .secret)
+call POST /api/webhooks/endpoints "$ADMIN" "$hook" -H 'Idempotency-Key: gw-hook-1'
+expect 200 '.secret' "$secret" "idempotency key replays the endpoint and its secret"
+call GET /api/webhooks/endpoints "$ADMIN"
+expect 200 "[.endpoints[] | select(.endpoint_id == \"$eid\")] | length" 1 "list webhook endpoints"
+expect 200 "[.endpoints[] | select(.secret != null and .secret != \"\")] | length" 0 "secrets are not listed"
+call GET "/api/webhooks/endpoints/$eid/deliveries?page_size=5" "$ADMIN"
+expect 200 '.deliveries | length' 0 "deliveries of an endpoint"
+call GET "/api/webhooks/deliveries?status=WEBHOOK_DELIVERY_STATUS_FAILED" "$ADMIN"
+expect 200 '.deliveries | length' 0 "deliveries of every endpoint"
+call POST /api/webhooks/deliveries/whd_424242/redeliver "$ADMIN" '{}'
+expect 404 '.details[0].reason' DELIVERY_NOT_FOUND "redeliver an unknown delivery"
+call DELETE "/api/webhooks/endpoints/$eid" "$ADMIN"
+expect 200 '.endpoint_id' "$eid" "delete a webhook endpoint"
+call DELETE "/api/webhooks/endpoints/$eid" "$ADMIN"
+expect 404 '.details[0].reason' ENDPOINT_NOT_FOUND "delete it again"
+
 # ---- bad tokens ----
 call GET "/api/bookings/$bid" "$(token ana customer -3600)"
 expect 401 '.details[0].reason' TOKEN_EXPIRED "expired token"

@@ -74,7 +74,8 @@ static void test_hot_path_commits_nothing(void **state)
 {
     (void)state;
     static const char *const services[] = {"booking-svc", NULL};
-    static const char *const env[] = {"REPAIR_INTERVAL_MS=600000", NULL}; /* no maintenance during the count */
+    /* no maintenance and no webhook sender (it polls the outbox) during the count */
+    static const char *const env[] = {"REPAIR_INTERVAL_MS=600000", "WEBHOOK_SENDER=false", NULL};
     stack_up(services, env);
     PQclear(PQexec(harness_db(stack), "ALTER SYSTEM SET autovacuum = off"));
     PQclear(PQexec(harness_db(stack), "SELECT pg_reload_conf()"));
