@@ -64,7 +64,7 @@ static int search_knows(const char *id)
 {
     rpc_client *search = rpc_client_new(harness_addr(stack, "search-svc"), &booking__v1__search_service__descriptor);
     Booking__V1__SearchAvailabilityRequest req = BOOKING__V1__SEARCH_AVAILABILITY_REQUEST__INIT;
-    req.location = (char *)"Replicaville";
+    req.location = (char *)"Lisbon"; /* where create_resource puts them */
     req.start_time = at(day(3));
     req.end_time = at(day(4));
     req.quantity = 1;
@@ -81,25 +81,6 @@ static int search_knows(const char *id)
     return found;
 }
 
-static const char *create_in_city(const char *name)
-{
-    static char ids[4][80];
-    static int next;
-    Booking__V1__Money price = BOOKING__V1__MONEY__INIT;
-    price.currency = (char *)"EUR";
-    price.amount_minor = 9000;
-    Booking__V1__Resource r = BOOKING__V1__RESOURCE__INIT;
-    r.resource_type = HOTEL;
-    r.name = (char *)name;
-    r.location = (char *)"Replicaville";
-    r.capacity = 3;
-    r.slot_minutes = 1440;
-    r.base_price = &price;
-    char *id = ids[next++ % 4];
-    create_resource_from(booking, &r, id, 80);
-    return id;
-}
-
 static int wait_known(const char *id, long timeout_ms)
 {
     for (long waited = 0; waited <= timeout_ms; waited += 50, sleep_ms(50))
@@ -114,7 +95,7 @@ static void test_changes_come_from_the_primary(void **state)
 {
     (void)state;
     replica_sql("SELECT pg_wal_replay_pause()");
-    const char *id = create_in_city("Fresh while the replica waits");
+    const char *id = create_resource(booking, "Fresh while the replica waits", HOTEL, 3, 1440, 9000);
     assert_true(wait_known(id, 1000));
     replica_sql("SELECT pg_wal_replay_resume()");
 }
@@ -135,7 +116,7 @@ static void test_a_cold_start_waits_for_the_replica(void **state)
 {
     (void)state;
     replica_sql("SELECT pg_wal_replay_pause()");
-    const char *id = create_in_city("Made before the restart");
+    const char *id = create_resource(booking, "Made before the restart", HOTEL, 3, 1440, 9000);
     pthread_t t;
     pthread_create(&t, NULL, resume_later, NULL);
     const char *const env[] = {read_url, NULL};
