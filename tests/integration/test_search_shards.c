@@ -125,13 +125,19 @@ static uint8_t *answer(rpc_client *c, const ProtobufCMessage *req, const char *m
     *len = 0;
     if (call_as(c, method, req, (identity){NULL, NULL, NULL}, &resp, res) != RPC_OK)
         return NULL;
+    Google__Protobuf__Timestamp **as_of = NULL;
     if (strcmp(method, "SearchAvailability") == 0)
-        ((Booking__V1__SearchAvailabilityResponse *)resp)->as_of = NULL;
+        as_of = &((Booking__V1__SearchAvailabilityResponse *)resp)->as_of;
     if (strcmp(method, "GetCalendar") == 0)
-        ((Booking__V1__GetCalendarResponse *)resp)->as_of = NULL;
+        as_of = &((Booking__V1__GetCalendarResponse *)resp)->as_of;
+    Google__Protobuf__Timestamp *kept = as_of ? *as_of : NULL;
+    if (as_of)
+        *as_of = NULL; /* not packed; put back to be freed with the rest */
     *len = protobuf_c_message_get_packed_size(resp);
     uint8_t *buf = malloc(*len + 1);
     protobuf_c_message_pack(resp, buf);
+    if (as_of)
+        *as_of = kept;
     protobuf_c_message_free_unpacked(resp, NULL);
     return buf;
 }
