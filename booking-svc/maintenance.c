@@ -38,6 +38,7 @@ void maintenance_metrics_init(void)
 
 struct maintenance {
     background bg;
+    char bookings_checked[40];  /* unrecorded bookings looked for up to here ("" at first) */
     service_worker *w;
     rpc_client *payments;
 };
@@ -75,13 +76,46 @@ static int settle_lost_holds(service_worker *w)
     return n < 0 ? -1 : settled;
 }
 
+/* Bookings whose hold never reached PostgreSQL and that Redis does not know: the hold's
+ * whole log was lost with Redis (created and confirmed within the recorder's lag); their
+ * hold is recorded CONFIRMED from the booking. Each booking is looked at once per leader
+ * (a new leader looks a day back). Returns how many, -1 on a store failure. */
+static int settle_unrecorded_bookings(maintenance *m)
+{
+    stale_hold *page = malloc(sizeof *page * LOST_PAGE);
+    char since[40];
+    snprintf(since, sizeof since, "%s", m->bookings_checked);
+    int n = recorder_unrecorded_bookings(m->w->pg, (int)maintenance_config.lost_after_seconds, since, page,
+                                         LOST_PAGE);
+    int settled = n < 0 ? -1 : 0;
+    arena mem;
+    arena_init(&mem);
+    for (int i = 0; i < n && settled >= 0; i++) {
+        hold_record rec;
+        int known = hold_cache_load(m->w->redis, page[i].hold_id, &mem.allocator, &rec);
+        if (known < 0 || (known == 0 && recorder_record_booked(m->w->pg, page[i].booking_id, ACTOR) != 0))
+            settled = -1;
+        else if (known == 0) {
+            log_info("booking %s has no hold history and Redis lost its hold %s; recorded as confirmed",
+                     page[i].booking_id, page[i].hold_id);
+            settled++;
+        }
+    }
+    if (settled >= 0)
+        snprintf(m->bookings_checked, sizeof m->bookings_checked, "%s", since);
+    arena_free(&mem);
+    free(page);
+    return settled;
+}
+
 static void pass(maintenance *m)
 {
     saga_env env = saga_env_for(m->w->pg, m->w->redis, m->payments, ACTOR);
     env.stop = &m->bg.stop;
     saga_repair_stats st;
     int rc = saga_repair_pass(&env, &st);
-    int lost = settle_lost_holds(m->w);
+    int lost = settle_lost_holds(m->w), unrecorded = settle_unrecorded_bookings(m);
+    lost = lost < 0 || unrecorded < 0 ? -1 : lost + unrecorded;
     metric_inc(m_resolved, (uint64_t)st.holds_resolved);
     metric_inc(m_voided, (uint64_t)st.authorizations_voided);
     metric_inc(m_settled, (uint64_t)st.payments_settled);

@@ -212,6 +212,37 @@ int recorder_stale_holds(pg_conn *pg, int grace_s, stale_hold *out, int cap)
     return n;
 }
 
+int recorder_unrecorded_bookings(pg_conn *pg, int grace_s, char since[40], stale_hold *out, int cap)
+{
+    char grace[24], limit[24];
+    snprintf(grace, sizeof grace, "%d", grace_s);
+    snprintf(limit, sizeof limit, "%d", cap);
+    const char *params[3] = {grace, since, limit};
+    /* one row at least: the window's upper end, then the bookings found (bookings_created) */
+    PGresult *r = pg_exec(pg,
+        "WITH w AS (SELECT coalesce(nullif($2, '')::timestamptz, now() - interval '1 day') AS since, "
+        "now() - make_interval(secs => $1::int) AS upto) "
+        "SELECT w.upto::text, b.hold_id, b.booking_id, b.created_at::text FROM w LEFT JOIN LATERAL ("
+        "SELECT b.hold_id, b.booking_id, b.created_at FROM bookings b WHERE b.created_at > w.since "
+        "AND b.created_at <= w.upto AND NOT EXISTS (SELECT 1 FROM holds h WHERE h.hold_id = b.hold_id) "
+        "ORDER BY b.created_at LIMIT $3::int) b ON true ORDER BY b.created_at",
+        3, params);
+    if (!r)
+        return -1;
+    int rows = PQntuples(r), n = 0;
+    for (int i = 0; i < rows; i++) {
+        if (PQgetisnull(r, i, 1))
+            continue;
+        snprintf(out[n].hold_id, sizeof out[n].hold_id, "%s", PQgetvalue(r, i, 1));
+        snprintf(out[n].booking_id, sizeof out[n].booking_id, "%s", PQgetvalue(r, i, 2));
+        n++;
+    }
+    /* a full page: the next call starts after its last booking; else after the window */
+    snprintf(since, 40, "%s", n == cap ? PQgetvalue(r, rows - 1, 3) : PQgetvalue(r, 0, 0));
+    PQclear(r);
+    return n;
+}
+
 int recorder_record_booked(pg_conn *pg, const char *booking_id, const char *actor)
 {
     const char *params[2] = {booking_id, actor};

@@ -20,6 +20,11 @@ typedef struct stale_hold {
 /* Holds whose history says ACTIVE or CONFIRMING although their expiry (plus grace_s)
  * passed, with the booking each has, if any; at most cap; -1 on error. */
 int recorder_stale_holds(pg_conn *pg, int grace_s, stale_hold *out, int cap);
+/* Bookings made after `*since` (a timestamptz as text; "" for a day ago) and at least
+ * grace_s ago whose hold has no history row at all: Redis lost the hold's whole log
+ * (its creation and its end) before the recorder wrote it. In creation order, at most
+ * cap; *since moves past what this call covered. -1 on error (*since unchanged). */
+int recorder_unrecorded_bookings(pg_conn *pg, int grace_s, char since[40], stale_hold *out, int cap);
 /* Records the end of a hold Redis no longer knows: CONFIRMED when it has a booking, else
  * EXPIRED, with the hold's one end event (path "lost"). 0 or -1. */
 int recorder_record_lost(pg_conn *pg, const stale_hold *h, const char *actor);

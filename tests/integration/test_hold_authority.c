@@ -41,7 +41,7 @@ static int full_stack(void **state)
     static const char *const services[] = {"payment-svc", "booking-svc", "expiry-svc", NULL};
     static const char *const env[] = {"CONFIRM_TIMEOUT_SECONDS=2", "RECORDER_CLAIM_IDLE_MS=500",
                                       "RECONCILE_INTERVAL_MS=1000", "PAYMENT_TIMEOUT_MS=2000",
-                                      "IDEMPOTENCY_LEASE_SECONDS=2", NULL};
+                                      "IDEMPOTENCY_LEASE_SECONDS=2", "LOST_HOLD_AFTER_SECONDS=5", NULL};
     return stack_up(services, env);
 }
 
@@ -240,6 +240,31 @@ static void test_redis_restart_without_data(void **state)
     redis_fault(lose_redis, "Crash losing everything");
 }
 
+/* A hold created and confirmed within the recorder's lag, then Redis lost everything:
+ * the hold's whole log (created, confirmed) is gone and only the booking remains
+ * (simulated: its history row and events deleted, Redis restarted empty). The
+ * maintenance pass records the hold CONFIRMED from its booking. */
+static void test_booked_hold_whose_whole_log_was_lost(void **state)
+{
+    (void)state;
+    const char *rid = create_resource(booking, "Lost log", HOTEL, 4, 1440, 4000);
+    char hid[80];
+    assert_int_equal(hold(booking, "lea", rid, day(3), day(4), 1, hid, sizeof hid), RPC_OK);
+    assert_int_equal(confirm_hold(booking, "lea", hid, "pm_card_ok"), RPC_OK);
+    const char *params[1] = {hid};
+    const char *recorded = "SELECT count(*) FROM booking.holds WHERE hold_id = $1 AND status = 3";
+    assert_int_equal(wait_sql(stack, recorded, 1, params, 1, SETTLE_MS), 1);
+    assert_int_equal(harness_sql_long(stack,
+                                      "WITH e AS (DELETE FROM booking.events WHERE subject_id = $1 RETURNING 1), "
+                                      "h AS (DELETE FROM booking.holds WHERE hold_id = $1 RETURNING 1) "
+                                      "SELECT count(*) FROM h",
+                                      1, params),
+                     1);
+    lose_redis();
+    assert_int_equal(wait_sql(stack, recorded, 1, params, 1, SETTLE_MS), 1);
+    invariants_check(stack, SETTLE_MS);
+}
+
 /* The recorder is killed with SIGKILL while it writes (three times), each time coming
  * back as a new consumer that takes over what the dead one left pending: every hold
  * event ends in PostgreSQL exactly once. */
@@ -331,6 +356,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_booking_svc_killed_mid_confirm_repairs_itself, full_stack, stack_down),
         cmocka_unit_test_setup_teardown(test_redis_crash_keeps_its_data, full_stack, stack_down),
         cmocka_unit_test_setup_teardown(test_redis_restart_without_data, full_stack, stack_down),
+        cmocka_unit_test_setup_teardown(test_booked_hold_whose_whole_log_was_lost, full_stack, stack_down),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
