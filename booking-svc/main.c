@@ -44,6 +44,8 @@ static const config_entry settings[] = {
      "waiting-list entries one user may have WAITING or OFFERED at once"},
     {"REPAIR_INTERVAL_MS", CONFIG_INT, &maintenance_config.repair_interval_ms, "1000", 50, 600000,
      "the saga's repair pass (one replica at a time runs it)"},
+    {"MAINTENANCE_FOLLOWER_CHECK_MS", CONFIG_INT, &maintenance_config.follower_check_ms, "5000", 50, 600000,
+     "a replica that does not run the repair tries for it this often, holding no PostgreSQL connection between"},
     {"LOST_HOLD_AFTER_SECONDS", CONFIG_INT, &maintenance_config.lost_after_seconds, "60", 1, 86400,
      "a hold whose history is live this long past its expiry, unknown to Redis, is recorded as ended"},
     {"RECORDER_CLAIM_IDLE_MS", CONFIG_INT, &recorder_claim_idle_ms, "15000", 100, 3600000,

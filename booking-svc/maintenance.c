@@ -1,7 +1,7 @@
 /* maintenance.c — one replica at a time (the one holding the session advisory lock
- * "booking-maintenance" on its own connection; a replica that dies loses it with its
- * connection) runs, every REPAIR_INTERVAL_MS, the saga's repair pass (confirmations past
- * their deadline, authorizations to void, payments owed, bookings to complete) and the
+ * "booking-maintenance" on its own connection, past any transaction pooler; a replica
+ * that dies loses it with its connection) runs, every REPAIR_INTERVAL_MS, the saga's
+ * repair pass (confirmations past their deadline, authorizations to void, payments owed, bookings to complete) and the
  * end of holds whose history is live but Redis no longer knows them. */
 #include "maintenance.h"
 
@@ -20,7 +20,7 @@
 #define LOST_PAGE 200
 #define ACTOR "booking-svc"
 
-maintenance_settings maintenance_config = {1000, 60};
+maintenance_settings maintenance_config = {1000, 60, 5000};
 
 static metric *m_leader, *m_resolved, *m_voided, *m_settled, *m_completed, *m_lost, *m_failed;
 
@@ -132,22 +132,37 @@ static void pass(maintenance *m)
                  st.payments_settled, st.bookings_completed, lost > 0 ? lost : 0);
 }
 
+/* The leader keeps its session; a follower holds none between its tries (every
+ * MAINTENANCE_FOLLOWER_CHECK_MS), so the replicas cost PostgreSQL one connection, not
+ * one each (docs/scale-out.md, the connection budget). */
 static void loop(background *bg, void *arg)
 {
     maintenance *m = arg;
-    while (!background_wait(bg, maintenance_config.repair_interval_ms)) {
+    long wait = maintenance_config.repair_interval_ms;
+    while (!background_wait(bg, wait)) {
         int lead = leading(m->w->pg);
         metric_set(m_leader, lead);
         if (lead)
             pass(m);
+        else
+            pg_disconnect(m->w->pg);
+        wait = lead || maintenance_config.follower_check_ms < maintenance_config.repair_interval_ms
+                   ? maintenance_config.repair_interval_ms
+                   : maintenance_config.follower_check_ms;
     }
 }
 
 maintenance *maintenance_start(const service_definition *def, const service_settings *settings,
                                rpc_client *payments)
 {
+    /* a session lock held through a transaction pooler would stay on a backend other
+     * clients share (they would all "hold" it) and outlive this replica: a session of
+     * its own (docs/scale-out.md) */
+    service_worker *w = service_worker_open_on(def, settings, NULL, -3, SERVICE_PG_DIRECT);
+    if (!w)
+        return NULL;
     maintenance *m = calloc(1, sizeof *m);
-    m->w = service_worker_open(def, settings, NULL, -3);
+    m->w = w;
     pg_set_application_name(m->w->pg, "booking-maintenance");
     m->payments = payments;
     if (background_start(&m->bg, loop, m) != 0) {

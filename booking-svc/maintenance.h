@@ -9,6 +9,7 @@
 typedef struct maintenance_settings {
     long repair_interval_ms;  /* REPAIR_INTERVAL_MS: one repair pass */
     long lost_after_seconds;  /* LOST_HOLD_AFTER_SECONDS: history live this long past expiry, Redis ignorant */
+    long follower_check_ms;   /* MAINTENANCE_FOLLOWER_CHECK_MS: a follower's tries for the lock */
 } maintenance_settings;
 
 extern maintenance_settings maintenance_config;

@@ -38,6 +38,26 @@ static int64_t num(PGresult *r, int row, int col)
     return (v >= 0 ? v / 1000000 : -((-v + 999999) / 1000000)) + PG_EPOCH_OFFSET; /* floor to seconds */
 }
 
+/* One read-only snapshot for a batch's two queries. Its slot query reads the slots'
+ * primary key in order for a list of resources: the rows come grouped and sorted as
+ * attach_rows wants them, with no sort. For a chunk of 500 resources (~180,000 rows)
+ * the planner would rather scan the whole table, or run a bitmap scan, and sort
+ * (spilling to disk): 2-8 times slower, and as slow for a shard's chunk as for the
+ * whole catalogue's. SET LOCAL lasts for the transaction only, so it holds through a
+ * transaction pooler too. 0 or -1. */
+static int begin_snapshot(pg_conn *pg)
+{
+    static const pg_stmt begin[] = {{"BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY", 0, NULL, NULL, NULL},
+                                    {"SET LOCAL enable_seqscan = off", 0, NULL, NULL, NULL},
+                                    {"SET LOCAL enable_bitmapscan = off", 0, NULL, NULL, NULL}};
+    PGresult *r = pg_exec_pipeline(pg, 3, begin);
+    int ok = r != NULL;
+    PQclear(r);
+    if (!ok)
+        pg_rollback(pg);
+    return ok ? 0 : -1;
+}
+
 /* pg_exec with results in binary. */
 static PGresult *exec_bin(pg_conn *pg, const char *sql, int n, const char *const *params)
 {
@@ -67,31 +87,57 @@ static res_meta *meta_from(PGresult *r, int row)
                         num(r, row, 3));
 }
 
-static int count_prices(PGresult *r, int first, int count)
+/* What one resource's slot-result rows [first, first + count) need: how many are slots
+ * of the window (a nightly resource's rows must start a local night of it), how many
+ * carry an override price, and whether a count passes what a narrow cell holds. */
+typedef struct rows_shape {
+    int rows, prices, wide;
+} rows_shape;
+
+/* 1 when start is the first instant of a local night of zone (NULL: any slot). */
+static int night_start(const local_zone *zone, int64_t start)
 {
-    int n = 0;
-    for (int i = first; i < first + count; i++)
-        n += num(r, i, 5) >= 0;
-    return n;
+    return !zone || local_day_start(zone, local_day(zone, start)) == start;
 }
 
-/* Rows of one resource from slot-result rows [first, first + count), ordered by start;
- * a nightly resource's cells are its local nights in the window. */
+static rows_shape shape_of(PGresult *r, int first, int count, const local_zone *nights)
+{
+    rows_shape sh = {0, 0, 0};
+    for (int i = first; i < first + count; i++) {
+        if (!night_start(nights, num(r, i, 1)))
+            continue;
+        sh.rows++;
+        sh.prices += num(r, i, 5) >= 0;
+        sh.wide |= !slot_rows_narrow_fits(num(r, i, 3), num(r, i, 4));
+    }
+    return sh;
+}
+
+/* Rows of one resource from slot-result rows [first, first + count), ordered by start.
+ * A nightly resource gets a cell per local night of the window, or — when it has rows
+ * for few nights (no inventory set, a few bookings) — only those rows with their times,
+ * whichever takes less memory (docs/scale-out.md, "Memory per resource"). */
 static slot_rows *rows_build(const res_meta *m, PGresult *r, int first, int count, load_window w)
 {
-    int dense = m->res->slot_minutes == SLOT_MINUTES_NIGHTLY && m->has_clock;
-    slot_rows *rows = slot_rows_new(dense, w.lo, w.hi, dense ? m->clock.zone : NULL, count,
-                                    count_prices(r, first, count));
+    const local_zone *nights =
+        m->res->slot_minutes == SLOT_MINUTES_NIGHTLY && m->has_clock ? m->clock.zone : NULL;
+    rows_shape sh = shape_of(r, first, count, nights);
+    size_t cell = sh.wide ? sizeof(slot_cell) : sizeof(slot_cell16);
+    int64_t window_nights = (w.hi - w.lo) / SECONDS_PER_DAY; /* about: only to choose the layout */
+    int dense = nights && (size_t)sh.rows * (2 * sizeof(int64_t) + cell) >= (size_t)window_nights * cell;
+    slot_rows *rows = slot_rows_new(dense, w.lo, w.hi, dense ? nights : NULL, sh.rows, sh.prices, sh.wide);
     for (int k = 0, i = first; i < first + count; i++) {
         int64_t start = num(r, i, 1);
-        int cell = dense ? slot_rows_index(rows, start) : k++;
-        if (cell < 0)
+        if (!night_start(nights, start))
+            continue; /* not a night */
+        int cell_index = dense ? slot_rows_index(rows, start) : k++;
+        if (cell_index < 0)
             continue; /* not a night of this window */
         if (!dense) {
-            rows->start[cell] = start;
-            rows->end[cell] = num(r, i, 2);
+            rows->start[cell_index] = start;
+            rows->end[cell_index] = num(r, i, 2);
         }
-        slot_rows_set(rows, cell, (int32_t)num(r, i, 3), (int32_t)num(r, i, 4), num(r, i, 5));
+        slot_rows_set(rows, cell_index, (int32_t)num(r, i, 3), (int32_t)num(r, i, 4), num(r, i, 5));
     }
     return rows;
 }
@@ -138,29 +184,46 @@ static int window_params(load_window w, char lo[24], char hi[24])
     return 0;
 }
 
-static PGresult *chunk_slots(pg_conn *pg, const char *first, const char *last, load_window w)
+/* The slot rows in the window of the resources in `array` (a text[] literal). */
+static PGresult *slots_of(pg_conn *pg, const char *array, load_window w)
 {
     char lo[24], hi[24];
     window_params(w, lo, hi);
-    const char *params[4] = {first, last, lo, hi};
-    return exec_bin(pg, SLOT_COLS "WHERE resource_id >= $1 AND resource_id <= $2 AND slot_start >= to_timestamp($3) "
-                   "AND slot_start < to_timestamp($4) ORDER BY resource_id, slot_start", 4, params);
+    const char *params[3] = {array, lo, hi};
+    return exec_bin(pg, SLOT_COLS "WHERE resource_id = ANY($1::text[]) AND slot_start >= to_timestamp($2) "
+                    "AND slot_start < to_timestamp($3) ORDER BY resource_id, slot_start", 3, params);
 }
 
-int load_chunk(pg_conn *pg, const char *after, int limit, load_window w, loaded **out, int *count)
+/* The slot rows of the first n resources of a resource result. */
+static PGresult *chunk_slots(pg_conn *pg, PGresult *res, int n, load_window w)
 {
-    char lim[16];
+    char **ids = calloc((size_t)n + 1, sizeof *ids);
+    for (int i = 0; i < n; i++)
+        ids[i] = PQgetvalue(res, i, 0);
+    char *array = text_array_literal(ids, n);
+    PGresult *slots = slots_of(pg, array, w);
+    free(array);
+    free(ids);
+    return slots;
+}
+
+int load_chunk(pg_conn *pg, load_cursor *at, int hi, int limit, load_window w, loaded **out, int *count)
+{
+    char lim[16], part[16], end[16];
     snprintf(lim, sizeof lim, "%d", limit);
-    const char *params[2] = {after, lim};
+    snprintf(part, sizeof part, "%d", at->partition);
+    snprintf(end, sizeof end, "%d", hi);
+    const char *params[4] = {part, at->id, end, lim};
     *out = NULL;
     *count = 0;
-    if (pg_run(pg, "BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY", 0, NULL) != 0)
+    if (begin_snapshot(pg) != 0)
         return -1;
-    PGresult *res = exec_bin(pg, RES_COLS "FROM resources WHERE resource_id > $1 AND length(resource_id) <= 64 "
-                            "ORDER BY resource_id LIMIT $2",
-                            2, params);
+    PGresult *res = exec_bin(pg, RES_COLS ", partition_id FROM resources WHERE (partition_id, resource_id) > "
+                             "($1::smallint, $2) AND partition_id < $3::smallint AND length(resource_id) <= 64 "
+                             "ORDER BY partition_id, resource_id LIMIT $4",
+                             4, params);
     int n = res ? PQntuples(res) : 0;
-    PGresult *slots = res && n ? chunk_slots(pg, PQgetvalue(res, 0, 0), PQgetvalue(res, n - 1, 0), w) : NULL;
+    PGresult *slots = res && n ? chunk_slots(pg, res, n, w) : NULL;
     if (!res || (n && !slots)) {
         PQclear(res);
         pg_rollback(pg);
@@ -172,6 +235,10 @@ int load_chunk(pg_conn *pg, const char *after, int limit, load_window w, loaded 
         fill_from(&(*out)[i], res, i);
     if (slots)
         attach_rows(*out, n, slots, w);
+    if (n > 0) {
+        at->partition = (int)(int16_t)be((const unsigned char *)PQgetvalue(res, n - 1, 4), 2);
+        snprintf(at->id, sizeof at->id, "%s", PQgetvalue(res, n - 1, 0));
+    }
     *count = n;
     PQclear(res);
     PQclear(slots);
@@ -193,14 +260,12 @@ static void match_ids(char *const *ids, int n, PGresult *res, loaded *out)
 
 int load_ids(pg_conn *pg, char *const *ids, int n, load_window w, loaded *out)
 {
-    char lo[24], hi[24], *array = text_array_literal(ids, n);
-    window_params(w, lo, hi);
-    const char *params[3] = {array, lo, hi};
+    char *array = text_array_literal(ids, n);
+    const char *params[1] = {array};
     PGresult *res = NULL, *slots = NULL;
-    int rc = pg_run(pg, "BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY", 0, NULL);
+    int rc = begin_snapshot(pg);
     if (rc == 0 && (res = exec_bin(pg, RES_COLS "FROM resources WHERE resource_id = ANY($1::text[])", 1, params)))
-        slots = exec_bin(pg, SLOT_COLS "WHERE resource_id = ANY($1::text[]) AND slot_start >= to_timestamp($2) "
-                        "AND slot_start < to_timestamp($3) ORDER BY resource_id, slot_start", 3, params);
+        slots = slots_of(pg, array, w);
     free(array);
     if (rc == 0)
         pg_rollback(pg);

@@ -24,10 +24,17 @@ typedef struct loaded {
     slot_rows *rows;
 } loaded;
 
-/* Up to `limit` resources with id > after (in the database's order; "" = from the
- * start), with their rows. *count is how many; 0, or -1 on a store error. *out is
- * malloc'd (free it, after taking or freeing each meta and rows). */
-int load_chunk(pg_conn *pg, const char *after, int limit, load_window w, loaded **out, int *count);
+/* A place in a full pass: resources come in (partition, id) order. */
+typedef struct load_cursor {
+    int partition;
+    char id[MODEL_ID_MAX + 1];  /* "": before the partition's first resource */
+} load_cursor;
+
+/* Up to `limit` resources after *at and before partition `hi` (a shard's partitions are
+ * contiguous: shard.h), with their rows; *at moves past the last one. *count is how
+ * many; 0, or -1 on a store error. *out is malloc'd (free it, after taking or freeing
+ * each meta and rows). */
+int load_chunk(pg_conn *pg, load_cursor *at, int hi, int limit, load_window w, loaded **out, int *count);
 
 /* The resources named by ids (n of them), in that order: out[i] for ids[i]. 0 or -1. */
 int load_ids(pg_conn *pg, char *const *ids, int n, load_window w, loaded *out);

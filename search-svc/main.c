@@ -5,10 +5,13 @@
 #include "booking_schema.h"
 #include "ebr.h"
 #include "log.h"
+#include "router.h"
 #include "search.h"
+#include "shard.h"
 #include "timeutil.h"
 
 search_settings search_config;
+static const service_definition definition;
 
 static const config_entry settings[] = {
     {"SEARCH_HORIZON_DAYS", CONFIG_INT, &search_config.horizon_days, "400", 1, 3650,
@@ -26,6 +29,11 @@ static const config_entry settings[] = {
      "slots one hold may cover (as booking-svc)"},
     {"SEARCH_TOKEN_KEY", CONFIG_STRING, search_config.token_key, "", 0, 0,
      "secret that signs page tokens (same on every replica); empty = random per process"},
+    {"SEARCH_SHARD", CONFIG_STRING, search_config.shard, "0/1", 0, 0,
+     "i/n: this replica holds partitions [64i/n, 64(i+1)/n) of the catalogue; 0/1 = all"},
+    {"SEARCH_SHARDS", CONFIG_STRING, search_config.shards, "", 0, 0,
+     "set: this process is the router over these shard addresses (comma-separated, shard i "
+     "the i-th), holding no data; empty: a replica holding its SEARCH_SHARD"},
 };
 
 search_app *search_app_of(rpc_call *call) { return ((service_worker *)rpc_worker_state(call))->app; }
@@ -41,6 +49,11 @@ static void app_free(search_app *app)
 
 static int start(const service_settings *s, void **out)
 {
+    shard sh;
+    if (shard_parse(search_config.shard, &sh) != 0) {
+        log_error("bad setting: SEARCH_SHARD \"%s\" (i/n, 0 <= i < n <= %d)", search_config.shard, SHARD_MAX);
+        return -1;
+    }
     search_app *app = calloc(1, sizeof *app);
     if (page_key_init(&app->token_key, search_config.token_key) != 0) {
         log_error("no randomness for the page-token key; set SEARCH_TOKEN_KEY");
@@ -48,9 +61,14 @@ static int start(const service_settings *s, void **out)
         return -1;
     }
     app->model = model_new((int)search_config.horizon_days);
-    refresher_config rc = {s->database_url, s->redis_url, s->redis_username, s->redis_password,
-                           (int)s->store_timeout_ms, (int)search_config.full_refresh_seconds * 1000,
-                           (int)search_config.pg_reload_ms, (int)search_config.load_chunk};
+    /* full loads from DATABASE_READ_URL when set: a replica takes the bulk reads */
+    refresher_config rc = {service_pg_open(&definition, s, SERVICE_PG_MAIN),
+                           s->database_read_url[0] ? service_pg_open(&definition, s, SERVICE_PG_READ) : NULL,
+                           s->redis_url, s->redis_username, s->redis_password, (int)s->store_timeout_ms,
+                           (int)search_config.full_refresh_seconds * 1000, (int)search_config.pg_reload_ms,
+                           (int)search_config.load_chunk, sh};
+    if (sh.count > 1)
+        log_info("shard %d of %d: partitions %d..%d", sh.index, sh.count, sh.lo, sh.hi - 1);
     app->refresher = refresher_new(app->model, &rc);
     search_metrics_init(app);
     int64_t t0 = wall_ms();
@@ -80,22 +98,61 @@ static const rpc_service search_service = {&booking__v1__search_service__descrip
                                            sizeof search_methods / sizeof search_methods[0]};
 static const rpc_service *const services[] = {&search_service};
 
+static const service_definition definition = {
+    .name = "search-svc",
+    .grpc_listen_default = "127.0.0.1:50051",
+    .metrics_listen_default = "127.0.0.1:9101",
+    .database_url_default = BOOKING_DATABASE_URL_DEFAULT,
+    .database_schema = "booking",
+    .uses_redis = 1,
+    .services = services,
+    .service_count = 1,
+    .config = settings,
+    .config_count = sizeof settings / sizeof settings[0],
+    .start = start,
+    .stop = stop,
+    .health = health,
+};
+
+/* The router (SEARCH_SHARDS set): the same service and settings, no data and no stores. */
+static int router_start(const service_settings *s, void **out)
+{
+    (void)s;
+    char err[160];
+    search_router *rt = router_new(search_config.shards, search_config.token_key, err, sizeof err);
+    if (!rt)
+        log_error("bad setting: %s", err);
+    *out = rt;
+    return rt ? 0 : -1;
+}
+
+static void router_stop(void *rt) { router_free(rt); }
+
+static const rpc_method router_methods[] = {
+    {"SearchAvailability", router_search, RPC_ROLE_NONE, RPC_UNARY, 0},
+    {"GetResource", router_get_resource, RPC_ROLE_NONE, RPC_UNARY, 0},
+    {"GetCalendar", router_get_calendar, RPC_ROLE_NONE, RPC_UNARY, 0},
+};
+
+static const rpc_service router_service = {&booking__v1__search_service__descriptor, router_methods,
+                                           sizeof router_methods / sizeof router_methods[0]};
+static const rpc_service *const router_services[] = {&router_service};
+
+static const service_definition router_definition = {
+    .name = "search-svc",
+    .grpc_listen_default = "127.0.0.1:50051",
+    .metrics_listen_default = "127.0.0.1:9101",
+    .services = router_services,
+    .service_count = 1,
+    .config = settings,
+    .config_count = sizeof settings / sizeof settings[0],
+    .start = router_start,
+    .stop = router_stop,
+};
+
 int main(int argc, char **argv)
 {
-    service_definition def = {
-        .name = "search-svc",
-        .grpc_listen_default = "127.0.0.1:50051",
-        .metrics_listen_default = "127.0.0.1:9101",
-        .database_url_default = BOOKING_DATABASE_URL_DEFAULT,
-        .database_schema = "booking",
-        .uses_redis = 1,
-        .services = services,
-        .service_count = 1,
-        .config = settings,
-        .config_count = sizeof settings / sizeof settings[0],
-        .start = start,
-        .stop = stop,
-        .health = health,
-    };
-    return service_main(&def, argc, argv);
+    /* which of the two it is decides its stores, so it is read before the settings */
+    const char *shards = getenv("SEARCH_SHARDS");
+    return service_main(shards && *shards ? &router_definition : &definition, argc, argv);
 }

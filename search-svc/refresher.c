@@ -34,9 +34,10 @@ refresher *refresher_new(model *m, const refresher_config *cfg)
     refresher *r = calloc(1, sizeof *r);
     r->m = m;
     r->cfg = *cfg;
-    r->pg = pg_connect(cfg->database_url, "booking");
+    r->pg = cfg->pg;
+    r->read_pg = cfg->read_pg ? cfg->read_pg : cfg->pg;
     r->redis = redis_connect_as(cfg->redis_url, cfg->redis_username, cfg->redis_password, cfg->store_timeout_ms);
-    r->tail = tail_new(r->redis, cfg->store_timeout_ms, STREAM_BLOCK_MS);
+    r->tail = tail_new(r->redis, cfg->store_timeout_ms, STREAM_BLOCK_MS, cfg->shard.lo, cfg->shard.hi);
     pthread_mutex_init(&r->lock, NULL);
     if (pipe(r->wake) != 0)
         abort();
@@ -52,8 +53,8 @@ int refresher_initial_load(refresher *r)
     full_schedule(r, "initial load");
     int rc;
     while ((rc = full_step(r)) == 0)
-        ;
-    for (int p = 0; p < HOLD_PARTITIONS; p++)
+        ebr_collect();
+    for (int p = r->cfg.shard.lo; p < r->cfg.shard.hi; p++)
         model_applied_set(r->m, p, tail_position(r->tail, p));
     if (rc < 0)
         return -1;
@@ -189,6 +190,8 @@ void refresher_free(refresher *r)
         return;
     refresher_stop(r);
     tail_free(r->tail);
+    if (r->read_pg != r->pg)
+        pg_close(r->read_pg);
     pg_close(r->pg);
     redis_close(r->redis);
     close(r->wake[0]);
@@ -200,7 +203,7 @@ void refresher_free(refresher *r)
 
 void refresher_request(refresher *r, const char *resource_id)
 {
-    if (strlen(resource_id) > MODEL_ID_MAX)
+    if (strlen(resource_id) > MODEL_ID_MAX || !shard_has_resource(&r->cfg.shard, resource_id))
         return;
     pthread_mutex_lock(&r->lock);
     int known = 0;

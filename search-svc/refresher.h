@@ -8,14 +8,18 @@
 #include <stdint.h>
 
 #include "model.h"
+#include "pg.h"
+#include "shard.h"
 
 typedef struct refresher_config {
-    const char *database_url;
+    pg_conn *pg;           /* PostgreSQL for changed resources (the primary); the refresher owns it */
+    pg_conn *read_pg;      /* a streaming replica for full loads (owned), or NULL: pg */
     const char *redis_url, *redis_username, *redis_password;
     int store_timeout_ms;
     int full_refresh_ms;   /* period of the full refresh (0 = never) */
     int pg_reload_ms;      /* at most one PostgreSQL reload per resource per this interval */
     int chunk;             /* resources per load query */
+    shard shard;           /* the partitions this replica holds (all: 0/1) */
 } refresher_config;
 
 typedef struct refresher refresher;
@@ -35,7 +39,7 @@ void refresher_stop(refresher *r);
 void refresher_free(refresher *r);
 
 /* Any thread: asks for a resource to be (re)loaded soon (e.g. found in PostgreSQL but
- * not yet in the model). */
+ * not yet in the model); ignored for a resource of another shard. */
 void refresher_request(refresher *r, const char *resource_id);
 
 void refresher_get_stats(refresher *r, refresher_stats *out);

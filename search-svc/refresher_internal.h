@@ -18,7 +18,8 @@
 struct refresher {
     model *m;
     refresher_config cfg;
-    pg_conn *pg;
+    pg_conn *pg;                  /* the primary: changed resources, the replica's fence */
+    pg_conn *read_pg;             /* full loads: a replica, or pg */
     redis_conn *redis;
     stream_tail *tail;
     pthread_t thread;
@@ -31,8 +32,9 @@ struct refresher {
     int touched[HOLD_PARTITIONS]; /* partitions with entries read this round */
     /* full refresh */
     int full_active;
-    char full_after[MODEL_ID_MAX + 1];
+    load_cursor full_at;          /* the last resource loaded by the pass */
     int64_t full_started_ms, full_next_ms, full_loaded;
+    int64_t full_published_ms;    /* the pass's last view rebuild */
     int64_t next_check_ms;
     /* other threads' requests */
     pthread_mutex_t lock;

@@ -6,6 +6,7 @@
 #include "booking/v1/search.pb-c.h"
 #include "model.h"
 #include "page_token.h"
+#include "query.h"
 #include "refresher.h"
 #include "rpc.h"
 #include "service.h"
@@ -21,6 +22,8 @@ typedef struct search_settings {
     long max_quantity;          /* MAX_QUANTITY: booking-svc's per-hold default */
     long max_slots;             /* MAX_SLOTS_PER_HOLD: booking-svc's slots per hold */
     char token_key[CONFIG_STRING_MAX]; /* SEARCH_TOKEN_KEY */
+    char shard[CONFIG_STRING_MAX];     /* SEARCH_SHARD: "i/n", the partitions this replica holds */
+    char shards[CONFIG_STRING_MAX];    /* SEARCH_SHARDS: shard addresses; set = this process routes */
 } search_settings;
 
 extern search_settings search_config;
@@ -36,6 +39,10 @@ pg_conn *search_pg(rpc_call *call);
 redis_conn *search_redis(rpc_call *call);
 
 int rpc_search_availability(rpc_call *call, const ProtobufCMessage *request, ProtobufCMessage **response);
+/* Validates a search (the same for a shard and a router) and decodes its page token;
+ * 0, or -1 with INVALID_ARGUMENT naming the field. */
+int search_parse_or_fail(rpc_call *call, const page_key *key, const Booking__V1__SearchAvailabilityRequest *req,
+                         search_query *q, rank_key *cursor, int *has_cursor);
 int rpc_get_resource(rpc_call *call, const ProtobufCMessage *request, ProtobufCMessage **response);
 int rpc_get_calendar(rpc_call *call, const ProtobufCMessage *request, ProtobufCMessage **response);
 

@@ -253,7 +253,7 @@ static void write_page(search_run *s, search_app *app, uint64_t fingerprint, Boo
     }
 }
 
-static int parse_or_fail(rpc_call *call, search_app *app, const Booking__V1__SearchAvailabilityRequest *req,
+int search_parse_or_fail(rpc_call *call, const page_key *key, const Booking__V1__SearchAvailabilityRequest *req,
                          search_query *q, rank_key *cursor, int *has_cursor)
 {
     const char *field;
@@ -266,7 +266,7 @@ static int parse_or_fail(rpc_call *call, search_app *app, const Booking__V1__Sea
     *has_cursor = req->page_token && *req->page_token;
     if (!*has_cursor)
         return 0;
-    page_token_status st = page_token_decode(&app->token_key, query_fingerprint(q), q->order, req->page_token, cursor);
+    page_token_status st = page_token_decode(key, query_fingerprint(q), q->order, req->page_token, cursor);
     return st == PAGE_TOKEN_OK ? 0 : rpc_invalid_argument(call, "page_token", "%s", page_token_error(st));
 }
 
@@ -287,7 +287,7 @@ static void prefetch_ahead(const slice *sl, size_t k, int64_t first_day)
         const slot_counters *c = atomic_load_explicit(&e->counters, memory_order_relaxed);
         int64_t cell = r && r->dense ? first_day - r->day0 : -1; /* the range's first local date */
         if (cell >= 0 && cell < r->n)
-            __builtin_prefetch(&r->cells[cell]);
+            __builtin_prefetch(slot_rows_cell_addr(r, (int)cell));
         if (c)
             __builtin_prefetch(c);
     }
@@ -331,7 +331,7 @@ int rpc_search_availability(rpc_call *call, const ProtobufCMessage *request, Pro
     search_query q;
     rank_key cursor;
     int has_cursor;
-    if (parse_or_fail(call, app, req, &q, &cursor, &has_cursor) != 0)
+    if (search_parse_or_fail(call, &app->token_key, req, &q, &cursor, &has_cursor) != 0)
         return -1;
     if (!atomic_load(&app->model->ready))
         return rpc_fail(call, RPC_UNAVAILABLE, "MODEL_LOADING", "the search index is loading; retry shortly");

@@ -10,7 +10,7 @@ static size_t align8(size_t n) { return (n + 7) & ~(size_t)7; }
 
 /* Layout: header, override prices (few; on the header's cache lines), sparse starts
  * and ends, cells. */
-slot_rows *slot_rows_new(int dense, int64_t lo, int64_t hi, const local_zone *zone, int n, int price_cap)
+slot_rows *slot_rows_new(int dense, int64_t lo, int64_t hi, const local_zone *zone, int n, int price_cap, int wide)
 {
     int64_t day0 = 0;
     if (dense) { /* the nights that start in [lo, hi) */
@@ -23,11 +23,14 @@ slot_rows *slot_rows_new(int dense, int64_t lo, int64_t hi, const local_zone *zo
         hi = local_day_start(zone, day0 + n);
     }
     size_t un = (size_t)(n > 0 ? n : 0), pc = (size_t)(price_cap > 0 ? price_cap : 0);
+    wide = wide || pc > INT16_MAX;
     size_t head = align8(sizeof(slot_rows)), prices = pc * sizeof(int64_t);
-    size_t times = dense ? 0 : 2 * un * sizeof(int64_t), cells = align8(un * sizeof(slot_cell));
+    size_t times = dense ? 0 : 2 * un * sizeof(int64_t);
+    size_t cells = align8(un * (wide ? sizeof(slot_cell) : sizeof(slot_cell16)));
     slot_rows *r = mm_alloc(head + prices + times + cells);
     char *p = (char *)r + head;
-    r->lo = lo, r->hi = hi, r->dense = dense, r->zone = zone, r->day0 = day0, r->n = n, r->price_cap = (int)pc;
+    r->lo = lo, r->hi = hi, r->dense = dense, r->wide = wide, r->zone = zone, r->day0 = day0, r->n = n;
+    r->price_cap = (int)pc;
     r->bytes = head + prices + times + cells;
     r->prices = (int64_t *)p;
     p += prices;
@@ -36,10 +39,28 @@ slot_rows *slot_rows_new(int dense, int64_t lo, int64_t hi, const local_zone *zo
         r->end = r->start + un;
         p += times;
     }
-    r->cells = (slot_cell *)p;
+    r->cells = p;
     for (size_t i = 0; i < un; i++)
-        r->cells[i] = (slot_cell){-1, 0, -1};
+        slot_rows_set(r, (int)i, -1, 0, -1);
     return r;
+}
+
+int slot_rows_narrow_fits(int64_t total, int64_t confirmed)
+{
+    return total >= -1 && total <= SLOT_NARROW_MAX && confirmed >= 0 && confirmed <= SLOT_NARROW_MAX;
+}
+
+slot_cell slot_rows_cell(const slot_rows *r, int i)
+{
+    if (r->wide)
+        return ((const slot_cell *)r->cells)[i];
+    slot_cell16 c = ((const slot_cell16 *)r->cells)[i];
+    return (slot_cell){c.total == SLOT_NO_ROW16 ? -1 : c.total, c.confirmed, c.price};
+}
+
+const void *slot_rows_cell_addr(const slot_rows *r, int i)
+{
+    return r->wide ? (const void *)((const slot_cell *)r->cells + i) : (const void *)((const slot_cell16 *)r->cells + i);
 }
 
 void slot_rows_free(void *rows) { mm_free(rows); }
@@ -60,7 +81,15 @@ static int32_t price_ref(slot_rows *r, int64_t price)
 
 void slot_rows_set(slot_rows *r, int i, int32_t total, int32_t confirmed, int64_t price_minor)
 {
-    r->cells[i] = (slot_cell){total, confirmed, price_minor >= 0 ? price_ref(r, price_minor) : -1};
+    int32_t price = price_minor >= 0 ? price_ref(r, price_minor) : -1;
+    if (r->wide) {
+        ((slot_cell *)r->cells)[i] = (slot_cell){total, confirmed, price};
+        return;
+    }
+    if (!slot_rows_narrow_fits(total, confirmed))
+        abort();
+    ((slot_cell16 *)r->cells)[i] =
+        (slot_cell16){total < 0 ? SLOT_NO_ROW16 : (uint16_t)total, (uint16_t)confirmed, (int16_t)price};
 }
 
 slot_counters *slot_counters_new(int n)
@@ -94,7 +123,7 @@ void slot_counters_sort(slot_counters *c)
 int slot_rows_equal(const slot_rows *a, const slot_rows *b)
 {
     if (!a || !b || a->bytes != b->bytes || a->lo != b->lo || a->hi != b->hi || a->dense != b->dense ||
-        a->n != b->n || a->nprices != b->nprices || a->zone != b->zone || a->day0 != b->day0)
+        a->wide != b->wide || a->n != b->n || a->nprices != b->nprices || a->zone != b->zone || a->day0 != b->day0)
         return 0;
     size_t head = align8(sizeof(slot_rows));
     return memcmp((const char *)a + head, (const char *)b + head, a->bytes - head) == 0;
@@ -150,7 +179,7 @@ int slot_resolve(const slot_source *src, int64_t start, int64_t end, slot_state 
     int i = slot_rows_index(r, start);
     if (i == -2 || (i == -1 && src->single))
         return -1;
-    slot_cell c = i >= 0 ? r->cells[i] : (slot_cell){-1, 0, -1};
+    slot_cell c = i >= 0 ? slot_rows_cell(r, i) : (slot_cell){-1, 0, -1};
     out->start = start;
     out->end = i >= 0 && !r->dense ? r->end[i] : end;
     out->total = c.total >= 0 ? c.total : src->capacity;

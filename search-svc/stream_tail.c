@@ -30,14 +30,17 @@ typedef struct tail_conn {
 struct stream_tail {
     redis_conn *route;      /* where each stream lives, and the credentials */
     int timeout_ms, block_ms;
+    int lo, hi;             /* the partitions followed */
     int64_t warned_ms;      /* last warning logged (one per WARN_EVERY_MS) */
     tail_conn conns[HOLD_PARTITIONS];
 };
 
-stream_tail *tail_new(redis_conn *route, int timeout_ms, int block_ms)
+stream_tail *tail_new(redis_conn *route, int timeout_ms, int block_ms, int lo, int hi)
 {
     stream_tail *t = calloc(1, sizeof *t);
     t->route = route;
+    t->lo = lo;
+    t->hi = hi;
     t->timeout_ms = timeout_ms;
     t->block_ms = block_ms;
     for (int p = 0; p < HOLD_PARTITIONS; p++) {
@@ -78,7 +81,7 @@ const char *tail_position(const stream_tail *t, int partition) { return t->conns
 
 int tail_capture_heads(stream_tail *t, redis_conn *sync)
 {
-    for (int p = 0; p < HOLD_PARTITIONS; p++) {
+    for (int p = t->lo; p < t->hi; p++) {
         redisReply *r = redis_command(sync, "XREVRANGE %s + - COUNT 1", t->conns[p].key);
         if (!r || r->type != REDIS_REPLY_ARRAY) {
             freeReplyObject(r);
@@ -140,7 +143,7 @@ static int arm(stream_tail *t, int *reconnected)
 {
     int64_t now = wall_ms();
     int failures = 0, down = 0;
-    for (int p = 0; p < HOLD_PARTITIONS; p++) {
+    for (int p = t->lo; p < t->hi; p++) {
         tail_conn *c = &t->conns[p];
         if (c->waiting && now - c->sent_ms > t->block_ms + 2 * t->timeout_ms)
             drop(t, c, now); /* the answer is overdue: the link is dead */
@@ -215,7 +218,7 @@ int tail_poll(stream_tail *t, int wake_fd, int timeout_ms, tail_entry_fn fn, voi
     struct pollfd fds[HOLD_PARTITIONS + 1];
     int map[HOLD_PARTITIONS + 1], nfds = 0, total = 0;
     fds[nfds++] = (struct pollfd){.fd = wake_fd, .events = POLLIN};
-    for (int p = 0; p < HOLD_PARTITIONS; p++)
+    for (int p = t->lo; p < t->hi; p++)
         if (t->conns[p].waiting) {
             map[nfds] = p;
             fds[nfds++] = (struct pollfd){.fd = t->conns[p].ctx->fd, .events = POLLIN};
@@ -238,7 +241,7 @@ int tail_poll(stream_tail *t, int wake_fd, int timeout_ms, tail_entry_fn fn, voi
 
 int tail_healthy(const stream_tail *t)
 {
-    for (int p = 0; p < HOLD_PARTITIONS; p++)
+    for (int p = t->lo; p < t->hi; p++)
         if (!t->conns[p].ctx)
             return 0;
     return 1;

@@ -17,9 +17,10 @@ typedef struct stream_tail stream_tail;
 /* Called for every entry read: the partition, the entry id and its resource id. */
 typedef void (*tail_entry_fn)(int partition, const char *id, const char *resource_id, void *ctx);
 
-/* Connections are opened lazily, each to the node of its stream per `route` (whose
- * credentials they use; route must outlive the tail); block_ms bounds each XREAD. */
-stream_tail *tail_new(redis_conn *route, int timeout_ms, int block_ms);
+/* Follows the streams of partitions [lo, hi) (a shard's; 0..64 for all). Connections
+ * are opened lazily, each to the node of its stream per `route` (whose credentials they
+ * use; route must outlive the tail); block_ms bounds each XREAD. */
+stream_tail *tail_new(redis_conn *route, int timeout_ms, int block_ms, int lo, int hi);
 void tail_free(stream_tail *t);
 
 /* Where each stream is read from next ("0-0" for the start of a stream). */

@@ -9,6 +9,9 @@
 #   stack.sh redis-start DIR PORT [standalone|cluster]
 #   stack.sh redis-cluster-start DIR REPLICAS PORT...  a real Redis Cluster (redis-cluster.md)
 #   stack.sh redis-stop DIR                      the node, or every node of the cluster
+#   stack.sh pg-replica-start DIR PG_PORT PORT   a streaming replica of it (data in DIR/replica)
+#   stack.sh pgbouncer-start DIR PG_PORT PORT    PgBouncer (pool_mode=transaction) in front
+#   stack.sh pgbouncer-stop DIR
 #   stack.sh migrate BUILD_DIR PORT              booking and payment schemas
 #
 # Redis password: STACK_REDIS_PASSWORD (requirepass, and masterauth for replicas).
@@ -51,6 +54,10 @@ REVOKE CREATE ON DATABASE booking FROM PUBLIC;
 CREATE SCHEMA booking AUTHORIZATION booking_svc;
 CREATE SCHEMA payment AUTHORIZATION payment_svc;
 GRANT CONNECT ON DATABASE booking TO booking_svc, payment_svc;
+-- as in production (k8s/README.md): a transaction pooler keeps no session settings,
+-- so each role's own search_path must name its schema
+ALTER ROLE booking_svc IN DATABASE booking SET search_path = booking;
+ALTER ROLE payment_svc IN DATABASE booking SET search_path = payment;
 SQL
 }
 
@@ -86,6 +93,21 @@ pg_stop() {
   dir=$(realpath -m "$1")
   [ -f "$dir/pgdata/postmaster.pid" ] || return 0
   as_pg_user "$PG_BIN/pg_ctl" -D "$dir/pgdata" -m "$mode" -w -t 60 stop >/dev/null 2>&1 || true
+}
+
+# A hot standby of the PostgreSQL on PG_PORT, streaming from it (pg_basebackup -R: the
+# standby.signal and primary_conninfo; initdb's trust rules admit replication). Stopped
+# with `pg-stop DIR/replica`.
+pg_replica_start() {
+  local dir primary=$2 port=$3
+  dir=$(realpath -m "$1")/replica
+  ensure_pg_user
+  mkdir -p "$dir/pgsock"
+  chmod 755 "$dir"
+  [ "$(id -u)" = 0 ] && chown "$STACK_PG_USER" "$dir" "$dir/pgsock"
+  as_pg_user "$PG_BIN/pg_basebackup" -h 127.0.0.1 -p "$primary" -U postgres -D "$dir/pgdata" -R -X stream -c fast \
+    --no-sync >"$dir/basebackup.log" 2>&1 || { cat "$dir/basebackup.log" >&2; exit 1; }
+  pg_start "$dir" "$port" fast
 }
 
 # The options every node has: loopback, AOF every second, expired-key events.
@@ -181,6 +203,59 @@ redis_stop() {
   done
 }
 
+# Debian's PgBouncer 1.18 in transaction mode on loopback, in DIR/pgbouncer (as
+# $STACK_PG_USER when root: it refuses to run as root). Trust auth, like the test
+# PostgreSQL; server_login_retry 1 s so that a restarted PostgreSQL is found at once;
+# query_wait_timeout 2 s: while PostgreSQL is down a query waits in PgBouncer's queue (a
+# direct connection is refused at once), and is failed after this.
+pgbouncer_start() {
+  local dir pg_port=$2 port=$3
+  dir=$(realpath -m "$1")/pgbouncer
+  ensure_pg_user
+  mkdir -p "$dir"
+  printf '"%s" ""\n' booking_svc payment_svc postgres >"$dir/userlist.txt"
+  cat >"$dir/pgbouncer.ini" <<EOF
+[databases]
+booking = host=127.0.0.1 port=$pg_port dbname=booking
+[pgbouncer]
+listen_addr = 127.0.0.1
+listen_port = $port
+unix_socket_dir =
+auth_type = trust
+auth_file = $dir/userlist.txt
+pool_mode = transaction
+max_client_conn = 500
+default_pool_size = 40
+max_db_connections = 200
+server_login_retry = 1
+query_wait_timeout = 2
+logfile = $dir/pgbouncer.log
+pidfile = $dir/pgbouncer.pid
+log_connections = 0
+log_disconnections = 0
+EOF
+  [ "$(id -u)" = 0 ] && chown -R "$STACK_PG_USER" "$dir"
+  as_pg_user /usr/sbin/pgbouncer -d -q "$dir/pgbouncer.ini" ||
+    { tail -5 "$dir/pgbouncer.log" >&2 2>/dev/null; exit 1; }
+  for _ in $(seq 200); do
+    "$PG_BIN/pg_isready" -q -h 127.0.0.1 -p "$port" -d booking -U postgres && return 0
+    sleep 0.05
+  done
+  echo "pgbouncer did not answer on port $port" >&2
+  tail -5 "$dir/pgbouncer.log" >&2
+  exit 1
+}
+
+pgbouncer_stop() {
+  local pidfile pid
+  pidfile=$(realpath -m "$1")/pgbouncer/pgbouncer.pid
+  [ -f "$pidfile" ] || return 0
+  pid=$(cat "$pidfile")
+  kill "$pid" 2>/dev/null || true
+  for _ in $(seq 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.05; done
+  rm -f "$pidfile"
+}
+
 migrate() {
   local build=$1 port=$2
   DATABASE_URL="postgresql://booking_svc@127.0.0.1:$port/booking" LOG_LEVEL=warn "$build/booking-svc/booking-svc" --migrate
@@ -192,9 +267,12 @@ shift || true
 case "$cmd" in
   pg-start) pg_start "$@" ;;
   pg-stop) pg_stop "$@" ;;
+  pg-replica-start) pg_replica_start "$@" ;;
   redis-start) redis_start "$@" ;;
   redis-stop) redis_stop "$@" ;;
   redis-cluster-start) redis_cluster_start "$@" ;;
+  pgbouncer-start) pgbouncer_start "$@" ;;
+  pgbouncer-stop) pgbouncer_stop "$@" ;;
   migrate) migrate "$@" ;;
-  *) sed -n '2,18p' "$0" >&2; exit 2 ;;
+  *) sed -n '2,21p' "$0" >&2; exit 2 ;;
 esac

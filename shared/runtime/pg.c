@@ -1,4 +1,5 @@
-/* pg.c — libpq connection handling: connect, search_path, reconnect, parameterised exec. */
+/* pg.c — libpq connection handling: connect, search_path, reconnect, parameterised exec
+ * (named prepared statements, or unnamed ones through a transaction pooler). */
 #include "pg.h"
 
 #include <stdio.h>
@@ -21,6 +22,27 @@ static void quiet_notices(void *arg, const PGresult *res) { (void)arg, (void)res
 
 #define PG_CONNECT_TIMEOUT_S "5"
 
+/* Session mode: search_path for the connection's life. Transaction mode: nothing may be
+ * set on a backend the pooler shares, so the role's default must already be right. */
+static int set_search_path(pg_conn *pg)
+{
+    const char *params[1] = {pg->schema};
+    const char *sql = pg->mode == PG_POOL_SESSION ? "SELECT set_config('search_path', $1, false)"
+                                                  : "SELECT current_schema() IS NOT DISTINCT FROM $1";
+    PGresult *r = PQexecParams(pg->conn, sql, 1, NULL, params, NULL, NULL, 0);
+    int ok = PQresultStatus(r) == PGRES_TUPLES_OK, right = ok && PQgetvalue(r, 0, 0)[0] != 'f';
+    if (!ok) {
+        pg_fail(pg, "search_path", PQerrorMessage(pg->conn));
+    } else if (!right) {
+        char why[240];
+        snprintf(why, sizeof why, "with DATABASE_POOL_MODE=transaction the role's search_path must start with %s "
+                 "(ALTER ROLE ... SET search_path = %s)", pg->schema, pg->schema);
+        pg_fail(pg, "search_path", why);
+    }
+    PQclear(r);
+    return right ? 0 : -1;
+}
+
 static int pg_open(pg_conn *pg)
 {
     if (pg->conn)
@@ -38,25 +60,27 @@ static int pg_open(pg_conn *pg)
     }
     PQsetNoticeReceiver(pg->conn, quiet_notices, NULL);
     pg->prepared_count = 0;
-    if (pg->schema[0]) {
-        const char *params[1] = {pg->schema};
-        PGresult *r = PQexecParams(pg->conn, "SELECT set_config('search_path', $1, false)", 1, NULL, params, NULL,
-                                   NULL, 0);
-        int ok = PQresultStatus(r) == PGRES_TUPLES_OK;
-        PQclear(r);
-        if (!ok) {
-            pg_fail(pg, "search_path", PQerrorMessage(pg->conn));
-            return -1;
-        }
+    if (pg->schema[0] && set_search_path(pg) != 0) {
+        PQfinish(pg->conn);
+        pg->conn = NULL;
+        return -1;
     }
     pg->err = 0;
     pg->errstr[0] = '\0';
     return 0;
 }
 
-pg_conn *pg_connect(const char *url, const char *schema)
+pg_conn *pg_connect(const char *url, const char *schema) { return pg_connect_mode(url, schema, PG_POOL_SESSION); }
+
+int pg_pool_mode_parse(const char *name)
+{
+    return strcmp(name, "session") == 0 ? PG_POOL_SESSION : strcmp(name, "transaction") == 0 ? PG_POOL_TRANSACTION : -1;
+}
+
+pg_conn *pg_connect_mode(const char *url, const char *schema, pg_pool_mode mode)
 {
     pg_conn *pg = calloc(1, sizeof *pg);
+    pg->mode = mode;
     snprintf(pg->url, sizeof pg->url, "%s", url);
     snprintf(pg->schema, sizeof pg->schema, "%s", schema ? schema : "");
     if (pg_open(pg) != 0)
@@ -82,12 +106,17 @@ void pg_close(pg_conn *pg)
 
 /* A connection that can no longer serve: closed, stuck in pipeline mode, or told by the
  * server it is going away. The next call reconnects. */
-static void drop(pg_conn *pg)
+void pg_disconnect(pg_conn *pg)
 {
-    pg->lost = 1;
     if (pg->conn)
         PQfinish(pg->conn);
     pg->conn = NULL;
+}
+
+static void drop(pg_conn *pg)
+{
+    pg->lost = 1;
+    pg_disconnect(pg);
 }
 
 /* SQLSTATE classes that say the connection or the server is gone or going: 08
@@ -106,9 +135,12 @@ int pg_ensure(pg_conn *pg)
 }
 
 /* The name of sql's prepared statement on this connection, preparing it on first use;
- * NULL when the cache is full or preparing failed (the caller runs it unprepared). */
+ * NULL when the cache is full or preparing failed (the caller runs it unprepared), and
+ * always through a transaction pooler (a named statement would stay on one backend). */
 static const char *prepared_name(pg_conn *pg, const char *sql, int nparams)
 {
+    if (pg->mode == PG_POOL_TRANSACTION)
+        return NULL;
     for (int i = 0; i < pg->prepared_count; i++)
         if (pg->prepared[i].sql == sql)
             return pg->prepared[i].name;
@@ -206,17 +238,21 @@ PGresult *pg_exec_pipeline(pg_conn *pg, int n, const pg_stmt *stmts)
         pg->lost = 1;
         return NULL;
     }
-    if (n > 16)
+    if (n > 16 || PQtransactionStatus(pg->conn) == PQTRANS_INERROR)
         return exec_each(pg, n, stmts);
+    /* named statements, or (transaction pooling) unnamed ones: each parsed where it runs */
     for (int i = 0; i < n; i++)
-        if (PQtransactionStatus(pg->conn) == PQTRANS_INERROR ||
-            !(names[i] = prepared_name(pg, stmts[i].sql, stmts[i].nparams)))
+        if (!(names[i] = prepared_name(pg, stmts[i].sql, stmts[i].nparams)) && pg->mode == PG_POOL_SESSION)
             return exec_each(pg, n, stmts);
     if (!PQenterPipelineMode(pg->conn))
         return exec_each(pg, n, stmts);
-    for (int i = 0; i < n; i++)
-        PQsendQueryPrepared(pg->conn, names[i], stmts[i].nparams, stmts[i].params, stmts[i].lengths,
-                            stmts[i].formats, 0);
+    for (int i = 0; i < n; i++) {
+        const pg_stmt *st = &stmts[i];
+        if (names[i])
+            PQsendQueryPrepared(pg->conn, names[i], st->nparams, st->params, st->lengths, st->formats, 0);
+        else
+            PQsendQueryParams(pg->conn, st->sql, st->nparams, NULL, st->params, st->lengths, st->formats, 0);
+    }
     PGresult *last = PQpipelineSync(pg->conn) ? read_pipeline(pg, n) : NULL;
     /* a connection that cannot leave pipeline mode (results left unread after a failure)
      * would fail every later call without a word: it is dropped */

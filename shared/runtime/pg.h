@@ -1,5 +1,8 @@
 /* pg.h — a PostgreSQL connection (libpq) that reconnects after the server restarts,
- * with parameterised queries only. Handles carry err/errstr like hiredis contexts. */
+ * with parameterised queries only. Handles carry err/errstr like hiredis contexts.
+ * Through a transaction-pooling PgBouncer the connection keeps no session state: its
+ * statements are unnamed and its search_path is the role's
+ * (docs/scale-out.md, "PostgreSQL through PgBouncer"). */
 #ifndef SHARED_PG_H
 #define SHARED_PG_H
 
@@ -14,8 +17,17 @@ typedef struct pg_prepared {
     char name[12];
 } pg_prepared;
 
+/* How the server side of a connection lives. */
+typedef enum pg_pool_mode {
+    PG_POOL_SESSION = 0,      /* one backend for the connection's life (direct, or session pooling):
+                               * statements prepared once (named), search_path set on connect */
+    PG_POOL_TRANSACTION = 1,  /* a backend per transaction (PgBouncer pool_mode=transaction):
+                               * unnamed statements, no session state; the role's search_path */
+} pg_pool_mode;
+
 typedef struct pg_conn {
     PGconn *conn;          /* NULL until connected */
+    pg_pool_mode mode;
     pg_prepared prepared[PG_PREPARED_MAX];
     int prepared_count;    /* reset on every (re)connect */
     char url[512];
@@ -31,15 +43,25 @@ typedef struct pg_conn {
  * Never NULL: check ->err; a failed connection is retried by the next pg_exec.
  * Free with pg_close. */
 pg_conn *pg_connect(const char *url, const char *schema);
+/* pg_connect in a pool mode. In PG_POOL_TRANSACTION nothing is set on the session: the
+ * role's default search_path must name schema first (ALTER ROLE ... SET search_path),
+ * which every (re)connect checks; a mismatch fails the connection with a message. */
+pg_conn *pg_connect_mode(const char *url, const char *schema, pg_pool_mode mode);
+/* "session" / "transaction" (DATABASE_POOL_MODE) as a mode; -1 for anything else. */
+int pg_pool_mode_parse(const char *name);
 void pg_close(pg_conn *pg);
 /* Names the connection in pg_stat_activity (reconnects now when connected). */
 void pg_set_application_name(pg_conn *pg, const char *name);
+
+/* Closes the connection (its session and what it holds) until the next call reconnects. */
+void pg_disconnect(pg_conn *pg);
 
 /* Reconnects when the connection is down. 0 when usable. */
 int pg_ensure(pg_conn *pg);
 
 /* Runs a parameterised statement (text parameters, NULL = SQL NULL), prepared once per
- * connection (parse and plan are paid once, not per call). `sql` must be a string
+ * connection (parse and plan are paid once, not per call) in PG_POOL_SESSION, unnamed
+ * (parsed and planned per call, one round trip all the same) in PG_POOL_TRANSACTION. `sql` must be a string
  * literal or otherwise live as long as the process. Returns the
  * result when its status is COMMAND_OK or TUPLES_OK (caller PQclear()s it); otherwise
  * NULL with err/errstr, sqlstate and lost set. */
@@ -57,7 +79,7 @@ typedef struct pg_stmt {
 } pg_stmt;
 
 /* Runs n statements in one round trip (libpq pipeline mode; each prepared once per
- * connection), in order, stopping at the first failure. Returns the result of the last
+ * connection, or unnamed as pg_exec says), in order, stopping at the first failure. Returns the result of the last
  * statement (caller PQclear()s it), or NULL with err/errstr/sqlstate of the failure.
  * An open transaction stays open: BEGIN may be the first statement. */
 PGresult *pg_exec_pipeline(pg_conn *pg, int n, const pg_stmt *stmts);

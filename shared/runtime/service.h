@@ -22,6 +22,9 @@ typedef struct service_settings {
     long redis_wait_timeout_ms;
     int redis_wait_all;                      /* ... after every script call */
     char database_url[CONFIG_STRING_MAX];
+    char database_pool_mode[CONFIG_STRING_MAX]; /* "session" or "transaction" (PgBouncer) */
+    char database_direct_url[CONFIG_STRING_MAX]; /* past the pooler, for session state; "" = DATABASE_URL */
+    char database_read_url[CONFIG_STRING_MAX];   /* a read replica; "" = DATABASE_URL */
     char log_level[CONFIG_STRING_MAX];
     long workers;
     long cq_threads;
@@ -66,9 +69,25 @@ typedef struct service_definition {
  * --help. Returns the process exit code. */
 int service_main(const service_definition *def, int argc, char **argv);
 
+/* Which PostgreSQL a connection goes to. */
+typedef enum service_pg_route {
+    SERVICE_PG_MAIN = 0,  /* DATABASE_URL in DATABASE_POOL_MODE */
+    SERVICE_PG_DIRECT,    /* a session of its own (advisory locks): DATABASE_DIRECT_URL, else DATABASE_URL
+                           * when that is not a transaction pooler */
+    SERVICE_PG_READ,      /* DATABASE_READ_URL (a replica), else DATABASE_URL; in DATABASE_POOL_MODE */
+} service_pg_route;
+
+/* A connection to the definition's database by route (docs/scale-out.md). NULL only for
+ * SERVICE_PG_DIRECT when no session is available (transaction pooling without
+ * DATABASE_DIRECT_URL). Free with pg_close. */
+pg_conn *service_pg_open(const service_definition *def, const service_settings *settings, service_pg_route route);
+
 /* Opens the stores the definition asks for (also for background threads). */
 service_worker *service_worker_open(const service_definition *def, const service_settings *settings,
                                     void *app, int index);
+/* The same with its PostgreSQL connection on `route`; NULL when service_pg_open is. */
+service_worker *service_worker_open_on(const service_definition *def, const service_settings *settings,
+                                       void *app, int index, service_pg_route route);
 void service_worker_close(service_worker *w);
 /* A Redis client with the settings' URL, credentials and timeout (redis_close it). */
 redis_conn *service_redis_connect(const service_settings *settings);

@@ -45,7 +45,14 @@ static size_t common_settings(const service_definition *def, service_settings *s
         {"REDIS_WAIT_ALL_WRITES", CONFIG_BOOL, &s->redis_wait_all, "false", 0, 0,
          "every script write waits, holds included (measured: docs/redis-cluster.md)"},
         {"DATABASE_URL", CONFIG_STRING, s->database_url, def->database_url_default ? def->database_url_default : "",
-         0, 0, "PostgreSQL (system of record)"},
+         0, 0, "PostgreSQL (system of record), directly or through PgBouncer"},
+        {"DATABASE_POOL_MODE", CONFIG_STRING, s->database_pool_mode, "session", 0, 0,
+         "session (direct, or session pooling) or transaction (PgBouncer pool_mode=transaction: unnamed statements, "
+         "no session state)"},
+        {"DATABASE_DIRECT_URL", CONFIG_STRING, s->database_direct_url, "", 0, 0,
+         "PostgreSQL past the pooler, for what needs a session (booking-svc's maintenance lock); empty = DATABASE_URL"},
+        {"DATABASE_READ_URL", CONFIG_STRING, s->database_read_url, "", 0, 0,
+         "a read replica for bulk reads (search-svc's full loads); empty = DATABASE_URL"},
         {"LOG_LEVEL", CONFIG_STRING, s->log_level, "info", 0, 0, "error, warn, info or debug"},
         {"GRPC_WORKERS", CONFIG_INT, &s->workers, "8", 1, 256, "handler threads (each has its own stores)"},
         {"GRPC_CQ_THREADS", CONFIG_INT, &s->cq_threads, "2", 1, 64, "completion-queue threads"},
@@ -70,7 +77,7 @@ static size_t security_settings(service_runtime *rt, config_entry *out)
 
 static int load_settings(service_runtime *rt, int print_only)
 {
-    config_entry common[21 + AUTH_CONFIG_COUNT + TLS_CONFIG_COUNT];
+    config_entry common[24 + AUTH_CONFIG_COUNT + TLS_CONFIG_COUNT];
     size_t n = common_settings(rt->def, &rt->settings, common);
     n += security_settings(rt, common + n);
     if (print_only) {
@@ -87,6 +94,11 @@ static int load_settings(service_runtime *rt, int print_only)
         fprintf(stderr, "%s: bad setting: %s\n", rt->def->name, err);
         return -1;
     }
+    if (pg_pool_mode_parse(rt->settings.database_pool_mode) < 0) {
+        fprintf(stderr, "%s: bad setting: DATABASE_POOL_MODE \"%s\" (session or transaction)\n", rt->def->name,
+                rt->settings.database_pool_mode);
+        return -1;
+    }
     if (log_init(rt->def->name, rt->settings.log_level) != 0) {
         fprintf(stderr, "%s: bad setting: LOG_LEVEL \"%s\"\n", rt->def->name, rt->settings.log_level);
         return -1;
@@ -94,17 +106,43 @@ static int load_settings(service_runtime *rt, int print_only)
     return 0;
 }
 
-service_worker *service_worker_open(const service_definition *def, const service_settings *settings, void *app,
-                                    int index)
+pg_conn *service_pg_open(const service_definition *def, const service_settings *settings, service_pg_route route)
 {
+    pg_pool_mode mode = (pg_pool_mode)pg_pool_mode_parse(settings->database_pool_mode);
+    const char *url = settings->database_url;
+    if (route == SERVICE_PG_READ && settings->database_read_url[0])
+        url = settings->database_read_url;
+    if (route == SERVICE_PG_DIRECT && settings->database_direct_url[0]) {
+        url = settings->database_direct_url;
+        mode = PG_POOL_SESSION;
+    }
+    if (route == SERVICE_PG_DIRECT && mode != PG_POOL_SESSION) {
+        log_error("DATABASE_POOL_MODE=transaction: a session-level lock needs DATABASE_DIRECT_URL (PostgreSQL "
+                  "past the pooler)");
+        return NULL;
+    }
+    return pg_connect_mode(url, def->database_schema, mode);
+}
+
+service_worker *service_worker_open_on(const service_definition *def, const service_settings *settings, void *app,
+                                       int index, service_pg_route route)
+{
+    pg_conn *pg = def->database_url_default ? service_pg_open(def, settings, route) : NULL;
+    if (def->database_url_default && !pg)
+        return NULL;
     service_worker *w = calloc(1, sizeof *w);
     w->app = app;
     w->index = index;
-    if (def->database_url_default)
-        w->pg = pg_connect(settings->database_url, def->database_schema);
+    w->pg = pg;
     if (def->uses_redis)
         w->redis = service_redis_connect(settings);
     return w;
+}
+
+service_worker *service_worker_open(const service_definition *def, const service_settings *settings, void *app,
+                                    int index)
+{
+    return service_worker_open_on(def, settings, app, index, SERVICE_PG_MAIN);
 }
 
 redis_conn *service_redis_connect(const service_settings *s)
@@ -181,7 +219,10 @@ static int run_migrations(service_runtime *rt)
         fprintf(stderr, "%s has no migrations\n", rt->def->name);
         return 0;
     }
-    pg_conn *pg = pg_connect(rt->settings.database_url, rt->def->database_schema);
+    /* past any pooler: the schema may not exist yet, so search_path is set on the session */
+    pg_conn *pg = service_pg_open(rt->def, &rt->settings, SERVICE_PG_DIRECT);
+    if (!pg)
+        return 1;
     char err[512] = "";
     int applied = migrate_apply(pg, rt->def->database_schema, rt->def->migrations, rt->def->migration_count, err,
                                 sizeof err);

@@ -93,3 +93,31 @@ double bench_histogram_quantile(const char *before, const char *after, const cha
             return atof(les[i]);
     return INFINITY;
 }
+
+const char *const bench_pg_modes[BENCH_PG_MODES] = {"named", "unnamed", "pgbouncer"};
+
+void bench_use_pg_mode(harness *h, const char *mode, const char *const *services, const char *const *env)
+{
+    for (size_t i = 0; services[i]; i++) {
+        const char *role = strncmp(services[i], "payment-svc", 11) == 0 ? "payment_svc" : "booking_svc";
+        char url[200], direct[200];
+        const char *all[16];
+        size_t n = 0;
+        if (strcmp(mode, "named") != 0) { /* the maintenance lock's session: past any pooler */
+            snprintf(direct, sizeof direct, "DATABASE_DIRECT_URL=%s", harness_database_url(h, role));
+            all[n++] = "DATABASE_POOL_MODE=transaction";
+            all[n++] = direct;
+        }
+        if (strcmp(mode, "pgbouncer") == 0) {
+            snprintf(url, sizeof url, "DATABASE_URL=%s", harness_pgbouncer_url(h, role));
+            all[n++] = url;
+        }
+        for (size_t k = 0; env && env[k] && n + 1 < sizeof all / sizeof all[0]; k++)
+            all[n++] = env[k];
+        all[n] = NULL;
+        if (harness_start_service(h, services[i], all) != 0) {
+            fprintf(stderr, "bench: %s did not start in mode %s\n", services[i], mode);
+            exit(1);
+        }
+    }
+}

@@ -2,10 +2,13 @@
  * an empty call through the same runtime, CreateHold alone and CreateHold+ReleaseHold
  * on random resources and on one hot resource, redis-benchmark running the hold
  * scripts themselves on the same Redis, the recorder's lag over the run, and the
- * ratios against the issue's targets; then the same random runs on a Redis Cluster of
- * 3 primaries + 3 replicas, without and with WAIT 1 after every script write, beside
- * the one-node figures (docs/redis-cluster.md). `bench_holds SECONDS IN_FLIGHT cluster`
- * runs only that comparison. Exits non-zero when calls fail. Not a test. */
+ * ratios against the issue's targets; then CreateHold+ReleaseHold on random resources
+ * again with booking-svc's statements named, unnamed and through PgBouncer
+ * (bench_pg_modes: the recorder writes every hold's history); then the same random runs
+ * on a Redis Cluster of 3 primaries + 3 replicas, without and with WAIT 1 after every
+ * script write, beside the one-node figures (docs/redis-cluster.md). `bench_holds
+ * SECONDS IN_FLIGHT cluster` runs only that comparison. Exits non-zero when calls fail.
+ * Not a test. */
 #include <inttypes.h>
 #include <math.h>
 #include <signal.h>
@@ -353,6 +356,31 @@ static void target(const char *what, double value, double goal)
            (what[0] == 'h' ? value <= goal : value >= goal) ? "met" : "MISSED");
 }
 
+/* CreateHold+ReleaseHold on random resources per PostgreSQL mode, with the recorder's
+ * lag (its batches are the hold path's PostgreSQL writes). Returns the errors. */
+static long pg_modes(harness *h, char (*ids)[80], double seconds)
+{
+    static const char *const services[] = {"booking-svc", NULL};
+    static double latency[SAMPLES];
+    long errors = 0;
+    printf("PostgreSQL statements of booking-svc (the recorder's writes):\n");
+    for (int m = 0; m < BENCH_PG_MODES; m++) {
+        bench_use_pg_mode(h, bench_pg_modes[m], services, NULL);
+        char name[64];
+        snprintf(name, sizeof name, "  pairs random, %s", bench_pg_modes[m]);
+        run r = {name, CREATE_RELEASE, ids, RESOURCES, latency, 0, 0, 0, 0};
+        char *before = harness_metrics(h, "booking-svc");
+        drive(harness_addr(h, "booking-svc"), &r, seconds);
+        char *after = harness_metrics(h, "booking-svc");
+        printf("  %-34s recorder lag p99 <= %.3f s\n", "", bench_histogram_quantile(before, after,
+                                                                                 "booking_recorder_lag_seconds", 0.99));
+        free(before);
+        free(after);
+        errors += r.errors;
+    }
+    return errors;
+}
+
 /* Only the comparison: one node, then the cluster. */
 static int cluster_only(double seconds)
 {
@@ -421,6 +449,7 @@ int main(int argc, char **argv)
            lag_p99);
     free(before);
     free(after);
+    errors += pg_modes(h, random_ids, seconds);
     /* the scripts alone: nothing else on the machine (booking-svc and its recorder stopped) */
     int stopped_early = harness_stop_service(h, "booking-svc", SIGTERM);
     script_rates s = scripts(h, 200000);

@@ -18,11 +18,12 @@
 
 #include "booking/v1/booking.pb-c.h"
 #include "booking/v1/search.pb-c.h"
+#include "bench_dataset.h"
 #include "harness.h"
 #include "rpc_client.h"
 #include "timeutil.h"
 
-#define CITIES 50
+#define CITIES BENCH_CITIES
 #define IN_FLIGHT 64
 #define SOME_IN_FLIGHT 16 /* a moderate load */
 #define FEW_IN_FLIGHT 2   /* service time with little queueing */
@@ -37,11 +38,6 @@ static double seconds = 10;
 static _Atomic int stop_churn;
 static _Atomic long churn_ops;
 
-static int64_t day_start(int d)
-{
-    int64_t now = (int64_t)time(NULL);
-    return now - now % 86400 + (int64_t)d * 86400;
-}
 
 static int cmp_double(const void *a, const void *b)
 {
@@ -58,126 +54,6 @@ static double percentile_ms(double *v, size_t n, double p)
     return v[i] * 1000;
 }
 
-/* ---- the data set -------------------------------------------------------------- */
-
-static void city_of(int c, char *name, size_t cap, double *lat, double *lon)
-{
-    snprintf(name, cap, "Benchcity%02d", c);
-    *lat = -45.0 + (c % 10) * 10.0 + 0.5;
-    *lon = -175.0 + (c / 10) * 70.0 + (c % 3) * 5.0;
-}
-
-static double jitter(int i, int salt) { return ((double)((i * 7919 + salt * 104729) % 1000) / 1000.0 - 0.5) * 0.3; }
-
-/* The packed booking.v1.Resource of resource i (malloc'd; *len set). */
-static uint8_t *resource_body(int i, const char *id, const char *city, double lat, double lon, size_t *len)
-{
-    static char *amen_all[] = {"wifi", "pool", "spa", "parking", "gym"};
-    char *amen[5], name[64];
-    size_t n = 0;
-    for (int b = 0; b < 5; b++)
-        if ((i >> b) & 1)
-            amen[n++] = amen_all[b];
-    snprintf(name, sizeof name, "Bench hotel %d", i);
-    Booking__V1__Money price = BOOKING__V1__MONEY__INIT;
-    price.currency = (char *)"EUR";
-    price.amount_minor = 5000 + (i * 37) % 20000;
-    Booking__V1__PricingRules rules = BOOKING__V1__PRICING_RULES__INIT;
-    rules.weekend_multiplier_bp = 12000;
-    rules.tax_bp = 1000;
-    Booking__V1__Resource r = BOOKING__V1__RESOURCE__INIT;
-    r.resource_id = (char *)id, r.resource_type = BOOKING__V1__RESOURCE_TYPE__RESOURCE_TYPE_HOTEL_ROOM;
-    r.name = name, r.location = (char *)city, r.latitude = lat, r.longitude = lon;
-    r.capacity = 1 + i % 8, r.slot_minutes = 1440, r.time_zone = (char *)"UTC";
-    r.status = BOOKING__V1__RESOURCE_STATUS__RESOURCE_STATUS_ACTIVE;
-    r.rating = (double)(i % 41) / 8.0, r.amenities = amen, r.n_amenities = n, r.base_price = &price;
-    r.pricing = i % 4 == 0 ? &rules : NULL;
-    *len = booking__v1__resource__get_packed_size(&r);
-    uint8_t *buf = malloc(*len);
-    booking__v1__resource__pack(&r, buf);
-    return buf;
-}
-
-/* One COPY line of the resources table (body as bytea hex, escaped for COPY text). */
-static int copy_line(int i, char *line, size_t cap)
-{
-    char id[32], city[32];
-    double clat, clon;
-    snprintf(id, sizeof id, "res_bench_%05d", i);
-    city_of(i % CITIES, city, sizeof city, &clat, &clon);
-    double lat = clat + jitter(i, 1), lon = clon + jitter(i, 2);
-    size_t len;
-    uint8_t *body = resource_body(i, id, city, lat, lon, &len);
-    int n = snprintf(line, cap, "%s\t1\tBench hotel %d\t%s\t%.6f\t%.6f\t%d\t1440\t1\t%.4f\tEUR\t%d\t\\\\x", id, i, city,
-                     lat, lon, 1 + i % 8, (double)(i % 41) / 8.0, 5000 + (i * 37) % 20000);
-    for (size_t k = 0; k < len; k++)
-        n += snprintf(line + n, cap - (size_t)n, "%02x", body[k]);
-    n += snprintf(line + n, cap - (size_t)n, "\n");
-    free(body);
-    return n;
-}
-
-static void sql(PGconn *db, const char *q)
-{
-    PGresult *r = PQexec(db, q);
-    if (PQresultStatus(r) != PGRES_COMMAND_OK && PQresultStatus(r) != PGRES_TUPLES_OK) {
-        fprintf(stderr, "bench: %s\n%s", q, PQerrorMessage(db));
-        exit(1);
-    }
-    PQclear(r);
-}
-
-static void load_resources(PGconn *db)
-{
-    PGresult *r = PQexec(db, "COPY booking.resources (resource_id, resource_type, name, location, latitude, "
-                             "longitude, capacity, slot_minutes, status, rating, currency, base_price_minor, body) "
-                             "FROM STDIN");
-    if (PQresultStatus(r) != PGRES_COPY_IN) {
-        fprintf(stderr, "bench: COPY resources: %s", PQerrorMessage(db));
-        exit(1);
-    }
-    PQclear(r);
-    char line[4096];
-    for (int i = 0; i < resources; i++) {
-        int n = copy_line(i, line, sizeof line);
-        if (PQputCopyData(db, line, n) != 1)
-            exit(1);
-    }
-    PQputCopyEnd(db, NULL);
-    r = PQgetResult(db);
-    if (PQresultStatus(r) != PGRES_COMMAND_OK) {
-        fprintf(stderr, "bench: COPY resources: %s", PQerrorMessage(db));
-        exit(1);
-    }
-    PQclear(r);
-}
-
-/* Nightly rows for every resource: ~12 % of nights sold out, some confirmed elsewhere,
- * ~10 % with a price override (deterministic hashes, no random()). */
-static void load_slots(PGconn *db)
-{
-    char q[1024];
-    snprintf(q, sizeof q,
-             "INSERT INTO booking.slots (resource_id, slot_start, slot_end, total_capacity, confirmed, price_minor) "
-             "SELECT r.resource_id, d, d + interval '1 day', r.capacity, "
-             "CASE WHEN h %% 100 < 12 THEN r.capacity ELSE (h %% 7) * r.capacity / 14 END, "
-             "CASE WHEN h %% 10 = 3 THEN r.base_price_minor + 1500 END "
-             "FROM booking.resources r, generate_series(to_timestamp(%lld), to_timestamp(%lld), interval '1 day') d, "
-             "LATERAL (SELECT hashtext(r.resource_id || extract(epoch FROM d)::text) & 2147483647 AS h) x",
-             (long long)day_start(0), (long long)day_start(days - 1));
-    /* bulk load: the keys are built once afterwards instead of row by row (then restored
-     * exactly as the migration declares them) */
-    sql(db, "SET synchronous_commit = off");
-    sql(db, "SET maintenance_work_mem = '256MB'");
-    sql(db, "ALTER TABLE booking.slots DROP CONSTRAINT slots_pkey, DROP CONSTRAINT slots_resource_id_fkey");
-    sql(db, q);
-    sql(db, "ALTER TABLE booking.slots ADD CONSTRAINT slots_pkey PRIMARY KEY (resource_id, slot_start), "
-            "ADD CONSTRAINT slots_resource_id_fkey FOREIGN KEY (resource_id) REFERENCES booking.resources "
-            "ON DELETE CASCADE");
-    sql(db, "ANALYZE booking.resources");
-    sql(db, "ANALYZE booking.slots");
-}
-
 /* ---- queries ------------------------------------------------------------------- */
 
 typedef struct bench_query {
@@ -191,7 +67,7 @@ static bench_query random_query(unsigned *seed)
     bench_query q;
     memset(&q, 0, sizeof q);
     q.city = (int)(rand_r(seed) % CITIES);
-    city_of(q.city, q.city_name, sizeof q.city_name, &q.lat, &q.lon);
+    bench_city(q.city, q.city_name, sizeof q.city_name, &q.lat, &q.lon);
     q.geo = rand_r(seed) % 2;
     q.start_day = FIRST_DAY + (int)(rand_r(seed) % (LAST_START_DAY - FIRST_DAY));
     q.quantity = rand_r(seed) % 5 == 0 ? 2 : 1;
@@ -209,8 +85,8 @@ static void search_request(const bench_query *q, Booking__V1__SearchAvailability
     booking__v1__search_availability_request__init(r);
     google__protobuf__timestamp__init(start);
     google__protobuf__timestamp__init(end);
-    start->seconds = day_start(q->start_day) + 15 * 3600;
-    end->seconds = day_start(q->start_day + 3) + 11 * 3600;
+    start->seconds = bench_day_start(q->start_day) + 15 * 3600;
+    end->seconds = bench_day_start(q->start_day + 3) + 11 * 3600;
     r->resource_type = BOOKING__V1__RESOURCE_TYPE__RESOURCE_TYPE_HOTEL_ROOM;
     r->start_time = start;
     r->end_time = end;
@@ -314,7 +190,7 @@ static void *churn(void *arg)
         snprintf(user, sizeof user, "bench-user-%ld", n % 1000);
         int d = FIRST_DAY + (int)(rand_r(&seed) % (LAST_START_DAY - FIRST_DAY));
         Google__Protobuf__Timestamp start = GOOGLE__PROTOBUF__TIMESTAMP__INIT, end = start;
-        start.seconds = day_start(d), end.seconds = day_start(d + 1 + (int)(rand_r(&seed) % 3));
+        start.seconds = bench_day_start(d), end.seconds = bench_day_start(d + 1 + (int)(rand_r(&seed) % 3));
         Booking__V1__CreateHoldRequest req = BOOKING__V1__CREATE_HOLD_REQUEST__INIT;
         req.resource_id = rid, req.start_time = &start, req.end_time = &end, req.quantity = 1;
         rpc_md md[2] = {{"x-user-id", user}, {"x-user-role", "customer"}};
@@ -369,8 +245,8 @@ static void run_sql(PGconn *db, sql_worker *w)
     bench_query q = random_query(&w->seed);
     char p[9][32];
     snprintf(p[0], 32, "%s", q.city_name);
-    snprintf(p[1], 32, "%lld", (long long)day_start(q.start_day));
-    snprintf(p[2], 32, "%lld", (long long)day_start(q.start_day + 3));
+    snprintf(p[1], 32, "%lld", (long long)bench_day_start(q.start_day));
+    snprintf(p[2], 32, "%lld", (long long)bench_day_start(q.start_day + 3));
     snprintf(p[3], 32, "%d", q.quantity);
     snprintf(p[4], 32, "%.6f", q.lat);
     snprintf(p[5], 32, "%.6f", q.lon);
@@ -504,8 +380,7 @@ int main(int argc, char **argv)
     static const char *const services[] = {"booking-svc", NULL};
     harness *h = harness_start(services, NULL);
     double t0 = monotonic_seconds();
-    load_resources(harness_db(h));
-    load_slots(harness_db(h));
+    bench_load_catalogue(harness_db(h), 0, resources, days);
     printf("loaded %d resources and their nights with SQL in %.1f s\n", resources, monotonic_seconds() - t0);
     t0 = monotonic_seconds();
     char workers[48];

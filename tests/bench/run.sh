@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
-# run.sh BUILD_DIR [runtime|holds|cluster|confirm|expiry|search|webhooks|all] — runs benchmarks
-# (not tests: figures depend on the machine) and prints their figures. Each benchmark
-# starts its own stack on free loopback ports and stops it. `holds` ends with holds on
-# one Redis node vs a Redis Cluster of 3 primaries; `cluster` runs that part alone.
+# run.sh BUILD_DIR [runtime|holds|cluster|confirm|expiry|search|webhooks|search-scale|all] —
+# runs benchmarks (not tests: figures depend on the machine) and prints their figures.
+# Each benchmark starts its own stack on free loopback ports and stops it. `holds` ends
+# with holds on one Redis node vs a Redis Cluster of 3 primaries; `cluster` runs that
+# part alone.
 set -euo pipefail
 build=$1
 what=${2:-all}
@@ -31,3 +32,7 @@ run search "search: SearchAvailability on 10,000 resources x 365 days vs the SQL
   "$build/tests/bench/bench_search"
 run webhooks "webhooks: outbox to a loopback receiver, a burst and live bookings (events/s, delivery lag)" \
   "$build/tests/bench/bench_webhooks" 5000 8
+# not in "all": it writes up to 73 M slot rows (~10 GB in the temporary folder) and
+# runs for up to BENCH_SCALE_BUDGET seconds (default 1500)
+[ "$what" = all ] || run search-scale "search-scale: search-svc memory and cold start at 10k/50k/200k resources, whole and sharded" \
+  "$build/tests/bench/bench_search_scale" "${BENCH_SCALE_SIZES:-10000,50000,200000}" "${BENCH_SCALE_BUDGET:-1500}"

@@ -44,6 +44,10 @@ typedef struct instance {
 struct harness {
     char dir[256];
     int pg_port, redis_port;
+    int bouncer_port;  /* > 0 while PgBouncer runs in front of PostgreSQL */
+    int replica_port;  /* > 0 while a streaming replica runs */
+    int via_bouncer;   /* services reach PostgreSQL through it (HARNESS_PGBOUNCER=1) */
+    char bouncer_url[128];
     pid_t reaper;
     char redis_url[64];
     char db_url[128];
@@ -140,6 +144,10 @@ static int stack(const char *a1, const char *a2, const char *a3, const char *a4)
 
 static void stores_down(const char *dir)
 {
+    char replica[300];
+    snprintf(replica, sizeof replica, "%s/replica", dir);
+    stack("pgbouncer-stop", dir, NULL, NULL);
+    stack("pg-stop", replica, "immediate", NULL);
     stack("pg-stop", dir, "immediate", NULL);
     stack("redis-stop", dir, NULL, NULL);
 }
@@ -227,7 +235,13 @@ static size_t build_env(harness *h, instance *in, const char *const *extra, char
     PUT("REDIS_URL=%s", h->redis_url);
     if (h->redis_password[0])
         PUT("REDIS_PASSWORD=%s", h->redis_password);
-    PUT("DATABASE_URL=%s", harness_database_url(h, role));
+    if (h->via_bouncer) { /* as k8s/ prod runs: the pooler, and a session past it */
+        PUT("DATABASE_URL=%s", harness_pgbouncer_url(h, role));
+        PUT("DATABASE_POOL_MODE=transaction");
+        PUT("DATABASE_DIRECT_URL=%s", harness_database_url(h, role));
+    } else {
+        PUT("DATABASE_URL=%s", harness_database_url(h, role));
+    }
     PUT("PAYMENT_ADDR=%s", payment->addr);
     PUT("GRPC_WORKERS=4");
     PUT("REPAIR_INTERVAL_MS=200"); /* booking-svc: repairs within a test's patience */
@@ -484,6 +498,11 @@ static harness *start_with(const char *const *services, const char *const *env, 
     h->reaper = start_reaper(h->dir);
     stores_up(h);
     connect_clients(h);
+    const char *bouncer = getenv("HARNESS_PGBOUNCER");
+    if (bouncer && *bouncer && strcmp(bouncer, "0") != 0) {
+        h->via_bouncer = 1;
+        harness_pgbouncer_url(h, "booking_svc"); /* started now, not by the first service */
+    }
     for (size_t i = 0; services && services[i]; i++)
         if (harness_start_service(h, services[i], NULL) != 0)
             die("service %s did not start", services[i]);
@@ -633,6 +652,35 @@ const char *harness_database_url(const harness *h, const char *role)
     harness *mh = (harness *)h;
     snprintf(mh->db_url, sizeof mh->db_url, "postgresql://%s@127.0.0.1:%d/booking", role, h->pg_port);
     return mh->db_url;
+}
+
+const char *harness_pgbouncer_url(harness *h, const char *role)
+{
+    if (h->bouncer_port <= 0) {
+        char pg[16], port[16];
+        int p = free_port();
+        snprintf(pg, sizeof pg, "%d", h->pg_port);
+        snprintf(port, sizeof port, "%d", p);
+        if (stack("pgbouncer-start", h->dir, pg, port) != 0)
+            die("pgbouncer did not start (see %s/pgbouncer/pgbouncer.log)", h->dir);
+        h->bouncer_port = p;
+    }
+    snprintf(h->bouncer_url, sizeof h->bouncer_url, "postgresql://%s@127.0.0.1:%d/booking", role, h->bouncer_port);
+    return h->bouncer_url;
+}
+
+int harness_start_replica(harness *h)
+{
+    if (h->replica_port > 0)
+        return h->replica_port;
+    char pg[16], port[16];
+    int p = free_port();
+    snprintf(pg, sizeof pg, "%d", h->pg_port);
+    snprintf(port, sizeof port, "%d", p);
+    if (stack("pg-replica-start", h->dir, pg, port) != 0)
+        return -1;
+    h->replica_port = p;
+    return p;
 }
 
 int harness_restart_redis(harness *h)

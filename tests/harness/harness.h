@@ -64,6 +64,14 @@ redis_conn *harness_redis_client(harness *h);
 const char *harness_redis_url(const harness *h);
 /* postgresql://<role>@127.0.0.1:PORT/booking */
 const char *harness_database_url(const harness *h, const char *role);
+/* The same through Debian's PgBouncer in transaction mode, started on first use in the
+ * harness's folder (stopped with the stores). With HARNESS_PGBOUNCER=1 every service
+ * runs through it (DATABASE_POOL_MODE=transaction, DATABASE_DIRECT_URL past it). */
+const char *harness_pgbouncer_url(harness *h, const char *role);
+/* Starts a streaming replica of the test PostgreSQL (hot standby, in the harness's
+ * folder, stopped with the stores); returns its port (postgresql://ROLE@127.0.0.1:PORT/
+ * booking), -1 on failure. */
+int harness_start_replica(harness *h);
 /* Stops and restarts Redis with its data gone (same port). */
 int harness_restart_redis(harness *h);
 /* Kills Redis (SIGKILL) and starts it again on its data (its append-only file, written

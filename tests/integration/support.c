@@ -51,6 +51,12 @@ int64_t day(int days)
     return now - now % 86400 + (int64_t)days * 86400;
 }
 
+void sleep_ms(long ms)
+{
+    struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
+    nanosleep(&ts, NULL);
+}
+
 void create_resource_from(rpc_client *booking, Booking__V1__Resource *r, char *out, size_t cap)
 {
     if (!r->time_zone || !*r->time_zone)

@@ -26,6 +26,8 @@ rpc_code call_as(rpc_client *c, const char *method, const ProtobufCMessage *req,
 Google__Protobuf__Timestamp *at(int64_t seconds);
 /* 00:00Z of the UTC day `days` from today. */
 int64_t day(int days);
+/* Sleeps ms milliseconds. */
+void sleep_ms(long ms);
 
 /* CreateResource (as admin) of r; fails the test otherwise; its id into out. */
 /* time_zone defaults to "UTC" when r has none. */

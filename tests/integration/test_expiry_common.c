@@ -15,12 +15,6 @@
 #include "grpc/health/v1/health.pb-c.h"
 #include "hold_cache.h"
 
-void sleep_ms(long ms)
-{
-    struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
-    nanosleep(&ts, NULL);
-}
-
 void make_resource(rpc_client *booking, const char *name, int capacity, int slot_minutes, int ttl_seconds, char *out,
                    size_t cap)
 {

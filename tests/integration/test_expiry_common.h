@@ -13,8 +13,6 @@
 #define HOLD_ACTIVE 1
 #define HOLD_EXPIRED 5
 
-void sleep_ms(long ms);
-
 /* Creates a resource (admin) with its own hold TTL; returns its id in out. */
 void make_resource(rpc_client *booking, const char *name, int capacity, int slot_minutes, int ttl_seconds, char *out,
                    size_t cap);

@@ -171,12 +171,6 @@ static const char *events_of(const char *payment_id)
     return out;
 }
 
-static void sleep_ms(long ms)
-{
-    struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
-    nanosleep(&ts, NULL);
-}
-
 /* ---- tests ----------------------------------------------------------------------- */
 
 static void test_authorize_and_capture(void **state)

@@ -44,12 +44,6 @@ static int teardown(void **state)
     return harness_stop(stack);
 }
 
-static void sleep_ms(long ms)
-{
-    struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
-    nanosleep(&ts, NULL);
-}
-
 /* ---- resources ------------------------------------------------------------------ */
 
 typedef struct spec {

@@ -19,7 +19,7 @@
 
 static slot_rows *nightly(int days)
 {
-    slot_rows *r = slot_rows_new(1, D0, D0 + days * (int64_t)DAY, local_zone_utc(), 0, 2);
+    slot_rows *r = slot_rows_new(1, D0, D0 + days * (int64_t)DAY, local_zone_utc(), 0, 2, 0);
     slot_rows_set(r, 2, 5, 3, 15000); /* a row: capacity 5, 3 confirmed, override 150.00 */
     slot_rows_set(r, 3, 0, 0, -1);    /* blocked */
     return r;
@@ -128,7 +128,7 @@ static void test_range_minimum(void **state)
 static void test_sparse_timed_and_single(void **state)
 {
     (void)state;
-    slot_rows *rows = slot_rows_new(0, D0, D0 + 10 * (int64_t)DAY, NULL, 2, 0);
+    slot_rows *rows = slot_rows_new(0, D0, D0 + 10 * (int64_t)DAY, NULL, 2, 0, 0);
     rows->start[0] = D0 + 19 * 3600; /* 19:00-21:00 */
     rows->end[0] = D0 + 21 * 3600;
     slot_rows_set(rows, 0, 50, 10, -1);
@@ -155,6 +155,50 @@ static void test_sparse_timed_and_single(void **state)
     assert_int_equal(slot_rows_between(rows, D0 + 20 * 3600, D0 + 2 * (int64_t)DAY, &first), 1);
     assert_int_equal(first, 1);
     slot_rows_free(rows);
+}
+
+/* The three layouts of a nightly resource's rows answer alike: narrow dense cells, wide
+ * dense cells (counts past 65,534), and only the rows that exist (few nights). */
+static void resolve_all(const slot_rows *rows, slot_state *out)
+{
+    slot_source src = {rows, NULL, 4, 0, 10000, 0};
+    for (int d = 0; d < 10; d++)
+        assert_int_equal(slot_resolve(&src, D0 + d * (int64_t)DAY, D0 + (d + 1) * (int64_t)DAY, &out[d]), 0);
+}
+
+static void test_layouts_answer_alike(void **state)
+{
+    (void)state;
+    assert_true(slot_rows_narrow_fits(-1, 0));
+    assert_true(slot_rows_narrow_fits(SLOT_NARROW_MAX, SLOT_NARROW_MAX));
+    assert_false(slot_rows_narrow_fits(SLOT_NARROW_MAX + 1, 0));
+    assert_false(slot_rows_narrow_fits(5, -1));
+    slot_rows *narrow = nightly(10);
+    slot_rows *wide = slot_rows_new(1, D0, D0 + 10 * (int64_t)DAY, local_zone_utc(), 0, 2, 1);
+    slot_rows_set(wide, 2, 5, 3, 15000);
+    slot_rows_set(wide, 3, 0, 0, -1);
+    slot_rows *few = slot_rows_new(0, D0, D0 + 10 * (int64_t)DAY, NULL, 2, 1, 0);
+    few->start[0] = D0 + 2 * (int64_t)DAY, few->end[0] = D0 + 3 * (int64_t)DAY;
+    few->start[1] = D0 + 3 * (int64_t)DAY, few->end[1] = D0 + 4 * (int64_t)DAY;
+    slot_rows_set(few, 0, 5, 3, 15000);
+    slot_rows_set(few, 1, 0, 0, -1);
+    slot_state a[10], b[10], c[10];
+    memset(a, 0, sizeof a), memset(b, 0, sizeof b), memset(c, 0, sizeof c); /* padding compares too */
+    resolve_all(narrow, a);
+    resolve_all(wide, b);
+    resolve_all(few, c);
+    assert_memory_equal(a, b, sizeof a);
+    assert_memory_equal(a, c, sizeof a);
+    assert_true(few->bytes < wide->bytes && narrow->bytes < wide->bytes);
+    slot_rows_set(wide, 4, 100000, 99999, -1); /* a stadium: only a wide cell holds it */
+    slot_source src = {wide, NULL, 4, 0, 10000, 0};
+    slot_state s;
+    assert_int_equal(slot_resolve(&src, D0 + 4 * (int64_t)DAY, D0 + 5 * (int64_t)DAY, &s), 0);
+    assert_int_equal(s.total, 100000);
+    assert_int_equal(s.available, 1);
+    slot_rows_free(narrow);
+    slot_rows_free(wide);
+    slot_rows_free(few);
 }
 
 static void test_equality(void **state)
@@ -225,7 +269,7 @@ static void test_local_nights_are_cells(void **state)
         assert_non_null(zone);
         /* the window as the refresher gives it: UTC days; the cells are the nights starting in it */
         int64_t lo = days_from_civil(2027, 3, 10) * DAY, hi = days_from_civil(2027, 3, 20) * DAY;
-        slot_rows *rows = slot_rows_new(1, lo, hi, zone, 0, 1);
+        slot_rows *rows = slot_rows_new(1, lo, hi, zone, 0, 1, 0);
         assert_true(rows->lo >= lo && rows->hi <= hi);
         assert_int_equal(rows->lo, local_day_start(zone, rows->day0));
         int64_t night13 = local_day_start(zone, days_from_civil(2027, 3, 13));
@@ -262,6 +306,7 @@ int main(void)
         cmocka_unit_test(test_counters_win_over_rows),
         cmocka_unit_test(test_range_minimum),
         cmocka_unit_test(test_sparse_timed_and_single),
+        cmocka_unit_test(test_layouts_answer_alike),
         cmocka_unit_test(test_equality),
         cmocka_unit_test(test_overbooking_allowance),
         cmocka_unit_test(test_quote_matches_hold_inputs),
