@@ -290,8 +290,13 @@ static void loop(background *bg, void *arg)
 
 waitlist_worker *waitlist_worker_start(const service_definition *def, const service_settings *settings)
 {
+    /* the per-resource locks are session advisory locks: a session of its own, never a
+     * transaction pooler's shared backend (docs/scale-out.md), as the maintenance lock */
+    service_worker *sw = service_worker_open_on(def, settings, NULL, -4, SERVICE_PG_DIRECT);
+    if (!sw)
+        return NULL;
     waitlist_worker *w = calloc(1, sizeof *w);
-    w->w = service_worker_open(def, settings, NULL, -4);
+    w->w = sw;
     pg_set_application_name(w->w->pg, "booking-waitlist");
     w->call = rpc_call_background_new(w->w, ACTOR, "admin");
     arena_init(&w->mem);
