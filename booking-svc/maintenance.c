@@ -53,12 +53,11 @@ static int leading(pg_conn *pg)
     return lead;
 }
 
-/* Holds whose history is live long after expiry and that Redis does not know: lost with
- * Redis; their end is recorded here. Returns how many, -1 on a store failure. */
-static int settle_lost_holds(service_worker *w)
+/* Records the end of every hold of `page` that Redis does not know (CONFIRMED from its
+ * booking when it has one, else EXPIRED). Returns how many, -1 on a store failure. */
+static int record_holds_redis_lost(service_worker *w, const stale_hold *page, int n)
 {
-    stale_hold *page = malloc(sizeof *page * LOST_PAGE);
-    int n = recorder_stale_holds(w->pg, (int)maintenance_config.lost_after_seconds, page, LOST_PAGE), settled = 0;
+    int settled = 0;
     arena mem;
     arena_init(&mem);
     for (int i = 0; i < n && settled >= 0; i++) {
@@ -67,13 +66,24 @@ static int settle_lost_holds(service_worker *w)
         if (known < 0 || (known == 0 && recorder_record_lost(w->pg, &page[i], ACTOR) != 0))
             settled = -1;
         else if (known == 0) {
-            log_info("hold %s is unknown to Redis long after its expiry; recorded as ended", page[i].hold_id);
+            log_info("hold %s (booking %s) is unknown to Redis; its end is recorded", page[i].hold_id,
+                     page[i].booking_id[0] ? page[i].booking_id : "none");
             settled++;
         }
     }
     arena_free(&mem);
+    return settled;
+}
+
+/* Holds whose history is live long after expiry and that Redis does not know: lost with
+ * Redis. Returns how many were recorded, -1 on a store failure. */
+static int settle_lost_holds(service_worker *w)
+{
+    stale_hold *page = malloc(sizeof *page * LOST_PAGE);
+    int n = recorder_stale_holds(w->pg, (int)maintenance_config.lost_after_seconds, page, LOST_PAGE);
+    int settled = n < 0 ? -1 : record_holds_redis_lost(w, page, n);
     free(page);
-    return n < 0 ? -1 : settled;
+    return settled;
 }
 
 /* Bookings whose hold never reached PostgreSQL and that Redis does not know: the hold's
@@ -87,23 +97,9 @@ static int settle_unrecorded_bookings(maintenance *m)
     snprintf(since, sizeof since, "%s", m->bookings_checked);
     int n = recorder_unrecorded_bookings(m->w->pg, (int)maintenance_config.lost_after_seconds, since, page,
                                          LOST_PAGE);
-    int settled = n < 0 ? -1 : 0;
-    arena mem;
-    arena_init(&mem);
-    for (int i = 0; i < n && settled >= 0; i++) {
-        hold_record rec;
-        int known = hold_cache_load(m->w->redis, page[i].hold_id, &mem.allocator, &rec);
-        if (known < 0 || (known == 0 && recorder_record_booked(m->w->pg, page[i].booking_id, ACTOR) != 0))
-            settled = -1;
-        else if (known == 0) {
-            log_info("booking %s has no hold history and Redis lost its hold %s; recorded as confirmed",
-                     page[i].booking_id, page[i].hold_id);
-            settled++;
-        }
-    }
-    if (settled >= 0)
+    int settled = n < 0 ? -1 : record_holds_redis_lost(m->w, page, n);
+    if (settled >= 0) /* the window moves on only once every booking in it is settled */
         snprintf(m->bookings_checked, sizeof m->bookings_checked, "%s", since);
-    arena_free(&mem);
     free(page);
     return settled;
 }
