@@ -19,7 +19,13 @@
 #include "timeutil.h"
 
 #define READ_COUNT "500"     /* entries per partition per read */
-#define IDLE_POLL_MS 20      /* between reads that found nothing */
+#define READ_FULL 500
+/* A round reads all 64 partitions: one every ROUND_MS while events come, so that each
+ * transaction carries many events (a round per few events cost Redis and PostgreSQL
+ * more than the holds themselves); at once when a partition came back full; and less
+ * often, up to IDLE_POLL_MAX_MS, while nothing comes. */
+#define ROUND_MS 50
+#define IDLE_POLL_MAX_MS 200
 #define CLAIM_EVERY_MS 5000
 #define TRIM_EVERY_MS 2000
 #define RETRY_MIN_MS 100
@@ -48,6 +54,7 @@ typedef struct batch {
     int n, cap;
     const char **ack_ids[HOLD_PARTITIONS];  /* per partition: every entry read (recorded or rejected) */
     int ack_n[HOLD_PARTITIONS];
+    int full;  /* some partition gave as many entries as a read asks for: more wait */
 } batch;
 
 typedef struct recorder_state {
@@ -66,6 +73,7 @@ static void batch_clear(batch *b)
         b->ack_n[p] = 0;
     }
     b->n = 0;
+    b->full = 0;
 }
 
 /* Creates the group on every partition's stream (MKSTREAM; an existing group is fine). */
@@ -156,8 +164,10 @@ static int read_round(recorder_state *st, batch *b, int claim)
     if (missing_group) /* the streams were flushed with Redis: the group starts again */
         ensure_groups(r);
     int read = 0;
-    for (int p = 0; p < HOLD_PARTITIONS; p++)
+    for (int p = 0; p < HOLD_PARTITIONS; p++) {
         read += b->ack_n[p];
+        b->full |= b->ack_n[p] >= READ_FULL;
+    }
     return rc == 0 || read > 0 ? read : -1;
 }
 
@@ -280,18 +290,37 @@ static void trim(redis_conn *r)
         freeReplyObject(replies[i]);
 }
 
+/* How long to wait before the next round (see ROUND_MS); idle_ms grows while rounds
+ * find nothing. */
+static int64_t pause_after(int read, int claim, int full, int64_t round_start, int64_t *idle_ms)
+{
+    if (read < 0)
+        return 200;
+    if (claim || full)
+        return 0;
+    if (read > 0) {
+        *idle_ms = ROUND_MS;
+        int64_t spent = wall_ms() - round_start;
+        return spent < ROUND_MS ? ROUND_MS - spent : 0;
+    }
+    int64_t pause = *idle_ms;
+    *idle_ms = pause * 2 < IDLE_POLL_MAX_MS ? pause * 2 : IDLE_POLL_MAX_MS;
+    return pause;
+}
+
 static void loop(background *bg, void *arg)
 {
     recorder_state *st = arg;
     batch b = {0};
     int failures = 0;
+    int64_t idle_ms = ROUND_MS;
     ensure_groups(st->w->redis);
     while (!background_stopping(bg)) {
         int64_t now = wall_ms();
         int claim = now >= st->next_claim_ms;
         if (claim)
             st->next_claim_ms = now + CLAIM_EVERY_MS;
-        int read = read_round(st, &b, claim);
+        int read = read_round(st, &b, claim), full = b.full;
         if (read < 0 && failures++ % 100 == 0)
             log_warn("recorder: redis: %s", st->w->redis->errstr);
         if (read >= 0)
@@ -305,7 +334,8 @@ static void loop(background *bg, void *arg)
             st->next_trim_ms = now + TRIM_EVERY_MS;
             trim(st->w->redis);
         }
-        if (read <= 0 && !claim && background_wait(bg, read < 0 ? 200 : IDLE_POLL_MS))
+        int64_t pause = pause_after(read, claim, full, now, &idle_ms);
+        if (pause > 0 && background_wait(bg, pause))
             break;
     }
     batch_clear(&b);
