@@ -109,132 +109,142 @@ int saga_attempts_to_void(pg_conn *pg, attempt_row *out, int cap)
 
 /* ---- confirm and cancel -------------------------------------------------------------- */
 
+/* The statements of the confirm transaction (saga_commit_booking) and of a
+ * cancellation's slot moves. */
+static const char lock_resource_sql[] = "SELECT 1 FROM resources WHERE resource_id = $1 FOR SHARE";
+/* rows for slots that have none: the capacity of the resource row just locked, kept following it */
+static const char insert_slots_sql[] =
+    "INSERT INTO slots (resource_id, slot_start, slot_end, total_capacity, inherits, overbooking_percent) "
+    "SELECT $1, to_timestamp(s), to_timestamp(e), r.capacity, true, r.overbooking_percent "
+    "FROM resources r, unnest($2::bigint[], $3::bigint[]) AS u (s, e) WHERE r.resource_id = $1 "
+    "ON CONFLICT DO NOTHING";
+static const char lock_slot_rows_sql[] =
+    "SELECT 1 FROM slots WHERE resource_id = $1 AND slot_start = ANY "
+    "(SELECT to_timestamp(unnest($2::bigint[]))) ORDER BY slot_start FOR UPDATE";
+/* delta added to confirmed on every slot, only where the result stays within the sell
+ * limit (capacity plus the overbooking allowance) and at or above zero: the rows changed,
+ * and how many of them are left above their physical capacity */
+static const char move_confirmed_sql[] =
+    "WITH u AS (UPDATE slots SET confirmed = confirmed + $3, updated_at = now() WHERE resource_id = $1 "
+    "AND slot_start = ANY (SELECT to_timestamp(unnest($2::bigint[]))) "
+    "AND confirmed + $3 <= total_capacity + total_capacity * overbooking_percent / 100 "
+    "AND confirmed + $3 >= 0 RETURNING confirmed > total_capacity AS over) "
+    "SELECT count(*), count(*) FILTER (WHERE over) FROM u";
+/* the attempt's fence: pending or authorized -> booked (no row: the repair abandoned it,
+ * or it is settled otherwise); holds the row lock to the commit */
+static const char claim_attempt_sql[] =
+    "UPDATE payment_attempts SET state = 'booked', payment_id = $2, updated_at = now() "
+    "WHERE idempotency_key = $1 AND state IN ('pending', 'authorized')";
+/* the booking, its event, and when the hold was a waiting list's offer, its entry
+ * CONVERTED in the same step */
+static const char insert_booking_sql[] =
+    "WITH b AS (INSERT INTO bookings (booking_id, hold_id, user_id, resource_id, start_time, end_time, quantity, "
+    "status, payment_status, payment_id, price, currency, total_minor) VALUES ($1, $2, $3, $4, to_timestamp($5), "
+    "to_timestamp($6), $7, 1, $8, $9, $10, $11, $12) RETURNING booking_id), "
+    "w AS (UPDATE waitlist_entries SET status = 4, updated_at = clock_timestamp() WHERE offered_hold_id = $2 "
+    "AND status = 2 RETURNING entry_id, resource_id, user_id, quantity), "
+    "wv AS (INSERT INTO events (subject_id, event_type, actor_id, metadata) SELECT w.entry_id, "
+    "'waitlist.converted', $13, jsonb_build_object('resource_id', w.resource_id, 'user_id', w.user_id, "
+    "'quantity', w.quantity::text, 'offered_hold_id', $2::text, 'booking_id', b.booking_id) FROM w, b) "
+    "INSERT INTO events (subject_id, event_type, actor_id, metadata) "
+    "SELECT booking_id, 'booking.confirmed', $13, jsonb_build_object('hold_id', $2::text, 'payment_id', $9::text, "
+    "'total_minor', $12::text) FROM b";
+
 /* Locks the resource (share: counter loads take it exclusively) and the slot rows in
- * slot order, first creating rows for slots that have none when ends (an array literal
- * of the slots' ends) is given: such a row takes the capacity of the resource row just
- * locked, and keeps following it. */
-static int lock_slots(pg_conn *pg, const char *resource_id, const char *array, const char *ends)
+ * slot order. */
+static int lock_slots(pg_conn *pg, const char *resource_id, const char *array)
 {
     const char *lock_params[1] = {resource_id};
-    const char *params[3] = {resource_id, array, ends};
-    if (pg_run(pg, "SELECT 1 FROM resources WHERE resource_id = $1 FOR SHARE", 1, lock_params) != 0)
+    const char *params[2] = {resource_id, array};
+    if (pg_run(pg, lock_resource_sql, 1, lock_params) != 0)
         return -1;
-    if (ends &&
-        pg_run(pg,
-               "INSERT INTO slots (resource_id, slot_start, slot_end, total_capacity, inherits, overbooking_percent) "
-               "SELECT $1, to_timestamp(s), to_timestamp(e), r.capacity, true, r.overbooking_percent "
-               "FROM resources r, unnest($2::bigint[], $3::bigint[]) AS u (s, e) WHERE r.resource_id = $1 "
-               "ON CONFLICT DO NOTHING",
-               3, params) != 0)
-        return -1;
-    return pg_run(pg,
-                  "SELECT 1 FROM slots WHERE resource_id = $1 AND slot_start = ANY "
-                  "(SELECT to_timestamp(unnest($2::bigint[]))) ORDER BY slot_start FOR UPDATE",
-                  2, params);
+    return pg_run(pg, lock_slot_rows_sql, 2, params);
 }
 
-/* Adds delta to confirmed on every slot, only where the result stays within the sell
- * limit (capacity plus the overbooking allowance) and at or above zero; returns the
- * number of rows changed, -1 on error. *above (may be NULL): how many of them are left
- * above their physical capacity. */
+/* move_confirmed_sql's answer: the rows changed; *above (may be NULL) those left above
+ * their physical capacity. */
+static int moved_of(const PGresult *r, int *above)
+{
+    if (above)
+        *above = atoi(PQgetvalue(r, 0, 1));
+    return atoi(PQgetvalue(r, 0, 0));
+}
+
 static int move_confirmed(pg_conn *pg, const char *resource_id, const char *array, int delta, int *above)
 {
     char d[24];
     const char *params[3] = {resource_id, array, I64(d, delta)};
-    PGresult *r = pg_exec(pg,
-        "WITH u AS (UPDATE slots SET confirmed = confirmed + $3, updated_at = now() WHERE resource_id = $1 "
-        "AND slot_start = ANY (SELECT to_timestamp(unnest($2::bigint[]))) "
-        "AND confirmed + $3 <= total_capacity + total_capacity * overbooking_percent / 100 "
-        "AND confirmed + $3 >= 0 RETURNING confirmed > total_capacity AS over) "
-        "SELECT count(*), count(*) FILTER (WHERE over) FROM u",
-        3, params);
+    PGresult *r = pg_exec(pg, move_confirmed_sql, 3, params);
     if (!r)
         return -1;
-    int moved = atoi(PQgetvalue(r, 0, 0));
-    if (above)
-        *above = atoi(PQgetvalue(r, 0, 1));
+    int moved = moved_of(r, above);
     PQclear(r);
     return moved;
 }
 
-static int insert_booking(pg_conn *pg, const booking_row *b, const char *actor)
+/* insert_booking_sql's parameters (the price packed, binary). */
+typedef struct booking_args {
+    char start[24], end[24], quantity[24], payment_status[24], total[24];
+    uint8_t *price;
+    const char *values[13];
+    int lengths[13], formats[13];
+} booking_args;
+
+static void booking_args_of(const booking_row *b, const char *actor, booking_args *a)
 {
-    char start[24], end[24], q[24], pst[24], total[24];
     size_t len = protobuf_c_message_get_packed_size(&b->price->base);
-    uint8_t *price = malloc(len + 1);
-    protobuf_c_message_pack(&b->price->base, price);
-    const char *params[12] = {b->booking_id, b->hold_id, b->user_id, b->resource_id, I64(start, b->start_time),
-                              I64(end, b->end_time), I64(q, b->quantity), I64(pst, b->payment_status),
-                              b->payment_id, (const char *)price, b->currency, I64(total, b->total_minor)};
-    const char *all[13];
-    memcpy(all, params, sizeof params);
-    all[12] = actor;
-    int lengths[13] = {0}, formats[13] = {0};
-    lengths[9] = (int)len;
-    formats[9] = 1;
-    PGresult *r = pg_exec_binary(pg,
-        "WITH b AS (INSERT INTO bookings (booking_id, hold_id, user_id, resource_id, start_time, end_time, quantity, "
-        "status, payment_status, payment_id, price, currency, total_minor) VALUES ($1, $2, $3, $4, to_timestamp($5), "
-        "to_timestamp($6), $7, 1, $8, $9, $10, $11, $12) RETURNING booking_id), "
-        /* the hold was a waiting list's offer: its entry is CONVERTED in the same step */
-        "w AS (UPDATE waitlist_entries SET status = 4, updated_at = clock_timestamp() WHERE offered_hold_id = $2 "
-        "AND status = 2 RETURNING entry_id, resource_id, user_id, quantity), "
-        "wv AS (INSERT INTO events (subject_id, event_type, actor_id, metadata) SELECT w.entry_id, "
-        "'waitlist.converted', $13, jsonb_build_object('resource_id', w.resource_id, 'user_id', w.user_id, "
-        "'quantity', w.quantity::text, 'offered_hold_id', $2::text, 'booking_id', b.booking_id) FROM w, b) "
-        "INSERT INTO events (subject_id, event_type, actor_id, metadata) "
-        "SELECT booking_id, 'booking.confirmed', $13, jsonb_build_object('hold_id', $2::text, 'payment_id', $9::text, "
-        "'total_minor', $12::text) FROM b",
-        13, all, lengths, formats, 0);
-    free(price);
-    int ok = r != NULL;
-    PQclear(r);
-    return ok ? 0 : -1;
+    a->price = malloc(len + 1);
+    protobuf_c_message_pack(&b->price->base, a->price);
+    const char *values[13] = {b->booking_id, b->hold_id, b->user_id, b->resource_id, I64(a->start, b->start_time),
+                              I64(a->end, b->end_time), I64(a->quantity, b->quantity),
+                              I64(a->payment_status, b->payment_status), b->payment_id, (const char *)a->price,
+                              b->currency, I64(a->total, b->total_minor), actor};
+    memcpy(a->values, values, sizeof values);
+    memset(a->lengths, 0, sizeof a->lengths);
+    memset(a->formats, 0, sizeof a->formats);
+    a->lengths[9] = (int)len;
+    a->formats[9] = 1;
 }
 
-/* The attempt's fence: pending or authorized -> booked, 0; 1 when the repair abandoned
- * it (or it is settled otherwise); -1 on error. Holds the row lock to the commit. */
-static int claim_attempt(pg_conn *pg, const char *attempt_key, const char *payment_id)
-{
-    const char *params[2] = {attempt_key, payment_id};
-    int rows = pg_affected(pg,
-        "UPDATE payment_attempts SET state = 'booked', payment_id = $2, updated_at = now() "
-        "WHERE idempotency_key = $1 AND state IN ('pending', 'authorized')",
-        2, params);
-    return rows < 0 ? -1 : rows == 1 ? 0 : 1;
-}
+#define COMMIT_STATEMENTS 7
 
+/* Every statement of the confirm transaction goes in one round trip (a pipeline) and
+ * the outcome is decided from their results: COMMIT, or ROLLBACK of whatever the later
+ * statements did when an earlier one said no. */
 commit_result saga_commit_booking(pg_conn *pg, const booking_row *b, const int64_t *slot_starts, int n,
                                   const int64_t *slot_ends, const char *attempt_key,
                                   const char *actor, int *oversold)
 {
-    char *array = int64_array_literal(slot_starts, n), *ends = int64_array_literal(slot_ends, n);
+    char *array = int64_array_literal(slot_starts, n), *ends = int64_array_literal(slot_ends, n), delta[24];
+    booking_args ba;
+    booking_args_of(b, actor, &ba);
+    const char *claim_params[2] = {attempt_key, b->payment_id};
+    const char *slot_params[3] = {b->resource_id, array, ends};
+    const char *move_params[3] = {b->resource_id, array, I64(delta, b->quantity)};
+    const pg_stmt stmts[COMMIT_STATEMENTS] = {
+        {"BEGIN", 0, NULL, NULL, NULL},
+        {claim_attempt_sql, 2, claim_params, NULL, NULL},
+        {lock_resource_sql, 1, slot_params, NULL, NULL},
+        {insert_slots_sql, 3, slot_params, NULL, NULL},
+        {lock_slot_rows_sql, 2, slot_params, NULL, NULL},
+        {move_confirmed_sql, 3, move_params, NULL, NULL},
+        {insert_booking_sql, 13, ba.values, ba.lengths, ba.formats},
+    };
+    PGresult *r[COMMIT_STATEMENTS];
+    int rc = pg_exec_pipeline_each(pg, COMMIT_STATEMENTS, stmts, r);
     commit_result result = COMMIT_FAILED;
-    if (pg_begin(pg) != 0)
-        goto done;
-    int fenced = claim_attempt(pg, attempt_key, b->payment_id);
-    if (fenced != 0) {
-        result = fenced > 0 ? COMMIT_LOST_RACE : COMMIT_FAILED;
-        goto done;
-    }
-    if (lock_slots(pg, b->resource_id, array, ends) != 0)
-        goto done;
-    int moved = move_confirmed(pg, b->resource_id, array, b->quantity, oversold);
-    if (moved < 0)
-        goto done;
-    if (moved != n) {
+    if (r[1] && atoi(PQcmdTuples(r[1])) != 1)
+        result = COMMIT_LOST_RACE; /* fenced */
+    else if (r[5] && moved_of(r[5], oversold) != n)
         result = COMMIT_NO_CAPACITY;
-        goto done;
-    }
-    if (insert_booking(pg, b, actor) != 0) {
-        if (strcmp(pg_sqlstate(pg), "23505") == 0) /* unique: the hold has a booking already */
-            result = COMMIT_LOST_RACE;
-        goto done;
-    }
-    if (pg_commit(pg) != 0)
-        goto done;
-    result = COMMIT_DONE;
-done:
+    else if (rc != 0)
+        result = strcmp(pg_sqlstate(pg), "23505") == 0 ? COMMIT_LOST_RACE /* the hold has a booking already */
+                                                      : COMMIT_FAILED;
+    else if (pg_commit(pg) == 0)
+        result = COMMIT_DONE;
+    for (int i = 0; i < COMMIT_STATEMENTS; i++)
+        PQclear(r[i]);
+    free(ba.price);
     free(array);
     free(ends);
     if (result != COMMIT_DONE)
@@ -294,7 +304,7 @@ cancel_result saga_cancel_booking(pg_conn *pg, const booking_row *b, const int64
     int64_t total = 0;
     cancel_result result = CANCEL_FAILED;
     memset(out, 0, sizeof *out);
-    if (pg_begin(pg) != 0 || lock_slots(pg, b->resource_id, array, NULL) != 0 ||
+    if (pg_begin(pg) != 0 || lock_slots(pg, b->resource_id, array) != 0 ||
         lock_booking(pg, b->booking_id, &quantity, &cancelled, &status, &total, &seq) != 1)
         goto done;
     int to = BOOKING_STATUS(CANCELLED);

@@ -189,63 +189,64 @@ PGresult *pg_exec(pg_conn *pg, const char *sql, int nparams, const char *const *
 }
 
 /* Without a pipeline (a statement could not be prepared): one round trip each. */
-static PGresult *exec_each(pg_conn *pg, int n, const pg_stmt *stmts)
+static int exec_each(pg_conn *pg, int n, const pg_stmt *stmts, PGresult **results)
 {
-    PGresult *last = NULL;
     for (int i = 0; i < n; i++) {
-        PQclear(last);
-        last = pg_exec_binary(pg, stmts[i].sql, stmts[i].nparams, stmts[i].params, stmts[i].lengths,
-                              stmts[i].formats, 0);
-        if (!last)
-            return NULL;
+        results[i] = pg_exec_binary(pg, stmts[i].sql, stmts[i].nparams, stmts[i].params, stmts[i].lengths,
+                                    stmts[i].formats, 0);
+        if (!results[i])
+            return -1;
     }
-    return last;
+    return 0;
 }
 
-/* Reads the results of n pipelined statements and the sync; keeps the last one. */
-static PGresult *read_pipeline(pg_conn *pg, int n)
+/* Reads the results of n pipelined statements and the sync into results[]; 0 when
+ * every statement succeeded (the first failure's SQLSTATE is kept). */
+static int read_pipeline(pg_conn *pg, int n, PGresult **results)
 {
-    PGresult *last = NULL, *r;
+    PGresult *r;
     int failed = 0;
     for (int i = 0; i < n; i++) {
         while ((r = PQgetResult(pg->conn)) != NULL) {
             ExecStatusType st = PQresultStatus(r);
-            if (!failed && st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK) {
-                const char *state = PQresultErrorField(r, PG_DIAG_SQLSTATE);
-                snprintf(pg->sqlstate, sizeof pg->sqlstate, "%s", state ? state : "");
-                pg_fail(pg, "query", st == PGRES_PIPELINE_ABORTED ? "pipeline aborted" : PQresultErrorMessage(r));
+            if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK) {
+                if (!failed) {
+                    const char *state = PQresultErrorField(r, PG_DIAG_SQLSTATE);
+                    snprintf(pg->sqlstate, sizeof pg->sqlstate, "%s", state ? state : "");
+                    pg_fail(pg, "query", st == PGRES_PIPELINE_ABORTED ? "pipeline aborted" : PQresultErrorMessage(r));
+                }
                 failed = 1;
+                PQclear(r);
+                continue;
             }
-            PQclear(last);
-            last = r;
+            PQclear(results[i]);
+            results[i] = r;
         }
     }
     while ((r = PQgetResult(pg->conn)) != NULL) /* the sync */
         PQclear(r);
-    if (failed) {
-        PQclear(last);
-        return NULL;
-    }
-    return last;
+    return failed ? -1 : 0;
 }
 
-PGresult *pg_exec_pipeline(pg_conn *pg, int n, const pg_stmt *stmts)
+int pg_exec_pipeline_each(pg_conn *pg, int n, const pg_stmt *stmts, PGresult **results)
 {
-    const char *names[16];
+    const char *names[PG_PIPELINE_MAX];
+    for (int i = 0; i < n; i++)
+        results[i] = NULL;
     pg->sqlstate[0] = '\0';
     pg->lost = 0;
     if (pg_ensure(pg) != 0) {
         pg->lost = 1;
-        return NULL;
+        return -1;
     }
-    if (n > 16 || PQtransactionStatus(pg->conn) == PQTRANS_INERROR)
-        return exec_each(pg, n, stmts);
+    if (n > PG_PIPELINE_MAX || PQtransactionStatus(pg->conn) == PQTRANS_INERROR)
+        return exec_each(pg, n, stmts, results);
     /* named statements, or (transaction pooling) unnamed ones: each parsed where it runs */
     for (int i = 0; i < n; i++)
         if (!(names[i] = prepared_name(pg, stmts[i].sql, stmts[i].nparams)) && pg->mode == PG_POOL_SESSION)
-            return exec_each(pg, n, stmts);
+            return exec_each(pg, n, stmts, results);
     if (!PQenterPipelineMode(pg->conn))
-        return exec_each(pg, n, stmts);
+        return exec_each(pg, n, stmts, results);
     for (int i = 0; i < n; i++) {
         const pg_stmt *st = &stmts[i];
         if (names[i])
@@ -253,13 +254,36 @@ PGresult *pg_exec_pipeline(pg_conn *pg, int n, const pg_stmt *stmts)
         else
             PQsendQueryParams(pg->conn, st->sql, st->nparams, NULL, st->params, st->lengths, st->formats, 0);
     }
-    PGresult *last = PQpipelineSync(pg->conn) ? read_pipeline(pg, n) : NULL;
+    int rc = PQpipelineSync(pg->conn) ? read_pipeline(pg, n, results) : -1;
     /* a connection that cannot leave pipeline mode (results left unread after a failure)
      * would fail every later call without a word: it is dropped */
-    if (!PQexitPipelineMode(pg->conn) || (!last && (PQstatus(pg->conn) != CONNECTION_OK ||
-                                                    connection_error(pg->sqlstate))))
+    if (!PQexitPipelineMode(pg->conn) || (rc != 0 && (PQstatus(pg->conn) != CONNECTION_OK ||
+                                                      connection_error(pg->sqlstate))))
         drop(pg);
-    return last;
+    return rc;
+}
+
+PGresult *pg_exec_pipeline(pg_conn *pg, int n, const pg_stmt *stmts)
+{
+    PGresult *results[PG_PIPELINE_MAX];
+    if (n <= 0)
+        return NULL;
+    int first = n > PG_PIPELINE_MAX ? n - PG_PIPELINE_MAX : 0; /* longer: one round trip each before */
+    for (int i = 0; i < first; i++) {
+        PGresult *r = pg_exec_binary(pg, stmts[i].sql, stmts[i].nparams, stmts[i].params, stmts[i].lengths,
+                                     stmts[i].formats, 0);
+        if (!r)
+            return NULL;
+        PQclear(r);
+    }
+    int rc = pg_exec_pipeline_each(pg, n - first, stmts + first, results);
+    for (int i = 0; i + 1 < n - first; i++)
+        PQclear(results[i]);
+    if (rc != 0) {
+        PQclear(results[n - first - 1]);
+        return NULL;
+    }
+    return results[n - first - 1];
 }
 
 int pg_run(pg_conn *pg, const char *sql, int nparams, const char *const *params)

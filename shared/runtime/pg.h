@@ -83,6 +83,11 @@ typedef struct pg_stmt {
  * statement (caller PQclear()s it), or NULL with err/errstr/sqlstate of the failure.
  * An open transaction stays open: BEGIN may be the first statement. */
 PGresult *pg_exec_pipeline(pg_conn *pg, int n, const pg_stmt *stmts);
+#define PG_PIPELINE_MAX 16
+/* The same, keeping every statement's result: results[i] (PQclear each; NULL for one
+ * that failed or did not run). 0 when all ran, -1 with err/errstr/sqlstate of the first
+ * failure. n <= PG_PIPELINE_MAX. */
+int pg_exec_pipeline_each(pg_conn *pg, int n, const pg_stmt *stmts, PGresult **results);
 /* pg_exec for statements whose result is not needed: 0 on success, -1 on error. */
 int pg_run(pg_conn *pg, const char *sql, int nparams, const char *const *params);
 /* pg_exec for INSERT/UPDATE/DELETE: the number of rows it affected, or -1 on error. */
