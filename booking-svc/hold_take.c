@@ -134,13 +134,9 @@ static int load_slots(rpc_call *call, hold_plan *p, const int64_t *slots, int n)
     Booking__V1__Resource *locked;
     slot_row *rows = rpc_alloc(call, sizeof *rows * (size_t)(n ? n : 1));
     int64_t version;
-    if (pg_begin(pg) != 0 ||
-        inventory_load_versioned(pg, p->resource->resource_id, LOCK_UPDATE, rpc_allocator(call), &locked,
-                                 &version) <= 0)
-        goto failed;
-    int single = locked->slot_minutes == SLOT_MINUTES_SINGLE;
-    if (inventory_load_slots(pg, p->resource->resource_id, slots, n, slot_ends(call, p, slots, n),
-                             single ? 0 : locked->capacity, locked->overbooking_percent, rows) != 0)
+    int single = p->resource->slot_minutes == SLOT_MINUTES_SINGLE; /* slot_minutes never changes */
+    if (inventory_lock_slots_for_load(pg, p->resource->resource_id, slots, n, slot_ends(call, p, slots, n), single,
+                                      rpc_allocator(call), &locked, &version, rows) <= 0)
         goto failed;
     if (hold_cache_init_slots(booking_redis(call), p->resource->resource_id, version, rows, n, single) != 0) {
         pg_rollback(pg);

@@ -76,8 +76,10 @@ static int open_payment(rpc_call *call, const authorize_request *req, payment_ro
     return 0;
 }
 
-/* Asks the provider and records its answer; a provider failure leaves UNKNOWN. */
-static int resolve(rpc_call *call, payment_row *p)
+/* Asks the provider and records its answer; a provider failure leaves UNKNOWN. *p
+ * becomes the row as recorded; *changed_meanwhile is set when another call resolved it
+ * first (then read it again). */
+static int resolve(rpc_call *call, payment_row *p, int *changed_meanwhile)
 {
     provider_request r = {.payment_id = p->payment_id, .payment_method_id = p->payment_method_id,
                           .currency = p->currency, .amount_minor = p->amount_minor,
@@ -95,11 +97,13 @@ static int resolve(rpc_call *call, payment_row *p)
     const char *meta[] = {"decline_code", out.decline_code};
     payment_change change = change_by(call, event_metadata(call, meta, approved ? 0 : 1));
     pg_conn *pg = payment_pg(call);
-    if (store_payment_move(pg, p->payment_id, PAY_UNKNOWN, &step, 0, 0, approved ? "" : out.decline_code,
-                           &change) < 0) {
+    int moved = store_payment_move(pg, p->payment_id, PAY_UNKNOWN, &step, 0, 0, approved ? "" : out.decline_code,
+                                   &change, p);
+    if (moved < 0) {
         payment_count(M_AUTH_UNKNOWN, 1);
         return store_fail_pg(call, pg);
     }
+    *changed_meanwhile = moved == 0;
     payment_count(approved ? M_AUTH_AUTHORIZED : M_AUTH_DECLINED, 1);
     return 0;
 }
@@ -108,13 +112,17 @@ int rpc_authorize_payment(rpc_call *call, const ProtobufCMessage *request, Proto
 {
     const authorize_request *req = (const authorize_request *)request;
     payment_row p;
+    int changed_meanwhile = 0;
     if (check_request(call, req) != 0 || open_payment(call, req, &p) != 0)
         return -1;
-    if (p.status == PAY_UNKNOWN && resolve(call, &p) != 0)
+    if (p.status == PAY_UNKNOWN && resolve(call, &p, &changed_meanwhile) != 0)
         return -1;
     if (rpc_deadline_left_ms(call) <= 0) {
         payment_count(M_AUTH_LATE, 1);
         log_info("payment %s: authorization answered after the caller's deadline", p.payment_id);
     }
-    return reply_payment(call, p.payment_id, response);
+    if (changed_meanwhile)
+        return reply_payment(call, p.payment_id, response);
+    *response = &payment_message(call, &p)->base;
+    return 0;
 }

@@ -16,18 +16,19 @@ static int lock_payment(rpc_call *call, const char *payment_id, payment_row *p)
 {
     if (check_payment_id(call, payment_id) != 0)
         return -1;
-    if (pg_begin(payment_pg(call)) != 0)
-        return store_fail_pg(call, payment_pg(call));
     return load_payment(call, payment_id, 1, p);
 }
 
-/* Applies a step decided under the lock, records its event and commits. 0 / -1. */
-static int commit_move(rpc_call *call, const payment_row *p, const payment_step *step, int64_t captured,
+/* Applies a step decided under the lock, records its event and commits; *p becomes the
+ * row as moved. 0 / -1. */
+static int commit_move(rpc_call *call, payment_row *p, const payment_step *step, int64_t captured,
                        int64_t refunded, const char *metadata_json)
 {
     pg_conn *pg = payment_pg(call);
     payment_change change = change_by(call, metadata_json);
-    int moved = store_payment_move(pg, p->payment_id, p->status, step, captured, refunded, p->decline_code, &change);
+    payment_row now;
+    int moved = store_payment_move(pg, p->payment_id, p->status, step, captured, refunded, p->decline_code, &change,
+                                   &now);
     if (moved < 0)
         return store_fail_pg(call, pg);
     if (moved != 1) { /* cannot happen under the row lock; keep nothing of this change */
@@ -37,11 +38,12 @@ static int commit_move(rpc_call *call, const payment_row *p, const payment_step 
     }
     if (pg_commit(pg) != 0)
         return store_fail_pg(call, pg);
+    *p = now;
     return 0;
 }
 
 /* One capture attempt at the provider, counted whatever its outcome. */
-static int capture_locked(rpc_call *call, const payment_row *p, const payment_step *step)
+static int capture_locked(rpc_call *call, payment_row *p, const payment_step *step)
 {
     pg_conn *pg = payment_pg(call);
     int attempts = store_capture_attempts(pg, p->payment_id);
@@ -87,7 +89,8 @@ int rpc_capture_payment(rpc_call *call, const ProtobufCMessage *request, Protobu
     }
     if (capture_locked(call, &p, &step) != 0)
         return -1;
-    return reply_payment(call, p.payment_id, response);
+    *response = &payment_message(call, &p)->base; /* the row as captured */
+    return 0;
 }
 
 int rpc_void_payment(rpc_call *call, const ProtobufCMessage *request, ProtobufCMessage **response)
@@ -116,7 +119,8 @@ int rpc_void_payment(rpc_call *call, const ProtobufCMessage *request, ProtobufCM
     if (commit_move(call, &p, &step, 0, 0, NULL) != 0)
         return -1;
     payment_count(M_VOID_VOIDED, 1);
-    return reply_payment(call, p.payment_id, response);
+    *response = &payment_message(call, &p)->base;
+    return 0;
 }
 
 static int check_refund(rpc_call *call, const Booking__V1__RefundPaymentRequest *req)
@@ -142,7 +146,7 @@ static void refund_id_of(rpc_call *call, const payment_row *p, char *id, size_t 
 
 /* Asks the provider for the refund, then records it, the new counters and the event
  * in the transaction that holds the payment's lock. */
-static int refund_locked(rpc_call *call, const payment_row *p, const payment_step *step, const char *refund_id,
+static int refund_locked(rpc_call *call, payment_row *p, const payment_step *step, const char *refund_id,
                          int64_t amount, int64_t new_refunded, const char *reason)
 {
     pg_conn *pg = payment_pg(call);
@@ -195,7 +199,8 @@ int rpc_refund_payment(rpc_call *call, const ProtobufCMessage *request, Protobuf
     if (refund_locked(call, &p, &step, refund_id, req->amount->amount_minor, new_refunded,
                       req->reason ? req->reason : "") != 0)
         return -1;
-    return reply_payment(call, p.payment_id, response);
+    *response = &payment_message(call, &p)->base;
+    return 0;
 }
 
 int rpc_get_payment(rpc_call *call, const ProtobufCMessage *request, ProtobufCMessage **response)

@@ -66,12 +66,27 @@ int store_payment_open(pg_conn *pg, const payment_row *p, const char *idempotenc
         11, all);
 }
 
+static int found_in(PGresult *r, payment_row *out)
+{
+    if (!r)
+        return -1;
+    int found = PQntuples(r) == 1;
+    if (found && out)
+        payment_from(r, out);
+    PQclear(r);
+    return found;
+}
+
 int store_payment_load(pg_conn *pg, const char *payment_id, int for_update, payment_row *out)
 {
-    return load_one(pg,
-                    for_update ? "SELECT " PAYMENT_COLUMNS " FROM payments WHERE payment_id = $1 FOR UPDATE"
-                               : "SELECT " PAYMENT_COLUMNS " FROM payments WHERE payment_id = $1",
-                    payment_id, out);
+    if (!for_update)
+        return load_one(pg, "SELECT " PAYMENT_COLUMNS " FROM payments WHERE payment_id = $1", payment_id, out);
+    /* BEGIN and the row lock in one round trip */
+    const char *params[1] = {payment_id};
+    const pg_stmt stmts[2] = {{"BEGIN", 0, NULL, NULL, NULL},
+                              {"SELECT " PAYMENT_COLUMNS " FROM payments WHERE payment_id = $1 FOR UPDATE", 1, params,
+                               NULL, NULL}};
+    return found_in(pg_exec_pipeline(pg, 2, stmts), out);
 }
 
 int store_payment_by_key(pg_conn *pg, const char *idempotency_key, payment_row *out)
@@ -82,18 +97,19 @@ int store_payment_by_key(pg_conn *pg, const char *idempotency_key, payment_row *
 
 int store_payment_move(pg_conn *pg, const char *payment_id, payment_status from, const payment_step *step,
                        int64_t captured_minor, int64_t refunded_minor, const char *decline_code,
-                       const payment_change *c)
+                       const payment_change *c, payment_row *moved)
 {
     char f[24], t[24], cap[24], ref[24];
     const char *params[9] = {payment_id, I64(f, from), I64(t, step->to), I64(cap, captured_minor),
                              I64(ref, refunded_minor), decline_code, step->event_type, c->actor_id,
                              c->metadata_json ? c->metadata_json : "{}"};
-    return pg_affected(pg,
+    return found_in(pg_exec(pg,
         "WITH u AS (UPDATE payments SET status = $3, captured_minor = $4, refunded_minor = $5, decline_code = $6, "
-        "updated_at = now() WHERE payment_id = $1 AND status = $2 RETURNING payment_id) "
-        "INSERT INTO payment_events (payment_id, event_type, from_status, to_status, actor_id, metadata) "
-        "SELECT payment_id, $7, $2, $3, $8, $9::jsonb FROM u",
-        9, params);
+        "updated_at = now() WHERE payment_id = $1 AND status = $2 RETURNING " PAYMENT_COLUMNS "), "
+        "e AS (INSERT INTO payment_events (payment_id, event_type, from_status, to_status, actor_id, metadata) "
+        "SELECT payment_id, $7, $2, $3, $8, $9::jsonb FROM u) "
+        "SELECT * FROM u",
+        9, params), moved);
 }
 
 int store_capture_attempts(pg_conn *pg, const char *payment_id)

@@ -36,17 +36,18 @@ typedef struct payment_change {
  * none). 1 inserted; 0 when the key already has a payment (load it by key); -1 error. */
 int store_payment_open(pg_conn *pg, const payment_row *p, const char *idempotency_key, const payment_change *c);
 
-/* Loads a payment by id (for_update: SELECT ... FOR UPDATE, inside a transaction) or by
- * its AuthorizePayment idempotency key. 1 found, 0 not found, -1 error. */
+/* Loads a payment by id (for_update: opens a transaction and locks the row, in one
+ * round trip) or by its AuthorizePayment idempotency key. 1 found, 0 not found, -1
+ * error. */
 int store_payment_load(pg_conn *pg, const char *payment_id, int for_update, payment_row *out);
 int store_payment_by_key(pg_conn *pg, const char *idempotency_key, payment_row *out);
 
 /* Moves a payment from `from` to step->to, setting the counters and decline code, and
- * records step->event_type. Guarded by the status: 1 moved, 0 when the payment was no
- * longer in `from`, -1 error. */
+ * records step->event_type. Guarded by the status: 1 moved (*moved, when not NULL, is
+ * the row as it is now), 0 when the payment was no longer in `from`, -1 error. */
 int store_payment_move(pg_conn *pg, const char *payment_id, payment_status from, const payment_step *step,
                        int64_t captured_minor, int64_t refunded_minor, const char *decline_code,
-                       const payment_change *c);
+                       const payment_change *c, payment_row *moved);
 
 /* Capture attempts made so far (-1 on error), and recording one. 0 / -1. */
 int store_capture_attempts(pg_conn *pg, const char *payment_id);

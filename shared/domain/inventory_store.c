@@ -33,17 +33,12 @@ int inventory_load_resource(pg_conn *pg, const char *resource_id, row_lock lock,
     return inventory_load_versioned(pg, resource_id, lock, alloc, out, NULL);
 }
 
-int inventory_load_versioned(pg_conn *pg, const char *resource_id, row_lock lock, ProtobufCAllocator *alloc,
-                             Booking__V1__Resource **out, int64_t *version)
+/* The resource of a resource_select result: 1, 0 (no row) or -1 (a body that does not
+ * unpack). */
+static int resource_from(PGresult *r, ProtobufCAllocator *alloc, Booking__V1__Resource **out, int64_t *version)
 {
-    const char *params[1] = {resource_id};
-    PGresult *r = pg_exec(pg, resource_select[lock], 1, params);
-    if (!r)
-        return -1;
-    if (PQntuples(r) == 0) {
-        PQclear(r);
+    if (PQntuples(r) == 0)
         return 0;
-    }
     size_t len;
     unsigned char *body = PQunescapeBytea((const unsigned char *)PQgetvalue(r, 0, 0), &len);
     *out = booking__v1__resource__unpack(alloc, len, body);
@@ -58,8 +53,19 @@ int inventory_load_versioned(pg_conn *pg, const char *resource_id, row_lock lock
     }
     if (version)
         *version = strtoll(PQgetvalue(r, 0, 3), NULL, 10);
-    PQclear(r);
     return *out ? 1 : -1;
+}
+
+int inventory_load_versioned(pg_conn *pg, const char *resource_id, row_lock lock, ProtobufCAllocator *alloc,
+                             Booking__V1__Resource **out, int64_t *version)
+{
+    const char *params[1] = {resource_id};
+    PGresult *r = pg_exec(pg, resource_select[lock], 1, params);
+    if (!r)
+        return -1;
+    int found = resource_from(r, alloc, out, version);
+    PQclear(r);
+    return found;
 }
 
 char *int64_array_literal(const int64_t *values, int n)
@@ -84,21 +90,16 @@ static void row_from(PGresult *r, int i, slot_row *out)
     out->limit = slot_sell_limit(out->total, atoi(PQgetvalue(r, i, 6)));
 }
 
-int inventory_load_slots(pg_conn *pg, const char *resource_id, const int64_t *starts, int n, const int64_t *ends,
-                         int default_capacity, int overbooking_percent, slot_row *out)
+static const char slots_select[] = "SELECT " SLOT_COLUMNS " FROM slots WHERE resource_id = $1 "
+                                   "AND slot_start = ANY (SELECT to_timestamp(unnest($2::bigint[])))";
+
+/* out[0..n) from the defaults, then the rows of a slots_select result over them. */
+static void slots_from(PGresult *r, const int64_t *starts, int n, const int64_t *ends, int default_capacity,
+                       int overbooking_percent, slot_row *out)
 {
     int limit = slot_sell_limit(default_capacity, overbooking_percent);
     for (int i = 0; i < n; i++)
         out[i] = (slot_row){starts[i], ends ? ends[i] : starts[i], default_capacity, limit, 0, -1, 0, 0};
-    char *array = int64_array_literal(starts, n);
-    const char *params[2] = {resource_id, array};
-    PGresult *r = pg_exec(pg,
-                          "SELECT " SLOT_COLUMNS " FROM slots WHERE resource_id = $1 "
-                          "AND slot_start = ANY (SELECT to_timestamp(unnest($2::bigint[])))",
-                          2, params);
-    free(array);
-    if (!r)
-        return -1;
     for (int row = 0; row < PQntuples(r); row++) {
         slot_row found;
         row_from(r, row, &found);
@@ -106,8 +107,40 @@ int inventory_load_slots(pg_conn *pg, const char *resource_id, const int64_t *st
             if (out[i].start == found.start)
                 out[i] = found;
     }
+}
+
+int inventory_load_slots(pg_conn *pg, const char *resource_id, const int64_t *starts, int n, const int64_t *ends,
+                         int default_capacity, int overbooking_percent, slot_row *out)
+{
+    char *array = int64_array_literal(starts, n);
+    const char *params[2] = {resource_id, array};
+    PGresult *r = pg_exec(pg, slots_select, 2, params);
+    free(array);
+    if (!r)
+        return -1;
+    slots_from(r, starts, n, ends, default_capacity, overbooking_percent, out);
     PQclear(r);
     return 0;
+}
+
+int inventory_lock_slots_for_load(pg_conn *pg, const char *resource_id, const int64_t *starts, int n,
+                                  const int64_t *ends, int single, ProtobufCAllocator *alloc,
+                                  Booking__V1__Resource **locked, int64_t *version, slot_row *out)
+{
+    char *array = int64_array_literal(starts, n);
+    const char *params[2] = {resource_id, array};
+    const pg_stmt stmts[3] = {{"BEGIN", 0, NULL, NULL, NULL},
+                              {resource_select[LOCK_UPDATE], 1, params, NULL, NULL},
+                              {slots_select, 2, params, NULL, NULL}};
+    PGresult *r[3];
+    int rc = pg_exec_pipeline_each(pg, 3, stmts, r);
+    free(array);
+    int found = rc != 0 ? -1 : resource_from(r[1], alloc, locked, version);
+    if (found == 1)
+        slots_from(r[2], starts, n, ends, single ? 0 : (*locked)->capacity, (*locked)->overbooking_percent, out);
+    for (int i = 0; i < 3; i++)
+        PQclear(r[i]);
+    return found;
 }
 
 int inventory_load_range(pg_conn *pg, const char *resource_id, int64_t from, int64_t to, slot_row *out, int cap,

@@ -37,6 +37,13 @@ typedef struct slot_row {
  * 0, or -1 on a store error. */
 int inventory_load_slots(pg_conn *pg, const char *resource_id, const int64_t *starts, int n, const int64_t *ends,
                          int default_capacity, int overbooking_percent, slot_row *out);
+/* Opens a transaction, locks the resource FOR UPDATE (*locked, *version) and loads its
+ * slots as inventory_load_slots does with the locked row's capacity (0 when single)
+ * and overbooking_percent, in one round trip. 1, 0 (no such resource) or -1; the
+ * transaction stays open whatever the outcome (the caller commits or rolls back). */
+int inventory_lock_slots_for_load(pg_conn *pg, const char *resource_id, const int64_t *starts, int n,
+                                  const int64_t *ends, int single, ProtobufCAllocator *alloc,
+                                  Booking__V1__Resource **locked, int64_t *version, slot_row *out);
 
 /* Loads the rows that exist with slot_start in [from, to), ordered by start; *count is
  * set to how many (at most cap). 0 or -1. */
