@@ -283,7 +283,7 @@ static void loop(background *bg, void *arg)
     waitlist_worker *w = arg;
     while (!background_wait(bg, waitlist_config.interval_ms)) {
         pass(w);
-        if (background_wait(bg, MIN_GAP_MS)) /* wakes that came during the pass wait this long */
+        if (background_pause(bg, MIN_GAP_MS)) /* wakes that came during the pass or the gap run the next pass */
             break;
     }
 }

@@ -23,7 +23,7 @@ void stopper_destroy(stopper *s)
 
 int stopper_stopping(stopper *s) { return atomic_load(&s->stopping); }
 
-int stopper_wait(stopper *s, int64_t ms)
+static struct timespec deadline_in(int64_t ms)
 {
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
@@ -33,11 +33,28 @@ int stopper_wait(stopper *s, int64_t ms)
         ts.tv_sec++;
         ts.tv_nsec -= 1000000000L;
     }
+    return ts;
+}
+
+int stopper_wait(stopper *s, int64_t ms)
+{
+    struct timespec ts = deadline_in(ms);
     pthread_mutex_lock(&s->lock);
     while (!atomic_load(&s->stopping) && !atomic_load(&s->poked) && ms > 0)
         if (pthread_cond_timedwait(&s->cond, &s->lock, &ts) != 0)
             break;
     atomic_store(&s->poked, 0);
+    pthread_mutex_unlock(&s->lock);
+    return stopper_stopping(s);
+}
+
+int stopper_pause(stopper *s, int64_t ms)
+{
+    struct timespec ts = deadline_in(ms);
+    pthread_mutex_lock(&s->lock);
+    while (!atomic_load(&s->stopping) && ms > 0)
+        if (pthread_cond_timedwait(&s->cond, &s->lock, &ts) != 0)
+            break;
     pthread_mutex_unlock(&s->lock);
     return stopper_stopping(s);
 }
@@ -52,6 +69,8 @@ void stopper_stop(stopper *s)
 
 void stopper_poke(stopper *s)
 {
+    if (atomic_load(&s->poked)) /* pending already: the loop runs after this anyway */
+        return;
     pthread_mutex_lock(&s->lock);
     atomic_store(&s->poked, 1);
     pthread_cond_broadcast(&s->cond);
@@ -77,6 +96,7 @@ int background_start(background *b, background_fn run, void *arg)
 }
 
 int background_wait(background *b, int64_t ms) { return stopper_wait(&b->stop, ms); }
+int background_pause(background *b, int64_t ms) { return stopper_pause(&b->stop, ms); }
 int background_stopping(background *b) { return stopper_stopping(&b->stop); }
 void background_poke(background *b) { stopper_poke(&b->stop); }
 

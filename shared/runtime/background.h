@@ -19,6 +19,9 @@ void stopper_init(stopper *s);
 void stopper_destroy(stopper *s);
 /* Sleeps up to ms, or until stopper_stop: returns 1 then (the loop should end). */
 int stopper_wait(stopper *s, int64_t ms);
+/* Sleeps ms however often it is poked (a poke stays pending for the next wait), or
+ * until stopper_stop: returns 1 then. */
+int stopper_pause(stopper *s, int64_t ms);
 int stopper_stopping(stopper *s);
 /* Ends every wait, now and later. */
 void stopper_stop(stopper *s);
@@ -41,6 +44,8 @@ struct background {
 int background_start(background *b, background_fn run, void *arg);
 /* Sleeps up to ms, or until stop is asked: returns 1 then (the loop should end). */
 int background_wait(background *b, int64_t ms);
+/* stopper_pause of the loop's stopper: a gap between runs that pokes do not cut short. */
+int background_pause(background *b, int64_t ms);
 int background_stopping(background *b);
 /* stopper_poke of the loop's stopper (thread-safe; b must be started). */
 void background_poke(background *b);
