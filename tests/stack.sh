@@ -80,6 +80,7 @@ pg_start() {
   local opts="-p $port -k $dir/pgsock -c listen_addresses=127.0.0.1 -c max_connections=300"
   opts+=" -c shared_buffers=256MB -c log_min_messages=warning"
   [ "$mode" = fast ] && opts+=" -c fsync=off -c synchronous_commit=off -c full_page_writes=off"
+  # extra server settings for a diagnosis, e.g. "-c shared_preload_libraries=pg_stat_statements"
   [ -n "${STACK_PG_OPTS:-}" ] && opts+=" $STACK_PG_OPTS"
   touch "$dir/postgres.log"
   [ "$(id -u)" = 0 ] && chown "$STACK_PG_USER" "$dir/postgres.log"

@@ -231,6 +231,8 @@ static int read_pipeline(pg_conn *pg, int n, PGresult **results)
 int pg_exec_pipeline_each(pg_conn *pg, int n, const pg_stmt *stmts, PGresult **results)
 {
     const char *names[PG_PIPELINE_MAX];
+    if (n > PG_PIPELINE_MAX)
+        return -1;
     for (int i = 0; i < n; i++)
         results[i] = NULL;
     pg->sqlstate[0] = '\0';
@@ -239,7 +241,7 @@ int pg_exec_pipeline_each(pg_conn *pg, int n, const pg_stmt *stmts, PGresult **r
         pg->lost = 1;
         return -1;
     }
-    if (n > PG_PIPELINE_MAX || PQtransactionStatus(pg->conn) == PQTRANS_INERROR)
+    if (PQtransactionStatus(pg->conn) == PQTRANS_INERROR)
         return exec_each(pg, n, stmts, results);
     /* named statements, or (transaction pooling) unnamed ones: each parsed where it runs */
     for (int i = 0; i < n; i++)
@@ -266,24 +268,16 @@ int pg_exec_pipeline_each(pg_conn *pg, int n, const pg_stmt *stmts, PGresult **r
 PGresult *pg_exec_pipeline(pg_conn *pg, int n, const pg_stmt *stmts)
 {
     PGresult *results[PG_PIPELINE_MAX];
-    if (n <= 0)
+    if (n <= 0 || n > PG_PIPELINE_MAX)
         return NULL;
-    int first = n > PG_PIPELINE_MAX ? n - PG_PIPELINE_MAX : 0; /* longer: one round trip each before */
-    for (int i = 0; i < first; i++) {
-        PGresult *r = pg_exec_binary(pg, stmts[i].sql, stmts[i].nparams, stmts[i].params, stmts[i].lengths,
-                                     stmts[i].formats, 0);
-        if (!r)
-            return NULL;
-        PQclear(r);
-    }
-    int rc = pg_exec_pipeline_each(pg, n - first, stmts + first, results);
-    for (int i = 0; i + 1 < n - first; i++)
+    int rc = pg_exec_pipeline_each(pg, n, stmts, results);
+    for (int i = 0; i + 1 < n; i++)
         PQclear(results[i]);
     if (rc != 0) {
-        PQclear(results[n - first - 1]);
+        PQclear(results[n - 1]);
         return NULL;
     }
-    return results[n - first - 1];
+    return results[n - 1];
 }
 
 int pg_run(pg_conn *pg, const char *sql, int nparams, const char *const *params)

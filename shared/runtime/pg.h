@@ -78,7 +78,7 @@ typedef struct pg_stmt {
     const int *lengths, *formats;  /* binary parameters, as for pg_exec_binary (may be NULL) */
 } pg_stmt;
 
-/* Runs n statements in one round trip (libpq pipeline mode; each prepared once per
+/* Runs n (at most PG_PIPELINE_MAX) statements in one round trip (libpq pipeline mode; each prepared once per
  * connection, or unnamed as pg_exec says), in order, stopping at the first failure. Returns the result of the last
  * statement (caller PQclear()s it), or NULL with err/errstr/sqlstate of the failure.
  * An open transaction stays open: BEGIN may be the first statement. */
