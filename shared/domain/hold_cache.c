@@ -62,7 +62,10 @@ void hold_id_new(const char *resource_id, const char *body, char *out, size_t ca
         new_id("x", random, sizeof random); /* "x_" + 20 characters */
         body = random + 2;
     }
-    snprintf(out, cap, "hold_%02d_%s", hold_partition(resource_id), body);
+    if (strlen(resource_id) <= HOLD_ID_RESOURCE_MAX)
+        snprintf(out, cap, "hold_%02d_%.20s_%s", hold_partition(resource_id), body, resource_id);
+    else
+        snprintf(out, cap, "hold_%02d_%.20s", hold_partition(resource_id), body);
 }
 
 int hold_id_partition(const char *hold_id)
@@ -74,6 +77,16 @@ int hold_id_partition(const char *hold_id)
         return -1;
     int p = (d[0] - '0') * 10 + (d[1] - '0');
     return p < HOLD_PARTITIONS ? p : -1;
+}
+
+int hold_id_resource(const char *hold_id, char *out, size_t cap)
+{
+    size_t n = strlen(hold_id); /* "hold_NN_" 8, body 20, "_" 1, then the resource */
+    int p = hold_id_partition(hold_id);
+    if (p < 0 || n <= 29 || n - 29 > HOLD_ID_RESOURCE_MAX || hold_id[28] != '_' || n - 29 >= cap)
+        return 0;
+    memcpy(out, hold_id + 29, n - 29 + 1);
+    return hold_partition(out) == p; /* else not an id this code made */
 }
 
 /* ---- arguments and replies ------------------------------------------------------------- */
@@ -343,13 +356,13 @@ int hold_cache_load(redis_conn *r, const char *hold_id, ProtobufCAllocator *allo
 static hold_release release_decode(const redisReply *reply, const char *hold_id)
 {
     hold_release out = {RELEASE_FAILED, 0, 0, 0, ""};
-    if (reply_is(reply, 0, "RELEASED") && reply->elements == 6) {
+    if (reply_is(reply, 0, "RELEASED") && reply->elements >= 6) {
         out.quantity = (int)reply_int(reply->element[1]);
         out.final_status = reply_str(reply, 2)[0];
         out.expires_ms = reply_int(reply->element[3]);
         snprintf(out.user_id, sizeof out.user_id, "%s", reply_str(reply, 4));
         out.status = RELEASE_DONE;
-    } else if (reply_is(reply, 0, "FINAL") && reply->elements == 3) {
+    } else if (reply_is(reply, 0, "FINAL") && reply->elements >= 3) {
         out.final_status = reply_str(reply, 1)[0];
         snprintf(out.user_id, sizeof out.user_id, "%s", reply_str(reply, 2));
         out.status = RELEASE_FINAL;
@@ -392,17 +405,34 @@ hold_release hold_cache_release(redis_conn *r, const char *resource_id, const ch
 hold_release hold_cache_release_before(redis_conn *r, const char *resource_id, const char *hold_id,
                                        const hold_end *how, int64_t now_ms, redis_call *next)
 {
+    return hold_cache_release_read(r, resource_id, hold_id, how, now_ms, next, NULL, NULL);
+}
+
+hold_release hold_cache_release_read(redis_conn *r, const char *resource_id, const char *hold_id,
+                                     const hold_end *how, int64_t now_ms, redis_call *next, ProtobufCAllocator *alloc,
+                                     hold_record *after)
+{
     hold_keys k;
     char cells[72];
-    const char *argv[RELEASE_ARGC];
+    const char *argv[RELEASE_ARGC + F_COUNT];
     release_args(&k, resource_id, hold_id, how, now_ms, cells, argv);
-    redis_call calls[2] = {{&script_release, 7, RELEASE_ARGC, argv, NULL, NULL}};
+    if (after) {
+        memset(after, 0, sizeof *after);
+        memcpy(argv + RELEASE_ARGC, field_names, sizeof field_names);
+    }
+    redis_call calls[2] = {{&script_release, 7, RELEASE_ARGC + (after ? F_COUNT : 0), argv, NULL, NULL}};
     if (next)
         calls[1] = *next;
     redis_eval_many(r, calls, next ? 2 : 1);
     if (next)
         next->reply = calls[1].reply;
     hold_release out = release_decode(calls[0].reply, hold_id);
+    const redisReply *fields = NULL;
+    if (after && (out.status == RELEASE_DONE || out.status == RELEASE_FINAL))
+        fields = calls[0].reply->element[calls[0].reply->elements - 1];
+    if (fields && fields->type == REDIS_REPLY_ARRAY && fields->elements == F_COUNT &&
+        fields->element[F_ST]->type == REDIS_REPLY_STRING)
+        record_from(fields, hold_id, alloc, after);
     freeReplyObject(calls[0].reply);
     return out;
 }

@@ -36,12 +36,18 @@ int hold_partition(const char *resource_id);
  * resource keys are needed. */
 void hold_keys_for(hold_keys *keys, const char *resource_id, const char *hold_id);
 
-/* Hold ids name their partition: "hold_NN_<20 characters>". A new id for a hold of the
- * resource; body is 20 id characters to use (an idempotency token, so that a retry
- * names the same hold) or NULL for random ones. */
+/* Hold ids name their partition and their resource: "hold_NN_<20 characters>_<resource
+ * id>", so that every key of a hold follows from its id and a release needs no read
+ * first. A resource id too long for that (over HOLD_ID_RESOURCE_MAX) leaves the id as
+ * "hold_NN_<20 characters>". A new id for a hold of the resource; body is 20 id
+ * characters to use (an idempotency token, so that a retry names the same hold) or NULL
+ * for random ones. */
+#define HOLD_ID_RESOURCE_MAX (ID_MAX - 29)
 void hold_id_new(const char *resource_id, const char *body, char *out, size_t cap);
 /* The partition a hold id names, or -1 (not a hold id of this form). */
 int hold_id_partition(const char *hold_id);
+/* 1 when the hold id names its resource (copied into out), else 0. */
+int hold_id_resource(const char *hold_id, char *out, size_t cap);
 
 /* ---- creating a hold ---------------------------------------------------------------- */
 
@@ -154,6 +160,12 @@ hold_release hold_cache_release(redis_conn *r, const char *resource_id, const ch
  * the same round trip; next->reply is set (freeReplyObject it). */
 hold_release hold_cache_release_before(redis_conn *r, const char *resource_id, const char *hold_id,
                                        const hold_end *how, int64_t now_ms, redis_call *next);
+/* The same, answered also with the hold as it is after the call, when Redis still has it
+ * (RELEASE_DONE or RELEASE_FINAL; else after->status stays 0): its quote copied with
+ * alloc. */
+hold_release hold_cache_release_read(redis_conn *r, const char *resource_id, const char *hold_id,
+                                     const hold_end *how, int64_t now_ms, redis_call *next, ProtobufCAllocator *alloc,
+                                     hold_record *after);
 
 typedef struct hold_release_item {
     const char *resource_id, *hold_id;

@@ -18,6 +18,7 @@
 #include <time.h>
 
 #include "bench_common.h"
+#include "bench_redis.h"
 #include "booking/v1/booking.pb-c.h"
 #include "harness.h"
 #include "hold_cache.h"
@@ -28,6 +29,7 @@
 #define RESOURCES 200
 #define NIGHTS 30
 #define SAMPLES 4000000
+#define ROUNDS 3 /* the runs and the scripts alone, interleaved: the machine's drift hits all alike */
 
 static int in_flight = 64;
 
@@ -55,6 +57,7 @@ typedef struct run {
     long done, errors;
     long finished;  /* every operation that ended, the warm-up second's included */
     int next;  /* WARM_UP: the next (resource, night) */
+    double seconds; /* measured so far */
 } run;
 
 static void md_for(const slot *s, rpc_md *md)
@@ -132,9 +135,9 @@ static int advance(rpc_client *c, rpc_queue *q, rpc_pending *p, run *r, double w
     return 0;
 }
 
-static double drive(const char *addr, run *r, double seconds)
+/* Drives the run for `seconds` after a second's warm-up, adding to its counts. */
+static void drive_slice(const char *addr, run *r, double seconds)
 {
-    static const char *const units[] = {"calls/s", "holds/s", "pairs/s", "pairs/s"};
     rpc_client *c = rpc_client_new(addr, &booking__v1__booking_service__descriptor);
     rpc_queue *q = rpc_queue_new();
     static slot slots[MAX_IN_FLIGHT];
@@ -145,116 +148,30 @@ static double drive(const char *addr, run *r, double seconds)
     }
     for (int outstanding = in_flight; outstanding > 0;)
         outstanding -= advance(c, q, rpc_queue_next(q, -1), r, warm, end);
-    double rate = (double)r->done / seconds;
-    if (r->kind == WARM_UP) {
-        printf("warm-up: %d slots of %d resources touched once (errors %ld)\n", r->next, r->resource_count, r->errors);
-        rpc_queue_free(q);
-        rpc_client_free(c);
-        return rate;
-    }
+    r->seconds += seconds;
+    rpc_queue_free(q);
+    rpc_client_free(c);
+}
+
+/* Prints the run's rate and latency over all its slices; returns the rate. */
+static double report(run *r)
+{
+    static const char *const units[] = {"calls/s", "holds/s", "pairs/s", "pairs/s"};
+    double rate = r->seconds > 0 ? (double)r->done / r->seconds : 0;
     printf("%-36s %8.0f %-8s p50 %6.2f ms  p99 %6.2f ms  errors %ld\n", r->name, rate, units[r->kind],
            bench_percentile_ms(r->latency, r->samples, 50), bench_percentile_ms(r->latency, r->samples, 99),
            r->errors);
     fflush(stdout);
-    rpc_queue_free(q);
-    rpc_client_free(c);
     return rate;
 }
 
-/* Runs redis-benchmark with 50 clients on `args` (after -n/-r) and returns requests/s.
- * CSV output: a header, then "<test>","<rps>",... (the -q output's progress lines,
- * joined by carriage returns, could outgrow a read and hide the figure). */
-static double redis_benchmark(harness *h, int requests, const char *args)
+static double drive(const char *addr, run *r, double seconds)
 {
-    int port = 0;
-    sscanf(strrchr(harness_redis_url(h), ':') + 1, "%d", &port);
-    char cmd[2048];
-    snprintf(cmd, sizeof cmd, "redis-benchmark -h 127.0.0.1 -p %d -c 50 -n %d -r 1000000000 --csv %s 2>&1", port,
-             requests, args);
-    FILE *p = popen(cmd, "r");
-    static char line[16384];
-    double rate = 0;
-    while (p && fgets(line, sizeof line, p)) {
-        const char *rps = line[0] == '"' && strncmp(line, "\"test\"", 6) != 0 ? strstr(line, "\",\"") : NULL;
-        if (rps)
-            rate = atof(rps + 3);
-        else if (strstr(line, "ERR") || strstr(line, "rror"))
-            fprintf(stderr, "redis-benchmark: %s", line);
-    }
-    if (p)
-        pclose(p);
-    return rate;
-}
-
-/* Redis's used_memory (INFO memory), in bytes. */
-static long long redis_used_memory(harness *h)
-{
-    redisReply *reply = redisCommand(harness_redis(h), "INFO memory");
-    const char *field = reply && reply->type == REDIS_REPLY_STRING ? strstr(reply->str, "used_memory:") : NULL;
-    long long bytes = field ? atoll(field + strlen("used_memory:")) : 0;
-    freeReplyObject(reply);
-    return bytes;
-}
-
-#define COMMAND_KINDS 64
-
-typedef struct command_counts {
-    int n;
-    char name[COMMAND_KINDS][40];
-    long long calls[COMMAND_KINDS];
-} command_counts;
-
-/* Redis's calls per command so far (INFO commandstats). */
-static void redis_command_counts(harness *h, command_counts *c)
-{
-    c->n = 0;
-    redisReply *reply = redisCommand(harness_redis(h), "INFO commandstats");
-    for (const char *line = reply && reply->type == REDIS_REPLY_STRING ? reply->str : NULL; line && *line;) {
-        char name[40];
-        long long calls;
-        if (sscanf(line, "cmdstat_%39[^:]:calls=%lld", name, &calls) == 2 && c->n < COMMAND_KINDS) {
-            snprintf(c->name[c->n], sizeof c->name[c->n], "%s", name);
-            c->calls[c->n++] = calls;
-        }
-        line = strchr(line, '\n');
-        line = line ? line + 1 : NULL;
-    }
-    freeReplyObject(reply);
-}
-
-/* The commands Redis ran per operation between two counts (those of at least 0.05):
- * the hold path's own and the recorder's reads of the hold log. */
-static void print_commands_per_op(const command_counts *before, const command_counts *after, long ops)
-{
-    printf("  Redis commands per operation:");
-    for (int i = 0; i < after->n && ops > 0; i++) {
-        long long was = 0;
-        for (int k = 0; k < before->n; k++)
-            if (strcmp(before->name[k], after->name[i]) == 0)
-                was = before->calls[k];
-        double per = (double)(after->calls[i] - was) / (double)ops;
-        if (per >= 0.05)
-            printf(" %s %.2f", after->name[i], per);
-    }
-    printf("\n");
-}
-
-/* Keys matching `pattern` (SCAN: the one-node test Redis). */
-static long redis_count_keys(harness *h, const char *pattern)
-{
-    long count = 0;
-    char cursor[32] = "0";
-    do {
-        redisReply *reply = redisCommand(harness_redis(h), "SCAN %s MATCH %s COUNT 1000", cursor, pattern);
-        if (!reply || reply->type != REDIS_REPLY_ARRAY || reply->elements != 2) {
-            freeReplyObject(reply);
-            return count;
-        }
-        snprintf(cursor, sizeof cursor, "%s", reply->element[0]->str);
-        count += (long)reply->element[1]->elements;
-        freeReplyObject(reply);
-    } while (strcmp(cursor, "0") != 0);
-    return count;
+    drive_slice(addr, r, seconds);
+    if (r->kind != WARM_UP)
+        return report(r);
+    printf("warm-up: %d slots of %d resources touched once (errors %ld)\n", r->next, r->resource_count, r->errors);
+    return 0;
 }
 
 static void script_sha(redisContext *r, const unsigned char *source, char sha[41])
@@ -264,42 +181,77 @@ static void script_sha(redisContext *r, const unsigned char *source, char sha[41
     freeReplyObject(reply);
 }
 
+/* A quote of the size of a one-night quote (the script stores and logs it). */
+#define QUOTE_BYTES "0a2e0a0c08808080800610ffffffff0f120c0880a5e7800610ffffffff0f1a0a0a034555521090ce001a"
+
+/* The scripts of one CreateHold on their own, run by redis-benchmark in slices between
+ * the rounds of gRPC runs: [0] hold_create.lua on a hot resource with room for every
+ * hold and loaded slot info (a fresh hold id per call), priced before the take (the hold
+ * is announced by the same script); [1] user_take.lua for a fresh user per call. Their
+ * keys have the hold path's shapes in partition 0, under names booking-svc never reads
+ * (its recorder must not record these holds). */
+typedef struct script_runs {
+    char args[2][1500];
+    double requests[2], seconds[2], cpu[2]; /* cpu: seconds of Redis's main thread */
+    int failed;
+} script_runs;
+
+static void scripts_prepare(harness *h, script_runs *s)
+{
+    memset(s, 0, sizeof *s);
+    redisContext *r = harness_redis(h);
+    int64_t night = bench_day(3);
+    char create[41], user[41];
+    script_sha(r, lua_hold_create_lua, create);
+    script_sha(r, lua_user_take_lua, user);
+    freeReplyObject(redisCommand(r, "HSET bavail:{p00}:rb %lld 2000000000", (long long)night));
+    freeReplyObject(redisCommand(r, "HSET bslotinfo:{p00}:rb v 1 %lld \"2000000000 -1 %lld\"", (long long)night,
+                                 (long long)(night + 86400)));
+    long long now = (long long)time(NULL) * 1000;
+    snprintf(s->args[0], sizeof s->args[0],
+             "EVALSHA %s 8 bavail:{p00}:rb bslotinfo:{p00}:rb bhold:{p00}:__rand_int__ bholdttl:{p00}:__rand_int__ "
+             "bdeadlines:{p00} blive:{p00}:rb bchanges:{p00} bholdlog:{p00} h__rand_int__ rb bench 1 %lld 600000 1 "
+             "%lld %lld %lld %s bench %lld",
+             create, now + 600000, (long long)night, (long long)night + 86400, now, QUOTE_BYTES, (long long)night);
+    snprintf(s->args[1], sizeof s->args[1], "EVALSHA %s 1 buheld:{u:__rand_int__} h1 1 20 %lld %lld", user, now,
+             now + 660000);
+}
+
+/* Each script for about `seconds` (sized by its rate so far). */
+static void scripts_slice(harness *h, script_runs *s, double seconds)
+{
+    for (int i = 0; i < 2; i++) {
+        double so_far = s->seconds[i] > 0 ? s->requests[i] / s->seconds[i] : 10000;
+        int requests = so_far * seconds > 5000 ? (int)(so_far * seconds) : 5000;
+        double cpu_us, rate = bench_redis_benchmark(h, requests, s->args[i], &cpu_us);
+        if (rate <= 0) {
+            s->failed = 1;
+            continue;
+        }
+        s->requests[i] += requests;
+        s->seconds[i] += requests / rate;
+        s->cpu[i] += cpu_us * requests / 1e6;
+    }
+}
+
 typedef struct script_rates {
     double create, user, chain;
 } script_rates;
 
-/* A quote of the size of a one-night quote (the script stores and logs it). */
-#define QUOTE_BYTES "0a2e0a0c08808080800610ffffffff0f120c0880a5e7800610ffffffff0f1a0a0a034555521090ce001a"
-
-/* The scripts of one CreateHold on their own: hold_create.lua on a hot resource with
- * room for every hold and loaded slot info (a fresh hold id per call), priced before the
- * take (the hold is announced by the same script), and user_take.lua for a fresh user
- * per call. */
-static script_rates scripts(harness *h, int requests)
+static script_rates scripts_report(const script_runs *s)
 {
-    redisContext *r = harness_redis(h);
-    int64_t night = bench_day(3);
-    char create[41], user[41], args[1500];
-    script_sha(r, lua_hold_create_lua, create);
-    script_sha(r, lua_user_take_lua, user);
-    freeReplyObject(redisCommand(r, "HSET avail:{p00}:rb %lld 2000000000", (long long)night));
-    freeReplyObject(redisCommand(r, "HSET slotinfo:{p00}:rb v 1 %lld \"2000000000 -1 %lld\"", (long long)night,
-                                 (long long)(night + 86400)));
-    long long now = (long long)time(NULL) * 1000;
-    snprintf(args, sizeof args,
-             "EVALSHA %s 8 avail:{p00}:rb slotinfo:{p00}:rb hold:{p00}:__rand_int__ holdttl:{p00}:__rand_int__ "
-             "deadlines:{p00} live:{p00}:rb changes:{p00} holdlog:{p00} h__rand_int__ rb bench 1 %lld 600000 1 "
-             "%lld %lld %lld %s bench %lld",
-             create, now + 600000, (long long)night, (long long)night + 86400, now, QUOTE_BYTES, (long long)night);
-    script_rates s;
-    s.create = redis_benchmark(h, requests, args);
-    snprintf(args, sizeof args, "EVALSHA %s 1 uheld:{u:__rand_int__} h1 1 20 %lld %lld", user, now, now + 660000);
-    s.user = redis_benchmark(h, requests, args);
-    s.chain = s.create > 0 && s.user > 0 ? 1 / (1 / s.create + 1 / s.user) : 0;
-    printf("%-36s %8.0f scripts/s (EVALSHA, 50 clients)\n", "redis-benchmark hold_create.lua", s.create);
-    printf("%-36s %8.0f scripts/s (EVALSHA, 50 clients)\n", "redis-benchmark user_take.lua", s.user);
-    printf("%-36s %8.0f /s (one after the other)\n", "  both scripts of a hold", s.chain);
-    return s;
+    script_rates out = {0, 0, 0};
+    if (s->failed || s->seconds[0] <= 0 || s->seconds[1] <= 0)
+        return out;
+    out.create = s->requests[0] / s->seconds[0];
+    out.user = s->requests[1] / s->seconds[1];
+    out.chain = 1 / (1 / out.create + 1 / out.user);
+    static const char *const names[2] = {"redis-benchmark hold_create.lua", "redis-benchmark user_take.lua"};
+    for (int i = 0; i < 2; i++)
+        printf("%-36s %8.0f scripts/s (EVALSHA, 50 clients)\n  Redis main thread: %.1f us of CPU per script\n",
+               names[i], s->requests[i] / s->seconds[i], 1e6 * s->cpu[i] / s->requests[i]);
+    printf("%-36s %8.0f /s (one after the other)\n", "  both scripts of a hold", out.chain);
+    return out;
 }
 
 /* Entries of the hold log the recorder has not yet acknowledged: per partition, the
@@ -324,8 +276,8 @@ static long recorder_backlog(harness *h)
 }
 
 /* Waits (up to a minute) for the recorder to catch up, so that no run pays for the
- * previous run's events; prints how long it took. */
-static void drain_recorder(harness *h)
+ * previous run's events (prints how long it took), then compacts the AOF. */
+static void before_run(harness *h)
 {
     double start = bench_now();
     long backlog = recorder_backlog(h), first = backlog;
@@ -337,6 +289,7 @@ static void drain_recorder(harness *h)
     if (first > 0)
         printf("  (recorder caught up with %ld events in %.1f s%s)\n", first, bench_now() - start,
                backlog > 0 ? ", not yet" : "");
+    bench_redis_compact_aof(h);
 }
 
 /* CreateHold and CreateHold+ReleaseHold on RESOURCES fresh random resources of the
@@ -349,21 +302,21 @@ static long random_runs(harness *h, double seconds, const char *where, double ra
     rpc_client *c = rpc_client_new(addr, &booking__v1__booking_service__descriptor);
     bench_create_resources(c, ids, RESOURCES, 100000, "Clusterville");
     rpc_client_free(c);
-    run warm = {"warm-up", WARM_UP, ids, RESOURCES, warm_latency, 0, 0, 0, 0, 0};
+    run warm = {"warm-up", WARM_UP, ids, RESOURCES, warm_latency, 0, 0, 0, 0, 0, 0};
     drive(addr, &warm, 1e6);
     char names[2][64];
     snprintf(names[0], sizeof names[0], "CreateHold, random (%s)", where);
     snprintf(names[1], sizeof names[1], "pairs, random (%s)", where);
-    run runs[2] = {{names[0], CREATE_ONLY, ids, RESOURCES, latency[0], 0, 0, 0, 0, 0},
-                   {names[1], CREATE_RELEASE, ids, RESOURCES, latency[1], 0, 0, 0, 0, 0}};
+    run runs[2] = {{names[0], CREATE_ONLY, ids, RESOURCES, latency[0], 0, 0, 0, 0, 0, 0},
+                   {names[1], CREATE_RELEASE, ids, RESOURCES, latency[1], 0, 0, 0, 0, 0, 0}};
     long errors = warm.errors;
     for (int i = 0; i < 2; i++) {
-        drain_recorder(h);
-        command_counts counted[2];
-        redis_command_counts(h, &counted[0]);
+        before_run(h);
+        bench_redis_counts counted[2];
+        bench_redis_counts_now(h, &counted[0]);
         rate[i] = drive(addr, &runs[i], seconds);
-        redis_command_counts(h, &counted[1]);
-        print_commands_per_op(&counted[0], &counted[1], runs[i].finished);
+        bench_redis_counts_now(h, &counted[1]);
+        bench_redis_print_per_op(&counted[0], &counted[1], runs[i].finished);
         errors += runs[i].errors;
     }
     return errors;
@@ -414,7 +367,7 @@ static long pg_modes(harness *h, char (*ids)[80], double seconds)
         bench_use_pg_mode(h, bench_pg_modes[m], services, NULL);
         char name[64];
         snprintf(name, sizeof name, "  pairs random, %s", bench_pg_modes[m]);
-        run r = {name, CREATE_RELEASE, ids, RESOURCES, latency, 0, 0, 0, 0, 0};
+        run r = {name, CREATE_RELEASE, ids, RESOURCES, latency, 0, 0, 0, 0, 0, 0};
         char *before = harness_metrics(h, "booking-svc");
         drive(harness_addr(h, "booking-svc"), &r, seconds);
         char *after = harness_metrics(h, "booking-svc");
@@ -458,40 +411,65 @@ int main(int argc, char **argv)
            "PostgreSQL fsync off, Redis AOF everysec (test stack)\n", in_flight, seconds, RESOURCES, NIGHTS);
     static double latency[5][SAMPLES];
     run runs[5] = {
-        {"empty call (same runtime)", EMPTY_CALL, random_ids, RESOURCES, latency[0], 0, 0, 0, 0, 0},
-        {"CreateHold, random resources", CREATE_ONLY, random_ids, RESOURCES, latency[1], 0, 0, 0, 0, 0},
-        {"CreateHold, one hot resource", CREATE_ONLY, hot_id, 1, latency[2], 0, 0, 0, 0, 0},
-        {"CreateHold+ReleaseHold, random", CREATE_RELEASE, random_ids, RESOURCES, latency[3], 0, 0, 0, 0, 0},
-        {"CreateHold+ReleaseHold, one hot", CREATE_RELEASE, hot_id, 1, latency[4], 0, 0, 0, 0, 0},
+        {"empty call (same runtime)", EMPTY_CALL, random_ids, RESOURCES, latency[0], 0, 0, 0, 0, 0, 0},
+        {"CreateHold, random resources", CREATE_ONLY, random_ids, RESOURCES, latency[1], 0, 0, 0, 0, 0, 0},
+        {"CreateHold, one hot resource", CREATE_ONLY, hot_id, 1, latency[2], 0, 0, 0, 0, 0, 0},
+        {"CreateHold+ReleaseHold, random", CREATE_RELEASE, random_ids, RESOURCES, latency[3], 0, 0, 0, 0, 0, 0},
+        {"CreateHold+ReleaseHold, one hot", CREATE_RELEASE, hot_id, 1, latency[4], 0, 0, 0, 0, 0, 0},
     };
     static double warm_latency[SAMPLES];
-    run warm = {"warm-up", WARM_UP, random_ids, RESOURCES, warm_latency, 0, 0, 0, 0, 0};
+    run warm = {"warm-up", WARM_UP, random_ids, RESOURCES, warm_latency, 0, 0, 0, 0, 0, 0};
     drive(addr, &warm, 1e6);
-    run warm_hot = {"warm-up", WARM_UP, hot_id, 1, warm_latency, 0, 0, 0, 0, 0};
+    run warm_hot = {"warm-up", WARM_UP, hot_id, 1, warm_latency, 0, 0, 0, 0, 0, 0};
     drive(addr, &warm_hot, 1e6);
     char *before = harness_metrics(h, "booking-svc");
-    double rate[5];
     long errors = 0;
+    static bench_redis_counts counted[5][2]; /* each run's first slice */
+    long finished_first[5] = {0};
+    double redis_cpu[5] = {0};
+    long long forks[5] = {0};
     long long memory_before = 0;
     long holds_before = 0;
+    script_runs scripts;
+    scripts_prepare(h, &scripts);
+    for (int round = 0; round < ROUNDS; round++) {
+        for (int i = 0; i < 5; i++) {
+            before_run(h);
+            if (round == 0 && i == 1) {
+                memory_before = (long long)bench_redis_info(h, "memory", "used_memory");
+                holds_before = bench_redis_count_keys(h, "hold:*");
+            }
+            if (round == 0 && i == 2) { /* the holds of run 1 are still live (TTL 10 min) and recorded */
+                long live = bench_redis_count_keys(h, "hold:*") - holds_before;
+                double memory = bench_redis_info(h, "memory", "used_memory") - (double)memory_before;
+                printf("%-36s %8.0f bytes (%ld live holds, recorder caught up)\n", "Redis memory per live hold",
+                       memory / (double)(live > 0 ? live : 1), live);
+            }
+            bench_redis_counts now[2];
+            bench_redis_counts *count = round == 0 ? counted[i] : now;
+            long finished = runs[i].finished;
+            bench_redis_counts_now(h, &count[0]);
+            drive_slice(addr, &runs[i], seconds / ROUNDS);
+            bench_redis_counts_now(h, &count[1]);
+            redis_cpu[i] += count[1].cpu - count[0].cpu;
+            forks[i] += count[1].forks - count[0].forks;
+            if (round == 0)
+                finished_first[i] = runs[i].finished - finished;
+        }
+        before_run(h); /* the scripts alone: booking-svc paused, its recorder idle */
+        harness_signal(h, "booking-svc", SIGSTOP);
+        scripts_slice(h, &scripts, seconds / ROUNDS);
+        harness_signal(h, "booking-svc", SIGCONT);
+    }
+    double rate[5];
     for (int i = 0; i < 5; i++) {
-        drain_recorder(h);
-        if (i == 1) {
-            memory_before = redis_used_memory(h);
-            holds_before = redis_count_keys(h, "hold:*");
-        }
-        if (i == 2) { /* the holds of run 1 are still live (TTL 10 min) and recorded */
-            long live = redis_count_keys(h, "hold:*") - holds_before;
-            printf("%-36s %8.0f bytes (%ld live holds, recorder caught up)\n", "Redis memory per live hold",
-                   (double)(redis_used_memory(h) - memory_before) / (live > 0 ? live : 1), live);
-        }
-        command_counts counted[2];
-        redis_command_counts(h, &counted[0]);
-        rate[i] = drive(addr, &runs[i], seconds);
-        redis_command_counts(h, &counted[1]);
-        print_commands_per_op(&counted[0], &counted[1], runs[i].finished);
+        rate[i] = report(&runs[i]);
+        bench_redis_print_per_op(&counted[i][0], &counted[i][1], finished_first[i]);
+        printf("  over all rounds: Redis main thread %.1f us of CPU per operation; %lld fork(s) during the runs\n",
+               1e6 * redis_cpu[i] / (double)(runs[i].finished > 0 ? runs[i].finished : 1), forks[i]);
         errors += runs[i].errors;
     }
+    script_rates s = scripts_report(&scripts);
     char *after = harness_metrics(h, "booking-svc");
     double lag_p99 = bench_histogram_quantile(before, after, "booking_recorder_lag_seconds", 0.99);
     double lag_p50 = bench_histogram_quantile(before, after, "booking_recorder_lag_seconds", 0.50);
@@ -499,14 +477,8 @@ int main(int argc, char **argv)
            lag_p99);
     free(before);
     free(after);
-    int quick = getenv("BENCH_HOLDS_QUICK") != NULL; /* the one-node runs and ratios only */
-    if (!quick)
-        errors += pg_modes(h, random_ids, seconds);
-    /* the scripts alone: nothing else on the machine (booking-svc and its recorder stopped) */
-    int stopped_early = harness_stop_service(h, "booking-svc", SIGTERM);
-    script_rates s = scripts(h, 200000);
     if (s.create > 0) {
-        printf("ratios (targets from issue 10):\n");
+        printf("ratios (targets from issue 10; all runs interleaved in %d rounds):\n", ROUNDS);
         target("CreateHold random / hold_create.lua", 100 * rate[1] / s.create, 40);
         target("CreateHold hot / hold_create.lua", 100 * rate[2] / s.create, 40);
         target("pairs random / hold_create.lua", 100 * rate[3] / s.create, 20);
@@ -517,9 +489,11 @@ int main(int argc, char **argv)
         printf("  %-48s %6.1f %%\n", "CreateHold random / both scripts of a hold", 100 * rate[1] / s.chain);
         printf("  recorder lag p99 %.3f s: target <= 1 s: %s\n", lag_p99, lag_p99 <= 1 ? "met" : "MISSED");
     }
-    int stopped = harness_stop(h) == 0 && stopped_early == 0 ? 0 : -1;
+    if (getenv("BENCH_HOLDS_QUICK") == NULL) /* else the one-node runs and ratios only */
+        errors += pg_modes(h, random_ids, seconds);
+    int stopped = harness_stop(h) == 0 ? 0 : -1;
     double one_node[2] = {rate[1], rate[3]};
-    long cluster_errors = quick ? 0 : cluster_comparison(seconds, one_node);
+    long cluster_errors = getenv("BENCH_HOLDS_QUICK") ? 0 : cluster_comparison(seconds, one_node);
     if (cluster_errors < 0)
         stopped = -1;
     else

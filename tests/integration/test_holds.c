@@ -12,6 +12,7 @@
 
 #include <cmocka.h>
 
+#include "hold_cache.h"
 #include "support.h"
 
 #define HOTEL BOOKING__V1__RESOURCE_TYPE__RESOURCE_TYPE_HOTEL_ROOM
@@ -162,6 +163,8 @@ static void test_nightly_hold_quote_calendar_release(void **state)
     assert_int_equal(call_as(booking, "CreateHold", &req.base, CUSTOMER("alice"), &resp, NULL), RPC_OK);
     Booking__V1__Hold *h = (Booking__V1__Hold *)resp;
     snprintf(hid, sizeof hid, "%s", h->hold_id);
+    /* the id names its resource (docs/architecture.md: a release needs no read first) */
+    assert_true(strlen(hid) > strlen(rid) && strcmp(hid + strlen(hid) - strlen(rid), rid) == 0);
     assert_int_equal(h->status, BOOKING__V1__HOLD_STATUS__HOLD_STATUS_ACTIVE);
     assert_int_equal(h->quote->n_lines, 2);
     assert_int_equal(h->quote->lines[0]->slot_start->seconds, day(10));
@@ -176,6 +179,7 @@ static void test_nightly_hold_quote_calendar_release(void **state)
 
     int status = 0;
     assert_int_equal(release(hid, CUSTOMER("mallory"), &status), RPC_PERMISSION_DENIED);
+    assert_int_equal(available_at(search, rid, day(10), day(11)), 3); /* another user's release changed nothing */
     assert_int_equal(release(hid, CUSTOMER("alice"), &status), RPC_OK);
     assert_int_equal(status, BOOKING__V1__HOLD_STATUS__HOLD_STATUS_RELEASED);
     assert_int_equal(available_at(search, rid, day(10), day(11)), 5);
@@ -399,6 +403,42 @@ static void test_ownership_of_holds(void **state)
     assert_int_equal(call_as(booking, "GetHold", &req.base, (identity){0}, NULL, NULL), RPC_UNAUTHENTICATED);
     req.hold_id = (char *)"hold_nope";
     assert_int_equal(call_as(booking, "GetHold", &req.base, CUSTOMER("harry"), NULL, NULL), RPC_NOT_FOUND);
+    int status = 0;
+    assert_int_equal(release(hid, CUSTOMER("ivy"), &status), RPC_PERMISSION_DENIED);
+    assert_int_equal(release(hid, ADMIN, &status), RPC_OK); /* an admin may end anyone's hold */
+    assert_int_equal(status, BOOKING__V1__HOLD_STATUS__HOLD_STATUS_RELEASED);
+    assert_int_equal(hold(booking, "harry", rid, day(50), day(51), 2, NULL, 0), RPC_OK); /* both units back */
+}
+
+/* ReleaseHold on a hold whose confirmation is under way refuses, and the hold keeps
+ * counting against its user's allowance until the confirmation ends (the release's
+ * give-back travels with it and is taken back). */
+static void test_release_during_confirmation_keeps_the_allowance(void **state)
+{
+    (void)state;
+    const char *rid = create_resource(booking, "Being confirmed", TABLE, 100, 60, 100);
+    int64_t t = day(7) + 12 * 3600;
+    char hid[80];
+    assert_int_equal(hold(booking, "payer", rid, t, t + 3600, 10, hid, sizeof hid), RPC_OK);
+    assert_int_equal(hold(booking, "payer", rid, t, t + 3600, MAX_HELD_UNITS - 10, NULL, 0), RPC_OK); /* all held */
+    hold_keys k;
+    hold_keys_for(&k, rid, hid);
+    freeReplyObject(redisCommand(harness_redis(stack), "HSET %s st C", k.hold)); /* as ConfirmBooking's first step does */
+    int status = 0;
+    rpc_result r;
+    Booking__V1__ReleaseHoldRequest rel = BOOKING__V1__RELEASE_HOLD_REQUEST__INIT;
+    rel.hold_id = hid;
+    assert_int_equal(call_as(booking, "ReleaseHold", &rel.base, CUSTOMER("payer"), NULL, &r), RPC_FAILED_PRECONDITION);
+    assert_string_equal(r.info.reason, "HOLD_CONFIRMED");
+    redisReply *held = redisCommand(harness_redis(stack), "HEXISTS uheld:{u:payer} %s", hid);
+    assert_non_null(held);
+    assert_int_equal(held->integer, 1);
+    freeReplyObject(held);
+    assert_int_equal(hold(booking, "payer", rid, t + 3600, t + 7200, 1, NULL, 0), RPC_RESOURCE_EXHAUSTED);
+    freeReplyObject(redisCommand(harness_redis(stack), "HSET %s st A", k.hold)); /* the confirmation gave up */
+    assert_int_equal(release(hid, CUSTOMER("payer"), &status), RPC_OK);
+    assert_int_equal(status, BOOKING__V1__HOLD_STATUS__HOLD_STATUS_RELEASED);
+    assert_int_equal(hold(booking, "payer", rid, t + 3600, t + 7200, 1, NULL, 0), RPC_OK);
 }
 
 static void test_anti_hoarding_limit(void **state)
@@ -500,6 +540,7 @@ int main(void)
         cmocka_unit_test(test_idempotent_calls_racing),
         cmocka_unit_test(test_ownership_of_holds),
         cmocka_unit_test(test_anti_hoarding_limit),
+        cmocka_unit_test(test_release_during_confirmation_keeps_the_allowance),
         cmocka_unit_test(test_inventory_changes_move_live_counters),
         cmocka_unit_test(test_single_slot_event),
         cmocka_unit_test(test_redis_flush_reloads_counters_without_overselling),
