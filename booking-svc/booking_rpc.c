@@ -351,10 +351,10 @@ static int book(rpc_call *call, hold_record *h, int epoch, const char *method, P
     booking_count_confirmation(CONFIRM_BOOKED);
     saga_env env = env_of(call);
     saga_finish_confirmed(&env, h->resource_id, h->hold_id, epoch, b.booking_id, h->user_id);
-    if (saga_settle_payment(&env, &b) == 0)
-        b.payment_status = PAY(CAPTURED);
+    saga_settle_payment(&env, &b); /* what fails is retried by the repair routine */
     log_info("booking %s confirmed from hold %s (payment %s)", b.booking_id, h->hold_id, b.payment_id);
-    return answer_booking_of_hold(call, h->hold_id, response);
+    *response = &booking_message_of(call, &b)->base; /* the row as stored: no need to read it back */
+    return 0;
 }
 
 int rpc_confirm_booking(rpc_call *call, const ProtobufCMessage *request, ProtobufCMessage **response)

@@ -37,7 +37,7 @@ saga_env saga_env_for(pg_conn *pg, redis_conn *redis, rpc_client *payments, cons
     return env;
 }
 
-static int capture(saga_env *env, const booking_row *b)
+static int capture(saga_env *env, booking_row *b)
 {
     char key[160];
     payment_key(key, sizeof key, "capture", b->booking_id, NULL);
@@ -46,7 +46,11 @@ static int capture(saga_env *env, const booking_row *b)
         log_info("capture of booking %s not done yet: %s %s", b->booking_id, rpc_code_name(p.code), p.message);
         return -1;
     }
-    return saga_booking_payment(env->pg, b->booking_id, p.status, -1, "booking.payment_captured", env->actor);
+    if (saga_booking_payment(env->pg, b->booking_id, p.status, -1, "booking.payment_captured", env->actor,
+                             &b->updated_at) != 0)
+        return -1;
+    b->payment_status = p.status;
+    return 0;
 }
 
 #define CANCELLATIONS_MAX 64
@@ -77,15 +81,11 @@ static int refund(saga_env *env, const booking_row *b)
     return 0;
 }
 
-int saga_settle_payment(saga_env *env, const booking_row *b)
+int saga_settle_payment(saga_env *env, booking_row *b)
 {
-    booking_row now = *b;
-    if (now.payment_status == PAY(AUTHORIZED)) {
-        if (capture(env, &now) != 0)
-            return -1;
-        now.payment_status = PAY(CAPTURED);
-    }
-    if (now.refund_due_minor > now.refunded_minor && refund(env, &now) != 0)
+    if (b->payment_status == PAY(AUTHORIZED) && capture(env, b) != 0)
+        return -1;
+    if (b->refund_due_minor > b->refunded_minor && refund(env, b) != 0)
         return -1;
     return 0;
 }

@@ -44,9 +44,9 @@ typedef struct saga_repair_stats {
 } saga_repair_stats;
 
 /* Captures a booking still AUTHORIZED and issues the refund due after a cancellation,
- * recording each in the booking. 0 when nothing is left to do, -1 when a step must be
- * retried later. */
-int saga_settle_payment(saga_env *env, const booking_row *b);
+ * recording each in the booking (b follows the capture: payment status, updated_at). 0
+ * when nothing is left to do, -1 when a step must be retried later. */
+int saga_settle_payment(saga_env *env, booking_row *b);
 
 /* Resolves a hold Redis shows CONFIRMING past its confirm deadline: the confirmation is
  * fenced in PostgreSQL; booked -> CONFIRMED in Redis; not booked -> back to ACTIVE (or

@@ -136,19 +136,20 @@ static const char claim_attempt_sql[] =
     "UPDATE payment_attempts SET state = 'booked', payment_id = $2, updated_at = now() "
     "WHERE idempotency_key = $1 AND state IN ('pending', 'authorized')";
 /* the booking, its event, and when the hold was a waiting list's offer, its entry
- * CONVERTED in the same step */
+ * CONVERTED in the same step; answers the booking's created_at */
 static const char insert_booking_sql[] =
     "WITH b AS (INSERT INTO bookings (booking_id, hold_id, user_id, resource_id, start_time, end_time, quantity, "
     "status, payment_status, payment_id, price, currency, total_minor) VALUES ($1, $2, $3, $4, to_timestamp($5), "
-    "to_timestamp($6), $7, 1, $8, $9, $10, $11, $12) RETURNING booking_id), "
+    "to_timestamp($6), $7, 1, $8, $9, $10, $11, $12) RETURNING booking_id, created_at), "
     "w AS (UPDATE waitlist_entries SET status = 4, updated_at = clock_timestamp() WHERE offered_hold_id = $2 "
     "AND status = 2 RETURNING entry_id, resource_id, user_id, quantity), "
     "wv AS (INSERT INTO events (subject_id, event_type, actor_id, metadata) SELECT w.entry_id, "
     "'waitlist.converted', $13, jsonb_build_object('resource_id', w.resource_id, 'user_id', w.user_id, "
-    "'quantity', w.quantity::text, 'offered_hold_id', $2::text, 'booking_id', b.booking_id) FROM w, b) "
-    "INSERT INTO events (subject_id, event_type, actor_id, metadata) "
+    "'quantity', w.quantity::text, 'offered_hold_id', $2::text, 'booking_id', b.booking_id) FROM w, b), "
+    "bv AS (INSERT INTO events (subject_id, event_type, actor_id, metadata) "
     "SELECT booking_id, 'booking.confirmed', $13, jsonb_build_object('hold_id', $2::text, 'payment_id', $9::text, "
-    "'total_minor', $12::text) FROM b";
+    "'total_minor', $12::text) FROM b) "
+    "SELECT extract(epoch FROM created_at)::bigint FROM b";
 
 /* Locks the resource (share: counter loads take it exclusively) and the slot rows in
  * slot order. */
@@ -211,7 +212,7 @@ static void booking_args_of(const booking_row *b, const char *actor, booking_arg
 /* Every statement of the confirm transaction goes in one round trip (a pipeline) and
  * the outcome is decided from their results: COMMIT, or ROLLBACK of whatever the later
  * statements did when an earlier one said no. */
-commit_result saga_commit_booking(pg_conn *pg, const booking_row *b, const int64_t *slot_starts, int n,
+commit_result saga_commit_booking(pg_conn *pg, booking_row *b, const int64_t *slot_starts, int n,
                                   const int64_t *slot_ends, const char *attempt_key,
                                   const char *actor, int *oversold)
 {
@@ -242,6 +243,8 @@ commit_result saga_commit_booking(pg_conn *pg, const booking_row *b, const int64
                                                       : COMMIT_FAILED;
     else if (pg_commit(pg) == 0)
         result = COMMIT_DONE;
+    if (result == COMMIT_DONE && PQntuples(r[6]) == 1)
+        b->created_at = b->updated_at = strtoll(PQgetvalue(r[6], 0, 0), NULL, 10);
     for (int i = 0; i < COMMIT_STATEMENTS; i++)
         PQclear(r[i]);
     free(ba.price);
@@ -421,7 +424,7 @@ int saga_booking_by_hold(pg_conn *pg, const char *hold_id, ProtobufCAllocator *a
 }
 
 int saga_booking_payment(pg_conn *pg, const char *booking_id, int payment_status, int64_t refunded_minor,
-                         const char *event_type, const char *actor)
+                         const char *event_type, const char *actor, int64_t *updated_at)
 {
     char st[24], refunded[24];
     const ProtobufCEnumValue *name =
@@ -429,13 +432,20 @@ int saga_booking_payment(pg_conn *pg, const char *booking_id, int payment_status
     const char *params[6] = {booking_id, I64(st, payment_status), refunded_minor >= 0 ? I64(refunded, refunded_minor)
                                                                                      : NULL,
                              event_type, actor, name ? name->name + strlen("PAYMENT_STATUS_") : st};
-    return pg_run(pg,
+    PGresult *r = pg_exec(pg,
         "WITH b AS (UPDATE bookings SET payment_status = $2, refunded_minor = coalesce($3::bigint, refunded_minor), "
         "updated_at = now() WHERE booking_id = $1 AND (payment_status <> $2 OR refunded_minor <> "
-        "coalesce($3::bigint, refunded_minor)) RETURNING booking_id) "
-        "INSERT INTO events (subject_id, event_type, actor_id, metadata) "
-        "SELECT booking_id, $4, $5, jsonb_build_object('payment_status', $6::text) FROM b",
+        "coalesce($3::bigint, refunded_minor)) RETURNING booking_id, updated_at), "
+        "e AS (INSERT INTO events (subject_id, event_type, actor_id, metadata) "
+        "SELECT booking_id, $4, $5, jsonb_build_object('payment_status', $6::text) FROM b) "
+        "SELECT extract(epoch FROM updated_at)::bigint FROM b",
         6, params);
+    if (!r)
+        return -1;
+    if (updated_at && PQntuples(r) == 1)
+        *updated_at = strtoll(PQgetvalue(r, 0, 0), NULL, 10);
+    PQclear(r);
+    return 0;
 }
 
 int saga_complete_bookings(pg_conn *pg, int limit, const char *actor)

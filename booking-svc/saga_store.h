@@ -62,9 +62,10 @@ typedef enum commit_result { COMMIT_DONE, COMMIT_NO_CAPACITY, COMMIT_LOST_RACE, 
  * abandoned it, or the hold has a booking already), locks the resource (share) and the
  * slot rows in slot order, adds quantity to confirmed only if every slot has room
  * within its sell limit (overbooking included), inserts the booking with its price
- * snapshot and event. Commits on COMMIT_DONE; rolls back otherwise. *oversold: the
- * slots the booking left above their physical capacity. */
-commit_result saga_commit_booking(pg_conn *pg, const booking_row *b, const int64_t *slot_starts, int n,
+ * snapshot and event. Commits on COMMIT_DONE (b's created_at and updated_at set as
+ * stored); rolls back otherwise. *oversold: the slots the booking left above their
+ * physical capacity. */
+commit_result saga_commit_booking(pg_conn *pg, booking_row *b, const int64_t *slot_starts, int n,
                                   const int64_t *slot_ends, const char *attempt_key,
                                   const char *actor, int *oversold);
 
@@ -115,9 +116,10 @@ int saga_cancellation_refunded(pg_conn *pg, const char *booking_id, int seq, int
 /* 1 found, 0 not found, -1 error. */
 int saga_booking_load(pg_conn *pg, const char *booking_id, ProtobufCAllocator *alloc, booking_row *out);
 int saga_booking_by_hold(pg_conn *pg, const char *hold_id, ProtobufCAllocator *alloc, booking_row *out);
-/* Sets payment status (and refunded amount when >= 0) with one event. 0 or -1. */
+/* Sets payment status (and refunded amount when >= 0) with one event; *updated_at (may
+ * be NULL) is set when the row changed. 0 or -1. */
 int saga_booking_payment(pg_conn *pg, const char *booking_id, int payment_status, int64_t refunded_minor,
-                         const char *event_type, const char *actor);
+                         const char *event_type, const char *actor, int64_t *updated_at);
 /* Moves a CONFIRMED booking whose end passed to COMPLETED (with its event); returns how
  * many (at most limit), -1 on error. */
 int saga_complete_bookings(pg_conn *pg, int limit, const char *actor);

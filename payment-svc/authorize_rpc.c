@@ -97,7 +97,7 @@ static int resolve(rpc_call *call, payment_row *p, int *changed_meanwhile)
     const char *meta[] = {"decline_code", out.decline_code};
     payment_change change = change_by(call, event_metadata(call, meta, approved ? 0 : 1));
     pg_conn *pg = payment_pg(call);
-    int moved = store_payment_move(pg, p->payment_id, PAY_UNKNOWN, &step, 0, 0, approved ? "" : out.decline_code,
+    int moved = store_payment_move(pg, p->payment_id, PAY_UNKNOWN, &step, 0, 0, approved ? "" : out.decline_code, 0,
                                    &change, p);
     if (moved < 0) {
         payment_count(M_AUTH_UNKNOWN, 1);

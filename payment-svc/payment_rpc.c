@@ -19,16 +19,16 @@ static int lock_payment(rpc_call *call, const char *payment_id, payment_row *p)
     return load_payment(call, payment_id, 1, p);
 }
 
-/* Applies a step decided under the lock, records its event and commits; *p becomes the
- * row as moved. 0 / -1. */
+/* Applies a step decided under the lock, records its event (and the approved capture
+ * attempt, when capture_attempt > 0) and commits; *p becomes the row as moved. 0 / -1. */
 static int commit_move(rpc_call *call, payment_row *p, const payment_step *step, int64_t captured,
-                       int64_t refunded, const char *metadata_json)
+                       int64_t refunded, const char *metadata_json, int capture_attempt)
 {
     pg_conn *pg = payment_pg(call);
     payment_change change = change_by(call, metadata_json);
     payment_row now;
-    int moved = store_payment_move(pg, p->payment_id, p->status, step, captured, refunded, p->decline_code, &change,
-                                   &now);
+    int moved = store_payment_move(pg, p->payment_id, p->status, step, captured, refunded, p->decline_code,
+                                   capture_attempt, &change, &now);
     if (moved < 0)
         return store_fail_pg(call, pg);
     if (moved != 1) { /* cannot happen under the row lock; keep nothing of this change */
@@ -46,18 +46,14 @@ static int commit_move(rpc_call *call, payment_row *p, const payment_step *step,
 static int capture_locked(rpc_call *call, payment_row *p, const payment_step *step)
 {
     pg_conn *pg = payment_pg(call);
-    int attempts = store_capture_attempts(pg, p->payment_id);
-    if (attempts < 0)
-        return store_fail_pg(call, pg);
     provider_request r = {.payment_id = p->payment_id, .payment_method_id = p->payment_method_id,
                           .currency = p->currency, .amount_minor = p->amount_minor,
-                          .operation_id = p->payment_id, .attempt = attempts + 1};
+                          .operation_id = p->payment_id, .attempt = p->capture_attempts + 1};
     provider_outcome out;
     provider_result result = ask_provider(call, PROVIDER_CAPTURE, &r, &out);
-    if (store_capture_attempt_add(pg, p->payment_id, r.attempt, result == PROVIDER_APPROVED, out.message) != 0)
-        return store_fail_pg(call, pg);
     if (result != PROVIDER_APPROVED) {
-        if (pg_commit(pg) != 0) /* the attempt is kept; the payment is unchanged */
+        /* the attempt is kept; the payment is unchanged */
+        if (store_capture_attempt_add(pg, p->payment_id, r.attempt, out.message) != 0 || pg_commit(pg) != 0)
             return store_fail_pg(call, pg);
         payment_count(M_CAPTURE_PROVIDER_ERROR, 1);
         return fail_provider(call, &out, "capture");
@@ -66,7 +62,7 @@ static int capture_locked(rpc_call *call, payment_row *p, const payment_step *st
     snprintf(amount, sizeof amount, "%" PRId64, p->amount_minor);
     snprintf(attempt, sizeof attempt, "%d", r.attempt);
     const char *meta[] = {"amount_minor", amount, "attempt", attempt};
-    if (commit_move(call, p, step, p->amount_minor, 0, event_metadata(call, meta, 2)) != 0)
+    if (commit_move(call, p, step, p->amount_minor, 0, event_metadata(call, meta, 2), r.attempt) != 0)
         return -1;
     payment_count(M_CAPTURE_CAPTURED, 1);
     return 0;
@@ -116,7 +112,7 @@ int rpc_void_payment(rpc_call *call, const ProtobufCMessage *request, ProtobufCM
         pg_rollback(payment_pg(call));
         return fail_provider(call, &out, "void");
     }
-    if (commit_move(call, &p, &step, 0, 0, NULL) != 0)
+    if (commit_move(call, &p, &step, 0, 0, NULL, 0) != 0)
         return -1;
     payment_count(M_VOID_VOIDED, 1);
     *response = &payment_message(call, &p)->base;
@@ -163,7 +159,7 @@ static int refund_locked(rpc_call *call, payment_row *p, const payment_step *ste
         return store_fail_pg(call, pg);
     snprintf(amount_s, sizeof amount_s, "%" PRId64, amount);
     const char *meta[] = {"refund_id", refund_id, "amount_minor", amount_s, "reason", reason};
-    if (commit_move(call, p, step, p->captured_minor, new_refunded, event_metadata(call, meta, 3)) != 0)
+    if (commit_move(call, p, step, p->captured_minor, new_refunded, event_metadata(call, meta, 3), 0) != 0)
         return -1;
     payment_count(M_REFUND_REFUNDED, 1);
     log_info("payment %s: refund %s of %s %s", p->payment_id, refund_id, amount_s, p->currency);

@@ -31,6 +31,8 @@ static void payment_from(PGresult *r, payment_row *out)
     copy(out->provider, sizeof out->provider, PQgetvalue(r, 0, 9));
     out->created_ms = strtoll(PQgetvalue(r, 0, 10), NULL, 10);
     out->updated_ms = strtoll(PQgetvalue(r, 0, 11), NULL, 10);
+    if (PQnfields(r) > 12)
+        out->capture_attempts = atoi(PQgetvalue(r, 0, 12));
 }
 
 /* Runs a query expected to return at most one payment row. 1 / 0 / -1. */
@@ -84,8 +86,9 @@ int store_payment_load(pg_conn *pg, const char *payment_id, int for_update, paym
     /* BEGIN and the row lock in one round trip */
     const char *params[1] = {payment_id};
     const pg_stmt stmts[2] = {{"BEGIN", 0, NULL, NULL, NULL},
-                              {"SELECT " PAYMENT_COLUMNS " FROM payments WHERE payment_id = $1 FOR UPDATE", 1, params,
-                               NULL, NULL}};
+                              {"SELECT " PAYMENT_COLUMNS ", (SELECT count(*) FROM capture_attempts a "
+                               "WHERE a.payment_id = payments.payment_id) FROM payments WHERE payment_id = $1 "
+                               "FOR UPDATE", 1, params, NULL, NULL}};
     return found_in(pg_exec_pipeline(pg, 2, stmts), out);
 }
 
@@ -95,40 +98,35 @@ int store_payment_by_key(pg_conn *pg, const char *idempotency_key, payment_row *
                     out);
 }
 
+/* The guarded state change and its event ($1 payment, $2 from, $3 to, $4 captured, $5
+ * refunded, $6 decline code, $7 event type, $8 actor, $9 metadata); the statement
+ * answers the row as moved. */
+#define MOVE_CTES                                                                                                 \
+    "u AS (UPDATE payments SET status = $3, captured_minor = $4, refunded_minor = $5, decline_code = $6, "        \
+    "updated_at = now() WHERE payment_id = $1 AND status = $2 RETURNING " PAYMENT_COLUMNS "), "                  \
+    "e AS (INSERT INTO payment_events (payment_id, event_type, from_status, to_status, actor_id, metadata) "      \
+    "SELECT payment_id, $7, $2, $3, $8, $9::jsonb FROM u) "
+
 int store_payment_move(pg_conn *pg, const char *payment_id, payment_status from, const payment_step *step,
-                       int64_t captured_minor, int64_t refunded_minor, const char *decline_code,
+                       int64_t captured_minor, int64_t refunded_minor, const char *decline_code, int capture_attempt,
                        const payment_change *c, payment_row *moved)
 {
-    char f[24], t[24], cap[24], ref[24];
-    const char *params[9] = {payment_id, I64(f, from), I64(t, step->to), I64(cap, captured_minor),
-                             I64(ref, refunded_minor), decline_code, step->event_type, c->actor_id,
-                             c->metadata_json ? c->metadata_json : "{}"};
-    return found_in(pg_exec(pg,
-        "WITH u AS (UPDATE payments SET status = $3, captured_minor = $4, refunded_minor = $5, decline_code = $6, "
-        "updated_at = now() WHERE payment_id = $1 AND status = $2 RETURNING " PAYMENT_COLUMNS "), "
-        "e AS (INSERT INTO payment_events (payment_id, event_type, from_status, to_status, actor_id, metadata) "
-        "SELECT payment_id, $7, $2, $3, $8, $9::jsonb FROM u) "
-        "SELECT * FROM u",
-        9, params), moved);
+    char f[24], t[24], cap[24], ref[24], a[24];
+    const char *params[10] = {payment_id, I64(f, from), I64(t, step->to), I64(cap, captured_minor),
+                              I64(ref, refunded_minor), decline_code, step->event_type, c->actor_id,
+                              c->metadata_json ? c->metadata_json : "{}", I64(a, capture_attempt)};
+    if (capture_attempt > 0)
+        return found_in(pg_exec(pg, "WITH a AS (INSERT INTO capture_attempts (payment_id, attempt, succeeded) "
+                                    "VALUES ($1, $10, true)), " MOVE_CTES "SELECT * FROM u", 10, params), moved);
+    return found_in(pg_exec(pg, "WITH " MOVE_CTES "SELECT * FROM u", 9, params), moved);
 }
 
-int store_capture_attempts(pg_conn *pg, const char *payment_id)
-{
-    const char *params[1] = {payment_id};
-    PGresult *r = pg_exec(pg, "SELECT count(*) FROM capture_attempts WHERE payment_id = $1", 1, params);
-    if (!r)
-        return -1;
-    int n = atoi(PQgetvalue(r, 0, 0));
-    PQclear(r);
-    return n;
-}
-
-int store_capture_attempt_add(pg_conn *pg, const char *payment_id, int attempt, int succeeded, const char *error)
+int store_capture_attempt_add(pg_conn *pg, const char *payment_id, int attempt, const char *error)
 {
     char a[24];
-    const char *params[4] = {payment_id, I64(a, attempt), succeeded ? "true" : "false", error ? error : ""};
-    return pg_run(pg, "INSERT INTO capture_attempts (payment_id, attempt, succeeded, error) VALUES ($1, $2, $3, $4)",
-                  4, params);
+    const char *params[3] = {payment_id, I64(a, attempt), error ? error : ""};
+    return pg_run(pg, "INSERT INTO capture_attempts (payment_id, attempt, succeeded, error) VALUES ($1, $2, false, $3)",
+                  3, params);
 }
 
 int store_refund_exists(pg_conn *pg, const char *refund_id)

@@ -23,6 +23,7 @@ typedef struct payment_row {
     char decline_code[DECLINE_CODE_MAX + 1];
     char provider[32];
     int64_t created_ms, updated_ms;
+    int capture_attempts;  /* loaded for update: the captures sent to the provider so far */
 } payment_row;
 
 /* What a state change records: who did it and what its event says (JSON object text,
@@ -37,21 +38,21 @@ typedef struct payment_change {
 int store_payment_open(pg_conn *pg, const payment_row *p, const char *idempotency_key, const payment_change *c);
 
 /* Loads a payment by id (for_update: opens a transaction and locks the row, in one
- * round trip) or by its AuthorizePayment idempotency key. 1 found, 0 not found, -1
- * error. */
+ * round trip, counting its capture attempts) or by its AuthorizePayment idempotency key.
+ * 1 found, 0 not found, -1 error. */
 int store_payment_load(pg_conn *pg, const char *payment_id, int for_update, payment_row *out);
 int store_payment_by_key(pg_conn *pg, const char *idempotency_key, payment_row *out);
 
 /* Moves a payment from `from` to step->to, setting the counters and decline code, and
- * records step->event_type. Guarded by the status: 1 moved (*moved, when not NULL, is
- * the row as it is now), 0 when the payment was no longer in `from`, -1 error. */
+ * records step->event_type (and, when capture_attempt > 0, that capture attempt as the
+ * provider approved it). Guarded by the status: 1 moved (*moved, when not NULL, is the
+ * row as it is now), 0 when the payment was no longer in `from`, -1 error. */
 int store_payment_move(pg_conn *pg, const char *payment_id, payment_status from, const payment_step *step,
-                       int64_t captured_minor, int64_t refunded_minor, const char *decline_code,
+                       int64_t captured_minor, int64_t refunded_minor, const char *decline_code, int capture_attempt,
                        const payment_change *c, payment_row *moved);
 
-/* Capture attempts made so far (-1 on error), and recording one. 0 / -1. */
-int store_capture_attempts(pg_conn *pg, const char *payment_id);
-int store_capture_attempt_add(pg_conn *pg, const char *payment_id, int attempt, int succeeded, const char *error);
+/* Records a capture attempt the provider did not approve. 0 / -1. */
+int store_capture_attempt_add(pg_conn *pg, const char *payment_id, int attempt, const char *error);
 
 /* Inserts a refund row. 0 / -1. */
 /* 1 when a refund with this id is recorded, 0 when not, -1 on error. */

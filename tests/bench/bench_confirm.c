@@ -3,8 +3,9 @@
  * alone on the same database; prints bookings/s, p50/p99 and the ratio. The end-to-end
  * run is repeated (two rounds, alternating) with the services' statements named, unnamed
  * and unnamed through PgBouncer in transaction mode (bench_pg_modes), so the cost of the
- * pooler's statement strategy is measured side by side. Usage: bench_confirm [seconds]
- * [rounds]. Not a test. */
+ * pooler's statement strategy is measured side by side; pgbench runs once per round,
+ * between them. Usage: bench_confirm [seconds] [rounds]. Not a test. */
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -182,9 +183,10 @@ int main(int argc, char **argv)
     printf("hold + confirm: %d flows in flight, %d resources x %d nights, %.0f s per run, %d rounds of %d "
            "PostgreSQL modes, test stack (fsync off)\n", IN_FLIGHT, RESOURCES, NIGHTS, seconds, rounds, BENCH_PG_MODES);
     static double latency[2000000];
-    double sum[BENCH_PG_MODES] = {0};
+    double sum[BENCH_PG_MODES] = {0}, tps_sum = 0;
     long errors = 0;
-    for (int round = 0; round < rounds; round++)
+    int pgbench_failed = 0;
+    for (int round = 0; round < rounds; round++) {
         for (int m = 0; m < BENCH_PG_MODES; m++) {
             bench_use_pg_mode(h, bench_pg_modes[m], services, NULL);
             tally t = {ids, latency, 0, 2000000, 0, 0};
@@ -193,14 +195,25 @@ int main(int argc, char **argv)
             sum[m] += drive(addr, &t, seconds, label);
             errors += t.errors;
         }
-    double tps = pgbench(h, ids[0], seconds);
+        /* the SQL alone in every round, with the services paused: the machine's drift
+         * through the run hits both sides of the ratio alike */
+        for (int i = 0; services[i]; i++)
+            harness_signal(h, services[i], SIGSTOP);
+        double tps = pgbench(h, ids[0], seconds);
+        for (int i = 0; services[i]; i++)
+            harness_signal(h, services[i], SIGCONT);
+        pgbench_failed |= tps <= 0;
+        tps_sum += tps;
+    }
+    double tps = pgbench_failed ? 0 : tps_sum / rounds;
     printf("PostgreSQL statements (mean of %d rounds):", rounds);
     for (int m = 0; m < BENCH_PG_MODES; m++)
         printf(" %s %.0f/s (%.1f %% of named)%s", bench_pg_modes[m], sum[m] / rounds, 100 * sum[m] / sum[0],
                m + 1 < BENCH_PG_MODES ? "," : "\n");
     double e2e = sum[0] / rounds;
     if (tps > 0)
-        printf("ratio end-to-end (named) / SQL alone = %.1f %% (target >= 33 %%: %s)\n", 100 * e2e / tps,
+        printf("ratio end-to-end (named) / SQL alone (%.0f tps, mean of the rounds) = %.1f %% (target >= 33 %%: %s)\n",
+               tps, 100 * e2e / tps,
                100 * e2e / tps >= 33 ? "met" : "MISSED");
     int stopped = harness_stop(h);
     if (errors > 0 || tps <= 0) /* a benchmark whose calls fail measures nothing */

@@ -30,6 +30,7 @@
 #define NIGHTS 30
 #define SAMPLES 4000000
 #define ROUNDS 3 /* the runs and the scripts alone, interleaved: the machine's drift hits all alike */
+#define SCRIPT_REQUESTS 200000 /* per script over all rounds */
 
 static int in_flight = 64;
 
@@ -217,12 +218,11 @@ static void scripts_prepare(harness *h, script_runs *s)
              now + 660000);
 }
 
-/* Each script for about `seconds` (sized by its rate so far). */
-static void scripts_slice(harness *h, script_runs *s, double seconds)
+/* Each script `requests` times: the same count in every round, so that the scripts'
+ * keys grow as they would in one run of ROUNDS * requests. */
+static void scripts_slice(harness *h, script_runs *s, int requests)
 {
     for (int i = 0; i < 2; i++) {
-        double so_far = s->seconds[i] > 0 ? s->requests[i] / s->seconds[i] : 10000;
-        int requests = so_far * seconds > 5000 ? (int)(so_far * seconds) : 5000;
         double cpu_us, rate = bench_redis_benchmark(h, requests, s->args[i], &cpu_us);
         if (rate <= 0) {
             s->failed = 1;
@@ -458,7 +458,7 @@ int main(int argc, char **argv)
         }
         before_run(h); /* the scripts alone: booking-svc paused, its recorder idle */
         harness_signal(h, "booking-svc", SIGSTOP);
-        scripts_slice(h, &scripts, seconds / ROUNDS);
+        scripts_slice(h, &scripts, SCRIPT_REQUESTS / ROUNDS);
         harness_signal(h, "booking-svc", SIGCONT);
     }
     double rate[5];
