@@ -317,6 +317,8 @@ static long random_runs(harness *h, double seconds, const char *where, double ra
         rate[i] = drive(addr, &runs[i], seconds);
         bench_redis_counts_now(h, &counted[1]);
         bench_redis_print_per_op(&counted[0], &counted[1], runs[i].finished);
+        if (harness_redis_node_count(h) > 1)
+            printf("  (Redis figures of the first of %d nodes only)\n", harness_redis_node_count(h));
         errors += runs[i].errors;
     }
     return errors;
