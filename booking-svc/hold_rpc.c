@@ -29,42 +29,49 @@ static int not_releasable(rpc_call *call, const char *hold_id, char status)
                     hold_id, status == 'F' ? "confirmed" : "being confirmed");
 }
 
-/* Releases a live ACTIVE hold and gives its units back to its user in the same round
- * trip (were a confirmation to begin between the read and the release, the release
- * refuses and the user's units are given back early, the only cost of the race); h
- * follows what happened. */
+/* What either release path does with the outcome, the give-back of the hold's units
+ * having gone with the release: units back wake the waiting list; a hold found being
+ * confirmed gets its user's allowance entry back (it counts until its confirmation ends)
+ * and, like a confirmed one, is refused. rec: the hold (its user, quantity, expiry). 0,
+ * or -1 refused (status set). */
+static int after_release(rpc_call *call, const hold_release *rel, const hold_record *rec, int64_t now_ms)
+{
+    if (rel->status == RELEASE_DONE)
+        waitlist_wake();
+    if (rel->status != RELEASE_FINAL || (rel->final_status != 'C' && rel->final_status != 'F'))
+        return 0;
+    if (rel->final_status == 'C') {
+        long held;
+        user_holds_take(booking_redis(call), rec->user_id, rec->hold_id, rec->quantity, LONG_MAX, now_ms,
+                        rec->expires_ms + saga_config.confirm_timeout_seconds * 1000, &held);
+    }
+    return not_releasable(call, rec->hold_id, rel->final_status);
+}
+
+/* Releases a live ACTIVE hold (read first) and gives its units back to its user in the
+ * same round trip; h follows what happened. */
 static int release_live(rpc_call *call, hold_view *h)
 {
     hold_end how = {'R', "", rpc_user_id(call), "", 0};
     user_give_back_call give_back;
     user_holds_give_back_call(&give_back, h->rec.user_id, h->rec.hold_id);
+    int64_t now_ms = wall_ms();
     hold_release rel = hold_cache_release_before(booking_redis(call), h->rec.resource_id, h->rec.hold_id, &how,
-                                                 wall_ms(), &give_back.call);
+                                                 now_ms, &give_back.call);
     freeReplyObject(give_back.call.reply);
-    switch (rel.status) {
-    case RELEASE_DONE:
-        h->rec.status = rel.final_status;
-        waitlist_wake(); /* units back: the waiting list may have someone for them */
-        return 0;
-    case RELEASE_FINAL: /* it moved meanwhile */
-        if (rel.final_status == 'C' || rel.final_status == 'F')
-            return not_releasable(call, h->rec.hold_id, rel.final_status);
-        h->rec.status = rel.final_status;
-        return 0;
-    case RELEASE_GONE:
-        h->rec.status = 'X';
-        return 0;
-    default:
+    if (rel.status != RELEASE_DONE && rel.status != RELEASE_FINAL && rel.status != RELEASE_GONE)
         return store_fail_redis(call, booking_redis(call)->errstr);
-    }
+    if (after_release(call, &rel, &h->rec, now_ms) != 0)
+        return -1;
+    h->rec.status = rel.status == RELEASE_GONE ? 'X' : rel.final_status; /* it may have moved meanwhile */
+    return 0;
 }
 
 /* The release in one round trip, when the hold id names its resource and the caller is
  * a user: the script refuses another user's hold and answers with the hold as it ends up;
- * the give-back of the caller's units goes along. A hold being confirmed gets its entry
- * back (it still counts until its confirmation ends). 1 answered (h filled), 0 the
- * general path must answer (an id without its resource, another user's hold, one Redis
- * does not know), -1 failed (status set). */
+ * the give-back of the caller's units goes along. 1 answered (h filled), 0 the general
+ * path must answer (an id without its resource, another user's hold, one Redis does not
+ * know), -1 failed (status set). */
 static int release_by_id(rpc_call *call, const char *hold_id, hold_view *h)
 {
     char resource_id[ID_MAX + 1];
@@ -83,19 +90,8 @@ static int release_by_id(rpc_call *call, const char *hold_id, hold_view *h)
         return store_fail_redis(call, booking_redis(call)->errstr);
     if ((rel.status != RELEASE_DONE && rel.status != RELEASE_FINAL) || !h->rec.status)
         return 0;
-    h->live = 1;
-    if (rel.status == RELEASE_DONE) {
-        waitlist_wake(); /* units back: the waiting list may have someone for them */
-        return 1;
-    }
-    if (rel.final_status == 'C') {
-        long held;
-        user_holds_take(booking_redis(call), user, hold_id, h->rec.quantity, LONG_MAX, now_ms,
-                        h->rec.expires_ms + saga_config.confirm_timeout_seconds * 1000, &held);
-    }
-    if (rel.final_status == 'C' || rel.final_status == 'F')
-        return not_releasable(call, hold_id, rel.final_status);
-    return 1; /* ended already: released twice is released once */
+    h->live = 1; /* ended already (R, X) answers as is: released twice is released once */
+    return after_release(call, &rel, &h->rec, now_ms) == 0 ? 1 : -1;
 }
 
 int rpc_release_hold(rpc_call *call, const ProtobufCMessage *request, ProtobufCMessage **response)
